@@ -1,0 +1,215 @@
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { QmcError } from "../diagnostics.js";
+import { allocate, type DType, dtypeFromOnnx, type NumericArray, onnxDTypeName } from "../ir/dtype.js";
+import { bfloat16BitsToFloat, halfBitsToFloat } from "../ir/float16.js";
+import { sizeOf, Tensor } from "../ir/tensor.js";
+import type { onnx } from "./onnx-proto.js";
+
+/** Where a tensor came from, for messages, and where its external data may live. */
+export interface TensorSource {
+  /** e.g. "initializer 'conv.weight' in model.onnx" */
+  readonly what: string;
+  /** The model's folder; external data must resolve inside it. Undefined: external data refused. */
+  readonly baseDir?: string;
+}
+
+const EXTERNAL = 1;
+
+export function decodeTensor(proto: onnx.ITensorProto, source: TensorSource): Tensor {
+  const code = proto.dataType ?? 0;
+  const dtype = dtypeFromOnnx(code);
+  if (!dtype) {
+    throw new QmcError(`${source.what}: element type ${onnxDTypeName(code)} is not supported`);
+  }
+  const shape = (proto.dims ?? []).map(Number);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new QmcError(`${source.what}: invalid dims [${shape}]`);
+  }
+  const n = sizeOf(shape);
+  if (proto.segment) throw new QmcError(`${source.what}: segmented tensors are not supported`);
+
+  let raw = proto.rawData && proto.rawData.length > 0 ? proto.rawData : undefined;
+  if (proto.dataLocation === EXTERNAL) raw = readExternal(proto, source);
+
+  const data = raw ? fromRaw(dtype, raw, n, source) : fromTypedFields(dtype, proto, n, source);
+  return new Tensor(dtype, shape, data);
+}
+
+function fromRaw(dtype: DType, raw: Uint8Array, n: number, source: TensorSource) {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const need = rawByteLength(dtype, n);
+  if (dtype === "string") throw new QmcError(`${source.what}: string tensors cannot use raw_data`);
+  if (raw.byteLength !== need) {
+    throw new QmcError(`${source.what}: raw_data holds ${raw.byteLength} bytes, ${dtype}[${n}] needs ${need}`);
+  }
+  const out = allocate(dtype, n) as NumericArray;
+  switch (dtype) {
+    case "float32":
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      break;
+    case "float64":
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+      break;
+    case "float16":
+      for (let i = 0; i < n; i++) out[i] = halfBitsToFloat(view.getUint16(i * 2, true));
+      break;
+    case "bfloat16":
+      for (let i = 0; i < n; i++) out[i] = bfloat16BitsToFloat(view.getUint16(i * 2, true));
+      break;
+    case "int8":
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      break;
+    case "uint8":
+    case "bool":
+      for (let i = 0; i < n; i++) out[i] = view.getUint8(i);
+      break;
+    case "int16":
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);
+      break;
+    case "uint16":
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true);
+      break;
+    case "int32":
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+      break;
+    case "uint32":
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
+      break;
+    case "int64":
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+      break;
+    case "uint64":
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigUint64(i * 8, true));
+      break;
+    default:
+      unpackSubByte(dtype, (i) => raw[i], n, out);
+  }
+  return out;
+}
+
+function rawByteLength(dtype: DType, n: number): number {
+  switch (dtype) {
+    case "int4":
+    case "uint4":
+      return Math.ceil(n / 2);
+    case "int2":
+    case "uint2":
+      return Math.ceil(n / 4);
+    case "int8":
+    case "uint8":
+    case "bool":
+      return n;
+    case "int16":
+    case "uint16":
+    case "float16":
+    case "bfloat16":
+      return n * 2;
+    case "float32":
+    case "int32":
+    case "uint32":
+      return n * 4;
+    default:
+      return n * 8;
+  }
+}
+
+/** Unpacks 4- or 2-bit elements, first element in the least significant bits of each byte. */
+function unpackSubByte(dtype: DType, byteAt: (i: number) => number, n: number, out: NumericArray): void {
+  const bits = dtype === "int4" || dtype === "uint4" ? 4 : 2;
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const signed = dtype === "int4" || dtype === "int2";
+  for (let i = 0; i < n; i++) {
+    let v = (byteAt(Math.floor(i / perByte)) >> ((i % perByte) * bits)) & mask;
+    if (signed && v >= 1 << (bits - 1)) v -= 1 << bits;
+    out[i] = v;
+  }
+}
+
+function fromTypedFields(dtype: DType, p: onnx.ITensorProto, n: number, source: TensorSource) {
+  const check = (len: number, field: string) => {
+    if (len !== n) throw new QmcError(`${source.what}: ${field} holds ${len} values, dims need ${n}`);
+  };
+  if (dtype === "string") {
+    const strings = (p.stringData ?? []).map((b) => new TextDecoder().decode(b));
+    check(strings.length, "string_data");
+    return strings;
+  }
+  const out = allocate(dtype, n) as NumericArray;
+  const copy = (src: ArrayLike<number | { toString(): string }>, field: string, map = (v: number) => v) => {
+    check(src.length, field);
+    for (let i = 0; i < n; i++) out[i] = map(Number(src[i]));
+  };
+  switch (dtype) {
+    case "float32":
+      copy(p.floatData ?? [], "float_data");
+      break;
+    case "float64":
+      copy(p.doubleData ?? [], "double_data");
+      break;
+    case "int64":
+      copy(p.int64Data ?? [], "int64_data");
+      break;
+    case "uint32":
+    case "uint64":
+      copy(p.uint64Data ?? [], "uint64_data");
+      break;
+    case "float16":
+      copy(p.int32Data ?? [], "int32_data", halfBitsToFloat);
+      break;
+    case "bfloat16":
+      copy(p.int32Data ?? [], "int32_data", bfloat16BitsToFloat);
+      break;
+    case "int4":
+    case "uint4":
+    case "int2":
+    case "uint2": {
+      const words = p.int32Data ?? [];
+      const perWord = dtype.endsWith("4") ? 2 : 4;
+      if (words.length !== Math.ceil(n / perWord)) {
+        throw new QmcError(
+          `${source.what}: int32_data holds ${words.length} packed words, dims need ${Math.ceil(n / perWord)}`,
+        );
+      }
+      unpackSubByte(dtype, (i) => Number(words[i]) & 0xff, n, out);
+      break;
+    }
+    default:
+      copy(p.int32Data ?? [], "int32_data");
+  }
+  return out;
+}
+
+function readExternal(proto: onnx.ITensorProto, source: TensorSource): Uint8Array {
+  const entries = new Map((proto.externalData ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
+  const location = entries.get("location");
+  if (!location) throw new QmcError(`${source.what}: external data without a 'location'`);
+  if (!source.baseDir) throw new QmcError(`${source.what}: external data '${location}' needs the model's folder`);
+  if (isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
+    throw new QmcError(
+      `${source.what}: external data location '${location}' must be a relative path inside the model's folder`,
+    );
+  }
+  const base = realpathSync(source.baseDir);
+  const file = resolve(base, location);
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    throw new QmcError(`${source.what}: external data file '${file}' cannot be read`);
+  }
+  const rel = relative(base, real);
+  if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
+    throw new QmcError(`${source.what}: external data '${location}' resolves outside the model's folder (${real})`);
+  }
+  const offset = Number(entries.get("offset") ?? 0);
+  const size = statSync(real).size;
+  const length = entries.has("length") ? Number(entries.get("length")) : size - offset;
+  if (!(offset >= 0 && length >= 0 && offset + length <= size)) {
+    throw new QmcError(
+      `${source.what}: external data range ${offset}+${length} exceeds '${join(location)}' (${size} bytes)`,
+    );
+  }
+  return new Uint8Array(readFileSync(real).subarray(offset, offset + length));
+}
