@@ -38,8 +38,8 @@ export function inlineFunctions(
       markUsed(key);
       const prefix = `${fn.name}__${counter++}__`;
       const binding = new Map<string, string>();
-      (fn.input ?? []).forEach((formal, i) => binding.set(formal, node.inputs[i] ?? ""));
-      (fn.output ?? []).forEach((formal, i) => binding.set(formal, node.outputs[i] ?? ""));
+      for (const [i, formal] of (fn.input ?? []).entries()) binding.set(formal, node.inputs[i] ?? "");
+      for (const [i, formal] of (fn.output ?? []).entries()) binding.set(formal, node.outputs[i] ?? "");
       const defaults = new Map((fn.attributeProto ?? []).map((a) => [a.name ?? "", a]));
       const rename = (v: string) => (v === "" ? "" : (binding.get(v) ?? prefix + v));
       const body = (fn.node ?? []).map((proto) => {
