@@ -10,14 +10,13 @@ const dir = join(root, "compiler", "onnx");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: dir, stdio: "inherit" });
 
-// Decode only: the compiler never writes protobuf, so no encoders, verifiers or JSON converters.
+// Decoders for the compiler, encoders for tests that build models; no verifiers or JSON converters.
 run(bin("pbjs"), [
   "-t",
   "static-module",
   "-w",
   "es6",
   "--es6",
-  "--no-encode",
   "--no-verify",
   "--no-convert",
   "--no-delimited",

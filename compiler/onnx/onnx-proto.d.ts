@@ -135,6 +135,14 @@ export namespace onnx {
         static create(properties?: onnx.AttributeProto.$Properties): onnx.AttributeProto;
 
         /**
+         * Encodes the specified AttributeProto message. Does not implicitly {@link onnx.AttributeProto.verify|verify} messages.
+         * @param message AttributeProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.AttributeProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes an AttributeProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -328,6 +336,14 @@ export namespace onnx {
         static create(properties?: onnx.ValueInfoProto.$Properties): onnx.ValueInfoProto;
 
         /**
+         * Encodes the specified ValueInfoProto message. Does not implicitly {@link onnx.ValueInfoProto.verify|verify} messages.
+         * @param message ValueInfoProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.ValueInfoProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a ValueInfoProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -432,6 +448,14 @@ export namespace onnx {
          */
         static create(properties: onnx.NodeProto.$Shape): onnx.NodeProto & onnx.NodeProto.$Shape;
         static create(properties?: onnx.NodeProto.$Properties): onnx.NodeProto;
+
+        /**
+         * Encodes the specified NodeProto message. Does not implicitly {@link onnx.NodeProto.verify|verify} messages.
+         * @param message NodeProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.NodeProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a NodeProto message from the specified reader or buffer.
@@ -540,6 +564,14 @@ export namespace onnx {
         static create(properties?: onnx.IntIntListEntryProto.$Properties): onnx.IntIntListEntryProto;
 
         /**
+         * Encodes the specified IntIntListEntryProto message. Does not implicitly {@link onnx.IntIntListEntryProto.verify|verify} messages.
+         * @param message IntIntListEntryProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.IntIntListEntryProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes an IntIntListEntryProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -611,6 +643,14 @@ export namespace onnx {
          */
         static create(properties: onnx.NodeDeviceConfigurationProto.$Shape): onnx.NodeDeviceConfigurationProto & onnx.NodeDeviceConfigurationProto.$Shape;
         static create(properties?: onnx.NodeDeviceConfigurationProto.$Properties): onnx.NodeDeviceConfigurationProto;
+
+        /**
+         * Encodes the specified NodeDeviceConfigurationProto message. Does not implicitly {@link onnx.NodeDeviceConfigurationProto.verify|verify} messages.
+         * @param message NodeDeviceConfigurationProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.NodeDeviceConfigurationProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a NodeDeviceConfigurationProto message from the specified reader or buffer.
@@ -697,6 +737,14 @@ export namespace onnx {
         static create(properties?: onnx.ShardingSpecProto.$Properties): onnx.ShardingSpecProto;
 
         /**
+         * Encodes the specified ShardingSpecProto message. Does not implicitly {@link onnx.ShardingSpecProto.verify|verify} messages.
+         * @param message ShardingSpecProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.ShardingSpecProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a ShardingSpecProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -779,6 +827,14 @@ export namespace onnx {
         static create(properties?: onnx.ShardedDimProto.$Properties): onnx.ShardedDimProto;
 
         /**
+         * Encodes the specified ShardedDimProto message. Does not implicitly {@link onnx.ShardedDimProto.verify|verify} messages.
+         * @param message ShardedDimProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.ShardedDimProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a ShardedDimProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -857,6 +913,14 @@ export namespace onnx {
          */
         static create(properties: onnx.SimpleShardedDimProto.$Shape): onnx.SimpleShardedDimProto & onnx.SimpleShardedDimProto.$Shape;
         static create(properties?: onnx.SimpleShardedDimProto.$Properties): onnx.SimpleShardedDimProto;
+
+        /**
+         * Encodes the specified SimpleShardedDimProto message. Does not implicitly {@link onnx.SimpleShardedDimProto.verify|verify} messages.
+         * @param message SimpleShardedDimProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.SimpleShardedDimProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a SimpleShardedDimProto message from the specified reader or buffer.
@@ -946,6 +1010,14 @@ export namespace onnx {
          */
         static create(properties: onnx.TrainingInfoProto.$Shape): onnx.TrainingInfoProto & onnx.TrainingInfoProto.$Shape;
         static create(properties?: onnx.TrainingInfoProto.$Properties): onnx.TrainingInfoProto;
+
+        /**
+         * Encodes the specified TrainingInfoProto message. Does not implicitly {@link onnx.TrainingInfoProto.verify|verify} messages.
+         * @param message TrainingInfoProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.TrainingInfoProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a TrainingInfoProto message from the specified reader or buffer.
@@ -1058,6 +1130,14 @@ export namespace onnx {
          */
         static create(properties: onnx.ModelProto.$Shape): onnx.ModelProto & onnx.ModelProto.$Shape;
         static create(properties?: onnx.ModelProto.$Properties): onnx.ModelProto;
+
+        /**
+         * Encodes the specified ModelProto message. Does not implicitly {@link onnx.ModelProto.verify|verify} messages.
+         * @param message ModelProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.ModelProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a ModelProto message from the specified reader or buffer.
@@ -1177,6 +1257,14 @@ export namespace onnx {
         static create(properties?: onnx.DeviceConfigurationProto.$Properties): onnx.DeviceConfigurationProto;
 
         /**
+         * Encodes the specified DeviceConfigurationProto message. Does not implicitly {@link onnx.DeviceConfigurationProto.verify|verify} messages.
+         * @param message DeviceConfigurationProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.DeviceConfigurationProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a DeviceConfigurationProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -1250,6 +1338,14 @@ export namespace onnx {
         static create(properties?: onnx.StringStringEntryProto.$Properties): onnx.StringStringEntryProto;
 
         /**
+         * Encodes the specified StringStringEntryProto message. Does not implicitly {@link onnx.StringStringEntryProto.verify|verify} messages.
+         * @param message StringStringEntryProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.StringStringEntryProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a StringStringEntryProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -1318,6 +1414,14 @@ export namespace onnx {
          */
         static create(properties: onnx.TensorAnnotation.$Shape): onnx.TensorAnnotation & onnx.TensorAnnotation.$Shape;
         static create(properties?: onnx.TensorAnnotation.$Properties): onnx.TensorAnnotation;
+
+        /**
+         * Encodes the specified TensorAnnotation message. Does not implicitly {@link onnx.TensorAnnotation.verify|verify} messages.
+         * @param message TensorAnnotation message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.TensorAnnotation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a TensorAnnotation message from the specified reader or buffer.
@@ -1412,6 +1516,14 @@ export namespace onnx {
          */
         static create(properties: onnx.GraphProto.$Shape): onnx.GraphProto & onnx.GraphProto.$Shape;
         static create(properties?: onnx.GraphProto.$Properties): onnx.GraphProto;
+
+        /**
+         * Encodes the specified GraphProto message. Does not implicitly {@link onnx.GraphProto.verify|verify} messages.
+         * @param message GraphProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.GraphProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a GraphProto message from the specified reader or buffer.
@@ -1557,6 +1669,14 @@ export namespace onnx {
          */
         static create(properties: onnx.TensorProto.$Shape): onnx.TensorProto & onnx.TensorProto.$Shape;
         static create(properties?: onnx.TensorProto.$Properties): onnx.TensorProto;
+
+        /**
+         * Encodes the specified TensorProto message. Does not implicitly {@link onnx.TensorProto.verify|verify} messages.
+         * @param message TensorProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.TensorProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a TensorProto message from the specified reader or buffer.
@@ -1758,6 +1878,14 @@ export namespace onnx {
             static create(properties?: onnx.TensorProto.Segment.$Properties): onnx.TensorProto.Segment;
 
             /**
+             * Encodes the specified Segment message. Does not implicitly {@link onnx.TensorProto.Segment.verify|verify} messages.
+             * @param message Segment message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TensorProto.Segment.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
              * Decodes a Segment message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
@@ -1842,6 +1970,14 @@ export namespace onnx {
         static create(properties?: onnx.SparseTensorProto.$Properties): onnx.SparseTensorProto;
 
         /**
+         * Encodes the specified SparseTensorProto message. Does not implicitly {@link onnx.SparseTensorProto.verify|verify} messages.
+         * @param message SparseTensorProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.SparseTensorProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a SparseTensorProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -1910,6 +2046,14 @@ export namespace onnx {
          */
         static create(properties: onnx.TensorShapeProto.$Shape): onnx.TensorShapeProto & onnx.TensorShapeProto.$Shape;
         static create(properties?: onnx.TensorShapeProto.$Properties): onnx.TensorShapeProto;
+
+        /**
+         * Encodes the specified TensorShapeProto message. Does not implicitly {@link onnx.TensorShapeProto.verify|verify} messages.
+         * @param message TensorShapeProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.TensorShapeProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a TensorShapeProto message from the specified reader or buffer.
@@ -1985,6 +2129,14 @@ export namespace onnx {
              */
             static create(properties: onnx.TensorShapeProto.Dimension.$Shape): onnx.TensorShapeProto.Dimension & onnx.TensorShapeProto.Dimension.$Shape;
             static create(properties?: onnx.TensorShapeProto.Dimension.$Properties): onnx.TensorShapeProto.Dimension;
+
+            /**
+             * Encodes the specified Dimension message. Does not implicitly {@link onnx.TensorShapeProto.Dimension.verify|verify} messages.
+             * @param message Dimension message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TensorShapeProto.Dimension.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
             /**
              * Decodes a Dimension message from the specified reader or buffer.
@@ -2089,6 +2241,14 @@ export namespace onnx {
         static create(properties?: onnx.TypeProto.$Properties): onnx.TypeProto;
 
         /**
+         * Encodes the specified TypeProto message. Does not implicitly {@link onnx.TypeProto.verify|verify} messages.
+         * @param message TypeProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.TypeProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
          * Decodes a TypeProto message from the specified reader or buffer.
          * @param reader Reader or buffer to decode from
          * @param [length] Message length if known beforehand
@@ -2187,6 +2347,14 @@ export namespace onnx {
             static create(properties?: onnx.TypeProto.Tensor.$Properties): onnx.TypeProto.Tensor;
 
             /**
+             * Encodes the specified Tensor message. Does not implicitly {@link onnx.TypeProto.Tensor.verify|verify} messages.
+             * @param message Tensor message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.Tensor.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
              * Decodes a Tensor message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
@@ -2258,6 +2426,14 @@ export namespace onnx {
             static create(properties?: onnx.TypeProto.Sequence.$Properties): onnx.TypeProto.Sequence;
 
             /**
+             * Encodes the specified Sequence message. Does not implicitly {@link onnx.TypeProto.Sequence.verify|verify} messages.
+             * @param message Sequence message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.Sequence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
              * Decodes a Sequence message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
@@ -2326,6 +2502,14 @@ export namespace onnx {
              */
             static create(properties: onnx.TypeProto.Map.$Shape): onnx.TypeProto.Map & onnx.TypeProto.Map.$Shape;
             static create(properties?: onnx.TypeProto.Map.$Properties): onnx.TypeProto.Map;
+
+            /**
+             * Encodes the specified Map message. Does not implicitly {@link onnx.TypeProto.Map.verify|verify} messages.
+             * @param message Map message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.Map.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
             /**
              * Decodes a Map message from the specified reader or buffer.
@@ -2399,6 +2583,14 @@ export namespace onnx {
             static create(properties?: onnx.TypeProto.Optional.$Properties): onnx.TypeProto.Optional;
 
             /**
+             * Encodes the specified Optional message. Does not implicitly {@link onnx.TypeProto.Optional.verify|verify} messages.
+             * @param message Optional message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.Optional.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
              * Decodes an Optional message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
@@ -2467,6 +2659,14 @@ export namespace onnx {
              */
             static create(properties: onnx.TypeProto.SparseTensor.$Shape): onnx.TypeProto.SparseTensor & onnx.TypeProto.SparseTensor.$Shape;
             static create(properties?: onnx.TypeProto.SparseTensor.$Properties): onnx.TypeProto.SparseTensor;
+
+            /**
+             * Encodes the specified SparseTensor message. Does not implicitly {@link onnx.TypeProto.SparseTensor.verify|verify} messages.
+             * @param message SparseTensor message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.SparseTensor.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
             /**
              * Decodes a SparseTensor message from the specified reader or buffer.
@@ -2543,6 +2743,14 @@ export namespace onnx {
             static create(properties?: onnx.TypeProto.Opaque.$Properties): onnx.TypeProto.Opaque;
 
             /**
+             * Encodes the specified Opaque message. Does not implicitly {@link onnx.TypeProto.Opaque.verify|verify} messages.
+             * @param message Opaque message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: onnx.TypeProto.Opaque.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
              * Decodes an Opaque message from the specified reader or buffer.
              * @param reader Reader or buffer to decode from
              * @param [length] Message length if known beforehand
@@ -2612,6 +2820,14 @@ export namespace onnx {
          */
         static create(properties: onnx.OperatorSetIdProto.$Shape): onnx.OperatorSetIdProto & onnx.OperatorSetIdProto.$Shape;
         static create(properties?: onnx.OperatorSetIdProto.$Properties): onnx.OperatorSetIdProto;
+
+        /**
+         * Encodes the specified OperatorSetIdProto message. Does not implicitly {@link onnx.OperatorSetIdProto.verify|verify} messages.
+         * @param message OperatorSetIdProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.OperatorSetIdProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes an OperatorSetIdProto message from the specified reader or buffer.
@@ -2722,6 +2938,14 @@ export namespace onnx {
          */
         static create(properties: onnx.FunctionProto.$Shape): onnx.FunctionProto & onnx.FunctionProto.$Shape;
         static create(properties?: onnx.FunctionProto.$Properties): onnx.FunctionProto;
+
+        /**
+         * Encodes the specified FunctionProto message. Does not implicitly {@link onnx.FunctionProto.verify|verify} messages.
+         * @param message FunctionProto message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: onnx.FunctionProto.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
 
         /**
          * Decodes a FunctionProto message from the specified reader or buffer.

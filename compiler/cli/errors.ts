@@ -1,0 +1,31 @@
+import { ExitCode, QmcError } from "../diagnostics.js";
+
+/**
+ * Runs a command body and turns failures into one line on stderr and an exit code: user errors
+ * (QmcError) without a stack; anything else is a qmc bug, reported as such (stack with QMC_DEBUG=1).
+ */
+export async function guarded(body: () => Promise<number> | number): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (e) {
+    if (e instanceof QmcError) {
+      process.stderr.write(`qmc: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const err = e as Error;
+    process.stderr.write(`qmc: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.QMC_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
+    else process.stderr.write("qmc: this is a bug in qmc; rerun with QMC_DEBUG=1 for details and report it\n");
+    process.exitCode = ExitCode.internal;
+  }
+}
+
+/** Parses a numeric option, naming it when the value is not a number. */
+export function numberOption(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || value.trim() === "") throw new QmcError(`option ${name}: '${value}' is not a number`);
+    return n;
+  };
+}
