@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "commander";
 import { ExitCode, QmcError } from "../diagnostics.js";
 
 /**
@@ -21,11 +22,9 @@ export async function guarded(body: () => Promise<number> | number): Promise<voi
   }
 }
 
-/** Parses a numeric option, naming it when the value is not a number. */
-export function numberOption(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || value.trim() === "") throw new QmcError(`option ${name}: '${value}' is not a number`);
-    return n;
-  };
+/** Parses a numeric option; commander names the option in its message when the value is not a number. */
+export function parseNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || value.trim() === "") throw new InvalidArgumentError(`'${value}' is not a number.`);
+  return n;
 }

@@ -4,7 +4,7 @@ import { Interpreter } from "../../interp/interpreter.js";
 import { readModelFile } from "../../onnx/decode.js";
 import { compareTensors, ONNX_TOLERANCE } from "../../verify/compare.js";
 import { readGoldenSet } from "../../verify/golden.js";
-import { guarded, numberOption } from "../errors.js";
+import { guarded, parseNumber } from "../errors.js";
 
 interface VerifyOptions {
   golden: string;
@@ -19,8 +19,8 @@ export function registerVerify(program: Command): void {
     .description("run the reference interpreter on a golden folder (input_N.pb) and compare with its output_N.pb")
     .argument("<model>", "an .onnx file")
     .requiredOption("--golden <dir>", "an ONNX test-data folder: input_N.pb, output_N.pb")
-    .option("--rtol <x>", "relative tolerance for floating outputs", numberOption("--rtol"), ONNX_TOLERANCE.rtol)
-    .option("--atol <x>", "absolute tolerance for floating outputs", numberOption("--atol"), ONNX_TOLERANCE.atol)
+    .option("--rtol <x>", "relative tolerance for floating outputs", parseNumber, ONNX_TOLERANCE.rtol)
+    .option("--atol <x>", "absolute tolerance for floating outputs", parseNumber, ONNX_TOLERANCE.atol)
     .option("--json", "print the result as JSON")
     .action((file: string, opts: VerifyOptions) => guarded(() => verify(file, opts)));
 }

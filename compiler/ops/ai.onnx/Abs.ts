@@ -1,0 +1,3 @@
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Abs", 6, Math.abs);

@@ -1,0 +1,3 @@
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Ceil", 6, Math.ceil, { floatOnly: true });

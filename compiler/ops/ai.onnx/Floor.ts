@@ -1,0 +1,3 @@
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Floor", 6, Math.floor, { floatOnly: true });

@@ -1,0 +1,3 @@
+import { predicateOp } from "../support/predicate.js";
+
+export default predicateOp("LessOrEqual", 12, (a, b) => a <= b);

@@ -1,0 +1,3 @@
+import { softmaxOp } from "../support/softmax.js";
+
+export default softmaxOp("LogSoftmax", true);

@@ -1,0 +1,4 @@
+import { sigmoid } from "../support/activation.js";
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Sigmoid", 6, sigmoid, { floatOnly: true });

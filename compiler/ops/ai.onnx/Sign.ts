@@ -1,0 +1,3 @@
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Sign", 9, Math.sign);

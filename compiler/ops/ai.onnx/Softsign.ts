@@ -1,0 +1,3 @@
+import { unaryOp } from "../support/elementwise.js";
+
+export default unaryOp("Softsign", 1, (x) => x / (1 + Math.abs(x)), { floatOnly: true });

@@ -1,0 +1,3 @@
+import { arithmeticOp } from "../support/arithmetic.js";
+
+export default arithmeticOp("Sub", (a, b) => a - b);

@@ -1,0 +1,3 @@
+import { variadicOp } from "../support/variadic.js";
+
+export default variadicOp("Sum", (a, b) => a + b);
