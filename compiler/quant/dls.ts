@@ -1,0 +1,67 @@
+import { affineCode, clamp, quantRange } from "./rounding.js";
+
+const fr = Math.fround;
+
+/** The per-call parameters of a DlsQuant, all float32 values. */
+export interface DlsParams {
+  readonly alpha: number;
+  readonly beta: number;
+  /** The divisor used for codes: alpha, or 1 for a constant tensor (alpha = 0) so no NaN arises. */
+  readonly alphaDiv: number;
+  /** The tensor's min and max: the final clip of the dequantized value. */
+  readonly min: number;
+  readonly max: number;
+  readonly qn: number;
+  readonly qp: number;
+}
+
+/**
+ * Statistics and parameters of the dynamic quantizer (QMAMBAIR.md 2.2) over the whole tensor:
+ * mean, unbiased std (two-pass), min and max, then beta and alpha from the eight learned scalars
+ * w = [w1..w4, w21..w24], evaluated in the exporter's float32 operation order.
+ */
+export function dlsParams(x: ArrayLike<number>, w: ArrayLike<number>, bits: number, signed: boolean): DlsParams {
+  const n = x.length;
+  let sum = 0;
+  let m = Number.POSITIVE_INFINITY;
+  let M = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    sum += v;
+    if (v < m) m = v;
+    if (v > M) M = v;
+  }
+  const mu = fr(sum / n);
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = fr(x[i] - mu);
+    ss += d * d;
+  }
+  const sd = fr(Math.sqrt(fr(fr(ss) / (n - 1))));
+  const [w1, w2, w3, w4, w21, w22, w23, w24] = Array.from(w, fr);
+  const beta = fr(fr(fr(fr(w21 * mu) + fr(w22 * sd)) + fr(w23 * m)) + fr(w24 * M));
+  const aRaw = Math.abs(
+    fr(fr(fr(fr(w1 * Math.abs(fr(mu + beta))) + fr(w2 * sd)) + fr(w3 * fr(m + beta))) + fr(w4 * fr(M + beta))),
+  );
+  const alpha = Math.min(Math.max(aRaw, fr(1e-6)), fr(fr(M - m) / 2 ** bits));
+  const [qn, qp] = quantRange(bits, signed);
+  return { alpha, beta, alphaDiv: alpha > 0 ? alpha : 1, min: m, max: M, qn, qp };
+}
+
+/** The integer code of one element. */
+export function dlsCode(v: number, p: DlsParams): number {
+  return affineCode(v, p.alphaDiv, p.beta, p.qn, p.qp);
+}
+
+/** The dequantized value of a code: clip(q*alpha - beta, min, max), the 2^b-entry table of 2.2. */
+export function dlsValue(q: number, p: DlsParams): number {
+  return clamp(fr(fr(q * p.alpha) - p.beta), p.min, p.max);
+}
+
+export function dlsQuantize(x: ArrayLike<number>, w: ArrayLike<number>, bits: number, signed: boolean): Float32Array {
+  const y = new Float32Array(x.length);
+  if (x.length === 0) return y;
+  const p = dlsParams(x, w, bits, signed);
+  for (let i = 0; i < x.length; i++) y[i] = dlsValue(dlsCode(x[i], p), p);
+  return y;
+}
