@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STACK_LINE, qmc } from "./support/cli.js";
+import { qmc, STACK_LINE } from "./support/cli.js";
 import { DT, floatTensor, modelBytes, node, tensorBytes, valueInfo } from "./support/onnx-builder.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qmc-cli-"));
@@ -91,7 +91,10 @@ describe("qmc bad input", () => {
     mkdirSync(golden, { recursive: true });
     writeFileSync(join(golden, "input_0.pb"), tensorBytes(floatTensor("x", [2], [1, 2])));
     writeFileSync(join(golden, "output_0.pb"), tensorBytes(floatTensor("y", [2], [1, 2])));
-    expectUserError(["verify", f, "--golden", golden], /3 node\(s\) cannot be evaluated:[\s\S]*fancy1[\s\S]*magic[\s\S]*fancy2/);
+    expectUserError(
+      ["verify", f, "--golden", golden],
+      /3 node\(s\) cannot be evaluated:[\s\S]*fancy1[\s\S]*magic[\s\S]*fancy2/,
+    );
   });
   it("opset newer than supported", () => {
     const f = write(
@@ -103,7 +106,9 @@ describe("qmc bad input", () => {
         nodes: [node({ op: "Add", name: "add", inputs: ["x", "x"], outputs: ["y"] })],
       }),
     );
-    expect(qmc("inspect", f).stdout).toMatch(/'add'\s+op Add\s+domain ai.onnx\s+opset 99: opset 99 of 'ai.onnx' is newer/);
+    expect(qmc("inspect", f).stdout).toMatch(
+      /'add'\s+op Add\s+domain ai.onnx\s+opset 99: opset 99 of 'ai.onnx' is newer/,
+    );
   });
   it("wrong input dtype", () => {
     const f = write("add.onnx", addModel);
@@ -135,7 +140,10 @@ describe("qmc bad input", () => {
     expect(r.stderr).toMatch(/unknown option '--frobnicate'/);
   });
   it("a non-numeric tolerance is named", () => {
-    expectUserError(["verify", "m.onnx", "--golden", dir, "--rtol", "abc"], /option '--rtol <x>' argument 'abc' is invalid. 'abc' is not a number/);
+    expectUserError(
+      ["verify", "m.onnx", "--golden", dir, "--rtol", "abc"],
+      /option '--rtol <x>' argument 'abc' is invalid. 'abc' is not a number/,
+    );
   });
 });
 
@@ -167,7 +175,10 @@ describe("qmc inspect", () => {
       modelBytes({
         inputs: [valueInfo("img", DT.FLOAT, [1, 3, "H", "W"])],
         outputs: [valueInfo("out", DT.FLOAT, [1, 3, "H", "W"])],
-        initializers: [floatTensor("b", [3, 1, 1], [0.1, 0.2, 0.3]), { name: "q", dims: [5], dataType: DT.INT4, int32Data: [0, 0, 0] }],
+        initializers: [
+          floatTensor("b", [3, 1, 1], [0.1, 0.2, 0.3]),
+          { name: "q", dims: [5], dataType: DT.INT4, int32Data: [0, 0, 0] },
+        ],
         nodes: [
           node({ op: "Add", inputs: ["img", "b"], outputs: ["t"] }),
           node({ op: "Relu", inputs: ["t"], outputs: ["out"] }),

@@ -7,13 +7,10 @@
 import { type DType, integerRange, type NumericArray } from "../ir/dtype.js";
 import { roundToBfloat16, roundToHalf } from "../ir/float16.js";
 import type { Shape } from "../ir/tensor.js";
+import { roundHalfEven } from "./rounding.js";
 
-/** Round half to even, what ONNX (and numpy's rint) use for every quantizing step. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  // Math.round sends exact halves up; pull the odd ones back to the even neighbour.
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+// Round half to even is ONNX's quantizing rounding; ops importing it from here get the shared one.
+export { roundHalfEven };
 
 /** Rounds a double to the precision of a floating element type, as its arithmetic would. */
 export function roundToFloatType(dtype: DType, v: number): number {

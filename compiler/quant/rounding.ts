@@ -17,7 +17,7 @@ export function quantRange(bits: number, signed: boolean): readonly [number, num
 }
 
 export function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Dim } from "../../ir/graph.js";
-import { Tensor, sizeOf } from "../../ir/tensor.js";
+import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 
 export default defineOp({

@@ -1,9 +1,9 @@
 import { allocate } from "../../ir/dtype.js";
 import type { Dim } from "../../ir/graph.js";
 import { Tensor } from "../../ir/tensor.js";
+import { defineOp, type OpContext } from "../define.js";
 import { normalizeAxis } from "../support/axes.js";
 import { sameDType } from "../support/elementwise.js";
-import { defineOp, type OpContext } from "../define.js";
 
 /** Opset 1 defaulted the axis to 1; from opset 4 it is required. */
 function concatAxis(rank: number, ctx: OpContext): number {
@@ -23,7 +23,8 @@ export default defineOp({
     const out = [...known[0]];
     let total: Dim = 0;
     for (const s of known) {
-      if (s.length !== out.length) throw ctx.error(`inputs have ranks ${known.map((k) => k.length)}, expected one rank`);
+      if (s.length !== out.length)
+        throw ctx.error(`inputs have ranks ${known.map((k) => k.length)}, expected one rank`);
       total = typeof total === "number" && typeof s[axis] === "number" ? total + s[axis] : null;
       s.forEach((d, k) => {
         if (k !== axis && typeof d === "number" && typeof out[k] !== "number") out[k] = d;
@@ -45,7 +46,10 @@ export default defineOp({
     }
     const outer = xs[0].shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const shape = xs[0].shape.map((d, k) => (k === axis ? xs.reduce((n, x) => n + x.shape[axis], 0) : d));
-    const out = allocate(dtype, shape.reduce((a, b) => a * b, 1)) as unknown as unknown[];
+    const out = allocate(
+      dtype,
+      shape.reduce((a, b) => a * b, 1),
+    ) as unknown as unknown[];
     // Each input contributes one contiguous run per index of the leading (pre-axis) dims.
     const runs = xs.map((x) => (outer === 0 ? 0 : x.size / outer));
     const rowLength = runs.reduce((a, b) => a + b, 0);

@@ -34,11 +34,15 @@ export default defineOp({
       throw ctx.error(`group ${group} does not divide input channels ${c} and output channels ${m}`);
     }
     if (w.shape[1] * group !== c) {
-      throw ctx.error(`weight W has ${w.shape[1]} input channels per group, expected ${c / group} (C ${c} / group ${group})`);
+      throw ctx.error(
+        `weight W has ${w.shape[1]} input channels per group, expected ${c / group} (C ${c} / group ${group})`,
+      );
     }
     const kernel = kernelShapeOf(ctx, w.shape) ?? [];
     if (kernel.some((k, i) => k !== w.shape[i + 2])) {
-      throw ctx.error(`attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`);
+      throw ctx.error(
+        `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`,
+      );
     }
     if (b && (b.rank !== 1 || b.shape[0] !== m)) throw ctx.error(`bias B has shape [${b.shape}], expected [${m}]`);
     const window = resolveWindow(readWindowAttrs(ctx, kernel), x.shape.slice(2));

@@ -48,7 +48,15 @@ function transposeWindow(ctx: OpContext, attrs: WindowAttrs, inSize: readonly nu
     }
   }
   if (outSize.some((d) => d < 0)) throw ctx.error(`pads make the output size [${outSize}] negative`);
-  return { kernel: attrs.kernel, strides: attrs.strides, dilations: attrs.dilations, padsBegin, padsEnd, inSize, outSize };
+  return {
+    kernel: attrs.kernel,
+    strides: attrs.strides,
+    dilations: attrs.dilations,
+    padsBegin,
+    padsEnd,
+    inSize,
+    outSize,
+  };
 }
 
 export default defineOp({
@@ -84,7 +92,9 @@ export default defineOp({
     const m = w.shape[1] * group;
     const kernel = kernelShapeOf(ctx, w.shape) ?? [];
     if (kernel.some((k, i) => k !== w.shape[i + 2])) {
-      throw ctx.error(`attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`);
+      throw ctx.error(
+        `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`,
+      );
     }
     if (b && (b.rank !== 1 || b.shape[0] !== m)) throw ctx.error(`bias B has shape [${b.shape}], expected [${m}]`);
     const window = transposeWindow(ctx, readWindowAttrs(ctx, kernel), x.shape.slice(2));

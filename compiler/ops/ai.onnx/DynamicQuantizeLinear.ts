@@ -1,5 +1,6 @@
 import { Tensor } from "../../ir/tensor.js";
-import { quantizeLinear, roundHalfEven } from "../../quant/linear.js";
+import { quantizeLinear } from "../../quant/linear.js";
+import { roundHalfEven } from "../../quant/rounding.js";
 import { defineOp } from "../define.js";
 
 export default defineOp({

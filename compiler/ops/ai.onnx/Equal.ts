@@ -1,3 +1,3 @@
 import { predicateOp } from "../support/predicate.js";
 
-export default predicateOp("Equal", 7, (a, b) => a === b);
+export default predicateOp("Equal", 7, (a, b) => a === b, { strings: (a, b) => a === b });

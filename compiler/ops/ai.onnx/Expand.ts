@@ -1,8 +1,8 @@
 import { stridesOf } from "../../ir/tensor.js";
-import { broadcastDims, broadcastShapes } from "../support/broadcast.js";
-import { intList } from "../support/axes.js";
-import { copyView } from "../support/strided.js";
 import { defineOp } from "../define.js";
+import { intList } from "../support/axes.js";
+import { broadcastDims, broadcastShapes } from "../support/broadcast.js";
+import { copyView } from "../support/strided.js";
 
 export default defineOp({
   type: "Expand",

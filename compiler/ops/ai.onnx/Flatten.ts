@@ -1,10 +1,11 @@
-import { dimProduct } from "../support/axes.js";
 import { defineOp, type OpContext } from "../define.js";
+import { dimProduct } from "../support/axes.js";
 
 /** Flatten's axis may equal the rank (everything goes to the first dim), so it has its own range. */
 function flattenAxis(rank: number, ctx: OpContext): number {
   const axis = ctx.attrs.int("axis", 1);
-  if (axis < -rank || axis > rank) throw ctx.error(`axis ${axis} is out of range for rank ${rank} (expected ${-rank} to ${rank})`);
+  if (axis < -rank || axis > rank)
+    throw ctx.error(`axis ${axis} is out of range for rank ${rank} (expected ${-rank} to ${rank})`);
   return axis < 0 ? axis + rank : axis;
 }
 

@@ -1,7 +1,7 @@
 import { allocate } from "../../ir/dtype.js";
 import { Tensor } from "../../ir/tensor.js";
-import { normalizeAxis } from "../support/axes.js";
 import { defineOp } from "../define.js";
+import { normalizeAxis } from "../support/axes.js";
 
 export default defineOp({
   type: "Gather",
@@ -10,7 +10,9 @@ export default defineOp({
   shape: ([data, indices], ctx) => {
     if (!data?.shape || !indices?.shape) return [{ dtype: data?.dtype }];
     const axis = normalizeAxis(ctx.attrs.int("axis", 0), data.shape.length, ctx);
-    return [{ dtype: data.dtype, shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)] }];
+    return [
+      { dtype: data.dtype, shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)] },
+    ];
   },
   evaluate: ([data, indices], ctx) => {
     if (!data || !indices) throw ctx.error("missing input");

@@ -1,4 +1,4 @@
-import { Tensor, sizeOf } from "../../ir/tensor.js";
+import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 
 export default defineOp({
@@ -18,6 +18,12 @@ export default defineOp({
       for (let i = p * size; i < (p + 1) * size; i++) sum += xv[i];
       y[p] = sum / size;
     }
-    return [Tensor.from(x.dtype, x.shape.map((d, i) => (i < 2 ? d : 1)), y)];
+    return [
+      Tensor.from(
+        x.dtype,
+        x.shape.map((d, i) => (i < 2 ? d : 1)),
+        y,
+      ),
+    ];
   },
 });

@@ -1,4 +1,4 @@
-import { Tensor, sizeOf } from "../../ir/tensor.js";
+import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 import { groupStats } from "../support/normalization.js";
 

@@ -1,5 +1,5 @@
 import type { Dim } from "../../ir/graph.js";
-import { Tensor, sizeOf } from "../../ir/tensor.js";
+import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 import { broadcastIndexer } from "../support/broadcast.js";
 import { groupStats, normalizeAxis, stashType } from "../support/normalization.js";
@@ -13,7 +13,11 @@ export default defineOp({
     if (!x?.shape) return [{ dtype: x?.dtype }, { dtype: stash }, { dtype: stash }];
     const axis = normalizeAxis(ctx, ctx.attrs.int("axis", -1), x.shape.length);
     const stats: Dim[] = x.shape.map((d, i) => (i < axis ? d : 1));
-    return [{ dtype: x.dtype, shape: x.shape }, { dtype: stash, shape: stats }, { dtype: stash, shape: stats }];
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: stash, shape: stats },
+      { dtype: stash, shape: stats },
+    ];
   },
   evaluate: ([x, scale, bias], ctx) => {
     if (!x || !scale) throw ctx.error("missing input X or Scale");

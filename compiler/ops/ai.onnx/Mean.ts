@@ -1,8 +1,3 @@
-import { isInteger } from "../../ir/dtype.js";
 import { variadicOp } from "../support/variadic.js";
 
-export default variadicOp(
-  "Mean",
-  (a, b) => a + b,
-  (sum, n, dtype) => (isInteger(dtype) ? Math.trunc(sum / n) : sum / n),
-);
+export default variadicOp("Mean", (a, b) => a + b, { finish: (sum, n) => sum / n, floatOnly: true });

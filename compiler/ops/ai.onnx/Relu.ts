@@ -1,3 +1,3 @@
 import { unaryOp } from "../support/elementwise.js";
 
-export default unaryOp("Relu", 6, (x) => (x > 0 ? x : 0));
+export default unaryOp("Relu", 6, (x) => Math.max(x, 0));

@@ -1,7 +1,7 @@
 import type { Dim } from "../../ir/graph.js";
 import { sizeOf } from "../../ir/tensor.js";
-import { attrOrInput, dimProduct } from "../support/axes.js";
 import { defineOp, type OpContext } from "../define.js";
+import { attrOrInput, dimProduct } from "../support/axes.js";
 
 /**
  * The output shape for a requested shape: 0 copies the input's dim at that position (unless
@@ -16,7 +16,8 @@ function resolveShape(input: readonly Dim[], requested: readonly number[], allow
       return 1;
     }
     if (d === 0 && !allowZero) {
-      if (k >= input.length) throw ctx.error(`shape [${requested}] copies dim ${k}, but the input has rank ${input.length}`);
+      if (k >= input.length)
+        throw ctx.error(`shape [${requested}] copies dim ${k}, but the input has rank ${input.length}`);
       return input[k];
     }
     if (d < -1 || !Number.isInteger(d)) throw ctx.error(`shape [${requested}] has invalid dim ${d}`);
@@ -50,9 +51,14 @@ export default defineOp({
   type: "Reshape",
   since: 1,
   inputs: [1, 2],
-  shape: ([x], ctx) => {
+  shape: ([x, shapeInput], ctx) => {
     const requested = requestedShape(ctx, ctx.constant(1));
-    if (!requested || !x?.shape) return [{ dtype: x?.dtype, shape: requested?.every((d) => d > 0) ? requested : undefined }];
+    if (!requested) {
+      // A run-time shape still fixes the rank: the length of the shape vector.
+      const rank = shapeInput?.shape?.[0];
+      return [{ dtype: x?.dtype, shape: typeof rank === "number" ? new Array(rank).fill(null) : undefined }];
+    }
+    if (!x?.shape) return [{ dtype: x?.dtype, shape: requested.every((d) => d > 0) ? requested : undefined }];
     return [{ dtype: x.dtype, shape: resolveShape(x.shape, requested, ctx.attrs.int("allowzero", 0) === 1, ctx) }];
   },
   evaluate: ([x, shape], ctx) => {

@@ -1,8 +1,8 @@
 import type { Dim } from "../../ir/graph.js";
 import { stridesOf, type Tensor } from "../../ir/tensor.js";
+import { defineOp, type OpContext } from "../define.js";
 import { intList, normalizeAxes } from "../support/axes.js";
 import { copyView } from "../support/strided.js";
-import { defineOp, type OpContext } from "../define.js";
 
 interface SliceSpec {
   readonly starts: number[];
@@ -51,7 +51,11 @@ export default defineOp({
   shape: ([x], ctx) => {
     if (!x?.shape) return [{ dtype: x?.dtype }];
     const shape = x.shape;
-    const spec = sliceSpec(shape.length, [undefined, ctx.constant(1), ctx.constant(2), ctx.constant(3), ctx.constant(4)], ctx);
+    const spec = sliceSpec(
+      shape.length,
+      [undefined, ctx.constant(1), ctx.constant(2), ctx.constant(3), ctx.constant(4)],
+      ctx,
+    );
     if (!spec) return [{ dtype: x.dtype, shape: shape.map(() => null) }];
     const out: Dim[] = [...shape];
     spec.axes.forEach((a, i) => {

@@ -1,7 +1,7 @@
 import type { Tensor } from "../../ir/tensor.js";
+import { defineOp, type OpContext } from "../define.js";
 import { intList, normalizeAxis } from "../support/axes.js";
 import { sliceAxis } from "../support/strided.js";
-import { defineOp, type OpContext } from "../define.js";
 
 /**
  * The part sizes along the axis. Explicit sizes came as input 1 in opset 1, an attribute in 2-12 and
@@ -45,7 +45,12 @@ export default defineOp({
     const shape = x.shape;
     const axis = normalizeAxis(ctx.attrs.int("axis", 0), shape.length, ctx);
     const d = shape[axis];
-    const sizes = partSizes(typeof d === "number" ? d : null, ctx.constant(1), ctx);
+    const split = ctx.constant(1);
+    // A split input whose value is only known at run time leaves the part sizes unknown.
+    if (ctx.node.inputs[1] && !split && (ctx.opset >= 13 || ctx.opset === 1)) {
+      return ctx.node.outputs.map(() => ({ dtype: x.dtype, shape: shape.map((e, k) => (k === axis ? null : e)) }));
+    }
+    const sizes = partSizes(typeof d === "number" ? d : null, split, ctx);
     return sizes.map((s) => ({ dtype: x.dtype, shape: shape.map((e, k) => (k === axis ? s : e)) }));
   },
   evaluate: ([x, split], ctx) => {

@@ -1,5 +1,5 @@
-import { attrOrInput, normalizeAxes } from "../support/axes.js";
 import { defineOp } from "../define.js";
+import { attrOrInput, normalizeAxes } from "../support/axes.js";
 
 export default defineOp({
   type: "Squeeze",
@@ -17,7 +17,8 @@ export default defineOp({
     }
     const axes = normalizeAxes(raw, shape.length, ctx);
     for (const a of axes) {
-      if (typeof shape[a] === "number" && shape[a] !== 1) throw ctx.error(`cannot squeeze axis ${a} of size ${shape[a]}`);
+      if (typeof shape[a] === "number" && shape[a] !== 1)
+        throw ctx.error(`cannot squeeze axis ${a} of size ${shape[a]}`);
     }
     return [{ dtype: x.dtype, shape: shape.filter((_, k) => !axes.includes(k)) }];
   },

@@ -1,3 +1,3 @@
 import { variadicOp } from "../support/variadic.js";
 
-export default variadicOp("Sum", (a, b) => a + b);
+export default variadicOp("Sum", (a, b) => a + b, { floatOnly: true });

@@ -1,5 +1,5 @@
-import { transposeTensor } from "../support/strided.js";
 import { defineOp, type OpContext } from "../define.js";
+import { transposeTensor } from "../support/strided.js";
 
 /** The permutation, defaulting to reversed axes; it must name every axis exactly once. */
 function permutation(rank: number, ctx: OpContext): number[] {

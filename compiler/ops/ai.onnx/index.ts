@@ -15,9 +15,12 @@ import op_ConstantOfShape from "./ConstantOfShape.js";
 import op_Conv from "./Conv.js";
 import op_ConvInteger from "./ConvInteger.js";
 import op_ConvTranspose from "./ConvTranspose.js";
+import op_CumSum from "./CumSum.js";
+import op_DepthToSpace from "./DepthToSpace.js";
 import op_DequantizeLinear from "./DequantizeLinear.js";
 import op_Div from "./Div.js";
 import op_DynamicQuantizeLinear from "./DynamicQuantizeLinear.js";
+import op_Einsum from "./Einsum.js";
 import op_Elu from "./Elu.js";
 import op_Equal from "./Equal.js";
 import op_Erf from "./Erf.js";
@@ -26,6 +29,7 @@ import op_Expand from "./Expand.js";
 import op_Flatten from "./Flatten.js";
 import op_Floor from "./Floor.js";
 import op_Gather from "./Gather.js";
+import op_GatherElements from "./GatherElements.js";
 import op_Gelu from "./Gelu.js";
 import op_Gemm from "./Gemm.js";
 import op_GlobalAveragePool from "./GlobalAveragePool.js";
@@ -35,6 +39,7 @@ import op_GroupNormalization from "./GroupNormalization.js";
 import op_HardSigmoid from "./HardSigmoid.js";
 import op_HardSwish from "./HardSwish.js";
 import op_Identity from "./Identity.js";
+import op_If from "./If.js";
 import op_InstanceNormalization from "./InstanceNormalization.js";
 import op_LayerNormalization from "./LayerNormalization.js";
 import op_LeakyRelu from "./LeakyRelu.js";
@@ -42,6 +47,7 @@ import op_Less from "./Less.js";
 import op_LessOrEqual from "./LessOrEqual.js";
 import op_Log from "./Log.js";
 import op_LogSoftmax from "./LogSoftmax.js";
+import op_Loop from "./Loop.js";
 import op_MatMul from "./MatMul.js";
 import op_MatMulInteger from "./MatMulInteger.js";
 import op_Max from "./Max.js";
@@ -54,6 +60,7 @@ import op_Neg from "./Neg.js";
 import op_Not from "./Not.js";
 import op_Or from "./Or.js";
 import op_PRelu from "./PRelu.js";
+import op_Pad from "./Pad.js";
 import op_Pow from "./Pow.js";
 import op_QLinearConv from "./QLinearConv.js";
 import op_QLinearMatMul from "./QLinearMatMul.js";
@@ -73,7 +80,9 @@ import op_ReduceSum from "./ReduceSum.js";
 import op_ReduceSumSquare from "./ReduceSumSquare.js";
 import op_Relu from "./Relu.js";
 import op_Reshape from "./Reshape.js";
+import op_Resize from "./Resize.js";
 import op_Round from "./Round.js";
+import op_Scan from "./Scan.js";
 import op_Selu from "./Selu.js";
 import op_Shape from "./Shape.js";
 import op_Sigmoid from "./Sigmoid.js";
@@ -83,6 +92,7 @@ import op_Slice from "./Slice.js";
 import op_Softmax from "./Softmax.js";
 import op_Softplus from "./Softplus.js";
 import op_Softsign from "./Softsign.js";
+import op_SpaceToDepth from "./SpaceToDepth.js";
 import op_Split from "./Split.js";
 import op_Sqrt from "./Sqrt.js";
 import op_Squeeze from "./Squeeze.js";
@@ -92,6 +102,7 @@ import op_Swish from "./Swish.js";
 import op_Tanh from "./Tanh.js";
 import op_Tile from "./Tile.js";
 import op_Transpose from "./Transpose.js";
+import op_Trilu from "./Trilu.js";
 import op_Unsqueeze from "./Unsqueeze.js";
 import op_Where from "./Where.js";
 import op_Xor from "./Xor.js";
@@ -112,9 +123,12 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Conv,
   op_ConvInteger,
   op_ConvTranspose,
+  op_CumSum,
+  op_DepthToSpace,
   op_DequantizeLinear,
   op_Div,
   op_DynamicQuantizeLinear,
+  op_Einsum,
   op_Elu,
   op_Equal,
   op_Erf,
@@ -123,6 +137,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Flatten,
   op_Floor,
   op_Gather,
+  op_GatherElements,
   op_Gelu,
   op_Gemm,
   op_GlobalAveragePool,
@@ -132,6 +147,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_HardSigmoid,
   op_HardSwish,
   op_Identity,
+  op_If,
   op_InstanceNormalization,
   op_LayerNormalization,
   op_LeakyRelu,
@@ -139,6 +155,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_LessOrEqual,
   op_Log,
   op_LogSoftmax,
+  op_Loop,
   op_MatMul,
   op_MatMulInteger,
   op_Max,
@@ -151,6 +168,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Not,
   op_Or,
   op_PRelu,
+  op_Pad,
   op_Pow,
   op_QLinearConv,
   op_QLinearMatMul,
@@ -170,7 +188,9 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_ReduceSumSquare,
   op_Relu,
   op_Reshape,
+  op_Resize,
   op_Round,
+  op_Scan,
   op_Selu,
   op_Shape,
   op_Sigmoid,
@@ -180,6 +200,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Softmax,
   op_Softplus,
   op_Softsign,
+  op_SpaceToDepth,
   op_Split,
   op_Sqrt,
   op_Squeeze,
@@ -189,6 +210,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Tanh,
   op_Tile,
   op_Transpose,
+  op_Trilu,
   op_Unsqueeze,
   op_Where,
   op_Xor,

@@ -19,7 +19,7 @@ export default defineOp({
   },
   evaluate: ([y, like], ctx) => {
     const Y = float32Input(y, "y", ctx);
-    if (!like || like.rank !== 4) throw ctx.error("input 'x_like' must be a (B, E, H, W) tensor");
+    if (like?.rank !== 4) throw ctx.error("input 'x_like' must be a (B, E, H, W) tensor");
     const [, , H, W] = like.shape;
     const [B, K, E, L] = Y.shape;
     if (Y.rank !== 4 || K !== 4 || L !== H * W) {

@@ -8,12 +8,8 @@ import { broadcastDims, broadcastIndexer, broadcastShapes } from "./broadcast.js
  * 1-d right operand a column, each dropped from the result. Sums accumulate in float64.
  */
 
-/** The result dims, or undefined when the operands do not fit; `error` receives the reason. */
-export function matmulDims(
-  a: readonly Dim[],
-  b: readonly Dim[],
-  error: (what: string) => Error,
-): Dim[] {
+/** The result dims; throws error(reason) when the operands do not fit. */
+export function matmulDims(a: readonly Dim[], b: readonly Dim[], error: (what: string) => Error): Dim[] {
   if (a.length === 0 || b.length === 0) throw error("matmul operands must have rank at least 1");
   const a2 = a.length === 1 ? [1, a[0]] : a;
   const b2 = b.length === 1 ? [b[0], 1] : b;

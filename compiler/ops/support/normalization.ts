@@ -1,4 +1,4 @@
-import { dtypeFromOnnx, type DType } from "../../ir/dtype.js";
+import { type DType, dtypeFromOnnx } from "../../ir/dtype.js";
 import type { OpContext } from "../define.js";
 
 /**
