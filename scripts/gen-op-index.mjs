@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ops = join(dirname(fileURLToPath(import.meta.url)), "..", "compiler", "ops");
-const DOMAINS = { "ai.onnx": "ONNX_OPS", "ai.qmambair": "QMAMBAIR_OPS" };
+const DOMAINS = { "ai.onnx": "ONNX_OPS", "ai.qmambair": "QMAMBAIR_OPS", qmc: "QMC_OPS" };
 
 for (const [domain, exportName] of Object.entries(DOMAINS)) {
   const dir = join(ops, domain);

@@ -3,15 +3,18 @@ import type { Graph, Model, Node } from "../ir/graph.js";
 import { ONNX_OPS } from "./ai.onnx/index.js";
 import { QMAMBAIR_OPS } from "./ai.qmambair/index.js";
 import type { OpDef } from "./define.js";
+import { QMC_OPS } from "./qmc/index.js";
 
 /** The newest opset of each domain this compiler has semantics for. */
 export const MAX_OPSET: ReadonlyMap<string, number> = new Map([
   ["ai.onnx", 27],
   ["ai.qmambair", 1],
+  // The compiler's own ops, which passes introduce; never in a user's model.
+  ["qmc", 1],
 ]);
 
 const BY_KEY = new Map<string, OpDef[]>();
-for (const def of [...ONNX_OPS, ...QMAMBAIR_OPS]) {
+for (const def of [...ONNX_OPS, ...QMAMBAIR_OPS, ...QMC_OPS]) {
   const key = `${def.domain}::${def.type}`;
   BY_KEY.set(key, [...(BY_KEY.get(key) ?? []), def]);
 }

@@ -1,0 +1,38 @@
+import type { Tensor } from "../../ir/tensor.js";
+import type { ActivationQuant } from "../../quant/activation.js";
+import type { QuantizedWeight } from "../../quant/integer-matmul.js";
+import type { OpContext } from "../define.js";
+
+/**
+ * Attributes shared by the internal integer kernels (qmc.QMatMul, qmc.QConv): how the activation is
+ * quantized (x_mode, x_bits, x_signed, x_params) and the weight's dequantization (w_bits, w_alpha,
+ * w_beta: one value, or one per output channel).
+ */
+export function readActivationQuant(ctx: OpContext): ActivationQuant {
+  const mode = ctx.attrs.oneOf("x_mode", ["act", "dls", "linear"] as const, "act");
+  const bits = ctx.attrs.int("x_bits");
+  const params = ctx.attrs.floats("x_params");
+  const expected = mode === "dls" ? 8 : 2;
+  if (params.length !== expected)
+    throw ctx.error(`attribute 'x_params' has ${params.length} values, expected ${expected} for x_mode '${mode}'`);
+  return { mode, bits, signed: ctx.attrs.int("x_signed") !== 0, params };
+}
+
+export function readWeightQuant(
+  ctx: OpContext,
+  codes: Tensor | undefined,
+  channels: number,
+): QuantizedWeight & { bits: number } {
+  if (!codes) throw ctx.error("missing weight codes");
+  if (codes.dtype !== "int8") throw ctx.error(`weight codes are ${codes.dtype}, expected int8`);
+  const alpha = ctx.attrs.floats("w_alpha");
+  const beta = ctx.attrs.floats("w_beta");
+  for (const [name, v] of [
+    ["w_alpha", alpha],
+    ["w_beta", beta],
+  ] as const) {
+    if (v.length !== 1 && v.length !== channels)
+      throw ctx.error(`attribute '${name}' has ${v.length} values, expected 1 or ${channels}`);
+  }
+  return { codes: codes.values, alpha, beta, bits: ctx.attrs.int("w_bits") };
+}

@@ -1,0 +1,32 @@
+import type { Model } from "./ir/graph.js";
+import { foldConstants } from "./passes/fold-constants.js";
+import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
+import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
+import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
+import { integerKernels } from "./passes/integer-kernels.js";
+import type { Pass } from "./passes/pass.js";
+import { weightLayout } from "./passes/weight-layout.js";
+
+/** The compiler's passes, in order. Every intermediate graph still runs on the reference interpreter. */
+export const PIPELINE: readonly Pass[] = [
+  foldRfaWeights,
+  foldQdqWeights,
+  foldConstants,
+  weightLayout,
+  integerKernels,
+  fuseScanDelta,
+];
+
+export interface PipelineOptions {
+  /** Called with each pass's result (for --dump-after and tests). */
+  readonly afterPass?: (pass: Pass, model: Model) => void;
+}
+
+export function runPipeline(model: Model, file: string, options: PipelineOptions = {}): Model {
+  let m = model;
+  for (const pass of PIPELINE) {
+    m = pass.run(m, file);
+    options.afterPass?.(pass, m);
+  }
+  return m;
+}
