@@ -3,9 +3,11 @@ import type { OpDef } from "../define.js";
 import op_DequantizeCodes from "./DequantizeCodes.js";
 import op_QConv from "./QConv.js";
 import op_QMatMul from "./QMatMul.js";
+import op_QSelectiveScan from "./QSelectiveScan.js";
 
 export const QMC_OPS: readonly OpDef[] = [
   op_DequantizeCodes,
   op_QConv,
   op_QMatMul,
+  op_QSelectiveScan,
 ].flat();
