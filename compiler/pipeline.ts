@@ -1,4 +1,5 @@
 import type { Model } from "./ir/graph.js";
+import { canonicalize } from "./passes/canonicalize.js";
 import { foldConstants } from "./passes/fold-constants.js";
 import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
@@ -9,6 +10,7 @@ import { weightLayout } from "./passes/weight-layout.js";
 
 /** The compiler's passes, in order. Every intermediate graph still runs on the reference interpreter. */
 export const PIPELINE: readonly Pass[] = [
+  canonicalize,
   foldRfaWeights,
   foldQdqWeights,
   foldConstants,

@@ -1,8 +1,10 @@
 import { nodeError, QmcError } from "../diagnostics.js";
 import type { Graph, Model, Node, TypeInfo } from "../ir/graph.js";
-import type { Tensor } from "../ir/tensor.js";
+import { Tensor } from "../ir/tensor.js";
 import { Attrs, type EvalContext, type ShapeContext } from "../ops/define.js";
 import { resolveOp } from "../ops/registry.js";
+
+const SHAPE_READERS = new Set(["Shape", "Size"]);
 
 /** Constants larger than this are not folded while inferring shapes: shapes come from small tensors. */
 const MAX_FOLD_ELEMENTS = 1 << 16;
@@ -17,10 +19,14 @@ export interface ShapeInference {
 /**
  * Runs every op's shape rule over the main graph, from the declared input types, folding small
  * constant subexpressions (Shape -> Gather -> Concat -> Reshape chains) so that shapes computed at
- * run time become known. Symbolic dims (H, W) flow through by name. A type error is a QmcError that
+ * run time become known. `inputTypes` overrides declared input types (the planner probes sizes). Symbolic dims (H, W) flow through by name. A type error is a QmcError that
  * names the node.
  */
-export function inferShapes(model: Model, file = "model"): ShapeInference {
+export function inferShapes(
+  model: Model,
+  file = "model",
+  inputTypes: ReadonlyMap<string, TypeInfo> = new Map(),
+): ShapeInference {
   const graph: Graph = model.graph;
   const types = new Map<string, TypeInfo>();
   const constants = new Map<string, Tensor>();
@@ -28,7 +34,7 @@ export function inferShapes(model: Model, file = "model"): ShapeInference {
     constants.set(name, t);
     types.set(name, { dtype: t.dtype, shape: t.shape });
   }
-  for (const v of graph.inputs) types.set(v.name, v.type);
+  for (const v of graph.inputs) types.set(v.name, inputTypes.get(v.name) ?? v.type);
   for (const node of graph.nodes) {
     const r = resolveOp(node, model.opsets);
     if ("problem" in r) throw new QmcError(`${file}: ${nodeError(node, r.problem).message}`);
@@ -41,8 +47,14 @@ export function inferShapes(model: Model, file = "model"): ShapeInference {
     node.outputs.forEach((name, i) => {
       if (name && outputs[i]) types.set(name, outputs[i]);
     });
+    // Shape and Size read only their input's shape: known shape, known result.
+    if (SHAPE_READERS.has(node.opType) && !consts[0]) {
+      const s = inputs[0]?.shape;
+      if (s?.every((d) => typeof d === "number") && inputs[0]?.dtype)
+        consts[0] = Tensor.zeros(inputs[0].dtype, s as number[]);
+    }
     const foldable = !hasSubgraph(node) && node.inputs.every((n, i) => !n || consts[i]);
-    const small = consts.every((t) => !t || t.size <= MAX_FOLD_ELEMENTS);
+    const small = SHAPE_READERS.has(node.opType) || consts.every((t) => !t || t.size <= MAX_FOLD_ELEMENTS);
     if (foldable && small && node.opType !== "RandomNormal" && node.opType !== "RandomUniform") {
       const evalCtx: EvalContext = {
         ...base,

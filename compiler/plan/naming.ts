@@ -1,0 +1,76 @@
+import type { ParamValue, SymShape } from "./kernel-plan.js";
+
+/**
+ * A kernel's name carries its specialisation (XNNPACK style): index, kind, then the static sizes
+ * and bit-widths it was generated for, e.g. k12_qconv_c24_o24_k3x3_g24_a4w4.
+ */
+export function kernelName(
+  index: number,
+  kind: string,
+  params: Readonly<Record<string, ParamValue>>,
+  inputs: readonly (SymShape | null)[],
+  outputs: readonly SymShape[],
+): string {
+  const parts = [`k${index}`, snake(kind)];
+  const c = (s: SymShape | null | undefined, axis: number) => (s && s[axis] ? s[axis].c : 0);
+  const bits = () => (typeof params.x_bits === "number" ? `a${params.x_bits}w${params.w_bits}` : "");
+  switch (kind) {
+    case "Conv":
+    case "QConv": {
+      const w = inputs[1];
+      parts.push(`c${c(inputs[0], 1)}`, `o${c(outputs[0], 1)}`);
+      if (w)
+        parts.push(
+          `k${w
+            .slice(2)
+            .map((d) => d.c)
+            .join("x")}`,
+        );
+      if (typeof params.group === "number" && params.group > 1) parts.push(`g${params.group}`);
+      if (Array.isArray(params.dilations) && params.dilations.some((d) => d !== 1))
+        parts.push(`d${params.dilations[0]}`);
+      parts.push(bits());
+      break;
+    }
+    case "QMatMul":
+    case "MatMul": {
+      const o = outputs[0];
+      parts.push(`n${o ? o[o.length - 1].c : 0}`, bits());
+      break;
+    }
+    case "SelectiveScan":
+    case "QSelectiveScan": {
+      const a = inputs[2];
+      parts.push(`e${a ? a[0].c : 0}`, `n${a ? a[1].c : 0}`);
+      if (typeof params.delta_bits === "number") parts.push(`a${params.delta_bits}`);
+      break;
+    }
+    case "ActQuant":
+    case "DlsQuant":
+      parts.push(`b${params.bits}`, params.signed ? "s" : "u");
+      break;
+  }
+  return parts.filter((p) => p).join("_");
+}
+
+/** How the kernel computes, in the words `qmc inspect --plan` prints. */
+export function kernelArithmetic(kind: string, params: Readonly<Record<string, ParamValue>>): string {
+  switch (kind) {
+    case "QConv":
+    case "QMatMul":
+      return `int${params.x_bits} x int${params.w_bits} -> int32, f32 epilogue (${params.x_mode} input)`;
+    case "QSelectiveScan":
+      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel`;
+    case "SelectiveScan":
+      return "f32 scan";
+    case "ActQuant":
+    case "DlsQuant":
+      return `f32 -> int${params.bits} codes -> f32`;
+    default:
+      return "f32";
+  }
+}
+
+function snake(kind: string): string {
+  return kind.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
