@@ -34,14 +34,19 @@ export function kernelName(
     }
     case "QMatMul":
     case "MatMul": {
-      const o = outputs[0];
-      parts.push(`n${o ? o[o.length - 1].c : 0}`, bits());
+      const w = inputs[1];
+      if (w && w.length >= 2) {
+        const [r, k] = w.slice(-2).map((d) => d.c);
+        parts.push(params.weight_first ? `m${r}_k${k}` : `k${r}_n${k}`);
+      }
+      parts.push(bits());
       break;
     }
     case "SelectiveScan":
     case "QSelectiveScan": {
       const a = inputs[2];
-      parts.push(`e${a ? a[0].c : 0}`, `n${a ? a[1].c : 0}`);
+      const groups = inputs[3]?.[1]?.c || 1;
+      parts.push(`e${a ? a[0].c / groups : 0}`, `n${a ? a[1].c : 0}`);
       if (typeof params.delta_bits === "number") parts.push(`a${params.delta_bits}`);
       break;
     }
@@ -71,6 +76,8 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
   }
 }
 
+/** QMatMul -> qmatmul, LayerNormalization -> layer_normalization, QSelectiveScan -> qselective_scan. */
 function snake(kind: string): string {
-  return kind.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  const word = kind.replace("MatMul", "Matmul").replace(/^Q(?=[A-Z])/, "q");
+  return word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 }

@@ -1,8 +1,10 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { type ModelSummary, summarizeModel } from "../../inspect/summary.js";
 import type { Dim } from "../../ir/graph.js";
 import { readModelFile } from "../../onnx/decode.js";
+import { type PlanReport, planReport } from "../../plan/report.js";
 import { guarded } from "../errors.js";
+import { planModelFile } from "../load-plan.js";
 
 export function registerInspect(program: Command): void {
   program
@@ -10,13 +12,46 @@ export function registerInspect(program: Command): void {
     .description("describe a model: IR and opsets, inputs and outputs, ops, parameters, unsupported nodes")
     .argument("<model>", "an .onnx file")
     .option("--json", "print the summary as JSON")
-    .action((file: string, opts: { json?: boolean }) =>
+    .option("--plan", "also compile it and print the kernel plan and the memory plan")
+    .option("--size <HxW>", "input size the memory plan is shown for (with --plan)", parseSize, { h: 64, w: 64 })
+    .action((file: string, opts: { json?: boolean; plan?: boolean; size: { h: number; w: number } }) =>
       guarded(() => {
         const summary = summarizeModel(readModelFile(file));
-        process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(file, summary));
+        const report = opts.plan ? planReport(planModelFile(file).plan, opts.size.h, opts.size.w) : undefined;
+        if (opts.json)
+          process.stdout.write(`${JSON.stringify(report ? { ...summary, plan: report } : summary, null, 2)}\n`);
+        else process.stdout.write(formatSummary(file, summary) + (report ? formatPlan(report) : ""));
         return 0;
       }),
     );
+}
+
+export function formatPlan(r: PlanReport): string {
+  const lines = [`  kernel plan (${r.kernels.length} kernels, ${fmt(r.constantBytes)} constant bytes):`];
+  const nw = Math.max(...r.kernels.map((k) => k.name.length));
+  r.kernels.forEach((k) => {
+    const bytes = k.constantBytes ? `  ${fmt(k.constantBytes)} B` : "";
+    lines.push(`    ${k.name.padEnd(nw)}  ${k.arithmetic}${bytes}`);
+  });
+  lines.push(`  memory plan at ${r.size.h}x${r.size.w} (greedy by size; offset, bytes, live kernels, shape):`);
+  const sorted = [...r.buffers].sort((a, b) => a.offset - b.offset || a.id - b.id);
+  for (const b of sorted) {
+    lines.push(
+      `    @${fmt(b.offset).padStart(12)}  ${fmt(b.bytes).padStart(11)} B  k${b.live[0]}..k${b.live[1]}  [${b.shape.join(", ")}]  ${b.name}`,
+    );
+  }
+  const ratio = (r.arenaBytes / Math.max(1, r.liveBytesBound)).toFixed(3);
+  lines.push(
+    `  arena: ${fmt(r.arenaBytes)} bytes; largest simultaneously live: ${fmt(r.liveBytesBound)} bytes (ratio ${ratio})`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function parseSize(value: string): { h: number; w: number } {
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+    throw new InvalidArgumentError(`'${value}' is not a size HxW such as 64x64.`);
+  return { h: Number(m[1]), w: Number(m[2]) };
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");

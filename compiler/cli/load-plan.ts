@@ -1,0 +1,35 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { QmcError } from "../diagnostics.js";
+import type { Model } from "../ir/graph.js";
+import { decodeModel } from "../onnx/decode.js";
+import { assertSupported } from "../ops/registry.js";
+import { runPipeline } from "../pipeline.js";
+import { buildPlan } from "../plan/build-plan.js";
+import type { KernelPlan } from "../plan/kernel-plan.js";
+
+export interface LoadedPlan {
+  readonly model: Model;
+  readonly compiled: Model;
+  readonly plan: KernelPlan;
+}
+
+/** Reads an ONNX file, runs the pass pipeline and builds its KernelPlan. */
+export function planModelFile(
+  file: string,
+  options: { afterPass?: (name: string, m: Model) => void } = {},
+): LoadedPlan {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new QmcError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const model = decodeModel(bytes, { file, baseDir: dirname(file) });
+  assertSupported(model, file);
+  const compiled = runPipeline(model, file, { afterPass: (p, m) => options.afterPass?.(p.name, m) });
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const name = basename(file).replace(/\.onnx$/, "");
+  return { model, compiled, plan: buildPlan(compiled, file, { name, sha256 }) };
+}

@@ -1,0 +1,105 @@
+import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
+import { isStatic } from "../../../compiler/plan/kernel-plan.js";
+import { productDim } from "../../shared/sym.js";
+import { writeActivationQuant } from "./support/activation-quant.js";
+import {
+  ACCUMULATORS,
+  accumulate,
+  resetAccumulators,
+  weightParams,
+  writeEpilogue,
+} from "./support/integer-epilogue.js";
+import type { KernelGenerator } from "./types.js";
+
+/**
+ * Integer matmul (qmc.QMatMul) of a quantized activation and constant weight codes: Y = X @ W
+ * (weight_first 0; W is [K, N], X's leading dims are rows) or Y = W @ X (weight_first 1; W is
+ * [..., M, K] broadcast against X [..., K, L] over static batch dims, as SS2D's x_proj and dt_proj).
+ */
+const qmatmul: KernelGenerator = (env) => {
+  const xs = env.inputShape(0);
+  const ws = env.inputShape(1);
+  const first = env.int("weight_first", 0) !== 0;
+  const x = env.input(0, "x");
+  const wt = env.input(1, "wt", "Int8Array");
+  const y = env.output(0, "y");
+  const total = productDim(xs);
+  if (!total) throw env.error("the input's size is not a polynomial in h and w");
+  const codes = env.scratch(total, "qx");
+  const n = env.count(xs, "NX");
+  const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
+  if (!first) {
+    if (ws.length !== 2) throw env.error(`weights have shape rank ${ws.length}; X @ W needs a 2-D weight [K, N]`);
+    const K = env.staticDim(ws[0], "the inner dimension");
+    const N = env.staticDim(ws[1], "the output width");
+    const rows = productDim(xs.slice(0, -1));
+    if (!rows) throw env.error("the row count is not a polynomial in h and w");
+    const R = env.dim(rows, "R");
+    return {
+      spec: `qmatmul_k${K}_n${N}_${bits}`,
+      helpers: ["f32", "roundHalfEven"],
+      body: (w) => {
+        w.line("var i, r, j, k, q, qw, v;");
+        w.line(ACCUMULATORS);
+        const quant = writeActivationQuant(w, env, x, n);
+        const { aw, bw } = weightParams(w, env, N);
+        w.line(`for (i = 0; i < ${n}; i++) ${codes}[i] = ${quant.code(`${x}[i]`)};`);
+        w.block(`for (r = 0; r < ${R}; r++)`, () => {
+          w.block(`for (j = 0; j < ${N}; j++)`, () => {
+            resetAccumulators(w);
+            w.block(`for (k = 0; k < ${K}; k++)`, () => {
+              w.line(`q = ${codes}[r * ${K} + k];`);
+              w.line(`qw = ${wt}[k * ${N} + j];`);
+              accumulate(w, quant, "q", "qw");
+            });
+            writeEpilogue(w, quant, aw("j"), bw("j"), "v");
+            w.line(`${y}[r * ${N} + j] = f32(v);`);
+          });
+        });
+      },
+    };
+  }
+  if (ws.length < 2 || xs.length < 2) throw env.error("W @ X needs operands of rank >= 2");
+  const M = env.staticDim(ws[ws.length - 2], "the weight rows");
+  const K = env.staticDim(ws[ws.length - 1], "the inner dimension");
+  const wBatch = ws.slice(0, -2).map((d) => env.staticDim(d, "a weight batch dim"));
+  if (!xs.slice(0, -2).every(isStatic)) throw env.error("the activation's batch dims depend on the input size");
+  const xBatch = xs.slice(0, -2).map((d) => d.c);
+  const batch = broadcastShapes([wBatch, xBatch]);
+  if (!batch) throw env.error(`batch dims [${wBatch}] and [${xBatch}] do not broadcast`);
+  const count = batch.reduce((a, b) => a * b, 1);
+  const wi = broadcastIndexer(wBatch, batch);
+  const xi = broadcastIndexer(xBatch, batch);
+  const L = env.dim(xs[xs.length - 1], "L");
+  return {
+    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}`,
+    helpers: ["f32", "roundHalfEven"],
+    body: (w) => {
+      w.line("var i, t, m, l, k, q, qw, v, wb, xb;");
+      w.line(ACCUMULATORS);
+      w.line(`var WB = [${Array.from({ length: count }, (_, t) => wi(t)).join(", ")}];`);
+      w.line(`var XB = [${Array.from({ length: count }, (_, t) => xi(t)).join(", ")}];`);
+      const quant = writeActivationQuant(w, env, x, n);
+      const { aw, bw } = weightParams(w, env, M);
+      w.line(`for (i = 0; i < ${n}; i++) ${codes}[i] = ${quant.code(`${x}[i]`)};`);
+      w.block(`for (t = 0; t < ${count}; t++)`, () => {
+        w.line(`wb = WB[t] * ${M * K};`);
+        w.line(`xb = XB[t] * ${K} * ${L};`);
+        w.block(`for (m = 0; m < ${M}; m++)`, () => {
+          w.block(`for (l = 0; l < ${L}; l++)`, () => {
+            resetAccumulators(w);
+            w.block(`for (k = 0; k < ${K}; k++)`, () => {
+              w.line(`q = ${codes}[xb + k * ${L} + l];`);
+              w.line(`qw = ${wt}[wb + m * ${K} + k];`);
+              accumulate(w, quant, "q", "qw");
+            });
+            writeEpilogue(w, quant, aw("m"), bw("m"), "v");
+            w.line(`${y}[(t * ${M} + m) * ${L} + l] = f32(v);`);
+          });
+        });
+      });
+    },
+  };
+};
+
+export default qmatmul;

@@ -1,0 +1,93 @@
+import type { CodeWriter } from "../../../shared/code-writer.js";
+import type { KernelEnv } from "../types.js";
+
+/**
+ * ES5 code that quantizes a whole float tensor the way compiler/quant/activation.ts does, operation
+ * for operation in float32 (through the f32 helper) so that the codes are bit-identical to the
+ * reference. It declares `qa`, `qb` (the affine map back: value = q*qa - qb) and, for DlsQuant,
+ * `qdiv` (the divisor used for codes), `qmin`, `qmax` and the two codes whose value the final clip
+ * can move off the affine line: `qlo`, `qhi`, with their value corrections `dlo`, `dhi` (0 when
+ * none). Only the codes of the minimum and maximum element can be such codes.
+ */
+export interface ActivationQuantCode {
+  readonly mode: "act" | "dls" | "linear";
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly qn: number;
+  readonly qp: number;
+  /** An ES5 expression: the code of float value `v` (a variable name or expression). */
+  code(v: string): string;
+}
+
+/** Reads x_mode/x_bits/x_signed/x_params (or a prefix's) and writes the parameter computation. */
+export function writeActivationQuant(
+  w: CodeWriter,
+  env: KernelEnv,
+  x: string,
+  n: string,
+  prefix = "x",
+): ActivationQuantCode {
+  const mode = env.string(`${prefix}_mode`, "dls") as ActivationQuantCode["mode"];
+  const bits = env.int(`${prefix}_bits`);
+  const signed = env.int(`${prefix}_signed`, 0) !== 0;
+  const params = env.kernel.params[`${prefix}_params`] ?? env.kernel.params[`${prefix}_w`];
+  if (!Array.isArray(params)) throw env.error(`missing param '${prefix}_params'`);
+  const p = params.map((v) => Math.fround(Number(v)));
+  const [qn, qp] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const clampCode = (e: string) => `roundHalfEven(Math.min(Math.max(${e}, ${qn}), ${qp}))`;
+  if (mode === "act") {
+    w.line(`var qa = ${lit(p[0])}, qb = ${lit(p[1])};`);
+    return { mode, bits, signed, qn, qp, code: (v) => clampCode(`f32(f32(${v} + qb) / qa)`) };
+  }
+  if (mode === "linear") {
+    const [scale, zp] = params.map(Number);
+    w.line(`var qs = ${lit(scale)}, qz = ${lit(zp)}, qa = qs, qb = ${lit(zp * scale)};`);
+    return {
+      mode,
+      bits,
+      signed,
+      qn,
+      qp,
+      code: (v) => `Math.min(Math.max(roundHalfEven(f32(${v} / qs)) + qz, ${qn}), ${qp})`,
+    };
+  }
+  if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
+  const [w1, w2, w3, w4, w21, w22, w23, w24] = p.map(lit);
+  w.comment("DlsQuant statistics over the whole tensor: mean, unbiased std (two passes), min, max.");
+  w.line("var qi, qv, qsum = 0, qss = 0, qmin = Infinity, qmax = -Infinity;");
+  w.block(`for (qi = 0; qi < ${n}; qi++)`, () => {
+    w.line(`qv = ${x}[qi];`);
+    w.line("qsum += qv;");
+    w.line("if (qv < qmin) qmin = qv;");
+    w.line("if (qv > qmax) qmax = qv;");
+  });
+  w.line(`var qmu = f32(qsum / ${n});`);
+  w.block(`for (qi = 0; qi < ${n}; qi++)`, () => {
+    w.line(`qv = f32(${x}[qi] - qmu);`);
+    w.line("qss += qv * qv;");
+  });
+  w.line(`var qsd = f32(Math.sqrt(f32(f32(qss) / (${n} - 1))));`);
+  w.line(`var qb = f32(f32(f32(f32(${w21} * qmu) + f32(${w22} * qsd)) + f32(${w23} * qmin)) + f32(${w24} * qmax));`);
+  w.line(
+    `var qraw = Math.abs(f32(f32(f32(f32(${w1} * Math.abs(f32(qmu + qb))) + f32(${w2} * qsd)) + f32(${w3} * f32(qmin + qb))) + f32(${w4} * f32(qmax + qb))));`,
+  );
+  w.line(`var qa = Math.min(Math.max(qraw, ${lit(Math.fround(1e-6))}), f32(f32(qmax - qmin) / ${2 ** bits}));`);
+  w.line("var qdiv = qa > 0 ? qa : 1;");
+  const code = (v: string) => clampCode(`f32(f32(${v} + qb) / qdiv)`);
+  w.comment("The clip to [min, max] can move only the codes of the extreme elements off the affine line.");
+  w.line(`var qlo = ${code("qmin")}, qhi = ${code("qmax")};`);
+  w.line(
+    "var dlo = dlsValue(qlo) - f32(f32(qlo * qa) - qb), dhi = qhi === qlo ? 0 : dlsValue(qhi) - f32(f32(qhi * qa) - qb);",
+  );
+  w.block("function dlsValue(q)", () => {
+    w.line("var v = f32(f32(q * qa) - qb);");
+    w.line("return v < qmin ? qmin : v > qmax ? qmax : v;");
+  });
+  return { mode, bits, signed, qn, qp, code };
+}
+
+/** A number literal that reads back as exactly the same double. */
+export function lit(v: number): string {
+  if (Object.is(v, -0)) return "-0";
+  return String(v);
+}
