@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../diagnostics.js";
+import { compilerVersion } from "../version.js";
+import { registerEval } from "./commands/eval.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerRun } from "./commands/run.js";
 import { registerVerify } from "./commands/verify.js";
-
-const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command("qmc")
   .description("Compiler for quantized Mamba (Q-MambaIR) image-restoration models: ONNX in, one small artifact out")
-  .version(pkg.version)
+  .version(compilerVersion())
   .showHelpAfterError()
   .exitOverride();
 
 registerInspect(program);
 registerVerify(program);
+registerRun(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+import type { Command } from "commander";
+import type { Tiling } from "../../../runtime/core/tile.js";
+import { readImageFile, writeImageFile } from "../../../runtime/node/files.js";
+import { ExitCode, QmcError } from "../../diagnostics.js";
+import { asUserErrors, loadModelOrArtifact, progressBar } from "../artifact-loader.js";
+import { guarded, parseNumber } from "../errors.js";
+
+interface RunOptions {
+  output: string;
+  tile?: number;
+  overlap?: number;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description(
+      "restore one PNG image with a model (.onnx, compiled in memory) or a compiled artifact (.wasm, .js, .ts)",
+    )
+    .argument("<model>", "an .onnx model or a qmc artifact")
+    .argument("<input>", "a PNG image (gray, RGB or RGBA)")
+    .requiredOption("-o, --output <file>", "the restored PNG")
+    .option(
+      "--tile <n>",
+      "restore in overlapping square tiles of n pixels (the result depends on the tiling)",
+      parseNumber,
+    )
+    .option("--overlap <n>", "pixels shared by neighbouring tiles (default 0)", parseNumber)
+    .option("--json", "print what was done as JSON")
+    .action((model: string, input: string, opts: RunOptions) =>
+      guarded(() => asUserErrors(() => run(model, input, opts))),
+    );
+}
+
+export function describeTiling(t: Tiling): string {
+  if (t.tile === null) return "whole image in one run";
+  return `${t.ys.length * t.xs.length} tiles (${t.ys.length}x${t.xs.length}) of ${t.tile} px, overlap ${t.overlap}`;
+}
+
+async function run(modelPath: string, inputPath: string, opts: RunOptions): Promise<number> {
+  if (opts.overlap !== undefined && opts.tile === undefined) throw new QmcError("--overlap needs --tile");
+  const model = await loadModelOrArtifact(modelPath);
+  const { image, notes } = readImageFile(inputPath);
+  for (const note of notes) process.stderr.write(`qmc: ${inputPath}: ${note}\n`);
+  const bar = progressBar("tiles");
+  const restored = await model
+    .restore(image, { tile: opts.tile, overlap: opts.overlap, onProgress: bar.update })
+    .finally(bar.stop);
+  writeImageFile(opts.output, restored.image);
+  const out = restored.image;
+  if (opts.json) {
+    const result = {
+      model: model.info,
+      input: { file: inputPath, width: image.width, height: image.height, channels: image.channels },
+      output: { file: opts.output, width: out.width, height: out.height, channels: out.channels },
+      tiling: restored.tiling,
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      `${opts.output}: ${out.width}x${out.height} from ${image.width}x${image.height} (x${model.info.scale}), ` +
+        `${describeTiling(restored.tiling)}\n`,
+    );
+  }
+  return ExitCode.ok;
+}

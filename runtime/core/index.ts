@@ -1,0 +1,10 @@
+/** The browser-safe runtime: load any qmc artifact, restore images, measure them. */
+export type { Engine } from "./engine.js";
+export { QmcRuntimeError } from "./errors.js";
+export { checkImage, fromPlanes, type Image, type PixelData, toByte, toPlanes } from "./image.js";
+export { type LoadOptions, loadEngine, loadModel } from "./load.js";
+export { ABI_VERSION, type ArtifactMeta } from "./meta.js";
+export { type MetricOptions, psnr, ssim } from "./metrics.js";
+export { type Model, modelFromEngine, type Restored } from "./model.js";
+export type { Transpile } from "./script-artifact.js";
+export { planTiling, runTiled, type TileOptions, type Tiling } from "./tile.js";

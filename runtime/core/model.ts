@@ -1,0 +1,42 @@
+import type { Engine } from "./engine.js";
+import { QmcRuntimeError } from "./errors.js";
+import { checkImage, fromPlanes, type Image, type PixelData, readableAs, toPlanes } from "./image.js";
+import type { ArtifactMeta } from "./meta.js";
+import { runTiled, type TileOptions, type Tiling } from "./tile.js";
+
+export interface Restored<D extends PixelData> {
+  /** Same channel layout and data type as the input; `scale` times its size. */
+  readonly image: Image<D>;
+  readonly tiling: Tiling;
+}
+
+export interface Model {
+  readonly info: ArtifactMeta;
+  /** Runs on the calling thread (in browsers, call it from a Worker to keep the page responsive). */
+  restore<D extends PixelData>(image: Image<D>, options?: TileOptions): Promise<Restored<D>>;
+}
+
+const KIND: Readonly<Record<number, string>> = { 1: "gray", 3: "RGB", 4: "RGBA" };
+
+export function modelFromEngine(engine: Engine): Model {
+  const info = engine.meta;
+  const planes = info.channels as 1 | 3;
+  return {
+    info,
+    async restore(image, options = {}) {
+      checkImage(image);
+      if (!readableAs(image.channels, planes)) {
+        throw new QmcRuntimeError(
+          `the model restores ${KIND[planes]} images (${planes} channel${planes > 1 ? "s" : ""}); ` +
+            `this image has ${image.channels} channel${image.channels > 1 ? "s" : ""} (${KIND[image.channels]})`,
+        );
+      }
+      const { width, height } = image;
+      const run = runTiled(engine, toPlanes(image, planes), height, width, options);
+      return {
+        image: fromPlanes(run.planes, width * info.scale, height * info.scale, image),
+        tiling: run.tiling,
+      };
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/** Node-only helpers around the runtime core: PNG files and artifact files. */
+export { loadModelFile, readFileBytes, readImageFile, writeImageFile } from "./files.js";
+export { type DecodedPng, decodePng, encodePng } from "./png.js";
+export { transpileTypeScript } from "./typescript.js";

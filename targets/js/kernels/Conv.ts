@@ -1,0 +1,107 @@
+import { productDim, shapeText } from "../../shared/sym.js";
+import type { KernelEnv, KernelGenerator } from "./types.js";
+
+/** Top-left padding of one axis: a literal, or code when SAME padding depends on the input size. */
+function padBegin(env: KernelEnv, axis: 0 | 1, autoPad: string, ext: number, stride: number, io: [string, string]) {
+  if (autoPad === "VALID") return "0";
+  if (autoPad === "NOTSET") return String(env.ints("pads", [0, 0, 0, 0])[axis]);
+  if (autoPad !== "SAME_UPPER" && autoPad !== "SAME_LOWER") {
+    throw env.error(`attribute 'auto_pad' is '${autoPad}', expected NOTSET, SAME_UPPER, SAME_LOWER or VALID`);
+  }
+  const [inSize, outSize] = io;
+  const total = `Math.max(0, (${outSize} - 1) * ${stride} + ${ext} - ${inSize})`;
+  // SAME_UPPER puts the odd pixel of padding at the end, SAME_LOWER at the beginning.
+  return autoPad === "SAME_UPPER" ? `Math.floor(${total} / 2)` : `${total} - Math.floor(${total} / 2)`;
+}
+
+/**
+ * 2-D grouped convolution (ONNX Conv: cross-correlation). Each output plane accumulates in float64
+ * scratch in the reference's order (bias, then input channel, then kernel row and column), so it
+ * agrees with compiler/ops/support/convolution.ts to the last bit; border handling is by computing
+ * each tap's valid output range instead of testing every element. 1x1 and depthwise convolutions
+ * get their own loop nests.
+ */
+const conv: KernelGenerator = (env) => {
+  const xs = env.inputShape(0);
+  const ws = env.inputShape(1);
+  const ys = env.outputShape(0);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
+  const N = env.staticDim(xs[0], "the batch");
+  const C = env.staticDim(xs[1], "the input channel count");
+  const M = env.staticDim(ws[0], "the output channel count");
+  const CG = env.staticDim(ws[1], "the weight's channels per group");
+  const KH = env.staticDim(ws[2], "the kernel height");
+  const KW = env.staticDim(ws[3], "the kernel width");
+  const G = env.int("group", 1);
+  if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
+    throw env.error(`group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`);
+  }
+  const MG = M / G;
+  const [SH, SW] = env.ints("strides", [1, 1]);
+  const [DH, DW] = env.ints("dilations", [1, 1]);
+  const autoPad = env.string("auto_pad", "NOTSET");
+  const x = env.input(0, "x");
+  const wt = env.input(1, "wt");
+  const bias = env.has(2) ? env.input(2, "bias") : undefined;
+  const y = env.output(0, "y");
+  const H = env.dim(xs[2], "H");
+  const W = env.dim(xs[3], "W");
+  const OH = env.dim(ys[2], "OH");
+  const OW = env.dim(ys[3], "OW");
+  const HW = env.count([xs[2], xs[3]], "HW");
+  const OHW = env.count([ys[2], ys[3]], "OHW");
+  const plane = productDim([ys[2], ys[3]]);
+  if (!plane) throw env.error(`output plane ${shapeText(ys.slice(2))} is not linear in h, w and h*w`);
+  const acc = env.scratch(plane, "acc");
+  const PH = padBegin(env, 0, autoPad, (KH - 1) * DH + 1, SH, [H, OH]);
+  const PW = padBegin(env, 1, autoPad, (KW - 1) * DW + 1, SW, [W, OW]);
+  const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PH === "0" && PW === "0";
+  const depthwise = CG === 1 && MG === 1;
+  const pads = autoPad === "NOTSET" ? env.ints("pads", [0, 0, 0, 0]) : [];
+  const padSpec = autoPad === "NOTSET" ? (new Set(pads).size === 1 ? `p${pads[0]}` : `p${pads.join("_")}`) : autoPad.toLowerCase();
+  const extra = `${SH !== 1 || SW !== 1 ? `_s${SH}x${SW}` : ""}${DH !== 1 || DW !== 1 ? `_d${DH}x${DW}` : ""}`;
+  const spec = `conv_c${C}_o${M}_k${KH}x${KW}_${padSpec}${extra}_g${G}${bias ? "" : "_nobias"}`;
+  return {
+    spec,
+    body: (w) => {
+      w.line("var n, oc, ic, kh, kw, oh, ow, p, xb, yb, row, wv, off, ohLo, ohHi, owLo, owHi;");
+      w.line(`var ph = ${PH}, pw = ${PW};`);
+      w.block(`for (n = 0; n < ${N}; n++)`, () => {
+        w.block(`for (oc = 0; oc < ${M}; oc++)`, () => {
+          w.line(`for (p = 0; p < ${OHW}; p++) ${acc}[p] = ${bias ? `${bias}[oc]` : "0"};`);
+          const channel = depthwise ? "oc" : G === 1 ? "ic" : `${MG === 1 ? "oc" : `((oc / ${MG}) | 0)`} * ${CG} + ic`;
+          const taps = () => {
+            w.line(`xb = (n * ${C} + ${channel}) * ${HW};`);
+            if (pointwise) {
+              w.line(`wv = ${wt}[oc * ${CG}${depthwise ? "" : " + ic"}];`);
+              w.line(`for (p = 0; p < ${HW}; p++) ${acc}[p] += wv * ${x}[xb + p];`);
+              return;
+            }
+            w.block(`for (kh = 0; kh < ${KH}; kh++)`, () => {
+              w.line(`off = kh * ${DH} - ph;`);
+              w.line(`ohLo = off >= 0 ? 0 : Math.ceil(-off / ${SH});`);
+              w.line(`ohHi = Math.min(${OH}, Math.floor((${H} - 1 - off) / ${SH}) + 1);`);
+              w.block(`for (kw = 0; kw < ${KW}; kw++)`, () => {
+                w.line(`wv = ${wt}[((oc * ${CG}${depthwise ? "" : " + ic"}) * ${KH} + kh) * ${KW} + kw];`);
+                w.line(`off = kw * ${DW} - pw;`);
+                w.line(`owLo = off >= 0 ? 0 : Math.ceil(-off / ${SW});`);
+                w.line(`owHi = Math.min(${OW}, Math.floor((${W} - 1 - off) / ${SW}) + 1);`);
+                w.block(`for (oh = ohLo; oh < ohHi; oh++)`, () => {
+                  w.line(`row = xb + (oh * ${SH} + kh * ${DH} - ph) * ${W} + off;`);
+                  w.line(`p = oh * ${OW};`);
+                  w.line(`for (ow = owLo; ow < owHi; ow++) ${acc}[p + ow] += wv * ${x}[row + ow * ${SW}];`);
+                });
+              });
+            });
+          };
+          if (depthwise) taps();
+          else w.block(`for (ic = 0; ic < ${CG}; ic++)`, taps);
+          w.line(`yb = (n * ${M} + oc) * ${OHW};`);
+          w.line(`for (p = 0; p < ${OHW}; p++) ${y}[yb + p] = ${acc}[p];`);
+        });
+      });
+    },
+  };
+};
+
+export default conv;

@@ -1,0 +1,47 @@
+import { isOne } from "../../shared/sym.js";
+import { literal } from "./support/elementwise.js";
+import { padRank, shapeSpec } from "./support/shapes.js";
+import type { KernelGenerator } from "./types.js";
+
+/** Y = alpha * op(A) op(B) + beta * C, C broadcast to [M, N] (a scalar, a row, a column or full). */
+const gemm: KernelGenerator = (env) => {
+  const as = env.inputShape(0);
+  const bs = env.inputShape(1);
+  if (as.length !== 2 || bs.length !== 2) throw env.error("A and B must both be matrices");
+  const transA = env.int("transA", 0) !== 0;
+  const transB = env.int("transB", 0) !== 0;
+  const alpha = env.float("alpha", 1);
+  const beta = env.float("beta", 1);
+  const a = env.input(0, "a");
+  const b = env.input(1, "b");
+  const c = env.has(2) ? env.input(2, "c") : undefined;
+  const y = env.output(0, "y");
+  const [M, K] = transA ? [as[1], as[0]] : as;
+  const N = transB ? bs[0] : bs[1];
+  const m = env.dim(M, "M");
+  const k = env.dim(K, "K");
+  const n = env.dim(N, "N");
+  let cIndex = "";
+  if (c) {
+    const [r, col] = padRank(env.inputShape(2), 2);
+    // C broadcasts one way only, to [M, N]: it varies along rows, columns, both or neither.
+    cIndex = !isOne(r) && !isOne(col) ? `i * ${n} + j` : !isOne(r) ? "i" : !isOne(col) ? "j" : "0";
+  }
+  return {
+    spec: `gemm_${shapeSpec(as)}_${shapeSpec(bs)}${transA ? "_ta" : ""}${transB ? "_tb" : ""}${c ? "" : "_noc"}`,
+    body: (w) => {
+      w.line("var i, j, p, acc;");
+      w.block(`for (i = 0; i < ${m}; i++)`, () => {
+        w.block(`for (j = 0; j < ${n}; j++)`, () => {
+          w.line("acc = 0;");
+          const ai = transA ? `p * ${m} + i` : `i * ${k} + p`;
+          const bi = transB ? `j * ${k} + p` : `p * ${n} + j`;
+          w.line(`for (p = 0; p < ${k}; p++) acc += ${a}[${ai}] * ${b}[${bi}];`);
+          w.line(`${y}[i * ${n} + j] = ${literal(alpha)} * acc + ${c ? `${literal(beta)} * ${c}[${cIndex}]` : "0"};`);
+        });
+      });
+    },
+  };
+};
+
+export default gemm;

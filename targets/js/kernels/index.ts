@@ -1,0 +1,97 @@
+/**
+ * The js target's kernel generators, by PlanKernel.kind (ONNX op type, profile op type, or the name
+ * of an internal kernel).
+ *
+ * Interface (types.ts): a KernelGenerator is `(env: KernelEnv) => KernelCode`.
+ * - Ask `env` for every argument the function needs: `env.input(i, "x")` / `env.output(i, "y")` give
+ *   a typed-array parameter (its element type checked against the buffer's or constant's), `env.dim`
+ *   and `env.count` give a size (a literal when static, else a parameter that qmc_prepare computes),
+ *   `env.scratch(n, "acc")` a shared Float64Array. Parameters appear in the order asked for.
+ * - Read attributes with `env.int/float/string/ints` (apply the ONNX default as the fallback) and
+ *   compile-time integer inputs with `env.constInts(i)`; constant operands' values with `env.constant(i)`.
+ * - Return `{ spec, body, helpers }`: `spec` is the function name and must carry every
+ *   specialisation that changes the body (functions with equal spec and body are emitted once),
+ *   `body` writes ES5 statements through the CodeWriter (declare locals with `var`, no ES2015), and
+ *   `helpers` lists the runtime helpers it calls (runtime/helpers.ts: f32, roundHalfEven, qexp, ...).
+ * - Throw `env.error("...")` for anything the kernel cannot do; it names the kernel and its sources.
+ * Bodies must also be valid TypeScript: the ts target reuses them with typed parameters.
+ * One file per kind; a new kind is one file plus one line below.
+ */
+import Abs from "./Abs.js";
+import ActQuant from "./ActQuant.js";
+import Add from "./Add.js";
+import Clip from "./Clip.js";
+import Concat from "./Concat.js";
+import Conv from "./Conv.js";
+import CrossMerge from "./CrossMerge.js";
+import CrossScan from "./CrossScan.js";
+import DepthToSpace from "./DepthToSpace.js";
+import Div from "./Div.js";
+import DlsQuant from "./DlsQuant.js";
+import Erf from "./Erf.js";
+import Exp from "./Exp.js";
+import Gelu from "./Gelu.js";
+import Gemm from "./Gemm.js";
+import GlobalAveragePool from "./GlobalAveragePool.js";
+import LayerNormalization from "./LayerNormalization.js";
+import LeakyRelu from "./LeakyRelu.js";
+import MatMul from "./MatMul.js";
+import Mul from "./Mul.js";
+import Neg from "./Neg.js";
+import Pow from "./Pow.js";
+import QConv from "./QConv.js";
+import QMatMul from "./QMatMul.js";
+import QSelectiveScan from "./QSelectiveScan.js";
+import ReduceMean from "./ReduceMean.js";
+import Relu from "./Relu.js";
+import SelectiveScan from "./SelectiveScan.js";
+import Sigmoid from "./Sigmoid.js";
+import Slice from "./Slice.js";
+import Softplus from "./Softplus.js";
+import Split from "./Split.js";
+import Sqrt from "./Sqrt.js";
+import Sub from "./Sub.js";
+import Tanh from "./Tanh.js";
+import Transpose from "./Transpose.js";
+import type { KernelGenerator } from "./types.js";
+
+export type { ArrayType, KernelCode, KernelEnv, KernelGenerator } from "./types.js";
+
+export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, KernelGenerator>([
+  ["Abs", Abs],
+  ["ActQuant", ActQuant],
+  ["Add", Add],
+  ["Clip", Clip],
+  ["Concat", Concat],
+  ["Conv", Conv],
+  ["CrossMerge", CrossMerge],
+  ["CrossScan", CrossScan],
+  ["DepthToSpace", DepthToSpace],
+  ["Div", Div],
+  ["DlsQuant", DlsQuant],
+  ["Erf", Erf],
+  ["Exp", Exp],
+  ["Gelu", Gelu],
+  ["Gemm", Gemm],
+  ["GlobalAveragePool", GlobalAveragePool],
+  ["LayerNormalization", LayerNormalization],
+  ["LeakyRelu", LeakyRelu],
+  ["MatMul", MatMul],
+  ["Mul", Mul],
+  ["Neg", Neg],
+  ["Pow", Pow],
+  ["QConv", QConv],
+  ["QMatMul", QMatMul],
+  ["QSelectiveScan", QSelectiveScan],
+  ["ReduceMean", ReduceMean],
+  ["Relu", Relu],
+  ["SelectiveScan", SelectiveScan],
+  ["Sigmoid", Sigmoid],
+  ["Slice", Slice],
+  ["Softplus", Softplus],
+  ["Split", Split],
+  ["Sqrt", Sqrt],
+  ["Sub", Sub],
+  ["Tanh", Tanh],
+  ["Transpose", Transpose],
+]);

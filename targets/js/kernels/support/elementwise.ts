@@ -1,0 +1,82 @@
+import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
+import type { HelperName } from "../../runtime/helpers.js";
+import type { KernelEnv, KernelGenerator } from "../types.js";
+import { broadcastLoops, countOf, shapeSpec } from "./shapes.js";
+
+/** How one elementwise op computes a value from the variable(s) holding its operands. */
+export interface ElementwiseFormula {
+  readonly expr: (...operands: string[]) => string;
+  readonly helpers?: readonly HelperName[];
+  /** A suffix for the kernel name that tells its attributes apart (e.g. LeakyRelu's alpha). */
+  readonly variant?: string;
+}
+
+/** y = f(x) over every element. */
+export function unaryKernel(op: string, formula: (env: KernelEnv) => ElementwiseFormula): KernelGenerator {
+  return (env) => {
+    const f = formula(env);
+    const x = env.input(0, "x");
+    const y = env.output(0, "y");
+    const n = countOf(env, env.outputShape(0), "n");
+    return {
+      spec: `${op}_${shapeSpec(env.outputShape(0))}${f.variant ? `_${f.variant}` : ""}`,
+      helpers: f.helpers,
+      body: (w) => {
+        w.line("var i, v;");
+        w.block(`for (i = 0; i < ${n}; i++)`, () => {
+          w.line(`v = ${x}[i];`);
+          w.line(`${y}[i] = ${f.expr("v")};`);
+        });
+      },
+    };
+  };
+}
+
+/** z = f(a, b) with numpy broadcasting over the inputs' symbolic shapes. */
+export function binaryKernel(op: string, formula: (env: KernelEnv) => ElementwiseFormula): KernelGenerator {
+  return (env) => {
+    const f = formula(env);
+    const shapes: SymShape[] = [env.inputShape(0), env.inputShape(1)];
+    const out = env.outputShape(0);
+    const a = env.input(0, "a");
+    const b = env.input(1, "b");
+    const y = env.output(0, "y");
+    const loops = broadcastLoops(env, shapes, out);
+    const extents = loops.extents.map((e, k) => env.count(e, `n${k}`));
+    const index = (i: number) => {
+      const terms = loops.strides[i].flatMap((s, k) => {
+        if (s === null) return [];
+        const stride = s.length === 0 ? "1" : env.count(s, `s${i}_${k}`);
+        return [stride === "1" ? `i${k}` : `i${k} * ${stride}`];
+      });
+      return terms.length ? terms.join(" + ") : "0";
+    };
+    const ia = index(0);
+    const ib = index(1);
+    return {
+      spec: `${op}_${shapeSpec(shapes[0])}_${shapeSpec(shapes[1])}${f.variant ? `_${f.variant}` : ""}`,
+      helpers: f.helpers,
+      body: (w) => {
+        const counters = extents.map((_, k) => `i${k}`);
+        w.line(`var ${["o = 0", ...counters].join(", ")};`);
+        const nest = (k: number) => {
+          if (k === extents.length) {
+            w.line(`${y}[o++] = ${f.expr(`${a}[${ia}]`, `${b}[${ib}]`)};`);
+            return;
+          }
+          w.block(`for (i${k} = 0; i${k} < ${extents[k]}; i${k}++)`, () => nest(k + 1));
+        };
+        nest(0);
+      },
+    };
+  };
+}
+
+/** A number as an ES5 literal that reads back to the same double. */
+export function literal(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Number.POSITIVE_INFINITY) return "Infinity";
+  if (v === Number.NEGATIVE_INFINITY) return "-Infinity";
+  if (Object.is(v, -0)) return "-0";
+  return String(v);
+}

@@ -1,0 +1,100 @@
+import type { FnDecl } from "../shared/artifact.js";
+
+export const tileStartsFn: FnDecl = {
+  name: "tileStarts",
+  params: [
+    { name: "size", type: "number" },
+    { name: "tile", type: "number" },
+    { name: "stride", type: "number" },
+  ],
+  returns: "number[]",
+  doc: ["Tile origins along one axis, as MambaIR's test loop: every stride, then flush with the end."],
+  body: `
+var starts = new Array(0);
+var p;
+if (tile >= size) return [0];
+for (p = 0; p < size - tile; p += stride) starts.push(p);
+starts.push(size - tile);
+return starts;
+`,
+};
+
+/**
+ * The device host's whole job in one function: uint8 pixels (interleaved, `channels` per pixel) in,
+ * the restored uint8 image out. Tiles overlap and their outputs are averaged where they meet
+ * (BasicSR / MambaIR test-time tiling); float conversions round as PyTorch does in float32.
+ * Channels past the model's (alpha) are copied from the nearest input pixel.
+ */
+export function restoreFn(scale: number, inChannels: number, outChannels: number): FnDecl {
+  return {
+    name: "restore",
+    params: [
+      { name: "pixels", type: "ArrayLike<number>" },
+      { name: "width", type: "number" },
+      { name: "height", type: "number" },
+      { name: "channels", type: "number" },
+      { name: "opts", type: "{ tile?: number; overlap?: number }", optional: true },
+    ],
+    returns: "{ data: Uint8Array; width: number; height: number; channels: number }",
+    doc: [
+      "Restores an image: uint8 pixels, `channels` per pixel (1 gray, 3 RGB, 4 RGBA), row-major.",
+      "opts.tile: tile side in pixels (0 or absent: the whole image at once); opts.overlap: tile overlap.",
+    ],
+    body: `
+var o = opts || {};
+var scale = ${scale}, inC = ${inChannels}, outC = ${outChannels};
+var tile = o.tile ? Math.min(o.tile, width, height) : 0;
+var overlap = o.overlap || 0;
+var th = tile || height, tw = tile || width;
+var OH = height * scale, OW = width * scale, oth = th * scale, otw = tw * scale;
+var acc = new Float32Array(outC * OH * OW);
+var hits = new Float32Array(OH * OW);
+var out = new Uint8Array(OH * OW * channels);
+var rows, cols, r, c, y0, x0, y, x, k, i, rc, input, output, v;
+if (channels < inC) throw new Error("qmc restore: the model reads " + inC + " channels, the image has " + channels);
+if (tile && tile - overlap < 1) throw new Error("qmc restore: the overlap must be smaller than the tile");
+rows = tileStarts(height, th, tile - overlap);
+cols = tileStarts(width, tw, tile - overlap);
+rc = qmc_prepare(th, tw);
+if (rc !== 0) throw new Error("qmc restore: qmc_prepare(" + th + ", " + tw + ") returned " + rc);
+for (r = 0; r < rows.length; r++) {
+  for (c = 0; c < cols.length; c++) {
+    y0 = rows[r];
+    x0 = cols[c];
+    input = new Float32Array(memory, qmc_input(), inC * th * tw);
+    for (k = 0; k < inC; k++) {
+      for (y = 0; y < th; y++) {
+        for (x = 0; x < tw; x++) input[(k * th + y) * tw + x] = f32(pixels[((y0 + y) * width + x0 + x) * channels + k] / 255);
+      }
+    }
+    rc = qmc_run();
+    if (rc !== 0) throw new Error("qmc restore: qmc_run returned " + rc);
+    output = new Float32Array(memory, qmc_output(), outC * oth * otw);
+    for (k = 0; k < outC; k++) {
+      for (y = 0; y < oth; y++) {
+        for (x = 0; x < otw; x++) acc[(k * OH + y0 * scale + y) * OW + x0 * scale + x] += output[(k * oth + y) * otw + x];
+      }
+    }
+    for (y = 0; y < oth; y++) {
+      for (x = 0; x < otw; x++) hits[(y0 * scale + y) * OW + x0 * scale + x] += 1;
+    }
+  }
+}
+for (y = 0; y < OH; y++) {
+  for (x = 0; x < OW; x++) {
+    i = y * OW + x;
+    for (k = 0; k < channels; k++) {
+      if (k < outC) {
+        v = f32(acc[k * OH * OW + i] / hits[i]);
+        v = v < 0 ? 0 : v > 1 ? 1 : v;
+        out[i * channels + k] = roundHalfEven(f32(v * 255));
+      } else {
+        out[i * channels + k] = pixels[(((y / scale) | 0) * width + ((x / scale) | 0)) * channels + k];
+      }
+    }
+  }
+}
+return { data: out, width: OW, height: OH, channels: channels };
+`,
+  };
+}

@@ -1,0 +1,92 @@
+import type { FnDecl, VarDecl } from "../../shared/artifact.js";
+
+/**
+ * Load-time decoding of the constants the artifacts carry as base64 text: little-endian float32 and
+ * int32 through a DataView (so a big-endian host reads them right too), and signed sub-byte codes
+ * (packed little-end first) unpacked once into an Int8Array, one code per element.
+ */
+
+export const BASE64_VARS: readonly VarDecl[] = [
+  {
+    name: "BASE64_INDEX",
+    init: `(function () {
+  var table = new Uint8Array(128);
+  var digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (var i = 0; i < 64; i++) table[digits.charCodeAt(i)] = i;
+  return table;
+})()`,
+  },
+];
+
+export const decodeBase64Fn: FnDecl = {
+  name: "decodeBase64",
+  params: [{ name: "text", type: "string" }],
+  returns: "Uint8Array",
+  body: `
+var n = text.length;
+var pad = n > 0 && text.charAt(n - 1) === "=" ? (n > 1 && text.charAt(n - 2) === "=" ? 2 : 1) : 0;
+var out = new Uint8Array((n / 4) * 3 - pad);
+var i, j = 0, a, b, c, d;
+for (i = 0; i < n; i += 4) {
+  a = BASE64_INDEX[text.charCodeAt(i)];
+  b = BASE64_INDEX[text.charCodeAt(i + 1)];
+  c = BASE64_INDEX[text.charCodeAt(i + 2)];
+  d = BASE64_INDEX[text.charCodeAt(i + 3)];
+  out[j++] = (a << 2) | (b >> 4);
+  if (j < out.length) out[j++] = ((b & 15) << 4) | (c >> 2);
+  if (j < out.length) out[j++] = ((c & 3) << 6) | d;
+}
+return out;
+`,
+};
+
+const constParams = [
+  { name: "lines", type: "string[]" },
+  { name: "count", type: "number" },
+];
+
+export const float32ConstantFn: FnDecl = {
+  name: "float32Constant",
+  params: constParams,
+  returns: "Float32Array",
+  body: `
+var bytes = decodeBase64(lines.join(""));
+var view = new DataView(bytes.buffer);
+var out = new Float32Array(count);
+for (var i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+return out;
+`,
+};
+
+export const int32ConstantFn: FnDecl = {
+  name: "int32Constant",
+  params: constParams,
+  returns: "Int32Array",
+  body: `
+var bytes = decodeBase64(lines.join(""));
+var view = new DataView(bytes.buffer);
+var out = new Int32Array(count);
+for (var i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
+return out;
+`,
+};
+
+export const packedConstantFn: FnDecl = {
+  name: "packedConstant",
+  params: [...constParams, { name: "bits", type: "number" }],
+  returns: "Int8Array",
+  doc: ["Signed codes of `bits` bits, packed little-end first, one per element of an Int8Array."],
+  body: `
+var bytes = decodeBase64(lines.join(""));
+var out = new Int8Array(count);
+var perByte = 8 / bits;
+var mask = (1 << bits) - 1;
+var half = 1 << (bits - 1);
+var i, v;
+for (i = 0; i < count; i++) {
+  v = (bytes[(i / perByte) | 0] >> ((i % perByte) * bits)) & mask;
+  out[i] = v >= half ? v - 2 * half : v;
+}
+return out;
+`,
+};

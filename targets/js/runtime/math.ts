@@ -1,0 +1,265 @@
+import type { FnDecl, VarDecl } from "../../shared/artifact.js";
+
+/**
+ * Math for the ES5 artifacts. ES5 lacks Math.fround, Math.log1p and Math.tanh, and engines disagree in
+ * the last bit of Math.exp (V8 ports fdlibm, Duktape calls the C library), which would break the
+ * byte-identical output the js target promises across engines. So the artifacts carry their own:
+ * exp and log1p are fdlibm's (FreeBSD msun, the code V8 ports), pure double arithmetic plus word
+ * access through typed arrays, and therefore bit-identical to Node's Math.exp/Math.log1p.
+ */
+
+const num = [{ name: "x", type: "number" }];
+
+export const WORD_VARS: readonly VarDecl[] = [
+  { name: "WORD_F64", init: "new Float64Array(1)" },
+  { name: "WORD_U32", init: "new Uint32Array(WORD_F64.buffer)" },
+  {
+    name: "WORD_HI",
+    init: "new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0",
+    doc: ["Index of a double's high 32-bit word in WORD_U32 (1 on little-endian hosts)."],
+  },
+];
+
+export const F32_VARS: readonly VarDecl[] = [{ name: "F32_CELL", init: "new Float32Array(1)" }];
+
+export const f32Fn: FnDecl = {
+  name: "f32",
+  params: num,
+  returns: "number",
+  doc: ["Rounds to float32 (Math.fround, which ES5 lacks)."],
+  body: `
+F32_CELL[0] = x;
+return F32_CELL[0];
+`,
+};
+
+export const roundHalfEvenFn: FnDecl = {
+  name: "roundHalfEven",
+  params: num,
+  returns: "number",
+  doc: ["Round half to even (ONNX Round, torch.round), keeping the sign of a zero result."],
+  body: `
+var f = Math.floor(x);
+var d = x - f;
+var r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+return r === 0 && x < 0 ? -0 : r;
+`,
+};
+
+export const expFn: FnDecl = {
+  name: "qexp",
+  params: num,
+  returns: "number",
+  doc: ["fdlibm exp: bit-identical on every engine."],
+  body: `
+var hx, xsb, k = 0, hi = 0, lo = 0, c, t, y;
+WORD_F64[0] = x;
+hx = WORD_U32[WORD_HI];
+xsb = hx >>> 31;
+hx = hx & 0x7fffffff;
+if (hx >= 0x40862e42) {
+  if (hx >= 0x7ff00000) {
+    if (((hx & 0xfffff) | WORD_U32[1 - WORD_HI]) !== 0) return x + x;
+    return xsb === 0 ? x : 0;
+  }
+  if (x > 7.09782712893383973096e2) return Infinity;
+  if (x < -7.45133219101941108420e2) return 0;
+}
+if (hx > 0x3fd62e42) {
+  if (hx < 0x3ff0a2b2) {
+    // V8 special-cases exp(1) to return Math.E, whose last bit fdlibm misses; so do we.
+    if (x === 1) return Math.E;
+    hi = xsb === 0 ? x - 6.93147180369123816490e-1 : x + 6.93147180369123816490e-1;
+    lo = xsb === 0 ? 1.90821492927058770002e-10 : -1.90821492927058770002e-10;
+    k = 1 - xsb - xsb;
+  } else {
+    k = (1.44269504088896338700 * x + (xsb === 0 ? 0.5 : -0.5)) | 0;
+    t = k;
+    hi = x - t * 6.93147180369123816490e-1;
+    lo = t * 1.90821492927058770002e-10;
+  }
+  x = hi - lo;
+} else if (hx < 0x3e300000) {
+  return 1 + x;
+}
+t = x * x;
+c = x - t * (1.66666666666666019037e-1 + t * (-2.77777777770155933842e-3 + t * (6.61375632143793436117e-5 +
+  t * (-1.65339022054652515390e-6 + t * 4.13813679705723846039e-8))));
+if (k === 0) return 1 - ((x * c) / (c - 2) - x);
+y = 1 - (lo - (x * c) / (2 - c) - hi);
+if (k === 1024) return y * 2 * 8.98846567431158e307;
+WORD_U32[1 - WORD_HI] = 0;
+if (k >= -1021) {
+  WORD_U32[WORD_HI] = 0x3ff00000 + (k << 20);
+  return y * WORD_F64[0];
+}
+WORD_U32[WORD_HI] = 0x3ff00000 + ((k + 1000) << 20);
+return y * WORD_F64[0] * 9.3326361850321887899e-302;
+`,
+};
+
+export const log1pFn: FnDecl = {
+  name: "qlog1p",
+  params: num,
+  returns: "number",
+  doc: ["fdlibm log1p: bit-identical on every engine."],
+  body: `
+var hfsq, f = 0, c = 0, s, z, R, u, k, hx, hu = 0, ax;
+WORD_F64[0] = x;
+hx = WORD_U32[WORD_HI] | 0;
+ax = hx & 0x7fffffff;
+k = 1;
+if (hx < 0x3fda827a) {
+  if (ax >= 0x3ff00000) return x === -1 ? -Infinity : NaN;
+  if (ax < 0x3e200000) return ax < 0x3c900000 ? x : x - x * x * 0.5;
+  if (hx > 0 || hx <= (0xbfd2bec4 | 0)) {
+    k = 0;
+    f = x;
+    hu = 1;
+  }
+}
+if (hx >= 0x7ff00000) return x + x;
+if (k !== 0) {
+  if (hx < 0x43400000) {
+    u = 1 + x;
+    WORD_F64[0] = u;
+    hu = WORD_U32[WORD_HI] | 0;
+    k = (hu >> 20) - 1023;
+    c = k > 0 ? 1 - (u - x) : x - (u - 1);
+    c /= u;
+  } else {
+    WORD_F64[0] = x;
+    hu = WORD_U32[WORD_HI] | 0;
+    k = (hu >> 20) - 1023;
+    c = 0;
+  }
+  hu &= 0x000fffff;
+  if (hu < 0x6a09e) {
+    WORD_U32[WORD_HI] = hu | 0x3ff00000;
+  } else {
+    k += 1;
+    WORD_U32[WORD_HI] = hu | 0x3fe00000;
+    hu = (0x00100000 - hu) >> 2;
+  }
+  f = WORD_F64[0] - 1;
+}
+hfsq = 0.5 * f * f;
+if (hu === 0) {
+  if (f === 0) {
+    if (k === 0) return 0;
+    c += k * 1.90821492927058770002e-10;
+    return k * 6.93147180369123816490e-1 + c;
+  }
+  R = hfsq * (1 - 0.66666666666666666 * f);
+  if (k === 0) return f - R;
+  return k * 6.93147180369123816490e-1 - (R - (k * 1.90821492927058770002e-10 + c) - f);
+}
+s = f / (2 + f);
+z = s * s;
+R = z * (6.666666666666735130e-1 + z * (3.999999999940941908e-1 + z * (2.857142874366239149e-1 +
+  z * (2.222219843214978396e-1 + z * (1.818357216161805012e-1 + z * (1.531383769920937332e-1 +
+  z * 1.479819860511658591e-1))))));
+if (k === 0) return f - (hfsq - s * (hfsq + R));
+return k * 6.93147180369123816490e-1 - (hfsq - (s * (hfsq + R) + (k * 1.90821492927058770002e-10 + c)) - f);
+`,
+};
+
+export const tanhFn: FnDecl = {
+  name: "qtanh",
+  params: num,
+  returns: "number",
+  doc: ["tanh from qexp; a short series near 0, where 1 - e^(-2|x|) would cancel."],
+  body: `
+var a = x < 0 ? -x : x;
+var e, r;
+if (a > 22) r = 1;
+else if (a < 1e-4) r = a - (a * a * a) / 3;
+else {
+  e = qexp(-2 * a);
+  r = (1 - e) / (1 + e);
+}
+return x < 0 ? -r : r;
+`,
+};
+
+export const erfFn: FnDecl = {
+  name: "qerf",
+  params: num,
+  returns: "number",
+  doc: [
+    "erf to double precision, as compiler/ops/support/erf.ts: a positive series below 3, the",
+    "continued fraction of erfc (modified Lentz) up to 6, 1 beyond.",
+  ],
+  body: `
+var a = x < 0 ? -x : x;
+var r, x2, term, sum, n, f, c, d, k, ak, delta;
+if (x !== x) return x;
+if (a < 3) {
+  x2 = a * a;
+  term = a;
+  sum = a;
+  for (n = 1; n < 200; n++) {
+    term *= (2 * x2) / (2 * n + 1);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  r = 1.1283791670955126 * qexp(-x2) * sum;
+} else if (a < 6) {
+  f = a;
+  c = a;
+  d = 0;
+  for (k = 1; k < 500; k++) {
+    ak = k / 2;
+    d = a + ak * d;
+    if (d === 0) d = 1e-300;
+    c = a + ak / c;
+    if (c === 0) c = 1e-300;
+    d = 1 / d;
+    delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  r = 1 - (0.5641895835477563 * qexp(-a * a)) / f;
+} else {
+  r = 1;
+}
+return x < 0 ? -r : r;
+`,
+};
+
+export const sigmoidFn: FnDecl = {
+  name: "qsigmoid",
+  params: num,
+  returns: "number",
+  doc: ["Logistic sigmoid; exp only of non-positive arguments, so it never overflows."],
+  body: `
+var e;
+if (x >= 0) return 1 / (1 + qexp(-x));
+e = qexp(x);
+return e / (1 + e);
+`,
+};
+
+export const softplusFn: FnDecl = {
+  name: "qsoftplus",
+  params: num,
+  returns: "number",
+  doc: ["log(1 + e^x) without overflow (ONNX Softplus)."],
+  body: `
+return x > 0 ? x + qlog1p(qexp(-x)) : qlog1p(qexp(x));
+`,
+};
+
+export const powFn: FnDecl = {
+  name: "powc",
+  params: [
+    { name: "x", type: "number" },
+    { name: "y", type: "number" },
+  ],
+  returns: "number",
+  doc: ["C's pow: 1 for a base of 1, or of -1 with an infinite exponent, where Math.pow gives NaN."],
+  body: `
+if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+return Math.pow(x, y);
+`,
+};

@@ -1,0 +1,51 @@
+import { evalShape, type KernelPlan } from "../../compiler/plan/kernel-plan.js";
+import { placeBuffers } from "./arena.js";
+
+const DTYPE_BYTES = { float32: 4, int32: 4, int8: 1, uint8: 1 } as const;
+
+/** Each buffer's bytes at an input of h x w. */
+export function bufferBytes(plan: KernelPlan, h: number, w: number): number[] {
+  return plan.buffers.map((b) => evalShape(b.shape, h, w).reduce((p, d) => p * d, 1) * DTYPE_BYTES[b.dtype]);
+}
+
+/**
+ * Live ranges as the artifacts place them: the host writes the input before the first kernel and
+ * reads the output after the last, so those two stay live to the ends of the run.
+ */
+export function liveRanges(plan: KernelPlan): [number, number][] {
+  return plan.buffers.map((b) => [
+    b.id === plan.input ? Math.min(0, b.firstUse) : b.firstUse,
+    b.id === plan.output ? plan.kernels.length : b.lastUse,
+  ]);
+}
+
+export function arenaBytes(plan: KernelPlan, h: number, w: number): number {
+  return placeBuffers(bufferBytes(plan, h, w), liveRanges(plan)).total;
+}
+
+/** The sizes at which `arena_bytes` is sampled: the fit is exact there and close in between. */
+const SAMPLES = [64, 128] as const;
+
+/**
+ * The artifact's `meta` object (DESIGN.md, bundle ABI). The arena of a greedy placement is not
+ * exactly affine in h*w, so `arena_bytes` is the line through two square sizes; qmc_prepare always
+ * computes the exact figure.
+ */
+export function artifactMeta(plan: KernelPlan, target: string, compilerVersion: string) {
+  const [s0, s1] = SAMPLES;
+  const [b0, b1] = SAMPLES.map((s) => arenaBytes(plan, s, s));
+  const perPixel = (b1 - b0) / (s1 * s1 - s0 * s0);
+  return {
+    abi: 1,
+    model: plan.model.name,
+    task: plan.model.task,
+    scale: plan.model.scale,
+    channels: plan.model.inChannels,
+    out_channels: plan.model.outChannels,
+    bits: [...plan.model.bits],
+    target,
+    source_sha256: plan.model.sha256,
+    compiler: compilerVersion,
+    arena_bytes: { fixed: b0 - perPixel * s0 * s0, per_pixel: perPixel, sampled_at: SAMPLES.map((s) => [s, s]) },
+  };
+}

@@ -1,0 +1,277 @@
+import {
+  type Dim,
+  float,
+  int,
+  ints,
+  type KernelSpec,
+  random,
+  shape,
+  str,
+} from "./harness.js";
+
+const HW: Dim = "hw";
+const NCHW = (c: number) => shape(1, c, "h", "w");
+const act = (...dims: Dim[]) => ({ activation: shape(...dims) });
+const weights = (dims: number[], seed: number, lo = -1, hi = 1) => {
+  const rnd = random(seed);
+  const n = dims.reduce((a, b) => a * b, 1);
+  return { constant: Array.from({ length: n }, () => Math.fround(lo + rnd() * (hi - lo))), shape: dims };
+};
+
+/** One kernel per case, with the reference op it must agree with. */
+export interface Case {
+  readonly name: string;
+  readonly spec: KernelSpec;
+  /** Quantizers must agree bit for bit; float kernels within rtol 1e-5, atol 1e-6. */
+  readonly exact?: boolean;
+  /** Value range of each activation input, by input index (default [-2, 2]). */
+  readonly ranges?: Record<number, [number, number]>;
+}
+
+const unary = (kind: string, attrs: KernelSpec["attrs"] = {}, extra: KernelSpec["inputs"] = []): Case => ({
+  name: `${kind} ${JSON.stringify(attrs)}`,
+  spec: { kind, attrs, inputs: [act(1, 3, "h", "w"), ...extra], outputs: [NCHW(3)] },
+});
+
+export const CASES: Case[] = [
+  {
+    name: "Conv 3x3 pad 1 with bias",
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 4, "h", "w"), weights([6, 4, 3, 3], 1), weights([6], 2)],
+      outputs: [NCHW(6)],
+    },
+  },
+  {
+    name: "Conv 1x1 without bias",
+    spec: { kind: "Conv", inputs: [act(1, 4, "h", "w"), weights([5, 4, 1, 1], 3)], outputs: [NCHW(5)] },
+  },
+  {
+    name: "Conv depthwise 3x3 dilation 2 pad 2",
+    spec: {
+      kind: "Conv",
+      attrs: { group: int(4), pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
+      inputs: [act(1, 4, "h", "w"), weights([4, 1, 3, 3], 4), weights([4], 5)],
+      outputs: [NCHW(4)],
+    },
+  },
+  {
+    name: "Conv grouped (2 groups) 3x3 SAME_UPPER",
+    spec: {
+      kind: "Conv",
+      attrs: { group: int(2), auto_pad: str("SAME_UPPER") },
+      inputs: [act(1, 4, "h", "w"), weights([6, 2, 3, 3], 6)],
+      outputs: [NCHW(6)],
+    },
+  },
+  {
+    name: "Conv stride 2 on a fixed size",
+    spec: {
+      kind: "Conv",
+      attrs: { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) },
+      inputs: [act(1, 3, 9, 8), weights([4, 3, 3, 3], 7), weights([4], 8)],
+      outputs: [shape(1, 4, 5, 4)],
+    },
+  },
+  {
+    name: "MatMul tokens x weight",
+    spec: { kind: "MatMul", inputs: [act(1, HW, 8), weights([8, 6], 9)], outputs: [shape(1, HW, 6)] },
+  },
+  {
+    name: "MatMul weight x activation",
+    spec: { kind: "MatMul", inputs: [weights([6, 4], 10), act(1, 4, HW)], outputs: [shape(1, 6, HW)] },
+  },
+  {
+    name: "MatMul with broadcast batch dims",
+    spec: { kind: "MatMul", inputs: [act(2, 1, 3, 4), act(1, 3, 4, "w")], outputs: [shape(2, 3, 3, "w")] },
+  },
+  {
+    name: "Gemm transB with bias row, alpha and beta",
+    spec: {
+      kind: "Gemm",
+      attrs: { transB: int(1), alpha: float(0.5), beta: float(2) },
+      inputs: [act(3, 4), weights([5, 4], 11), weights([5], 12)],
+      outputs: [shape(3, 5)],
+    },
+  },
+  { name: "Add same shape", spec: { kind: "Add", inputs: [act(1, 4, "h", "w"), act(1, 4, "h", "w")], outputs: [NCHW(4)] } },
+  {
+    name: "Add broadcast both ways",
+    spec: { kind: "Add", inputs: [act(1, 4, 1, "w"), act(1, 1, "h", 1)], outputs: [NCHW(4)] },
+  },
+  {
+    name: "Mul by per-channel constant",
+    spec: { kind: "Mul", inputs: [act(1, 4, "h", "w"), weights([1, 4, 1, 1], 13)], outputs: [NCHW(4)] },
+  },
+  { name: "Sub a vector", spec: { kind: "Sub", inputs: [act(1, HW, 4), weights([4], 14)], outputs: [shape(1, HW, 4)] } },
+  { name: "Div by a scalar", spec: { kind: "Div", inputs: [act(1, 3, "h", "w"), weights([], 15, 1, 2)], outputs: [NCHW(3)] } },
+  {
+    name: "Pow squared",
+    spec: { kind: "Pow", inputs: [act(1, 3, "h", "w"), { constant: [2], shape: [] }], outputs: [NCHW(3)] },
+  },
+  {
+    name: "Pow general",
+    spec: { kind: "Pow", inputs: [act(1, 3, "h", "w"), act(1, 1, "h", "w")], outputs: [NCHW(3)] },
+    ranges: { 0: [0.1, 3] },
+  },
+  unary("Sigmoid"),
+  unary("Relu"),
+  unary("LeakyRelu", { alpha: float(0.2) }),
+  unary("Tanh"),
+  unary("Erf"),
+  unary("Gelu"),
+  unary("Gelu", { approximate: str("tanh") }),
+  unary("Softplus"),
+  unary("Exp"),
+  unary("Sqrt"),
+  unary("Neg"),
+  unary("Abs"),
+  unary("Clip", {}, [
+    { constant: [-0.5], shape: [] },
+    { constant: [0.75], shape: [] },
+  ]),
+  {
+    name: "Transpose NCHW -> NHWC",
+    spec: { kind: "Transpose", attrs: { perm: ints([0, 2, 3, 1]) }, inputs: [act(1, 3, "h", "w")], outputs: [shape(1, "h", "w", 3)] },
+  },
+  {
+    name: "LayerNormalization over channels",
+    spec: {
+      kind: "LayerNormalization",
+      attrs: { epsilon: float(1e-5) },
+      inputs: [act(1, HW, 6), weights([6], 16), weights([6], 17)],
+      outputs: [shape(1, HW, 6)],
+    },
+  },
+  { name: "GlobalAveragePool", spec: { kind: "GlobalAveragePool", inputs: [act(1, 5, "h", "w")], outputs: [shape(1, 5, 1, 1)] } },
+  {
+    name: "ReduceMean over H, W (axes input)",
+    spec: { kind: "ReduceMean", opset: 18, inputs: [act(1, 4, "h", "w"), { ints: [2, 3] }], outputs: [shape(1, 4, 1, 1)] },
+  },
+  {
+    name: "ReduceMean over channels, no keepdims (axes attribute)",
+    spec: {
+      kind: "ReduceMean",
+      opset: 13,
+      attrs: { axes: ints([-3]), keepdims: int(0) },
+      inputs: [act(1, 4, "h", "w")],
+      outputs: [shape(1, "h", "w")],
+    },
+  },
+  {
+    name: "DepthToSpace DCR",
+    spec: {
+      kind: "DepthToSpace",
+      attrs: { blocksize: int(2) },
+      inputs: [act(1, 8, "h", "w")],
+      outputs: [shape(1, 2, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
+    },
+  },
+  {
+    name: "DepthToSpace CRD",
+    spec: {
+      kind: "DepthToSpace",
+      attrs: { blocksize: int(3), mode: str("CRD") },
+      inputs: [act(1, 9, "h", "w")],
+      outputs: [shape(1, 1, { c: 0, h: 3, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
+    },
+  },
+  {
+    name: "Concat on channels",
+    spec: { kind: "Concat", attrs: { axis: int(1) }, inputs: [act(1, 3, "h", "w"), act(1, 2, "h", "w")], outputs: [NCHW(5)] },
+  },
+  {
+    name: "Concat on the last axis",
+    spec: {
+      kind: "Concat",
+      attrs: { axis: int(-1) },
+      inputs: [act(1, 2, "h", "w"), act(1, 2, "h", 1)],
+      outputs: [shape(1, 2, "h", { c: 1, h: 0, w: 1, hw: 0 })],
+    },
+  },
+  {
+    name: "Split channels [2, 4]",
+    spec: { kind: "Split", opset: 13, attrs: { axis: int(1) }, inputs: [act(1, 6, "h", "w"), { ints: [2, 4] }], outputs: [NCHW(2), NCHW(4)] },
+  },
+  {
+    name: "Slice channels 1:5:2",
+    spec: {
+      kind: "Slice",
+      inputs: [act(1, 6, "h", "w"), { ints: [1] }, { ints: [5] }, { ints: [1] }, { ints: [2] }],
+      outputs: [NCHW(2)],
+    },
+  },
+  {
+    name: "ActQuant 4-bit signed",
+    exact: true,
+    spec: {
+      kind: "ActQuant",
+      domain: "ai.qmambair",
+      attrs: { bits: int(4), signed: int(1) },
+      inputs: [act(1, 4, "h", "w"), { constant: [Math.fround(0.1)], shape: [] }, { constant: [Math.fround(0.3)], shape: [] }],
+      outputs: [NCHW(4)],
+    },
+  },
+  {
+    name: "ActQuant 2-bit unsigned",
+    exact: true,
+    spec: {
+      kind: "ActQuant",
+      domain: "ai.qmambair",
+      attrs: { bits: int(2), signed: int(0) },
+      inputs: [act(1, 4, "h", "w"), { constant: [Math.fround(0.7)], shape: [] }, { constant: [Math.fround(1.1)], shape: [] }],
+      outputs: [NCHW(4)],
+    },
+  },
+  {
+    name: "DlsQuant 4-bit signed (the paper's start)",
+    exact: true,
+    spec: {
+      kind: "DlsQuant",
+      domain: "ai.qmambair",
+      attrs: { bits: int(4), signed: int(1) },
+      inputs: [act(1, 4, "h", "w"), { constant: [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround), shape: [8] }],
+      outputs: [NCHW(4)],
+    },
+  },
+  {
+    name: "DlsQuant 2-bit unsigned, all weights used",
+    exact: true,
+    spec: {
+      kind: "DlsQuant",
+      domain: "ai.qmambair",
+      attrs: { bits: int(2), signed: int(0) },
+      inputs: [act(1, 3, "h", "w"), { constant: [0.3, 0.2, -0.1, 0.05, -0.7, 0.1, 0.2, -0.15].map(Math.fround), shape: [8] }],
+      outputs: [NCHW(3)],
+    },
+    ranges: { 0: [0, 3] },
+  },
+  {
+    name: "CrossScan",
+    spec: { kind: "CrossScan", domain: "ai.qmambair", inputs: [act(1, 3, "h", "w")], outputs: [shape(1, 4, 3, HW)] },
+  },
+  {
+    name: "CrossMerge",
+    spec: { kind: "CrossMerge", domain: "ai.qmambair", inputs: [act(1, 4, 3, HW), act(1, 3, "h", "w")], outputs: [shape(1, 3, HW)] },
+  },
+  {
+    name: "SelectiveScan, 4 directions",
+    spec: {
+      kind: "SelectiveScan",
+      domain: "ai.qmambair",
+      attrs: { delta_softplus: int(1) },
+      inputs: [
+        act(1, 8, HW),
+        act(1, 8, HW),
+        weights([8, 3], 18, -2, -0.1),
+        act(1, 4, 3, HW),
+        act(1, 4, 3, HW),
+        weights([8], 19),
+        weights([8], 20),
+      ],
+      outputs: [shape(1, 8, HW)],
+    },
+  },
+];
+

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { emitJs } from "../../targets/js/emit.js";
+import { CASES } from "./cases.js";
+import { loadScript, oneKernelPlan, reference, runPlan } from "./harness.js";
+
+const SIZES: [number, number][] = [
+  [5, 7],
+  [8, 6],
+];
+
+function expectClose(actual: Float32Array, expected: ArrayLike<number>, exact: boolean): void {
+  expect(actual.length).toBe(expected.length);
+  const bad: string[] = [];
+  for (let i = 0; i < actual.length && bad.length < 5; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const ok = exact
+      ? Object.is(a, e)
+      : (Number.isNaN(a) && Number.isNaN(e)) || Math.abs(a - e) <= 1e-6 + 1e-5 * Math.abs(e);
+    if (!ok) bad.push(`[${i}] ${a} vs ${e}`);
+  }
+  expect(bad).toEqual([]);
+}
+
+describe("js kernels agree with the reference ops", () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const plan = oneKernelPlan(c.spec);
+      const art = loadScript(emitJs(plan, { compilerVersion: "test" }));
+      const ranges = new Map(
+        Object.entries(c.ranges ?? {}).map(([i, r]) => {
+          const op = plan.kernels[0].inputs[Number(i)] as { buffer: number };
+          return [op.buffer, r] as [number, [number, number]];
+        }),
+      );
+      SIZES.forEach(([h, w], s) => {
+        const { values, outputs } = runPlan(art, plan, h, w, 100 + s, ranges);
+        const expected = reference(c.spec, plan, values, h, w);
+        outputs.forEach((out, k) => expectClose(out, expected[k].values, c.exact === true));
+      });
+    });
+  }
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { roundHalfEven } from "../../compiler/quant/rounding.js";
+import { CodeWriter } from "../../targets/shared/code-writer.js";
+import { type HelperName, resolveHelpers } from "../../targets/js/runtime/helpers.js";
+import { random } from "./harness.js";
+
+/** The named ES5 helpers, evaluated, as plain functions. */
+function helpers(names: HelperName[]): Record<string, (...x: number[]) => number> {
+  const { vars, fns } = resolveHelpers(names);
+  const w = new CodeWriter();
+  for (const v of vars) w.line(`var ${v.name} = ${v.init};`);
+  for (const f of fns) w.block(`function ${f.name}(${f.params.map((p) => p.name).join(", ")})`, () => w.text(f.body));
+  w.line(`return { ${fns.map((f) => `${f.name}: ${f.name}`).join(", ")} };`);
+  return new Function(w.toString())();
+}
+
+/** Arguments across the interesting ranges: tiny, around 0 and 1, large, and the special values. */
+function samples(): number[] {
+  const rnd = random(7);
+  const xs = [0, -0, 1, -1, 0.5, -0.5, 1e-30, -1e-30, 700, -700, 709.7, -745, 1e300, Infinity, -Infinity, NaN];
+  for (let i = 0; i < 20000; i++) {
+    const mag = 10 ** (rnd() * 12 - 9);
+    xs.push((rnd() < 0.5 ? -1 : 1) * mag, rnd() * 60 - 30, rnd() * 2 - 1);
+  }
+  return xs;
+}
+
+describe("ES5 runtime math", () => {
+  const m = helpers(["qexp", "qlog1p", "qtanh", "qerf", "f32", "roundHalfEven"]);
+  it("qexp is bit-identical to Node's Math.exp (both fdlibm)", () => {
+    const bad = samples().filter((x) => !Object.is(m.qexp(x), Math.exp(x)));
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+  it("qlog1p is bit-identical to Node's Math.log1p", () => {
+    const bad = samples()
+      .filter((x) => x > -1)
+      .concat([-1, -2, -0.9999])
+      .filter((x) => !Object.is(m.qlog1p(x), Math.log1p(x)));
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+  it("qtanh is within 2 ulp-ish of Math.tanh", () => {
+    for (const x of samples()) {
+      const e = Math.tanh(x);
+      if (Number.isNaN(e)) expect(m.qtanh(x)).toBeNaN();
+      else expect(Math.abs(m.qtanh(x) - e)).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(e)) + 4e-16 * Math.abs(e));
+    }
+  });
+  it("f32 and roundHalfEven match Math.fround and the quantizers' rounding", () => {
+    for (const x of samples()) {
+      expect(Object.is(m.f32(x), Math.fround(x))).toBe(true);
+      expect(Object.is(m.roundHalfEven(x * 7.5), roundHalfEven(x * 7.5))).toBe(true);
+    }
+  });
+});
