@@ -6,6 +6,7 @@ import type { Model } from "../../runtime/core/model.js";
 import { loadModelFile } from "../../runtime/node/files.js";
 import { transpileTypeScript } from "../../runtime/node/typescript.js";
 import { QmcError } from "../diagnostics.js";
+import { compileModelForRun } from "./compile-model.js";
 
 /**
  * What `run` and `eval` restore with: an artifact file (.wasm, .js, .ts), or an .onnx model
@@ -13,7 +14,6 @@ import { QmcError } from "../diagnostics.js";
  */
 export async function loadModelOrArtifact(path: string): Promise<Model> {
   if (extname(path).toLowerCase() !== ".onnx") return loadModelFile(path);
-  const { compileModelForRun } = await import("./compile-model.js");
   const artifact = await compileModelForRun(path);
   try {
     return await loadModel(artifact, { transpile: transpileTypeScript });

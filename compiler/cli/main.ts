@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../diagnostics.js";
 import { compilerVersion } from "../version.js";
+import { registerCompile } from "./commands/compile.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
@@ -14,6 +15,7 @@ const program = new Command("qmc")
   .exitOverride();
 
 registerInspect(program);
+registerCompile(program);
 registerVerify(program);
 registerRun(program);
 registerEval(program);

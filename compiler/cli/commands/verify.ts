@@ -1,13 +1,20 @@
 import type { Command } from "commander";
+import { loadEngine } from "../../../runtime/core/index.js";
+import { transpileTypeScript } from "../../../runtime/node/typescript.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
 import { Interpreter } from "../../interp/interpreter.js";
+import { Tensor } from "../../ir/tensor.js";
 import { readModelFile } from "../../onnx/decode.js";
 import { compareTensors, ONNX_TOLERANCE } from "../../verify/compare.js";
 import { readGoldenSet } from "../../verify/golden.js";
+import { asUserErrors } from "../artifact-loader.js";
+import { targetNamed } from "../compile-model.js";
 import { guarded, parseNumber } from "../errors.js";
+import { planModelFile } from "../load-plan.js";
 
 interface VerifyOptions {
   golden: string;
+  target?: string;
   rtol: number;
   atol: number;
   json?: boolean;
@@ -21,11 +28,12 @@ export function registerVerify(program: Command): void {
     .requiredOption("--golden <dir>", "an ONNX test-data folder: input_N.pb, output_N.pb")
     .option("--rtol <x>", "relative tolerance for floating outputs", parseNumber, ONNX_TOLERANCE.rtol)
     .option("--atol <x>", "absolute tolerance for floating outputs", parseNumber, ONNX_TOLERANCE.atol)
+    .option("--target <t>", "check this target's compiled artifact instead of the reference interpreter")
     .option("--json", "print the result as JSON")
     .action((file: string, opts: VerifyOptions) => guarded(() => verify(file, opts)));
 }
 
-function verify(file: string, opts: VerifyOptions): number {
+async function verify(file: string, opts: VerifyOptions): Promise<number> {
   const model = readModelFile(file);
   const golden = readGoldenSet(opts.golden);
   const outputs = model.graph.outputs;
@@ -34,7 +42,9 @@ function verify(file: string, opts: VerifyOptions): number {
       `${opts.golden}: holds ${golden.outputs.length} output_N.pb, the model has ${outputs.length} outputs`,
     );
   }
-  const actual = new Interpreter(model, file).run(golden.inputs);
+  const actual = opts.target
+    ? await runTarget(file, opts.target, golden.inputs)
+    : new Interpreter(model, file).run(golden.inputs);
   const rows = outputs.map((o, i) => ({ output: o.name, ...compareTensors(actual[i], golden.outputs[i], opts) }));
   const ok = rows.every((r) => r.ok);
   if (opts.json) {
@@ -52,4 +62,26 @@ function verify(file: string, opts: VerifyOptions): number {
     );
   }
   return ok ? ExitCode.ok : ExitCode.mismatch;
+}
+
+/** Compiles the model for `target` in memory and runs the artifact on the (single) image input. */
+async function runTarget(file: string, target: string, inputs: readonly Tensor[]): Promise<Tensor[]> {
+  const emit = targetNamed(target).emit;
+  const x = inputs[0];
+  if (inputs.length !== 1 || x.rank !== 4 || x.shape[0] !== 1) {
+    throw new QmcError(
+      `--target runs compiled artifacts on one image input (1, C, H, W); the golden folder has ${inputs.length} input(s)`,
+    );
+  }
+  const [, c, h, w] = x.shape;
+  return asUserErrors(async () => {
+    const engine = await loadEngine(emit(planModelFile(file).plan), { transpile: transpileTypeScript });
+    const { channels, scale } = engine.meta;
+    if (channels !== c)
+      throw new QmcError(`the artifact restores ${channels}-channel images, the golden input has ${c}`);
+    engine.prepare(h, w);
+    engine.input().set(x.values);
+    engine.run();
+    return [new Tensor("float32", [1, channels, h * scale, w * scale], Float32Array.from(engine.output()))];
+  });
 }

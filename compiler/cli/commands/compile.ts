@@ -1,0 +1,55 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import type { Command } from "commander";
+import { planReport } from "../../plan/report.js";
+import { targetNamed } from "../compile-model.js";
+import { guarded } from "../errors.js";
+import { planModelFile } from "../load-plan.js";
+
+interface CompileOptions {
+  target: string;
+  output: string;
+}
+
+export function registerCompile(program: Command): void {
+  program
+    .command("compile")
+    .description("compile a model to one self-contained artifact per target (+ plan.json)")
+    .argument("<model>", "an .onnx file")
+    .option("-t, --target <targets>", "comma-separated targets: js, ts", "js")
+    .requiredOption("-o, --output <dir>", "folder for the artifacts")
+    .action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
+}
+
+function compile(file: string, opts: CompileOptions): number {
+  const names = [
+    ...new Set(
+      opts.target
+        .split(",")
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const targets = names.map((n) => ({ name: n, ...targetNamed(n) }));
+  const started = Date.now();
+  const { plan } = planModelFile(file);
+  const stem = basename(file).replace(/\.onnx$/i, "");
+  // Everything is generated before anything is written: a failure leaves no partial output.
+  const files = targets.map((t) => ({ path: join(opts.output, `${stem}${t.extension}`), contents: t.emit(plan) }));
+  const report = planReport(plan, 64, 64);
+  files.push({
+    path: join(opts.output, `${stem}.plan.json`),
+    contents: `${JSON.stringify({ model: plan.model, ...report }, null, 2)}\n`,
+  });
+  mkdirSync(opts.output, { recursive: true });
+  for (const f of files) {
+    const tmp = `${f.path}.partial`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+  for (const f of files) process.stdout.write(`${f.path}  ${f.contents.length.toLocaleString("en-US")} bytes\n`);
+  process.stdout.write(
+    `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at 64x64; ${Date.now() - started} ms\n`,
+  );
+  return 0;
+}
