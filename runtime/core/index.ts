@@ -6,5 +6,6 @@ export { type LoadOptions, loadEngine, loadModel } from "./load.js";
 export { ABI_VERSION, type ArtifactMeta } from "./meta.js";
 export { type MetricOptions, psnr, ssim } from "./metrics.js";
 export { type Model, modelFromEngine, type Restored } from "./model.js";
+export { resizeBicubic } from "./resize.js";
 export type { Transpile } from "./script-artifact.js";
 export { planTiling, runTiled, type TileOptions, type Tiling } from "./tile.js";
