@@ -36,7 +36,11 @@ function identicalBytes(a: Float32Array, b: Float32Array): number {
  * Every sample model, compiled for every script target, against the reference interpreter on its
  * golden inputs (whole images, no tiling): PSNR >= 45 dB and >= 99.9% of 8-bit pixels identical.
  */
-describe.runIf(sampleDirs.length > 0).each(sampleDirs)("%s", (dir) => {
+it("the sample models are present", () => {
+  expect(sampleDirs.length).toBeGreaterThan(0);
+});
+
+describe.each(sampleDirs)("%s", (dir) => {
   const file = join(models, dir, "model.onnx");
   const { plan } = planModelFile(file);
   const reference = new Interpreter(readModelFile(file), file);

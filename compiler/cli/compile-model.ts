@@ -1,4 +1,5 @@
 import { emitJs } from "../../targets/js/emit.js";
+import { emitTs } from "../../targets/ts/emit.js";
 import { QmcError } from "../diagnostics.js";
 import type { KernelPlan } from "../plan/kernel-plan.js";
 import { compilerVersion } from "../version.js";
@@ -12,6 +13,7 @@ interface Target {
 
 export const TARGETS: ReadonlyMap<string, Target> = new Map<string, Target>([
   ["js", { extension: ".js", emit: (plan) => emitJs(plan, { compilerVersion: compilerVersion(), target: "js" }) }],
+  ["ts", { extension: ".ts", emit: (plan) => emitTs(plan, { compilerVersion: compilerVersion(), target: "ts" }) }],
 ]);
 
 export function targetNamed(name: string): Target {

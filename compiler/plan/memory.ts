@@ -9,7 +9,7 @@ export interface Placement {
   readonly total: number;
 }
 
-const ALIGN = 16;
+export const ARENA_ALIGN = 16;
 
 export function placeBuffers(bytes: readonly number[], ranges: readonly (readonly [number, number])[]): Placement {
   const order = bytes.map((_, i) => i).sort((a, b) => bytes[b] - bytes[a] || a - b);
@@ -19,7 +19,7 @@ export function placeBuffers(bytes: readonly number[], ranges: readonly (readonl
   for (const i of order) {
     const conflicts = placed
       .filter((j) => ranges[j][0] <= ranges[i][1] && ranges[i][0] <= ranges[j][1])
-      .sort((a, b) => offsets[a] - offsets[b]);
+      .sort((a, b) => offsets[a] - offsets[b] || a - b);
     let offset = 0;
     for (const j of conflicts) {
       if (offset + bytes[i] <= offsets[j]) break;
@@ -45,5 +45,5 @@ export function peakLiveBytes(bytes: readonly number[], ranges: readonly (readon
 }
 
 function align(n: number): number {
-  return Math.ceil(n / ALIGN) * ALIGN;
+  return Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 }

@@ -16,7 +16,7 @@ function writeVar(w: CodeWriter, v: VarDecl): void {
   }
   // A multi-line initializer keeps its own relative indentation.
   w.line(`var ${v.name} = ${first}`);
-  rest.forEach((l, i) => w.line(i === rest.length - 1 ? `${l};` : l));
+  w.list([...rest.slice(0, -1), `${rest[rest.length - 1]};`], "");
 }
 
 function writeFn(w: CodeWriter, f: FnDecl): void {
@@ -30,24 +30,35 @@ export function printEs5(m: ArtifactModule): string {
   w.line("/*");
   for (const l of m.header) w.line(l === "" ? " *" : ` * ${l}`);
   w.line(" */");
-  w.block("(function (root)", () => {
-    w.line('"use strict";');
-    for (const s of m.sections) {
-      w.line();
-      w.comment(`---- ${s.title} ----`);
-      for (const item of s.items) {
+  w.block(
+    "(function (root)",
+    () => {
+      w.line('"use strict";');
+      for (const s of m.sections) {
         w.line();
-        if ("fn" in item) writeFn(w, item.fn);
-        else writeVar(w, item.var);
+        w.comment(`---- ${s.title} ----`);
+        let previousFn = true;
+        for (const item of s.items) {
+          // Plain variables run together; functions and documented variables stand apart.
+          if ("fn" in item || previousFn || item.var.doc !== undefined) w.line();
+          if ("fn" in item) writeFn(w, item.fn);
+          else writeVar(w, item.var);
+          previousFn = "fn" in item;
+        }
       }
-    }
-    w.line();
-    w.block(`var ${m.exportName} =`, () => {
-      m.exports.forEach((e, i) => w.line(`${e.name}: ${e.value}${i < m.exports.length - 1 ? "," : ""}`));
-    }, "};");
-    w.line(`if (typeof module === "object" && module && module.exports) module.exports = ${m.exportName};`);
-    w.line(`else root.${m.exportName} = ${m.exportName};`);
-  }, "})(this);");
+      w.line();
+      w.block(
+        `var ${m.exportName} =`,
+        () => {
+          w.list(m.exports.map((e) => `${e.name}: ${e.value}`));
+        },
+        "};",
+      );
+      w.line(`if (typeof module === "object" && module && module.exports) module.exports = ${m.exportName};`);
+      w.line(`else root.${m.exportName} = ${m.exportName};`);
+    },
+    "})(this);",
+  );
   return w.toString();
 }
 

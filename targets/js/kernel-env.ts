@@ -193,4 +193,3 @@ export class KernelEnvImpl implements KernelEnv {
     return c;
   }
 }
-

@@ -8,8 +8,8 @@ import { commentText, identifier } from "../shared/names.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
 import { JS_KERNELS } from "./kernels/index.js";
-import { type HelperName, resolveHelpers } from "./runtime/helpers.js";
 import { restoreFn, tileStartsFn } from "./restore.js";
+import { type HelperName, resolveHelpers } from "./runtime/helpers.js";
 
 export interface EmitOptions {
   readonly compilerVersion: string;
@@ -88,9 +88,9 @@ function constantDecl(c: PlanConstant, name: string): VarDecl {
   w.line(`${call}(`);
   w.indented(() => {
     w.line("[");
-    w.indented(() => lines.forEach((l, i) => w.line(i < lines.length - 1 ? `${l},` : l)));
+    w.indented(() => w.list(lines));
     w.line(`],`);
-    w.line(`${count}${tail},`);
+    w.line(`${count}${tail}`);
   });
   w.line(")");
   const encoding = c.encoding.kind === "packed" ? `int${c.encoding.bits} codes, packed` : c.encoding.kind;
@@ -154,7 +154,9 @@ function generateKernels(plan: KernelPlan, scope: Scope, target: string) {
       byName.set(base, same);
       fns.push({ name: fn, params: env.params, returns: "void", doc: [`${kernel.kind}: ${kernel.arithmetic}`], body });
     }
-    const sources = kernel.sources.length ? ` from ${kernel.sources.map((s) => `'${commentText(s, 60)}'`).join(", ")}` : "";
+    const sources = kernel.sources.length
+      ? ` from ${kernel.sources.map((s) => `'${commentText(s, 60)}'`).join(", ")}`
+      : "";
     calls.push({ fn, args: env.args, comment: `#${index} ${kernel.kind} '${commentText(kernel.name, 60)}'${sources}` });
   });
   return { fns, calls, helpers };
@@ -166,12 +168,14 @@ function prepareFn(plan: KernelPlan, scope: Scope): FnDecl {
   for (const b of plan.buffers) for (const d of b.shape) if (!isStatic(d)) scope.dimVar(d);
   w.line("var counts, sizes, placed, i;");
   w.line("prepared = false;");
-  w.line(`if (!(h >= 1 && w >= 1 && h <= 65536 && w <= 65536 && h % 1 === 0 && w % 1 === 0)) return ${ABI_ERRORS.badSize};`);
+  w.line(
+    `if (!(h >= 1 && w >= 1 && h <= 65536 && w <= 65536 && h % 1 === 0 && w % 1 === 0)) return ${ABI_ERRORS.badSize};`,
+  );
   const dims = [...scope.dims.entries()];
   for (const [name, d] of dims) w.line(`${name} = ${dimExpr(d)};`);
   if (dims.length) w.line(`if (${dims.map(([name]) => `${name} < 1`).join(" || ")}) return ${ABI_ERRORS.badSize};`);
   w.line("counts = [");
-  w.indented(() => plan.buffers.forEach((b, i) => w.line(`${countExpr(b.shape)}${i < plan.buffers.length - 1 ? "," : ""}`)));
+  w.indented(() => w.list(plan.buffers.map((b) => countExpr(b.shape))));
   w.line("];");
   w.line("sizes = new Array(counts.length);");
   w.line("for (i = 0; i < counts.length; i++) sizes[i] = counts[i] * ELEMENT_BYTES[i];");
@@ -239,7 +243,11 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
   const kernels = generateKernels(plan, scope, target);
   const prepare = prepareFn(plan, scope);
   const constantHelpers: HelperName[] = plan.constants.map((c) =>
-    c.encoding.kind === "float32" ? "float32Constant" : c.encoding.kind === "int32" ? "int32Constant" : "packedConstant",
+    c.encoding.kind === "float32"
+      ? "float32Constant"
+      : c.encoding.kind === "int32"
+        ? "int32Constant"
+        : "packedConstant",
   );
   const runtime = resolveHelpers([...kernels.helpers, ...constantHelpers, "f32", "roundHalfEven"]);
   const ranges = liveRanges(plan);
@@ -247,13 +255,13 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
   const fn = (decl: FnDecl): Item => ({ fn: decl });
   const v = (decl: VarDecl): Item => ({ var: decl });
   const state: VarDecl[] = [
-    { name: "memory", init: "new ArrayBuffer(0)" },
-    { name: "prepared", init: "false" },
-    { name: "inputOffset", init: "0" },
-    { name: "outputOffset", init: "0" },
-    ...plan.buffers.map((b) => ({ name: scope.bufferVar(b.id), init: `new ${VIEW_TYPE[b.dtype]}(0)` })),
-    ...[...scope.dims.entries()].map(([name, d]) => ({ name, init: "0", doc: [`= ${dimText(d)}`] })),
-    ...(scope.scratch.length ? [{ name: "scratch", init: "new Float64Array(0)" }] : []),
+    { name: "memory", init: "new ArrayBuffer(0)", mutable: true },
+    { name: "prepared", init: "false", mutable: true },
+    { name: "inputOffset", init: "0", mutable: true },
+    { name: "outputOffset", init: "0", mutable: true },
+    ...plan.buffers.map((b) => ({ name: scope.bufferVar(b.id), init: `new ${VIEW_TYPE[b.dtype]}(0)`, mutable: true })),
+    ...[...scope.dims.entries()].map(([name, d]) => ({ name, init: "0", doc: [`= ${dimText(d)}`], mutable: true })),
+    ...(scope.scratch.length ? [{ name: "scratch", init: "new Float64Array(0)", mutable: true }] : []),
     { name: "ELEMENT_BYTES", init: `[${plan.buffers.map((b) => ELEMENT_BYTES[b.dtype]).join(", ")}]` },
     { name: "FIRST_USE", init: `[${ranges.map((r) => r[0]).join(", ")}]` },
     { name: "LAST_USE", init: `[${ranges.map((r) => r[1]).join(", ")}]` },

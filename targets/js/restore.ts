@@ -41,7 +41,7 @@ export function restoreFn(scale: number, inChannels: number, outChannels: number
       "opts.tile: tile side in pixels (0 or absent: the whole image at once); opts.overlap: tile overlap.",
     ],
     body: `
-var o = opts || {};
+var o = opts || { tile: 0, overlap: 0 };
 var scale = ${scale}, inC = ${inChannels}, outC = ${outChannels};
 var tile = o.tile ? Math.min(o.tile, width, height) : 0;
 var overlap = o.overlap || 0;

@@ -4,42 +4,12 @@ import type { FnDecl } from "./artifact.js";
  * Static arena placement, TFLite Micro's greedy-by-size planner: buffers sorted by size (largest
  * first, then by index) each take the lowest 16-byte-aligned offset that overlaps no already placed
  * buffer whose live range [first, last] (kernel indices, inclusive) intersects its own.
- * The artifacts run the same algorithm at prepare time (sizes depend on the input's h and w): the
- * ES5 twin below is the one they embed, and a test holds the two to identical placements.
+ * The compiler's reference is compiler/plan/memory.ts; the artifacts run the same algorithm at
+ * prepare time (sizes depend on the input's h and w) with the ES5 twin below, and a test holds the
+ * two to identical placements.
  */
 
-export const ARENA_ALIGN = 16;
-
-export interface Placement {
-  readonly offsets: number[];
-  readonly total: number;
-}
-
-function alignUp(n: number): number {
-  return Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
-}
-
-export function placeBuffers(sizes: readonly number[], ranges: readonly (readonly [number, number])[]): Placement {
-  const order = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
-  const offsets = new Array<number>(sizes.length).fill(0);
-  const placed: number[] = [];
-  let total = 0;
-  for (const i of order) {
-    const [first, last] = ranges[i];
-    const rivals = placed
-      .filter((j) => ranges[j][0] <= last && first <= ranges[j][1])
-      .sort((a, b) => offsets[a] - offsets[b] || a - b);
-    let offset = 0;
-    for (const j of rivals) {
-      if (offset + sizes[i] <= offsets[j]) break;
-      offset = Math.max(offset, alignUp(offsets[j] + sizes[j]));
-    }
-    offsets[i] = offset;
-    total = Math.max(total, offset + sizes[i]);
-    placed.push(i);
-  }
-  return { offsets, total: alignUp(total) };
-}
+export { ARENA_ALIGN, type Placement, placeBuffers } from "../../compiler/plan/memory.js";
 
 /**
  * The same placement in ES5 for the artifacts, which embed it: sizes in bytes and the first and last

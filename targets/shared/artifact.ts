@@ -26,6 +26,8 @@ export interface VarDecl {
   /** An ES5 expression; its TypeScript type is inferred unless `type` is given. */
   readonly init: string;
   readonly type?: string;
+  /** Reassigned after load (the ts target declares it with `let` rather than `const`). */
+  readonly mutable?: boolean;
   readonly doc?: readonly string[];
 }
 

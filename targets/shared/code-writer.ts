@@ -34,6 +34,14 @@ export class CodeWriter {
     return this;
   }
 
+  /** Items one per line, each but the last followed by `separator` (array and object literals). */
+  list(items: readonly string[], separator = ","): this {
+    items.forEach((item, i) => {
+      this.line(i < items.length - 1 ? `${item}${separator}` : item);
+    });
+    return this;
+  }
+
   /** `//` comment lines. */
   comment(...lines: readonly string[]): this {
     for (const l of lines) this.line(l === "" ? "//" : `// ${l}`);

@@ -1,4 +1,4 @@
-import { isStatic, type SymDim, type SymShape } from "../../compiler/plan/kernel-plan.js";
+import type { SymDim, SymShape } from "../../compiler/plan/kernel-plan.js";
 
 /** SymDim arithmetic and naming for generated code (the dims are polynomials in the input's h and w). */
 
@@ -68,8 +68,4 @@ export function dimExpr(d: SymDim, h = "h", w = "w"): string {
   term(d.w, w);
   if (d.c !== 0 || terms.length === 0) terms.push(String(d.c));
   return terms.join(" + ").replace(/\+ -/g, "- ");
-}
-
-export function staticValue(d: SymDim): number | undefined {
-  return isStatic(d) ? d.c : undefined;
 }

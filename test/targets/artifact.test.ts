@@ -46,7 +46,7 @@ describe("js artifact", () => {
     expect(header).toContain("ab".repeat(32));
     expect(header).toContain("b5_output");
     // The model's name contains "*/": it must not end the header early.
-    expect(code.indexOf("*/")).toBe(code.indexOf(" */\n(function (root)"));
+    expect(code.indexOf("*/")).toBe(code.indexOf("*/\n(function (root)"));
   });
 
   it("exposes the ABI and meta, and rejects bad sizes", () => {
@@ -60,15 +60,20 @@ describe("js artifact", () => {
     expect(art.qmc_run()).toBe(0);
   });
 
-  it("restores in tiles as BasicSR does: a tile covering the image equals no tiling", () => {
+  it("restores whole images and tiles them as MambaIR does (tile = min(tile, h, w))", () => {
     const art = loadScript(code);
-    const rgba = image(9, 7, 4, 3);
-    const whole = art.restore(rgba, 9, 7, 4);
-    expect([whole.width, whole.height, whole.channels]).toEqual([18, 14, 4]);
-    expect(Array.from(art.restore(rgba, 9, 7, 4, { tile: 16, overlap: 4 }).data)).toEqual(Array.from(whole.data));
+    const rgba = image(8, 8, 4, 3);
+    const whole = art.restore(rgba, 8, 8, 4);
+    expect([whole.width, whole.height, whole.channels]).toEqual([16, 16, 4]);
+    // A tile larger than the image shrinks to it: one tile, the same result.
+    expect(Array.from(art.restore(rgba, 8, 8, 4, { tile: 16, overlap: 4 }).data)).toEqual(Array.from(whole.data));
+    // DlsQuant statistics are per tile, so real tiling changes the result (but not the size).
+    const tiled = art.restore(rgba, 8, 8, 4, { tile: 5, overlap: 2 });
+    expect(tiled.data.length).toBe(whole.data.length);
+    expect(Array.from(tiled.data)).not.toEqual(Array.from(whole.data));
     // Alpha is carried over from the nearest input pixel.
     expect(whole.data[3]).toBe(rgba[3]);
-    expect(whole.data[(14 * 18 - 1) * 4 + 3]).toBe(rgba[(7 * 9 - 1) * 4 + 3]);
+    expect(whole.data[(16 * 16 - 1) * 4 + 3]).toBe(rgba[(8 * 8 - 1) * 4 + 3]);
   });
 
   it("names an unknown kernel kind in a QmcError", () => {

@@ -1,13 +1,4 @@
-import {
-  type Dim,
-  float,
-  int,
-  ints,
-  type KernelSpec,
-  random,
-  shape,
-  str,
-} from "./harness.js";
+import { type Dim, float, int, ints, type KernelSpec, random, shape, str } from "./harness.js";
 
 const HW: Dim = "hw";
 const NCHW = (c: number) => shape(1, c, "h", "w");
@@ -95,7 +86,10 @@ export const CASES: Case[] = [
       outputs: [shape(3, 5)],
     },
   },
-  { name: "Add same shape", spec: { kind: "Add", inputs: [act(1, 4, "h", "w"), act(1, 4, "h", "w")], outputs: [NCHW(4)] } },
+  {
+    name: "Add same shape",
+    spec: { kind: "Add", inputs: [act(1, 4, "h", "w"), act(1, 4, "h", "w")], outputs: [NCHW(4)] },
+  },
   {
     name: "Add broadcast both ways",
     spec: { kind: "Add", inputs: [act(1, 4, 1, "w"), act(1, 1, "h", 1)], outputs: [NCHW(4)] },
@@ -104,8 +98,14 @@ export const CASES: Case[] = [
     name: "Mul by per-channel constant",
     spec: { kind: "Mul", inputs: [act(1, 4, "h", "w"), weights([1, 4, 1, 1], 13)], outputs: [NCHW(4)] },
   },
-  { name: "Sub a vector", spec: { kind: "Sub", inputs: [act(1, HW, 4), weights([4], 14)], outputs: [shape(1, HW, 4)] } },
-  { name: "Div by a scalar", spec: { kind: "Div", inputs: [act(1, 3, "h", "w"), weights([], 15, 1, 2)], outputs: [NCHW(3)] } },
+  {
+    name: "Sub a vector",
+    spec: { kind: "Sub", inputs: [act(1, HW, 4), weights([4], 14)], outputs: [shape(1, HW, 4)] },
+  },
+  {
+    name: "Div by a scalar",
+    spec: { kind: "Div", inputs: [act(1, 3, "h", "w"), weights([], 15, 1, 2)], outputs: [NCHW(3)] },
+  },
   {
     name: "Pow squared",
     spec: { kind: "Pow", inputs: [act(1, 3, "h", "w"), { constant: [2], shape: [] }], outputs: [NCHW(3)] },
@@ -133,7 +133,12 @@ export const CASES: Case[] = [
   ]),
   {
     name: "Transpose NCHW -> NHWC",
-    spec: { kind: "Transpose", attrs: { perm: ints([0, 2, 3, 1]) }, inputs: [act(1, 3, "h", "w")], outputs: [shape(1, "h", "w", 3)] },
+    spec: {
+      kind: "Transpose",
+      attrs: { perm: ints([0, 2, 3, 1]) },
+      inputs: [act(1, 3, "h", "w")],
+      outputs: [shape(1, "h", "w", 3)],
+    },
   },
   {
     name: "LayerNormalization over channels",
@@ -144,10 +149,18 @@ export const CASES: Case[] = [
       outputs: [shape(1, HW, 6)],
     },
   },
-  { name: "GlobalAveragePool", spec: { kind: "GlobalAveragePool", inputs: [act(1, 5, "h", "w")], outputs: [shape(1, 5, 1, 1)] } },
+  {
+    name: "GlobalAveragePool",
+    spec: { kind: "GlobalAveragePool", inputs: [act(1, 5, "h", "w")], outputs: [shape(1, 5, 1, 1)] },
+  },
   {
     name: "ReduceMean over H, W (axes input)",
-    spec: { kind: "ReduceMean", opset: 18, inputs: [act(1, 4, "h", "w"), { ints: [2, 3] }], outputs: [shape(1, 4, 1, 1)] },
+    spec: {
+      kind: "ReduceMean",
+      opset: 18,
+      inputs: [act(1, 4, "h", "w"), { ints: [2, 3] }],
+      outputs: [shape(1, 4, 1, 1)],
+    },
   },
   {
     name: "ReduceMean over channels, no keepdims (axes attribute)",
@@ -179,7 +192,12 @@ export const CASES: Case[] = [
   },
   {
     name: "Concat on channels",
-    spec: { kind: "Concat", attrs: { axis: int(1) }, inputs: [act(1, 3, "h", "w"), act(1, 2, "h", "w")], outputs: [NCHW(5)] },
+    spec: {
+      kind: "Concat",
+      attrs: { axis: int(1) },
+      inputs: [act(1, 3, "h", "w"), act(1, 2, "h", "w")],
+      outputs: [NCHW(5)],
+    },
   },
   {
     name: "Concat on the last axis",
@@ -192,7 +210,13 @@ export const CASES: Case[] = [
   },
   {
     name: "Split channels [2, 4]",
-    spec: { kind: "Split", opset: 13, attrs: { axis: int(1) }, inputs: [act(1, 6, "h", "w"), { ints: [2, 4] }], outputs: [NCHW(2), NCHW(4)] },
+    spec: {
+      kind: "Split",
+      opset: 13,
+      attrs: { axis: int(1) },
+      inputs: [act(1, 6, "h", "w"), { ints: [2, 4] }],
+      outputs: [NCHW(2), NCHW(4)],
+    },
   },
   {
     name: "Slice channels 1:5:2",
@@ -209,7 +233,11 @@ export const CASES: Case[] = [
       kind: "ActQuant",
       domain: "ai.qmambair",
       attrs: { bits: int(4), signed: int(1) },
-      inputs: [act(1, 4, "h", "w"), { constant: [Math.fround(0.1)], shape: [] }, { constant: [Math.fround(0.3)], shape: [] }],
+      inputs: [
+        act(1, 4, "h", "w"),
+        { constant: [Math.fround(0.1)], shape: [] },
+        { constant: [Math.fround(0.3)], shape: [] },
+      ],
       outputs: [NCHW(4)],
     },
   },
@@ -220,7 +248,11 @@ export const CASES: Case[] = [
       kind: "ActQuant",
       domain: "ai.qmambair",
       attrs: { bits: int(2), signed: int(0) },
-      inputs: [act(1, 4, "h", "w"), { constant: [Math.fround(0.7)], shape: [] }, { constant: [Math.fround(1.1)], shape: [] }],
+      inputs: [
+        act(1, 4, "h", "w"),
+        { constant: [Math.fround(0.7)], shape: [] },
+        { constant: [Math.fround(1.1)], shape: [] },
+      ],
       outputs: [NCHW(4)],
     },
   },
@@ -242,7 +274,10 @@ export const CASES: Case[] = [
       kind: "DlsQuant",
       domain: "ai.qmambair",
       attrs: { bits: int(2), signed: int(0) },
-      inputs: [act(1, 3, "h", "w"), { constant: [0.3, 0.2, -0.1, 0.05, -0.7, 0.1, 0.2, -0.15].map(Math.fround), shape: [8] }],
+      inputs: [
+        act(1, 3, "h", "w"),
+        { constant: [0.3, 0.2, -0.1, 0.05, -0.7, 0.1, 0.2, -0.15].map(Math.fround), shape: [8] },
+      ],
       outputs: [NCHW(3)],
     },
     ranges: { 0: [0, 3] },
@@ -253,7 +288,12 @@ export const CASES: Case[] = [
   },
   {
     name: "CrossMerge",
-    spec: { kind: "CrossMerge", domain: "ai.qmambair", inputs: [act(1, 4, 3, HW), act(1, 3, "h", "w")], outputs: [shape(1, 3, HW)] },
+    spec: {
+      kind: "CrossMerge",
+      domain: "ai.qmambair",
+      inputs: [act(1, 4, 3, HW), act(1, 3, "h", "w")],
+      outputs: [shape(1, 3, HW)],
+    },
   },
   {
     name: "SelectiveScan, 4 directions",
@@ -274,4 +314,3 @@ export const CASES: Case[] = [
     },
   },
 ];
-

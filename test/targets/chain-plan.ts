@@ -37,12 +37,26 @@ export function chainPlan(): KernelPlan {
   });
   const x = shape(1, 12, "h", "w");
   return {
-    model: { name: "chain x2 */ test", task: "sr", scale: 2, inChannels: 3, outChannels: 3, bits: [4], sha256: "ab".repeat(32) },
+    model: {
+      name: "chain x2 */ test",
+      task: "sr",
+      scale: 2,
+      inChannels: 3,
+      outChannels: 3,
+      bits: [4],
+      sha256: "ab".repeat(32),
+    },
     input: 0,
     output: 5,
     buffers,
     constants: [
-      { id: 0, name: "conv1.weight", shape: [12, 3, 3, 3], encoding: { kind: "float32" }, bytes: f32bytes(324, 1, 0.3) },
+      {
+        id: 0,
+        name: "conv1.weight",
+        shape: [12, 3, 3, 3],
+        encoding: { kind: "float32" },
+        bytes: f32bytes(324, 1, 0.3),
+      },
       { id: 1, name: "conv1.bias", shape: [12], encoding: { kind: "float32" }, bytes: f32bytes(12, 2, 0.1) },
       {
         id: 2,
@@ -53,7 +67,13 @@ export function chainPlan(): KernelPlan {
       },
       { id: 3, name: "dw.weight", shape: [12, 1, 3, 3], encoding: { kind: "float32" }, bytes: f32bytes(108, 3, 0.5) },
       // Unused by kernels: checks that packed codes decode at load.
-      { id: 4, name: "codes", shape: [5], encoding: { kind: "packed", bits: 4 }, bytes: new Uint8Array([0x7f, 0x18, 0x0e]) },
+      {
+        id: 4,
+        name: "codes",
+        shape: [5],
+        encoding: { kind: "packed", bits: 4 },
+        bytes: new Uint8Array([0x7f, 0x18, 0x0e]),
+      },
     ],
     kernels: [
       kernel({
@@ -74,7 +94,15 @@ export function chainPlan(): KernelPlan {
         inputShapes: [x, shape(8)],
         outputShapes: [x],
       }),
-      kernel({ kind: "Gelu", name: "k2_gelu", params: {}, inputs: [{ buffer: 2 }], outputs: [3], inputShapes: [x], outputShapes: [x] }),
+      kernel({
+        kind: "Gelu",
+        name: "k2_gelu",
+        params: {},
+        inputs: [{ buffer: 2 }],
+        outputs: [3],
+        inputShapes: [x],
+        outputShapes: [x],
+      }),
       kernel({
         kind: "Conv",
         name: "k3_dw",

@@ -1,8 +1,8 @@
+import { nodeError } from "../../compiler/diagnostics.js";
 import type { Attr, Node } from "../../compiler/ir/graph.js";
 import { Tensor } from "../../compiler/ir/tensor.js";
 import { Attrs, type EvalContext } from "../../compiler/ops/define.js";
 import { resolveOp } from "../../compiler/ops/registry.js";
-import { nodeError } from "../../compiler/diagnostics.js";
 import {
   evalShape,
   type KernelPlan,
@@ -29,8 +29,6 @@ export function dim(d: Dim): SymDim {
 }
 
 export const shape = (...dims: Dim[]): SymShape => dims.map(dim);
-
-export type TypedAttr = Attr;
 
 export type KernelInput =
   | { readonly activation: SymShape; readonly range?: [number, number] }
@@ -95,7 +93,15 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
   });
   const firstBuffer = inputs.find((o): o is { buffer: number } => o !== null && "buffer" in o);
   return {
-    model: { name: `one ${spec.kind}`, task: "sr", scale: 1, inChannels: 1, outChannels: 1, bits: [], sha256: "0".repeat(64) },
+    model: {
+      name: `one ${spec.kind}`,
+      task: "sr",
+      scale: 1,
+      inChannels: 1,
+      outChannels: 1,
+      bits: [],
+      sha256: "0".repeat(64),
+    },
     input: firstBuffer ? firstBuffer.buffer : outputs[0],
     output: outputs[0],
     buffers,
@@ -108,7 +114,9 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
         params,
         inputs,
         outputs,
-        inputShapes: spec.inputs.map((inp) => (inp && "activation" in inp ? inp.activation : inp && "constant" in inp ? shape(...inp.shape) : null)),
+        inputShapes: spec.inputs.map((inp) =>
+          inp && "activation" in inp ? inp.activation : inp && "constant" in inp ? shape(...inp.shape) : null,
+        ),
         outputShapes: spec.outputs,
         sources: [`node_${spec.kind}`],
       },
@@ -188,7 +196,13 @@ export function runPlan(
 }
 
 /** The reference op's outputs on the same inputs. */
-export function reference(spec: KernelSpec, plan: KernelPlan, values: Map<number, Float32Array>, h: number, w: number): Tensor[] {
+export function reference(
+  spec: KernelSpec,
+  plan: KernelPlan,
+  values: Map<number, Float32Array>,
+  h: number,
+  w: number,
+): Tensor[] {
   const k = plan.kernels[0];
   const tensors = spec.inputs.map((inp, i) => {
     if (inp === null) return undefined;

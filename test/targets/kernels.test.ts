@@ -36,7 +36,7 @@ describe("js kernels agree with the reference ops", () => {
       SIZES.forEach(([h, w], s) => {
         const { values, outputs } = runPlan(art, plan, h, w, 100 + s, ranges);
         const expected = reference(c.spec, plan, values, h, w);
-        outputs.forEach((out, k) => expectClose(out, expected[k].values, c.exact === true));
+        for (const [k, out] of outputs.entries()) expectClose(out, expected[k].values, c.exact === true);
       });
     });
   }

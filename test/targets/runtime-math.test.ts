@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { roundHalfEven } from "../../compiler/quant/rounding.js";
-import { CodeWriter } from "../../targets/shared/code-writer.js";
 import { type HelperName, resolveHelpers } from "../../targets/js/runtime/helpers.js";
+import { CodeWriter } from "../../targets/shared/code-writer.js";
 import { random } from "./harness.js";
 
 /** The named ES5 helpers, evaluated, as plain functions. */

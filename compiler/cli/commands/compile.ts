@@ -16,7 +16,7 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description("compile a model to one self-contained artifact per target (+ plan.json)")
     .argument("<model>", "an .onnx file")
-    .option("-t, --target <targets>", "comma-separated targets: js, ts", "js")
+    .option("-t, --target <targets>", "comma-separated targets: js (ES5 script), ts (TypeScript module)", "js")
     .requiredOption("-o, --output <dir>", "folder for the artifacts")
     .action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
 }

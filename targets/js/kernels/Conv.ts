@@ -34,7 +34,9 @@ const conv: KernelGenerator = (env) => {
   const KW = env.staticDim(ws[3], "the kernel width");
   const G = env.int("group", 1);
   if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
-    throw env.error(`group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`);
+    throw env.error(
+      `group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`,
+    );
   }
   const MG = M / G;
   const [SH, SW] = env.ints("strides", [1, 1]);
@@ -58,7 +60,8 @@ const conv: KernelGenerator = (env) => {
   const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PH === "0" && PW === "0";
   const depthwise = CG === 1 && MG === 1;
   const pads = autoPad === "NOTSET" ? env.ints("pads", [0, 0, 0, 0]) : [];
-  const padSpec = autoPad === "NOTSET" ? (new Set(pads).size === 1 ? `p${pads[0]}` : `p${pads.join("_")}`) : autoPad.toLowerCase();
+  const padSpec =
+    autoPad === "NOTSET" ? (new Set(pads).size === 1 ? `p${pads[0]}` : `p${pads.join("_")}`) : autoPad.toLowerCase();
   const extra = `${SH !== 1 || SW !== 1 ? `_s${SH}x${SW}` : ""}${DH !== 1 || DW !== 1 ? `_d${DH}x${DW}` : ""}`;
   const spec = `conv_c${C}_o${M}_k${KH}x${KW}_${padSpec}${extra}_g${G}${bias ? "" : "_nobias"}`;
   return {

@@ -19,7 +19,8 @@ const depthToSpace: KernelGenerator = (env) => {
   const W = env.dim(xs[3], "W");
   const HW = env.count([xs[2], xs[3]], "HW");
   const sc = HW;
-  const [s1, s2, so] = mode === "DCR" ? [`${b * OC} * ${sc}`, `${OC} * ${sc}`, sc] : [`${b} * ${sc}`, sc, `${b * b} * ${sc}`];
+  const [s1, s2, so] =
+    mode === "DCR" ? [`${b * OC} * ${sc}`, `${OC} * ${sc}`, sc] : [`${b} * ${sc}`, sc, `${b * b} * ${sc}`];
   return {
     spec: `depth_to_space_${shapeSpec(xs)}_b${b}_${mode.toLowerCase()}`,
     body: (w) =>

@@ -42,7 +42,7 @@ const dlsQuant: KernelGenerator = (env) => {
       w.line("alpha = Math.abs(");
       w.indented(() =>
         w.line(
-          "f32(f32(f32(f32(w1 * Math.abs(f32(mu + beta))) + f32(w2 * sd)) + f32(w3 * f32(lo + beta))) + f32(w4 * f32(hi + beta))),",
+          "f32(f32(f32(f32(w1 * Math.abs(f32(mu + beta))) + f32(w2 * sd)) + f32(w3 * f32(lo + beta))) + f32(w4 * f32(hi + beta)))",
         ),
       );
       w.line(");");

@@ -23,11 +23,16 @@ const reduceMean: KernelGenerator = (env) => {
   const kept = xs.map((_, k) => k).filter((k) => !axes.includes(k));
   const reduced = xs.map((_, k) => k).filter((k) => axes.includes(k));
   const extent = (k: number) => env.dim(xs[k], `n${k}`);
-  const count = reduced.length ? env.count(reduced.map((k) => xs[k]), "R") : "1";
+  const count = reduced.length
+    ? env.count(
+        reduced.map((k) => xs[k]),
+        "R",
+      )
+    : "1";
   const extents = new Map(xs.map((_, k) => [k, extent(k)]));
   const term = (k: number) => (strides[k] === "1" ? `i${k}` : `i${k} * ${strides[k]}`);
   return {
-    spec: `reduce_mean_${shapeSpec(xs)}_a${[...axes].sort().join("")}`,
+    spec: `reduce_mean_${shapeSpec(xs)}_a${[...axes].sort((a, b) => a - b).join("")}`,
     body: (w) => {
       w.line(`var ${["o = 0", "acc", ...xs.map((_, k) => `i${k}`)].join(", ")};`);
       const inner = (r: number) => {

@@ -12,9 +12,13 @@ function firstIndex(start: number, step: number, dim: number): number {
 /** starts/ends/axes/steps: inputs 1-4 folded at compile time, or the attributes of opsets 1-9. */
 function sliceSpec(env: KernelEnv, rank: number) {
   const starts = env.constInts(1) ?? env.ints("starts");
-  const axes = (env.constInts(3) ?? env.ints("axes", starts.map((_, i) => i))).map((a) =>
-    normalizeAxis(env, a, rank, "sliced axis"),
-  );
+  const axes = (
+    env.constInts(3) ??
+    env.ints(
+      "axes",
+      starts.map((_, i) => i),
+    )
+  ).map((a) => normalizeAxis(env, a, rank, "sliced axis"));
   const steps = env.constInts(4) ?? starts.map(() => 1);
   if (axes.length !== starts.length || steps.length !== starts.length || steps.includes(0)) {
     throw env.error(`starts [${starts}], axes [${axes}] and steps [${steps}] do not describe a slice`);

@@ -1,5 +1,5 @@
-import { shapeSpec } from "./support/shapes.js";
 import { stridesOf } from "./support/axes.js";
+import { shapeSpec } from "./support/shapes.js";
 import { writeStridedCopy } from "./support/strided.js";
 import type { KernelGenerator } from "./types.js";
 

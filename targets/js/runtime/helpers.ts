@@ -1,11 +1,5 @@
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
-import {
-  BASE64_VARS,
-  decodeBase64Fn,
-  float32ConstantFn,
-  int32ConstantFn,
-  packedConstantFn,
-} from "./constants.js";
+import { BASE64_VARS, decodeBase64Fn, float32ConstantFn, int32ConstantFn, packedConstantFn } from "./constants.js";
 import {
   erfFn,
   expFn,

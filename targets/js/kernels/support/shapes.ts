@@ -41,7 +41,7 @@ export function broadcastLoops(env: KernelEnv, inputs: readonly SymShape[], out:
   out.forEach((d, k) => {
     if (isOne(d)) return;
     const last = groups[groups.length - 1];
-    if (last && last.runs.every((r, i) => r === runs[k][i])) last.axes.push(k);
+    if (last?.runs.every((r, i) => r === runs[k][i])) last.axes.push(k);
     else groups.push({ axes: [k], runs: runs[k] });
   });
   const extents = groups.map((g) => g.axes.map((k) => out[k]));
@@ -61,8 +61,4 @@ export function broadcastLoops(env: KernelEnv, inputs: readonly SymShape[], out:
 /** The element count of a shape as code. */
 export function countOf(env: KernelEnv, s: SymShape, name: string): string {
   return s.length === 0 ? "1" : env.count(s, name);
-}
-
-export function allStatic(s: SymShape): boolean {
-  return s.every(isStatic);
 }
