@@ -6,6 +6,7 @@ import { targetNamed } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { Interpreter } from "../compiler/interp/interpreter.js";
 import { readModelFile } from "../compiler/onnx/decode.js";
+import { planReport } from "../compiler/plan/report.js";
 import { goldenSetDirs, readGoldenSet } from "../compiler/verify/golden.js";
 import { toByte } from "../runtime/core/image.js";
 import { hashInDuktape, hashInNode, runScript } from "./support/artifact-run.js";
@@ -59,6 +60,14 @@ describe.each(sampleDirs)("%s", (dir) => {
       expect(identicalBytes(actual, expected)).toBeGreaterThanOrEqual(0.999);
     },
   );
+
+  it("plans an arena within 1.25x of the largest simultaneously live bytes", () => {
+    for (const size of [32, 64, 96]) {
+      const r = planReport(plan, size, size);
+      expect(r.arenaBytes).toBeGreaterThanOrEqual(r.liveBytesBound);
+      expect(r.arenaBytes).toBeLessThanOrEqual(1.25 * r.liveBytesBound);
+    }
+  });
 
   it.runIf(hasDuk)("the ES5 artifact gives byte-identical output under Duktape and Node", () => {
     const node = hashInNode(js, 9, 7);
