@@ -1,0 +1,351 @@
+"""Export a trained (Q-)MambaIR checkpoint to the two ONNX forms, write goldens, evaluate, write the card.
+
+  python -m exporter.export --model tiny-sr2 --precision w4a4 --ckpt exporter/runs/tiny-sr2-w4a4/final.pt --eval
+  python -m exporter.export --model light-sr2 --precision w4a4 --calibrate      # benchmark model, untrained
+
+Output: samples/models/qmambair-<model>-<precision>/{model.onnx, model.std.onnx, test_data_set_K/,
+metrics.json, export.json, README.md}.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import math
+import os
+import time
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+from . import ops
+from .data import SOURCES, HOLDOUT, CACHE, degrade_eval
+from .imgutil import imresize, load_rgb, to_u8, rgb_to_y_u8, jpeg_u8
+from .metrics import calculate_psnr, calculate_ssim, tensor_to_u8
+from .model import MambaIR, make_config, count_params
+from .quant import quantizers
+from .train import TASK_ARGS, bits_of
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SAMPLES = os.path.join(ROOT, "samples", "models")
+DATASETS = os.path.normpath(os.path.join(ROOT, "..", "shared", "datasets"))
+if not os.path.isdir(DATASETS):
+    DATASETS = "/work/shared/datasets"
+
+STD_CHUNK = 16
+STD_MAX_LEN = 1 << 18  # the standard form's chunk-level scan covers L = H*W up to 262144 (512x512)
+
+
+# ------------------------------------------------------------------ ONNX export
+def export_onnx(net: MambaIR, form: str, path: str, sample_hw=(16, 20)):
+    net.eval()
+    x = torch.rand(1, net.cfg.in_ch, *sample_hw)
+    kw = dict(dynamo=False, opset_version=17, input_names=["input"], output_names=["output"],
+              dynamic_axes={"input": {2: "H", 3: "W"}, "output": {2: "H_out", 3: "W_out"}},
+              do_constant_folding=True)
+    if form == "compact":
+        kw["custom_opsets"] = {ops.DOMAIN: 1}
+    old = dict(ops.SCAN_CFG)
+    ops.SCAN_CFG.update(chunk=STD_CHUNK, max_len=STD_MAX_LEN)
+    try:
+        with ops.export_mode(form), torch.no_grad():
+            buf = io.BytesIO()
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(net, (x,), buf, **kw)
+    finally:
+        ops.SCAN_CFG.clear()
+        ops.SCAN_CFG.update(old)
+    m = onnx.load_from_string(buf.getvalue())
+    m.producer_name = "qmc-exporter"
+    m.doc_string = f"Q-MambaIR {net.cfg.name} ({'fp32' if not net.cfg.bits else 'w%da%d' % (net.cfg.bits, net.cfg.bits)}), {form} form"
+    meta = {"model": net.cfg.name, "form": form, "config": net.cfg.to_json(), "task": net.cfg.task,
+            "scale": str(net.cfg.upscale)}
+    if form == "std":
+        meta["scan"] = f"chunked Hillis-Steele, chunk {STD_CHUNK}, max L {STD_MAX_LEN}"
+    for k, v in meta.items():
+        p = m.metadata_props.add()
+        p.key, p.value = k, v
+    if form == "std":
+        m = fold_constants(m)
+        onnx.checker.check_model(m)
+    else:
+        _inline_identity_initializers(m)
+    onnx.save(m, path)
+    return m
+
+
+def _inline_identity_initializers(m):
+    """The TorchScript exporter de-duplicates equal-valued parameters (e.g. two RfaQuant ``beta`` = 0)
+    into one initializer plus Identity nodes. Undo that, so that every quantizer parameter is an
+    initializer of its own, as the qmc contract expects."""
+    g = m.graph
+    inits = {i.name: i for i in g.initializer}
+    custom_in = {i for n in g.node if n.domain == ops.DOMAIN for i in n.input}
+    keep = []
+    for n in g.node:
+        if n.op_type == "Constant" and n.output[0] in custom_in and n.attribute[0].name == "value":
+            t = onnx.TensorProto()
+            t.CopyFrom(n.attribute[0].t)
+            t.name = n.output[0]
+            g.initializer.append(t)
+        elif n.op_type == "Identity" and n.input[0] in inits:
+            t = onnx.TensorProto()
+            t.CopyFrom(inits[n.input[0]])
+            t.name = n.output[0]
+            g.initializer.append(t)
+        else:
+            keep.append(n)
+    del g.node[:]
+    g.node.extend(keep)
+
+
+def _shorten_names(g):
+    """Rename intermediate values and nodes to short ids (the exporter's scoped names are most of the
+    file size of the standard form); graph inputs, outputs and initializers keep their names."""
+    keep = {i.name for i in g.input} | {o.name for o in g.output} | {i.name for i in g.initializer}
+    ren = {}
+    for k, n in enumerate(g.node):
+        n.name = f"n{k}"
+        for j, o in enumerate(n.output):
+            if o and o not in keep:
+                ren[o] = f"v{len(ren)}"
+                n.output[j] = ren[o]
+        for j, i in enumerate(n.input):
+            if i in ren:
+                n.input[j] = ren[i]
+    del g.value_info[:]
+
+
+def fold_constants(m):
+    """Constant-fold the standard form with onnxruntime's BASIC graph level (constant folding and
+    redundant-node removal only; the result is still plain ONNX opset 17). The TorchScript exporter
+    leaves the shape arithmetic of every Pad unfolded, which made the graph 3x larger."""
+    import tempfile
+    import onnxruntime as ort
+    meta = [(p.key, p.value) for p in m.metadata_props]
+    doc = m.doc_string
+    with tempfile.TemporaryDirectory() as td:
+        src, dst = os.path.join(td, "in.onnx"), os.path.join(td, "out.onnx")
+        onnx.save(m, src)
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        so.optimized_model_filepath = dst
+        ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
+        out = onnx.load(dst)
+    del out.metadata_props[:]
+    for k, v in meta:
+        p = out.metadata_props.add()
+        p.key, p.value = k, v
+    out.doc_string = doc
+    out.producer_name = "qmc-exporter"
+    _shorten_names(out.graph)
+    # keep only the standard opset imports (ORT may add its own domains when nothing needs them)
+    keep = [o for o in out.opset_import if o.domain in ("", "ai.onnx")]
+    del out.opset_import[:]
+    out.opset_import.extend(keep)
+    return out
+
+
+def op_histogram(m):
+    h = {}
+    for n in m.graph.node:
+        k = (n.domain + "::" if n.domain else "") + n.op_type
+        h[k] = h.get(k, 0) + 1
+    return dict(sorted(h.items()))
+
+
+def run_ort(path, x: np.ndarray, threads=1):
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    return s.run(None, {"input": x})[0]
+
+
+# ------------------------------------------------------------------ torch inference
+def torch_forward(net, x: np.ndarray, impl="seq") -> np.ndarray:
+    old = ops.SCAN_CFG.get("impl")
+    ops.SCAN_CFG["impl"] = impl
+    try:
+        with torch.no_grad():
+            return net(torch.from_numpy(x)).numpy()
+    finally:
+        ops.SCAN_CFG["impl"] = old
+
+
+# ------------------------------------------------------------------ goldens
+GOLDEN_CROPS = [  # (holdout image, top, left, h, w) in LQ pixels
+    ("YellowFlower.jpg", 60, 80, 48, 48),
+    ("chelsea.png", 10, 20, 40, 64),
+    ("YellowFlower.jpg", 150, 200, 64, 64),
+    ("chelsea.png", 60, 100, 72, 96),
+]
+
+
+def holdout_image(name, gray=False):
+    for _, p, _ in SOURCES:
+        if os.path.basename(p) == name:
+            from .data import load_images, image_paths
+            im = load_rgb(os.path.join(CACHE, "root", p))
+            while max(im.shape[:2]) > 1000:
+                im = to_u8(imresize(im / 255.0, 0.5))
+            return rgb_to_y_u8(im)[..., None] if gray else im
+    raise KeyError(name)
+
+
+def golden_inputs(model: str):
+    ta = TASK_ARGS[model]
+    s = ta.get("scale", 1)
+    out = []
+    for k, (name, t, l, h, w) in enumerate(GOLDEN_CROPS):
+        hr = holdout_image(name, gray=ta.get("gray", False))
+        crop = hr[t * s:(t + h) * s, l * s:(l + w) * s]
+        lq, _ = degrade_eval(ta["task"], crop, scale=s, sigma=ta.get("sigma", 25), quality=ta.get("quality", 10),
+                             seed=100 + k)
+        out.append(np.ascontiguousarray(lq.transpose(2, 0, 1)[None]).astype(np.float32))
+    return out
+
+
+def write_tensor(path, arr):
+    with open(path, "wb") as f:
+        f.write(numpy_helper.from_array(np.ascontiguousarray(arr)).SerializeToString())
+
+
+# ------------------------------------------------------------------ evaluation (Set5 / Set14)
+def eval_sets(net, model: str, sets=("Set5", "Set14"), impl="seq"):
+    ta = TASK_ARGS[model]
+    task, s = ta["task"], ta.get("scale", 1)
+    gray = ta.get("gray", False)
+    res = {}
+    for st in sets:
+        d = os.path.join(DATASETS, st, "HR")
+        rows = []
+        for k, f in enumerate(sorted(os.listdir(d))):
+            hr = load_rgb(os.path.join(d, f))
+            if gray:
+                hr = rgb_to_y_u8(hr)[..., None]
+            if task == "sr":
+                lrp = os.path.join(DATASETS, st, f"LRbicx{s}", f)
+                h, w = hr.shape[0] // s * s, hr.shape[1] // s * s
+                hr = hr[:h, :w]
+                if os.path.exists(lrp):
+                    lq = load_rgb(lrp).astype(np.float32) / 255.0
+                else:
+                    lq = to_u8(imresize(hr / 255.0, 1.0 / s)).astype(np.float32) / 255.0
+                base = to_u8(imresize(lq.astype(np.float64), s))
+            else:
+                lq, hr = degrade_eval(task, hr, sigma=ta.get("sigma", 25), quality=ta.get("quality", 10), seed=k)
+                base = to_u8(lq)
+            y = torch_forward(net, np.ascontiguousarray(lq.transpose(2, 0, 1)[None]), impl) if net is not None else None
+            crop = s if task == "sr" else 0
+            r = dict(image=f, base_psnr=calculate_psnr(hr, base, crop), base_ssim=calculate_ssim(hr, base, crop))
+            if y is not None:
+                out = tensor_to_u8(torch.from_numpy(y))
+                r.update(psnr=calculate_psnr(hr, out, crop), ssim=calculate_ssim(hr, out, crop))
+            rows.append(r)
+        avg = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
+        res[st] = dict(avg=avg, images=rows)
+    return res
+
+
+# ------------------------------------------------------------------ main
+def folder_name(model, precision):
+    return f"qmambair-{model}-{precision}"
+
+
+def load_ckpt(model, precision, ckpt):
+    net = MambaIR(make_config(model, bits=bits_of(precision)))
+    info = {}
+    if ckpt:
+        ck = torch.load(ckpt, map_location="cpu")
+        net.load_state_dict(ck["state_dict"])
+        info = dict(iters=ck.get("iters"), wall_s=ck.get("wall_s"), args=ck.get("args"), log_tail=ck.get("log", [])[-3:],
+                    history=ck.get("history", []))
+    return net.eval(), info
+
+
+def calibrate(net, model, n=4, patch=48, seed=0):
+    """Initialise the quantizers from one batch of real training crops (no training)."""
+    from .data import PairSampler
+    ta = TASK_ARGS[model]
+    sampler = PairSampler(seed=seed, **ta)
+    lq, _ = sampler.batch(n, patch)
+    net.train()
+    old = ops.SCAN_CFG.get("impl")
+    ops.SCAN_CFG["impl"] = "seq"
+    with torch.no_grad():
+        net(lq)
+    ops.SCAN_CFG["impl"] = old
+    net.eval()
+    return dict(calibration=f"{n} crops of {patch}x{patch} LQ pixels from the training photographs")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True, choices=sorted(TASK_ARGS))
+    ap.add_argument("--precision", default="fp32")
+    ap.add_argument("--ckpt")
+    ap.add_argument("--calibrate", action="store_true", help="untrained weights, quantizers calibrated")
+    ap.add_argument("--eval", action="store_true")
+    ap.add_argument("--out")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    name = folder_name(a.model, a.precision)
+    out = a.out or os.path.join(SAMPLES, name)
+    os.makedirs(out, exist_ok=True)
+    t0 = time.time()
+    net, info = load_ckpt(a.model, a.precision, a.ckpt)
+    if a.calibrate:
+        info.update(calibrate(net, a.model))
+        info["trained"] = False
+    else:
+        info["trained"] = True
+    assert all(q.init_state.item() == 1 for q in quantizers(net)), "uninitialised quantizers"
+
+    mc = export_onnx(net, "compact", os.path.join(out, "model.onnx"))
+    ms = export_onnx(net, "std", os.path.join(out, "model.std.onnx"))
+    exp = dict(model=a.model, precision=a.precision, folder=name, ckpt=a.ckpt,
+               params=count_params(net), ops_compact=op_histogram(mc), ops_std=op_histogram(ms),
+               bytes_compact=os.path.getsize(os.path.join(out, "model.onnx")),
+               bytes_std=os.path.getsize(os.path.join(out, "model.std.onnx")), info=info, goldens=[])
+    # goldens + ORT check of the standard form
+    for k, x in enumerate(golden_inputs(a.model)):
+        y = torch_forward(net, x, "seq")
+        y_chunk = torch_forward(net, x, "chunked")
+        t1 = time.time()
+        y_ort = run_ort(os.path.join(out, "model.std.onnx"), x)
+        t_ort = time.time() - t1
+        d = os.path.join(out, f"test_data_set_{k}")
+        os.makedirs(d, exist_ok=True)
+        write_tensor(os.path.join(d, "input_0.pb"), x)
+        write_tensor(os.path.join(d, "output_0.pb"), y)
+        exp["goldens"].append(dict(set=k, input_shape=list(x.shape), output_shape=list(y.shape),
+                                   ort_std_max_abs_diff=float(np.abs(y_ort - y).max()),
+                                   ort_std_finite=bool(np.isfinite(y_ort).all()),
+                                   torch_chunked_vs_seq_max_abs_diff=float(np.abs(y_chunk - y).max()),
+                                   ort_std_seconds_1thread=round(t_ort, 3)))
+        print(json.dumps(exp["goldens"][-1]), flush=True)
+    if a.eval:
+        exp["metrics"] = eval_sets(net, a.model)
+        for st, r in exp["metrics"].items():
+            print(st, json.dumps(r["avg"]), flush=True)
+    exp["export_wall_s"] = round(time.time() - t0, 1)
+    with open(os.path.join(out, "export.json"), "w") as f:
+        json.dump(exp, f, indent=1, sort_keys=True)
+    from .cards import write_card
+    write_card(out, exp)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
