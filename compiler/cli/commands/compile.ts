@@ -1,6 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
+import { QmcError } from "../../diagnostics.js";
+import { printModel } from "../../ir/print.js";
+import { PIPELINE } from "../../pipeline.js";
 import { planReport } from "../../plan/report.js";
 import { targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
@@ -9,6 +12,7 @@ import { planModelFile } from "../load-plan.js";
 interface CompileOptions {
   target: string;
   output: string;
+  dumpAfter?: string;
 }
 
 export function registerCompile(program: Command): void {
@@ -18,6 +22,7 @@ export function registerCompile(program: Command): void {
     .argument("<model>", "an .onnx file")
     .option("-t, --target <targets>", "comma-separated targets: js (ES5 script), ts (TypeScript module)", "js")
     .requiredOption("-o, --output <dir>", "folder for the artifacts")
+    .option("--dump-after <pass>", `print the graph after a pass (${PIPELINE.map((p) => p.name).join(", ")})`)
     .action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
 }
 
@@ -32,7 +37,16 @@ function compile(file: string, opts: CompileOptions): number {
   ];
   const targets = names.map((n) => ({ name: n, ...targetNamed(n) }));
   const started = Date.now();
-  const { plan } = planModelFile(file);
+  if (opts.dumpAfter && !PIPELINE.some((p) => p.name === opts.dumpAfter)) {
+    throw new QmcError(
+      `--dump-after: no pass named '${opts.dumpAfter}' (passes: ${PIPELINE.map((p) => p.name).join(", ")})`,
+    );
+  }
+  const { plan } = planModelFile(file, {
+    afterPass: (name, m) => {
+      if (name === opts.dumpAfter) process.stdout.write(printModel(m));
+    },
+  });
   const stem = basename(file).replace(/\.onnx$/i, "");
   // Everything is generated before anything is written: a failure leaves no partial output.
   const files = targets.map((t) => ({ path: join(opts.output, `${stem}${t.extension}`), contents: t.emit(plan) }));
