@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import type { Image } from "../../../runtime/core/image.js";
+import { type Image, toByte } from "../../../runtime/core/image.js";
 import { psnr, ssim } from "../../../runtime/core/metrics.js";
+import { resizeBicubic } from "../../../runtime/core/resize.js";
 import type { Tiling } from "../../../runtime/core/tile.js";
 import { readImageFile } from "../../../runtime/node/files.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
@@ -27,7 +28,7 @@ interface Score {
 interface Row {
   readonly image: string;
   readonly model: Score;
-  /** The dataset's own bicubic upsampling (Bicx{S}_upsampled/), when it ships one. */
+  /** Bicubic upsampling: the dataset's own (Bicx{S}_upsampled/) when it ships one, else MATLAB-style imresize. */
   readonly bicubic?: Score;
   readonly tiling: Tiling;
 }
@@ -75,6 +76,10 @@ function cropTo<D extends Image["data"]>(image: Image<D>, width: number, height:
   return { data, width, height, channels: image.channels };
 }
 
+function toBytes(image: Image<Float32Array>): Image<Uint8Array> {
+  return { ...image, data: Uint8Array.from(image.data, toByte) };
+}
+
 async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
   const scale = opts.scale;
   if (!Number.isInteger(scale) || scale < 1) throw new QmcError(`--scale ${scale} is not a positive integer`);
@@ -104,9 +109,11 @@ async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
       const hr = cropTo(readImageFile(join(hrDir, name)).image, lr.width * scale, lr.height * scale);
       const restored = await model.restore(lr, { tile: opts.tile, overlap: opts.overlap });
       const bicPath = join(bicDir, name);
-      const bicubic = existsSync(bicPath)
-        ? score(hr, cropTo(readImageFile(bicPath).image, hr.width, hr.height))
-        : undefined;
+      // The dataset's own upsampling when it ships one, else MATLAB-style bicubic of the LR image.
+      const upsampled = existsSync(bicPath)
+        ? cropTo(readImageFile(bicPath).image, hr.width, hr.height)
+        : toBytes(resizeBicubic(lr, hr.width, hr.height));
+      const bicubic = score(hr, upsampled);
       rows.push({ image: basename(name, ".png"), model: score(hr, restored.image), bicubic, tiling: restored.tiling });
       bar.update(rows.length, names.length);
     }
