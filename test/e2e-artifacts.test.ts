@@ -7,6 +7,7 @@ import { planModelFile } from "../compiler/cli/load-plan.js";
 import { Interpreter } from "../compiler/interp/interpreter.js";
 import { readModelFile } from "../compiler/onnx/decode.js";
 import { planReport } from "../compiler/plan/report.js";
+import { compareTensors } from "../compiler/verify/compare.js";
 import { goldenSetDirs, readGoldenSet } from "../compiler/verify/golden.js";
 import { toByte } from "../runtime/core/image.js";
 import { hashInDuktape, hashInNode, runScript } from "./support/artifact-run.js";
@@ -47,19 +48,24 @@ describe.each(sampleDirs)("%s", (dir) => {
   const reference = new Interpreter(readModelFile(file), file);
   const sets = goldenSetDirs(join(models, dir)).map(readGoldenSet);
   const js = targetNamed("js").emit(plan) as string;
+  const cases = sets.map((s, k) => [k, s] as const);
 
-  it.each(sets.map((s, k) => [k, s] as const))(
-    "js artifact agrees with the reference on test_data_set_%i",
-    (_, set) => {
-      const x = set.inputs[0];
-      const [, , h, w] = x.shape;
-      const expected = reference.run([x])[0].values as Float32Array;
-      const actual = runScript(js, x.values as Float32Array, h, w);
-      expect(actual.length).toBe(expected.length);
-      expect(psnr(actual, expected)).toBeGreaterThanOrEqual(45);
-      expect(identicalBytes(actual, expected)).toBeGreaterThanOrEqual(0.999);
-    },
-  );
+  it.each(cases)("the reference reproduces PyTorch on test_data_set_%i", (_, set) => {
+    const actual = reference.run(set.inputs)[0];
+    // Float noise of a deep network near zero exceeds ONNX's 1e-7 absolute default; 1e-5 does not.
+    expect(compareTensors(actual, set.outputs[0], { rtol: 1e-3, atol: 1e-5 }).ok).toBe(true);
+    expect(psnr(actual.values as Float32Array, set.outputs[0].values as Float32Array)).toBeGreaterThanOrEqual(80);
+  });
+
+  it.each(cases)("js artifact agrees with the reference on test_data_set_%i", (_, set) => {
+    const x = set.inputs[0];
+    const [, , h, w] = x.shape;
+    const expected = reference.run([x])[0].values as Float32Array;
+    const actual = runScript(js, x.values as Float32Array, h, w);
+    expect(actual.length).toBe(expected.length);
+    expect(psnr(actual, expected)).toBeGreaterThanOrEqual(45);
+    expect(identicalBytes(actual, expected)).toBeGreaterThanOrEqual(0.999);
+  });
 
   it("plans an arena within 1.25x of the largest simultaneously live bytes", () => {
     for (const size of [32, 64, 96]) {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { ExitCode } from "../diagnostics.js";
 import { compilerVersion } from "../version.js";
 import { registerCompile } from "./commands/compile.js";
+import { registerDiff } from "./commands/diff.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerRun } from "./commands/run.js";
@@ -19,6 +20,7 @@ registerCompile(program);
 registerVerify(program);
 registerRun(program);
 registerEval(program);
+registerDiff(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -47,7 +47,7 @@ export function formatPlan(r: PlanReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function parseSize(value: string): { h: number; w: number } {
+export function parseSize(value: string): { h: number; w: number } {
   const m = /^(\d+)x(\d+)$/.exec(value);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
     throw new InvalidArgumentError(`'${value}' is not a size HxW such as 64x64.`);

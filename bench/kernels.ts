@@ -1,0 +1,89 @@
+import { loadRawArtifact } from "../compiler/diff/raw-artifact.js";
+import { noiseImage } from "../compiler/diff/record.js";
+import { runKernel } from "../compiler/diff/run-kernel.js";
+import { Tensor } from "../compiler/ir/tensor.js";
+import { extractKernel } from "../compiler/plan/extract-kernel.js";
+import { evalShape, type KernelPlan, type PlanKernel } from "../compiler/plan/kernel-plan.js";
+import { emitFor } from "./qmc-target.js";
+import { timeIt } from "./time.js";
+
+const count = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/** Multiply-accumulates of an integer kernel at h x w (0 for other kinds). */
+export function integerMacs(plan: KernelPlan, k: PlanKernel, h: number, w: number): number {
+  const out = count(evalShape(k.outputShapes[0], h, w));
+  const x = evalShape(k.inputShapes[0] ?? [], h, w);
+  if (k.kind === "QConv") {
+    const kernel = (k.params.kernel_shape as readonly number[] | undefined) ?? [1, 1];
+    const group = (k.params.group as number | undefined) ?? 1;
+    return out * (x[1] / group) * count(kernel);
+  }
+  if (k.kind === "QMatMul") {
+    const wt = k.inputs[1];
+    const ws = wt && "constant" in wt ? plan.constants[wt.constant].shape : [x[x.length - 1], 1];
+    return out * (k.params.weight_first ? ws[ws.length - 1] : ws[0]);
+  }
+  return 0;
+}
+
+/** State updates of a selective scan at h x w: batch x channels x state size x sequence length. */
+export function scanUpdates(k: PlanKernel, h: number, w: number): number {
+  if (k.kind !== "QSelectiveScan" && k.kind !== "SelectiveScan") return 0;
+  const [b, ge, l] = evalShape(k.inputShapes[0] ?? [], h, w);
+  const n = evalShape(k.inputShapes[2] ?? [], h, w)[1];
+  return b * ge * n * l;
+}
+
+export interface KernelGroupResult {
+  readonly kernels: number;
+  readonly distinct: number;
+  /** Sum over the group's kernels of their isolated median time. */
+  readonly ms: number;
+  /** MACs or state updates, summed. */
+  readonly work: number;
+}
+
+/**
+ * The kernels `work` counts (integer MACs or scan updates), each timed on its own in a one-kernel
+ * artifact (compiler/plan/extract-kernel.ts) on noise inputs; kernels of the same specialisation and
+ * shapes are timed once.
+ */
+export async function benchKernelGroup(
+  target: string,
+  plan: KernelPlan,
+  h: number,
+  w: number,
+  work: (k: PlanKernel) => number,
+): Promise<KernelGroupResult> {
+  const groups = new Map<string, { index: number; n: number }>();
+  let total = 0;
+  plan.kernels.forEach((k, index) => {
+    const units = work(k);
+    if (units === 0) return;
+    total += units;
+    const key = `${k.name.replace(/^k\d+_/, "")} ${JSON.stringify(k.inputShapes)}`;
+    const g = groups.get(key) ?? { index, n: 0 };
+    g.n++;
+    groups.set(key, g);
+  });
+  let ms = 0;
+  for (const { index, n } of groups.values()) {
+    const one = extractKernel(plan, index);
+    const art = await loadRawArtifact(await emitFor(target, one), target);
+    let seed = 1;
+    runKernel(art, one, h, w, (b) => {
+      const size = count(evalShape(b.shape, h, w));
+      const noise = noiseImage(1, 1, size, seed++);
+      return b.dtype === "float32"
+        ? noise
+        : Tensor.from(
+            "int32",
+            [size],
+            noise.values.map((v) => Math.floor(v * 16)),
+          );
+    });
+    const t = await timeIt(() => art.run(), { budgetMs: 300, maxRuns: 20 });
+    ms += t.medianMs * n;
+  }
+  return { kernels: [...groups.values()].reduce((s, g) => s + g.n, 0), distinct: groups.size, ms, work: total };
+}

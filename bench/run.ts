@@ -1,0 +1,280 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus, hostname, totalmem } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { TARGETS } from "../compiler/cli/compile-model.js";
+import { planModelFile } from "../compiler/cli/load-plan.js";
+import type { KernelPlan } from "../compiler/plan/kernel-plan.js";
+import { benchKernelGroup, integerMacs, type KernelGroupResult, scanUpdates } from "./kernels.js";
+import { benchOrt, type OrtFlavour } from "./ort.js";
+import { measurePeaks, type Peaks } from "./peak.js";
+import { benchTarget, type TargetResult } from "./qmc-target.js";
+import type { Timing } from "./time.js";
+
+/**
+ * `npm run bench [-- extra.onnx ...]`: every qmc target on the light-SR-structure benchmark model
+ * and the tiny SR model (samples/models/), against onnxruntime on their standard-ops exports, plus
+ * integer-kernel throughput against the measured wasm-SIMD peak and scan state updates per second.
+ * Prints one markdown report and writes it to bench/results/<date>-<host>.md (+ .json).
+ */
+
+const SIZE = { h: 64, w: 64 };
+const ARTIFACT_SLACK = 150 * 1024;
+const ROOT = join(import.meta.dirname, "..");
+const SAMPLES = join(ROOT, "samples", "models");
+
+interface ModelBench {
+  readonly name: string;
+  readonly file: string;
+  readonly role: string;
+  readonly kernels: number;
+  readonly weightBytes: number;
+  readonly targets: readonly (TargetResult | { target: string; skipped: string })[];
+  readonly ort: readonly { flavour: OrtFlavour; result: Timing | { skipped: string } }[];
+  readonly kernelTarget: string;
+  readonly integer: KernelGroupResult;
+  readonly scan: KernelGroupResult;
+}
+
+function findModels(extra: readonly string[]): { file: string; role: string }[] {
+  const dirs = existsSync(SAMPLES) ? readdirSync(SAMPLES).sort() : [];
+  const found = dirs
+    .map((d) => join(SAMPLES, d, "model.onnx"))
+    .filter(existsSync)
+    .map((file) => {
+      const d = basename(dirname(file));
+      return {
+        file,
+        role: d.includes("light") ? "benchmark (light SR structure)" : d.includes("tiny") ? "tiny SR" : "sample",
+      };
+    });
+  return [...found, ...extra.map((file) => ({ file, role: "given on the command line" }))];
+}
+
+async function benchModel(file: string, role: string, progress: (s: string) => void): Promise<ModelBench> {
+  const { plan } = planModelFile(file);
+  const { h, w } = SIZE;
+  const targets: ModelBench["targets"][number][] = [];
+  for (const target of TARGETS.keys()) {
+    progress(`${plan.model.name}: ${target}`);
+    try {
+      targets.push(await benchTarget(target, plan, h, w));
+    } catch (e) {
+      targets.push({ target, skipped: (e as Error).message.split("\n")[0] });
+    }
+  }
+  const std = join(dirname(file), basename(file).replace(/\.onnx$/, ".std.onnx"));
+  const ort: ModelBench["ort"][number][] = [];
+  for (const flavour of ["onnxruntime-node", "onnxruntime-web"] as const) {
+    progress(`${plan.model.name}: ${flavour}`);
+    ort.push({
+      flavour,
+      result: existsSync(std)
+        ? await benchOrt(flavour, std, plan.model.inChannels, h, w)
+        : { skipped: `no standard-ops export ${basename(std)} next to the model` },
+    });
+  }
+  const kernelTarget = TARGETS.has("wasm-simd") ? "wasm-simd" : "js";
+  progress(`${plan.model.name}: integer kernels and scans on ${kernelTarget}`);
+  const integer = await benchKernelGroup(kernelTarget, plan, h, w, (k) => integerMacs(plan, k, h, w));
+  const scan = await benchKernelGroup(kernelTarget, plan, h, w, (k) => scanUpdates(k, h, w));
+  return {
+    name: plan.model.name,
+    file,
+    role,
+    kernels: plan.kernels.length,
+    weightBytes: weightBytes(plan),
+    targets,
+    ort,
+    kernelTarget,
+    integer,
+    scan,
+  };
+}
+
+function weightBytes(plan: KernelPlan): number {
+  return plan.constants.reduce((s, c) => s + c.bytes.length, 0);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+function table(head: string[], rows: string[][]): string[] {
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
+}
+
+function timed(r: ModelBench, target: string): number | undefined {
+  const t = r.targets.find((x) => x.target === target);
+  return t && "timing" in t ? t.timing.medianMs : undefined;
+}
+
+function goal(name: string, value: number | undefined, threshold: number, unit: string): string {
+  if (value === undefined) return `- ${name}: not measured (target missing)`;
+  return `- ${name}: ${value.toFixed(2)}${unit} (goal >= ${threshold}${unit}) ${value >= threshold ? "MET" : "NOT MET"}`;
+}
+
+function modelReport(r: ModelBench, peaks: Peaks): string[] {
+  const js = timed(r, "js");
+  const wasm = timed(r, "wasm");
+  const lines = [
+    `## ${r.name} (${r.role})`,
+    "",
+    `\`${r.file}\`, ${r.kernels} kernels, input ${SIZE.h}x${SIZE.w}, packed weights ${fmt(r.weightBytes)} bytes`,
+    "",
+  ];
+  const rows = r.targets.map((t) => {
+    if ("skipped" in t) return [t.target, "skipped", "", "", "", "", "", "", "", t.skipped];
+    const m = t.timing.medianMs;
+    const isWasm = t.target.startsWith("wasm");
+    const overhead = t.artifactBytes - r.weightBytes;
+    return [
+      t.target,
+      ms(m),
+      String(t.timing.runs),
+      js ? `${(js / m).toFixed(2)}x` : "",
+      wasm ? `${(wasm / m).toFixed(2)}x` : "",
+      fmt(t.artifactBytes),
+      `${overhead >= 0 ? "+" : ""}${fmt(overhead)}${isWasm ? (overhead <= ARTIFACT_SLACK ? " (<= 150 KiB: ok)" : " (> 150 KiB: OVER)") : ""}`,
+      fmt(t.memoryBytes),
+      fmt(t.arenaBytes),
+      "",
+    ];
+  });
+  for (const o of r.ort) {
+    const label =
+      o.flavour === "onnxruntime-node"
+        ? "onnxruntime-node (native CPU, 1 thread)"
+        : "onnxruntime-web (wasm SIMD, 1 thread)";
+    if ("skipped" in o.result) rows.push([label, "skipped", "", "", "", "", "", "", "", o.result.skipped]);
+    else {
+      const m = o.result.medianMs;
+      rows.push([
+        label,
+        ms(m),
+        String(o.result.runs),
+        js ? `${(js / m).toFixed(2)}x` : "",
+        wasm ? `${(wasm / m).toFixed(2)}x` : "",
+        "",
+        "",
+        "",
+        "",
+        "std export",
+      ]);
+    }
+  }
+  lines.push(
+    ...table(
+      [
+        "target",
+        "median ms",
+        "runs",
+        "speed vs js",
+        "speed vs wasm",
+        "artifact bytes",
+        "artifact - weights",
+        "memory bytes",
+        "plan arena bytes",
+        "note",
+      ],
+      rows,
+    ),
+  );
+  const gmacs = r.integer.work / (r.integer.ms / 1000) / 1e9;
+  const updates = r.scan.work / (r.scan.ms / 1000);
+  lines.push(
+    "",
+    `Kernels timed in isolation (one-kernel artifacts, target ${r.kernelTarget}, noise inputs; identical specialisations timed once):`,
+    "",
+    ...table(
+      ["group", "kernels (distinct)", "work at 64x64", "time ms", "rate", "vs peak"],
+      [
+        [
+          "integer (QConv, QMatMul)",
+          `${r.integer.kernels} (${r.integer.distinct})`,
+          `${fmt(r.integer.work)} MAC`,
+          ms(r.integer.ms),
+          `${gmacs.toFixed(2)} GMAC/s`,
+          `${((100 * gmacs) / peaks.int8DotGmacs).toFixed(1)}% of ${peaks.int8DotGmacs.toFixed(1)}`,
+        ],
+        [
+          "selective scans",
+          `${r.scan.kernels} (${r.scan.distinct})`,
+          `${fmt(r.scan.work)} updates`,
+          ms(r.scan.ms),
+          r.scan.ms > 0 ? `${(updates / 1e6).toFixed(1)} M updates/s` : "",
+          "",
+        ],
+      ],
+    ),
+    "",
+    "Goals:",
+    goal(
+      "wasm-simd speed vs wasm",
+      wasm && timed(r, "wasm-simd") ? wasm / (timed(r, "wasm-simd") as number) : undefined,
+      3,
+      "x",
+    ),
+    goal(
+      "wasm-simd speed vs js",
+      js && timed(r, "wasm-simd") ? js / (timed(r, "wasm-simd") as number) : undefined,
+      10,
+      "x",
+    ),
+    goal(
+      "integer kernels vs int8 dot peak",
+      r.kernelTarget === "wasm-simd" ? (100 * gmacs) / peaks.int8DotGmacs : undefined,
+      50,
+      "%",
+    ),
+    "",
+  );
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const extra = process.argv.slice(2);
+  const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
+  const started = new Date();
+  progress("measuring the wasm SIMD peaks");
+  const peaks = await measurePeaks();
+  const models = findModels(extra);
+  const results: ModelBench[] = [];
+  for (const m of models) results.push(await benchModel(m.file, m.role, progress));
+  const cpu = cpus();
+  const header = [
+    `# qmc benchmark, ${started.toISOString()}`,
+    "",
+    `Command: \`npm run bench${extra.length ? ` -- ${extra.join(" ")}` : ""}\` (tsx bench/run.ts); medians of timed runs after one warmup (performance.now()).`,
+    `Machine: ${hostname()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}.`,
+    `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w}, one run of the whole model per timing (qmc_run; prepare not timed).`,
+    `Measured wasm SIMD peaks: i32x4.dot_i16x8_s ${peaks.int8DotGmacs.toFixed(1)} GMAC/s; f32x4 mul+add ${peaks.f32Gflops.toFixed(1)} GFLOP/s.`,
+    "",
+  ];
+  const missing: string[] = [];
+  if (!results.some((r) => r.role.startsWith("benchmark")))
+    missing.push("the light-SR-structure benchmark model (samples/models/*light*/model.onnx) is not there yet");
+  if (!results.some((r) => r.role === "tiny SR"))
+    missing.push("the tiny SR model (samples/models/*tiny*/model.onnx) is not there yet");
+  const body = [
+    ...header,
+    ...missing.map((m) => `NOTE: ${m}.`),
+    ...(missing.length ? [""] : []),
+    ...results.flatMap((r) => modelReport(r, peaks)),
+  ];
+  const text = `${body.join("\n")}\n`;
+  process.stdout.write(text);
+  const stem = `${started.toISOString().slice(0, 10)}-${hostname()}`;
+  const dir = join(ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${stem}.md`), text);
+  writeFileSync(
+    join(dir, `${stem}.json`),
+    `${JSON.stringify({ started, peaks, size: SIZE, models: results }, null, 2)}\n`,
+  );
+  progress(`written to bench/results/${stem}.md and .json`);
+}
+
+await main();
