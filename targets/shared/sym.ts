@@ -32,6 +32,11 @@ export function productDim(dims: readonly SymDim[]): SymDim | undefined {
   return acc;
 }
 
+/** a + k * b, term by term (scratch regions laid end to end). */
+export function addDim(a: SymDim, b: SymDim, k = 1): SymDim {
+  return { c: a.c + k * b.c, h: a.h + k * b.h, w: a.w + k * b.w, hw: a.hw + k * b.hw };
+}
+
 /** "60", "h", "2*w + 1", "4*h*w": for comments and tables. */
 export function dimText(d: SymDim): string {
   const terms: string[] = [];

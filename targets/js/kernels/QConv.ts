@@ -1,19 +1,15 @@
-import { productDim } from "../../shared/sym.js";
+import { addDim, productDim } from "../../shared/sym.js";
 import { writeActivationQuant } from "./support/activation-quant.js";
-import {
-  ACCUMULATORS,
-  accumulate,
-  resetAccumulators,
-  weightParams,
-  writeEpilogue,
-} from "./support/integer-epilogue.js";
+import { weightParams } from "./support/integer-epilogue.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
- * Integer 2-D convolution (qmc.QConv): the input is quantized to codes in scratch, each output
- * element accumulates exact integer sums over the taps that fall inside the image (padding taps
- * take no part: a zero-padded dequantized input is 0.0, not any code's value), then the float
- * epilogue and the bias.
+ * Integer 2-D convolution (qmc.QConv). The input is quantized to codes in scratch; then, per output
+ * channel, every tap adds its exact integer terms to four per-pixel planes (sum of products, of
+ * activation codes, of weight codes, and the tap count) over the output rows and columns where it
+ * falls inside the image: padding taps take no part, since a zero-padded dequantized input is 0.0,
+ * not any code's value. The float epilogue and the bias follow, in the reference's operation order.
+ * Activations of a conv come from ActQuant or QuantizeLinear (affine: no per-code corrections).
  */
 const qconv: KernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -31,8 +27,10 @@ const qconv: KernelGenerator = (env) => {
   const MG = M / G;
   const [SH, SW] = env.ints("strides", [1, 1]);
   const [DH, DW] = env.ints("dilations", [1, 1]);
-  if (env.string("auto_pad", "NOTSET") !== "NOTSET")
+  if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
     throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
+  }
+  if (env.string("x_mode", "act") === "dls") throw env.error("a DlsQuant-ed convolution input is not supported");
   const [PT, PL] = env.ints("pads", [0, 0, 0, 0]);
   const x = env.input(0, "x");
   const wt = env.input(1, "wt", "Int8Array");
@@ -45,44 +43,57 @@ const qconv: KernelGenerator = (env) => {
   const HW = env.count([xs[2], xs[3]], "HW");
   const OHW = env.count([ys[2], ys[3]], "OHW");
   const inputSize = productDim(xs);
-  if (!inputSize) throw env.error("the input's size is not a polynomial in h and w");
-  const codes = env.scratch(inputSize, "qx");
+  const plane = productDim([ys[2], ys[3]]);
+  if (!inputSize || !plane) throw env.error("the input or output size is not a polynomial in h and w");
+  const s = env.scratch(addDim(inputSize, plane, 4), "s");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
   return {
     spec,
     helpers: ["f32", "roundHalfEven"],
     body: (w) => {
-      w.line("var i, n, oc, ic, kh, kw, oh, ow, ih, iw, xb, wb, q, qw, v;");
-      w.line(ACCUMULATORS);
+      w.line("var i, n, oc, ic, kh, kw, oh, ow, p, xb, wb, row, off, offw, ohLo, ohHi, owLo, owHi, q, qw, v;");
       const quant = writeActivationQuant(w, env, x, `${N * C} * ${HW}`);
       const { aw, bw } = weightParams(w, env, M);
-      w.line(`for (i = 0; i < ${N * C} * ${HW}; i++) ${codes}[i] = ${quant.code(`${x}[i]`)};`);
+      w.comment("Scratch: the input's codes, then four planes: sum qx*qw, sum qx, sum qw, tap count.");
+      w.line(`var acc = ${N * C} * ${HW}, sx = acc + ${OHW}, sw = sx + ${OHW}, cnt = sw + ${OHW};`);
+      w.line(`for (i = 0; i < ${N * C} * ${HW}; i++) ${s}[i] = ${quant.code(`${x}[i]`)};`);
       w.block(`for (n = 0; n < ${N}; n++)`, () => {
         w.block(`for (oc = 0; oc < ${M}; oc++)`, () => {
-          w.block(`for (oh = 0; oh < ${OH}; oh++)`, () => {
-            w.block(`for (ow = 0; ow < ${OW}; ow++)`, () => {
-              resetAccumulators(w);
-              w.block(`for (ic = 0; ic < ${CG}; ic++)`, () => {
-                const channel = MG === 1 && CG === 1 ? "oc" : `((oc / ${MG}) | 0) * ${CG} + ic`;
-                w.line(`xb = (n * ${C} + ${channel}) * ${HW};`);
-                w.line(`wb = (oc * ${CG} + ic) * ${KH * KW};`);
-                w.block(`for (kh = 0; kh < ${KH}; kh++)`, () => {
-                  w.line(`ih = oh * ${SH} - ${PT} + kh * ${DH};`);
-                  w.line(`if (ih < 0 || ih >= ${H}) continue;`);
-                  w.block(`for (kw = 0; kw < ${KW}; kw++)`, () => {
-                    w.line(`iw = ow * ${SW} - ${PL} + kw * ${DW};`);
-                    w.line(`if (iw < 0 || iw >= ${W}) continue;`);
-                    w.line(`q = ${codes}[xb + ih * ${W} + iw];`);
-                    w.line(`qw = ${wt}[wb + kh * ${KW} + kw];`);
-                    accumulate(w, quant, "q", "qw");
+          w.line(`for (p = acc; p < cnt + ${OHW}; p++) ${s}[p] = 0;`);
+          w.block(`for (ic = 0; ic < ${CG}; ic++)`, () => {
+            const channel = MG === 1 && CG === 1 ? "oc" : `((oc / ${MG}) | 0) * ${CG} + ic`;
+            w.line(`xb = (n * ${C} + ${channel}) * ${HW};`);
+            w.line(`wb = (oc * ${CG} + ic) * ${KH * KW};`);
+            w.block(`for (kh = 0; kh < ${KH}; kh++)`, () => {
+              w.line(`off = kh * ${DH} - ${PT};`);
+              w.line(`ohLo = off >= 0 ? 0 : Math.ceil(-off / ${SH});`);
+              w.line(`ohHi = Math.min(${OH}, Math.floor((${H} - 1 - off) / ${SH}) + 1);`);
+              w.block(`for (kw = 0; kw < ${KW}; kw++)`, () => {
+                w.line(`qw = ${wt}[wb + kh * ${KW} + kw];`);
+                w.line(`offw = kw * ${DW} - ${PL};`);
+                w.line(`owLo = offw >= 0 ? 0 : Math.ceil(-offw / ${SW});`);
+                w.line(`owHi = Math.min(${OW}, Math.floor((${W} - 1 - offw) / ${SW}) + 1);`);
+                w.block(`for (oh = ohLo; oh < ohHi; oh++)`, () => {
+                  w.line(`row = xb + (oh * ${SH} + off) * ${W} + offw;`);
+                  w.line(`p = oh * ${OW};`);
+                  w.block(`for (ow = owLo; ow < owHi; ow++)`, () => {
+                    w.line(`q = ${s}[row + ow * ${SW}];`);
+                    w.line(`${s}[acc + p + ow] += q * qw;`);
+                    w.line(`${s}[sx + p + ow] += q;`);
+                    w.line(`${s}[sw + p + ow] += qw;`);
+                    w.line(`${s}[cnt + p + ow] += 1;`);
                   });
                 });
               });
-              writeEpilogue(w, quant, aw("oc"), bw("oc"), "v");
-              w.line(`v = f32(v);`);
-              w.line(`${y}[(n * ${M} + oc) * ${OHW} + oh * ${OW} + ow] = ${bias ? `f32(v + ${bias}[oc])` : "v"};`);
             });
+          });
+          w.block(`for (p = 0; p < ${OHW}; p++)`, () => {
+            const [a, b] = [aw("oc"), bw("oc")];
+            w.line(
+              `v = f32(qa * ${a} * ${s}[acc + p] - qa * ${b} * ${s}[sx + p] - qb * ${a} * ${s}[sw + p] + ${s}[cnt + p] * qb * ${b});`,
+            );
+            w.line(`${y}[(n * ${M} + oc) * ${OHW} + p] = ${bias ? `f32(v + ${bias}[oc])` : "v"};`);
           });
         });
       });
