@@ -2,7 +2,7 @@
 // samples/images with it. Each image is taken as the high-resolution truth, shrunk x2 with MATLAB's
 // bicubic (as SR benchmarks do), then enlarged back by bicubic and by the model; outputs, the
 // artifact and a results table land in out/demo/.
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { targetNamed } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
@@ -10,7 +10,15 @@ import { type Image, loadModel, psnr, resizeBicubic, ssim, toByte } from "../run
 import { readImageFile, writeImageFile } from "../runtime/node/files.js";
 
 const root = join(import.meta.dirname, "..");
-const modelName = process.env.QMC_DEMO_MODEL ?? "qmambair-tiny-sr2-w4a4";
+// The quantized SR sample by default; its FP32 parent where the quantized one is not bundled.
+const candidates = process.env.QMC_DEMO_MODEL
+  ? [process.env.QMC_DEMO_MODEL]
+  : ["qmambair-tiny-sr2-w4a4", "qmambair-tiny-sr2-fp32"];
+const modelName = candidates.find((m) => existsSync(join(root, "samples", "models", m, "model.onnx")));
+if (!modelName) {
+  console.error(`demo: none of ${candidates.join(", ")} is in samples/models`);
+  process.exit(2);
+}
 const modelFile = join(root, "samples", "models", modelName, "model.onnx");
 const imageDir = join(root, "samples", "images");
 const out = join(root, "out", "demo");
@@ -36,6 +44,12 @@ for (const file of readdirSync(imageDir)
   .sort()) {
   const name = basename(file, ".png");
   const full = readImageFile(join(imageDir, file)).image;
+  if ((full.channels === 1) !== (model.info.channels === 1)) {
+    console.log(
+      `| ${name} | skipped: ${full.channels === 1 ? "gray" : "color"} image, ${model.info.channels}-channel model |`,
+    );
+    continue;
+  }
   const w = full.width - (full.width % scale);
   const h = full.height - (full.height % scale);
   const hr = crop(full, w, h);
