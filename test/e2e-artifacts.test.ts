@@ -5,16 +5,20 @@ import { describe, expect, it } from "vitest";
 import { targetNamed } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { Interpreter } from "../compiler/interp/interpreter.js";
+import { Tensor } from "../compiler/ir/tensor.js";
 import { readModelFile } from "../compiler/onnx/decode.js";
 import { planReport } from "../compiler/plan/report.js";
 import { compareTensors } from "../compiler/verify/compare.js";
 import { goldenSetDirs, readGoldenSet } from "../compiler/verify/golden.js";
 import { toByte } from "../runtime/core/image.js";
+import { transpileTypeScript } from "../runtime/node/typescript.js";
 import { hashInDuktape, hashInNode, runScript } from "./support/artifact-run.js";
 
 const models = join(import.meta.dirname, "..", "samples", "models");
 const sampleDirs = existsSync(models)
-  ? readdirSync(models).filter((d) => existsSync(join(models, d, "model.onnx")) && !d.startsWith("mambair-light"))
+  ? readdirSync(models).filter(
+      (d) => existsSync(join(models, d, "model.onnx")) && goldenSetDirs(join(models, d)).length > 0,
+    )
   : [];
 const hasDuk = spawnSync("duk", ["-e", "print(1)"]).status === 0;
 
@@ -45,26 +49,50 @@ it("the sample models are present", () => {
 describe.each(sampleDirs)("%s", (dir) => {
   const file = join(models, dir, "model.onnx");
   const { plan } = planModelFile(file);
-  const reference = new Interpreter(readModelFile(file), file);
-  const sets = goldenSetDirs(join(models, dir)).map(readGoldenSet);
-  const js = targetNamed("js").emit(plan) as string;
+  const quantized = plan.model.bits.length > 0;
+  const interpreter = new Interpreter(readModelFile(file), file);
+  // The benchmark model (MambaIR's light-SR size) is checked on its smallest golden only: time.
+  const all = goldenSetDirs(join(models, dir)).map(readGoldenSet);
+  const sets = dir.includes("light") ? [all.sort((a, b) => a.inputs[0].size - b.inputs[0].size)[0]] : all;
   const cases = sets.map((s, k) => [k, s] as const);
+  const js = targetNamed("js").emit(plan) as string;
+  const referenceOutputs = new Map<number, Float32Array>();
+  const reference = (k: number) => {
+    if (!referenceOutputs.has(k)) referenceOutputs.set(k, interpreter.run(sets[k].inputs)[0].values as Float32Array);
+    return referenceOutputs.get(k) as Float32Array;
+  };
 
-  it.each(cases)("the reference reproduces PyTorch on test_data_set_%i", (_, set) => {
-    const actual = reference.run(set.inputs)[0];
-    // Float noise of a deep network near zero exceeds ONNX's 1e-7 absolute default; 1e-5 does not.
-    expect(compareTensors(actual, set.outputs[0], { rtol: 1e-3, atol: 1e-5 }).ok).toBe(true);
-    expect(psnr(actual.values as Float32Array, set.outputs[0].values as Float32Array)).toBeGreaterThanOrEqual(80);
+  it.each(cases)("the reference reproduces PyTorch on test_data_set_%i", (k, set) => {
+    const actual = reference(k);
+    const expected = set.outputs[0].values as Float32Array;
+    if (quantized) {
+      // Whole-tensor DlsQuant statistics summed in another order can flip a code at a rounding
+      // boundary (the exporter's note); agreement is then judged as an image.
+      expect(psnr(actual, expected)).toBeGreaterThanOrEqual(45);
+    } else {
+      // Float noise of a deep network near zero exceeds ONNX's 1e-7 absolute default; 1e-5 does not.
+      const t = new Tensor("float32", set.outputs[0].shape, actual);
+      expect(compareTensors(t, set.outputs[0], { rtol: 1e-3, atol: 1e-5 }).ok).toBe(true);
+    }
   });
 
-  it.each(cases)("js artifact agrees with the reference on test_data_set_%i", (_, set) => {
+  it.each(cases)("js artifact agrees with the reference on test_data_set_%i", (k, set) => {
     const x = set.inputs[0];
     const [, , h, w] = x.shape;
-    const expected = reference.run([x])[0].values as Float32Array;
+    const expected = reference(k);
     const actual = runScript(js, x.values as Float32Array, h, w);
     expect(actual.length).toBe(expected.length);
     expect(psnr(actual, expected)).toBeGreaterThanOrEqual(45);
     expect(identicalBytes(actual, expected)).toBeGreaterThanOrEqual(0.999);
+  });
+
+  it.runIf(!dir.includes("light"))("ts artifact gives the js artifact's output byte for byte", async () => {
+    const ts = targetNamed("ts").emit(plan) as string;
+    const x = sets[0].inputs[0];
+    const [, , h, w] = x.shape;
+    const fromJs = runScript(js, x.values as Float32Array, h, w);
+    const fromTs = runScript(await transpileTypeScript(ts), x.values as Float32Array, h, w);
+    expect(Buffer.from(fromTs.buffer).equals(Buffer.from(fromJs.buffer))).toBe(true);
   });
 
   it("plans an arena within 1.25x of the largest simultaneously live bytes", () => {

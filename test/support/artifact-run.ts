@@ -15,9 +15,10 @@ interface Bundle {
 
 /** Runs an ES5 artifact's ABI once on a (1, C, H, W) input; returns the output planes. */
 export function runScript(source: string, input: Float32Array, h: number, w: number): Float32Array {
-  const module = { exports: {} as Bundle };
+  const module = { exports: {} as Bundle & { default?: Bundle } };
   new Function("module", "exports", source)(module, module.exports);
-  const q = module.exports;
+  // A transpiled ts artifact exports { default, qmc }; an ES5 one assigns the bundle itself.
+  const q = module.exports.default ?? module.exports;
   if (q.qmc_prepare(h, w) !== 0) throw new Error(`qmc_prepare(${h}, ${w}) failed`);
   new Float32Array(q.memory, q.qmc_input(), input.length).set(input);
   if (q.qmc_run() !== 0) throw new Error("qmc_run failed");
