@@ -173,7 +173,10 @@ export function runPlan(
 ) {
   const rc = art.qmc_prepare(h, w);
   if (rc !== 0) throw new Error(`qmc_prepare returned ${rc}`);
-  const { offsets } = placeBuffers(bufferBytes(plan, h, w), liveRanges(plan));
+  const placed = placeBuffers(bufferBytes(plan, h, w), liveRanges(plan));
+  // The arena need not start at 0 (a wasm module keeps its constants below it): locate it by the input.
+  const base = art.qmc_input() - placed.offsets[plan.buffers.findIndex((b) => b.id === plan.input)];
+  const offsets = placed.offsets.map((o) => base + o);
   const rnd = random(seed);
   const k = plan.kernels[0];
   const values = new Map<number, Float32Array>();

@@ -26,7 +26,7 @@ export function registerCompile(program: Command): void {
     .action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
 }
 
-function compile(file: string, opts: CompileOptions): number {
+async function compile(file: string, opts: CompileOptions): Promise<number> {
   const names = [
     ...new Set(
       opts.target
@@ -49,7 +49,13 @@ function compile(file: string, opts: CompileOptions): number {
   });
   const stem = basename(file).replace(/\.onnx$/i, "");
   // Everything is generated before anything is written: a failure leaves no partial output.
-  const files = targets.map((t) => ({ path: join(opts.output, `${stem}${t.extension}`), contents: t.emit(plan) }));
+  const files: { path: string; contents: string | Uint8Array }[] = [];
+  for (const t of targets) {
+    // Targets sharing an extension (wasm, wasm-simd) get the target in the name so neither overwrites the other.
+    const shared = targets.filter((u) => u.extension === t.extension).length > 1;
+    const name = shared ? `${stem}.${t.name}${t.extension}` : `${stem}${t.extension}`;
+    files.push({ path: join(opts.output, name), contents: await t.emit(plan) });
+  }
   const report = planReport(plan, 64, 64);
   files.push({
     path: join(opts.output, `${stem}.plan.json`),

@@ -75,7 +75,7 @@ async function runTarget(file: string, target: string, inputs: readonly Tensor[]
   }
   const [, c, h, w] = x.shape;
   return asUserErrors(async () => {
-    const engine = await loadEngine(emit(planModelFile(file).plan), { transpile: transpileTypeScript });
+    const engine = await loadEngine(await emit(planModelFile(file).plan), { transpile: transpileTypeScript });
     const { channels, scale } = engine.meta;
     if (channels !== c)
       throw new QmcError(`the artifact restores ${channels}-channel images, the golden input has ${c}`);

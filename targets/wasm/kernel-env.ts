@@ -1,0 +1,169 @@
+import { QmcError } from "../../compiler/diagnostics.js";
+import {
+  isStatic,
+  type PlanConstant,
+  type PlanDType,
+  type PlanKernel,
+  type SymDim,
+  type SymShape,
+} from "../../compiler/plan/kernel-plan.js";
+import { constantValues } from "../js/kernel-env.js";
+import { commentText } from "../shared/names.js";
+import { productDim } from "../shared/sym.js";
+import type { Ex } from "./binaryen.js";
+import type { Arr, Elem, Fn, Val } from "./dsl.js";
+import type { Isa, WasmKernelEnv } from "./kernels/types.js";
+import type { Layout } from "./layout.js";
+import { callMath, type MathFn } from "./math.js";
+
+const BUFFER_ELEM: Readonly<Record<PlanDType, Elem>> = { float32: "f32", int32: "i32", int8: "i8", uint8: "u8" };
+
+/** The element type kernels see for a constant: packed codes are unpacked to i8 before the first run. */
+export function constantElem(c: PlanConstant): Elem {
+  return c.encoding.kind === "float32" ? "f32" : c.encoding.kind === "int32" ? "i32" : "i8";
+}
+
+/** The WasmKernelEnv of one kernel; it collects the function's parameters and the call's arguments. */
+export class WasmKernelEnvImpl implements WasmKernelEnv {
+  /** The call's arguments, one per parameter. */
+  readonly args: Val[] = [];
+  readonly mathUsed = new Set<MathFn>();
+
+  constructor(
+    private readonly layout: Layout,
+    readonly kernel: PlanKernel,
+    readonly index: number,
+    readonly isa: Isa,
+    readonly fn: Fn,
+  ) {}
+
+  error(what: string): QmcError {
+    const from = this.kernel.sources.length ? ` from ${this.kernel.sources.map((s) => `'${s}'`).join(", ")}` : "";
+    return new QmcError(`kernel #${this.index} '${this.kernel.name}' (${this.kernel.kind}${from}): ${what}`);
+  }
+
+  has(i: number): boolean {
+    return !!this.kernel.inputs[i] || this.kernel.params[`const_input_${i}`] !== undefined;
+  }
+
+  input(i: number, elem: Elem = "f32"): Arr {
+    const op = this.kernel.inputs[i];
+    if (!op) throw this.error(`input ${i} is missing or folded; expected an array`);
+    if ("buffer" in op) {
+      const dtype = this.layout.bufferDType(op.buffer, this);
+      return this.array(this.layout.bufferAddress(op.buffer), BUFFER_ELEM[dtype], elem, `input ${i}`);
+    }
+    const c = this.layout.constant(op.constant, this);
+    return this.array(() => this.fn.i32(this.layout.constantAddress(c.id)), constantElem(c), elem, `input ${i}`);
+  }
+
+  output(i: number, elem: Elem = "f32"): Arr {
+    const id = this.kernel.outputs[i];
+    if (id === undefined) throw this.error(`output ${i} is missing`);
+    const dtype = this.layout.bufferDType(id, this);
+    return this.array(this.layout.bufferAddress(id), BUFFER_ELEM[dtype], elem, `output ${i}`);
+  }
+
+  inputShape(i: number): SymShape {
+    const s = this.kernel.inputShapes[i];
+    if (!s) throw this.error(`input ${i} has no shape`);
+    return s;
+  }
+
+  outputShape(i: number): SymShape {
+    const s = this.kernel.outputShapes[i];
+    if (!s) throw this.error(`output ${i} has no shape`);
+    return s;
+  }
+
+  constant(i: number): ArrayLike<number> | undefined {
+    const op = this.kernel.inputs[i];
+    return op && "constant" in op ? constantValues(this.layout.constant(op.constant, this)) : undefined;
+  }
+
+  constInts(i: number): readonly number[] | undefined {
+    const v = this.kernel.params[`const_input_${i}`];
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number")) {
+      throw this.error(`param 'const_input_${i}' is not a list of integers`);
+    }
+    return v as readonly number[];
+  }
+
+  dim(d: SymDim): Val {
+    if (isStatic(d)) return () => this.fn.i32(d.c);
+    return this.param(this.layout.dimGlobal(d));
+  }
+
+  count(dims: readonly SymDim[]): Val {
+    const p = productDim(dims);
+    if (p) return this.dim(p);
+    const parts = dims.map((d) => this.dim(d));
+    return () => parts.map((v) => v()).reduce((a, b) => this.fn.m.i32.mul(a, b));
+  }
+
+  staticDim(d: SymDim, what: string): number {
+    if (!isStatic(d)) throw this.error(`${what} depends on the input size; expected a fixed size`);
+    return d.c;
+  }
+
+  scratch(n: SymDim, elem: Elem = "f64"): Arr {
+    this.layout.needScratch(n);
+    return { elem, base: this.param(this.layout.scratchGlobal()) };
+  }
+
+  data(values: readonly number[]): Arr {
+    const address = this.layout.staticData(new Uint8Array(Float64Array.from(values).buffer));
+    return { elem: "f64", base: () => this.fn.i32(address) };
+  }
+
+  math(name: MathFn, arg: Ex): Ex {
+    this.mathUsed.add(name);
+    return callMath(this.fn, name, arg);
+  }
+
+  int(name: string, fallback?: number): number {
+    const v = this.param_(name, fallback);
+    if (typeof v !== "number" || !Number.isInteger(v)) throw this.error(`param '${name}' is ${v}, expected an integer`);
+    return v;
+  }
+
+  float(name: string, fallback?: number): number {
+    const v = this.param_(name, fallback);
+    if (typeof v !== "number") throw this.error(`param '${name}' is ${commentText(String(v))}, expected a number`);
+    return v;
+  }
+
+  string(name: string, fallback?: string): string {
+    const v = this.param_(name, fallback);
+    if (typeof v !== "string") throw this.error(`param '${name}' is ${v}, expected a string`);
+    return v;
+  }
+
+  ints(name: string, fallback?: readonly number[]): readonly number[] {
+    const v = this.param_(name, fallback);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
+      throw this.error(`param '${name}' is ${commentText(String(v))}, expected a list of integers`);
+    }
+    return v as readonly number[];
+  }
+
+  private param_<T>(name: string, fallback: T | undefined) {
+    const v = this.kernel.params[name];
+    if (v !== undefined) return v;
+    if (fallback === undefined) throw this.error(`missing param '${name}'`);
+    return fallback;
+  }
+
+  /** A new i32 parameter bound to `arg` at the call. */
+  private param(arg: Val): Val {
+    const local = this.fn.param(this.fn.b.i32);
+    this.args.push(arg);
+    return local.get;
+  }
+
+  private array(address: Val, actual: Elem, wanted: Elem, what: string): Arr {
+    if (actual !== wanted) throw this.error(`${what} holds ${actual} elements, expected ${wanted}`);
+    return { elem: actual, base: this.param(address) };
+  }
+}

@@ -1,0 +1,45 @@
+import { shapeSpec } from "../../shared/broadcast.js";
+import type { Val } from "../dsl.js";
+import { stridedCopy } from "./support/strided.js";
+import type { WasmKernelGenerator } from "./types.js";
+
+/** [N, C, H, W] -> [N, C/b², H·b, W·b]: DCR reads channels as (b1, b2, c), CRD as (c, b1, b2). */
+const depthToSpace: WasmKernelGenerator = (env) => {
+  const xs = env.inputShape(0);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}, expected 4 (N, C, H, W)`);
+  const b = env.int("blocksize");
+  const mode = env.string("mode", "DCR");
+  if (mode !== "DCR" && mode !== "CRD") throw env.error(`attribute 'mode' is '${mode}', expected 'DCR' or 'CRD'`);
+  const N = env.staticDim(xs[0], "the batch");
+  const C = env.staticDim(xs[1], "the channel count");
+  if (b < 1 || C % (b * b) !== 0) throw env.error(`channels ${C} are not divisible by blocksize² (${b}²)`);
+  const OC = C / (b * b);
+  const x = env.input(0);
+  const y = env.output(0);
+  const H = env.dim(xs[2]);
+  const W = env.dim(xs[3]);
+  const HW = env.count([xs[2], xs[3]]);
+  const f = env.fn;
+  const times =
+    (k: number): Val =>
+    () =>
+      f.mul(HW(), f.i32(k));
+  const [s1, s2, so] = mode === "DCR" ? [times(b * OC), times(OC), HW] : [times(b), HW, times(b * b)];
+  const one = () => f.i32(1);
+  const lit =
+    (v: number): Val =>
+    () =>
+      f.i32(v);
+  return {
+    spec: `depth_to_space_${shapeSpec(xs)}_b${b}_${mode.toLowerCase()}`,
+    body: stridedCopy(env, {
+      x,
+      y,
+      extents: [lit(N), lit(OC), H, lit(b), W, lit(b)],
+      strides: [times(C), so, W, s1, one, s2],
+      offset: lit(0),
+    }),
+  };
+};
+
+export default depthToSpace;

@@ -1,0 +1,3 @@
+import { unaryKernel } from "./support/elementwise.js";
+
+export default unaryKernel("erf", (env, v) => env.math("qerf", v));

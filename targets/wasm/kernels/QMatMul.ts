@@ -1,0 +1,111 @@
+import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
+import { isStatic } from "../../../compiler/plan/kernel-plan.js";
+import { productDim } from "../../shared/sym.js";
+import type { Ex } from "../binaryen.js";
+import { activationQuant } from "./support/activation-quant.js";
+import { quantizeAll } from "./support/codes.js";
+import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import type { WasmKernelGenerator } from "./types.js";
+
+/**
+ * Integer matmul (qmc.QMatMul) of a quantized activation and constant weight codes: Y = X @ W
+ * (weight_first 0; W is [K, N]) or Y = W @ X (weight_first 1; W is [..., M, K] broadcast against
+ * X [..., K, L] over static batch dims). Exact i32 sums, then the js target's float epilogue.
+ */
+const qmatmul: WasmKernelGenerator = (env) => {
+  const xs = env.inputShape(0);
+  const ws = env.inputShape(1);
+  const first = env.int("weight_first", 0) !== 0;
+  const x = env.input(0);
+  const wt = env.input(1, "i8");
+  const y = env.output(0);
+  const total = productDim(xs);
+  if (!total) throw env.error("the input's size is not a polynomial in h and w");
+  const codes = env.scratch(total, "i16");
+  const n = env.count(xs);
+  const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
+  const f = env.fn;
+  const m = f.m;
+  if (!first) {
+    if (ws.length !== 2) throw env.error(`weights have shape rank ${ws.length}; X @ W needs a 2-D weight [K, N]`);
+    const K = env.staticDim(ws[0], "the inner dimension");
+    const N = env.staticDim(ws[1], "the output width");
+    const rows = productDim(xs.slice(0, -1));
+    if (!rows) throw env.error("the row count is not a polynomial in h and w");
+    const R = env.dim(rows);
+    const quant = activationQuant(env, x, n);
+    const { aw, bw } = weightParams(env, N);
+    const [r, j, k, q, qw] = [0, 1, 2, 3, 4].map(() => f.i32Local());
+    const v = f.f64Local();
+    const sums = new Accumulators(f, quant);
+    return {
+      spec: `qmatmul_k${K}_n${N}_${bits}`,
+      body: [
+        ...quant.setup,
+        ...quantizeAll(env, quant, x, codes, n),
+        f.for(r, f.i32(0), R, [
+          f.for(j, f.i32(0), () => f.i32(N), [
+            ...sums.reset(),
+            f.for(k, f.i32(0), () => f.i32(K), [
+              q.set(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))),
+              qw.set(f.load(wt, f.add(f.mul(k.get(), f.i32(N)), j.get()))),
+              ...sums.add(q, qw),
+            ]),
+            ...sums.epilogue(
+              v,
+              () => aw(j.get()),
+              () => bw(j.get()),
+            ),
+            f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), v.get()),
+          ]),
+        ]),
+      ],
+    };
+  }
+  if (ws.length < 2 || xs.length < 2) throw env.error("W @ X needs operands of rank >= 2");
+  const M = env.staticDim(ws[ws.length - 2], "the weight rows");
+  const K = env.staticDim(ws[ws.length - 1], "the inner dimension");
+  const wBatch = ws.slice(0, -2).map((d) => env.staticDim(d, "a weight batch dim"));
+  if (!xs.slice(0, -2).every(isStatic)) throw env.error("the activation's batch dims depend on the input size");
+  const xBatch = xs.slice(0, -2).map((d) => d.c);
+  const batch = broadcastShapes([wBatch, xBatch]);
+  if (!batch) throw env.error(`batch dims [${wBatch}] and [${xBatch}] do not broadcast`);
+  const count = batch.reduce((a, b) => a * b, 1);
+  const wi = broadcastIndexer(wBatch, batch);
+  const xi = broadcastIndexer(xBatch, batch);
+  const L = env.dim(xs[xs.length - 1]);
+  const quant = activationQuant(env, x, n);
+  const { aw, bw } = weightParams(env, M);
+  const [mm, l, k, q, qw, xb] = [0, 1, 2, 3, 4, 5].map(() => f.i32Local());
+  const v = f.f64Local();
+  const sums = new Accumulators(f, quant);
+  const perBatch = (t: number): Ex[] => [
+    xb.set(f.mul(L(), f.i32(xi(t) * K))),
+    f.for(mm, f.i32(0), () => f.i32(M), [
+      f.for(l, f.i32(0), L, [
+        ...sums.reset(),
+        f.for(k, f.i32(0), () => f.i32(K), [
+          q.set(f.load(codes, f.add(xb.get(), f.mul(k.get(), L()), l.get()))),
+          qw.set(f.load(wt, f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(wi(t) * M * K)))),
+          ...sums.add(q, qw),
+        ]),
+        ...sums.epilogue(
+          v,
+          () => aw(mm.get()),
+          () => bw(mm.get()),
+        ),
+        f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), v.get()),
+      ]),
+    ]),
+  ];
+  return {
+    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}`,
+    body: [
+      ...quant.setup,
+      ...quantizeAll(env, quant, x, codes, n),
+      ...Array.from({ length: count }, (_, t) => perBatch(t)).flat(),
+    ],
+  };
+};
+
+export default qmatmul;

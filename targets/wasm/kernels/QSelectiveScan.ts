@@ -1,0 +1,108 @@
+import { activationQuant } from "./support/activation-quant.js";
+import { codeToI32 } from "./support/integer-epilogue.js";
+import type { WasmKernelGenerator } from "./types.js";
+
+/**
+ * The SS2D selective scan with its delta quantizer inside (qmc.QSelectiveScan), as the js target
+ * runs it: DlsQuant leaves delta at most 2^bits values per inference, so per channel the kernel
+ * tabulates dt = softplus(value(q) + delta_bias) and exp(dt * A[d, n]) for every code once (with the
+ * module's fdlibm exp, bit-identical to the js target's), and the scan does no exp at all. State in
+ * f64, operations in the js order: bit-identical results.
+ */
+const qscan: WasmKernelGenerator = (env) => {
+  const us = env.inputShape(0);
+  const as = env.inputShape(2);
+  const bs = env.inputShape(3);
+  const B = env.staticDim(us[0], "the batch");
+  const GE = env.staticDim(us[1], "the channel count");
+  const G = env.staticDim(bs[1], "the direction count");
+  const N = env.staticDim(as[1], "the state size");
+  if (GE % G !== 0) throw env.error(`${GE} channels do not split into ${G} directions`);
+  const E = GE / G;
+  const softplus = env.int("delta_softplus", 1) !== 0;
+  const u = env.input(0);
+  const delta = env.input(1);
+  const A = env.input(2);
+  const Bm = env.input(3);
+  const Cm = env.input(4);
+  const D = env.has(5) ? env.input(5) : undefined;
+  const bias = env.has(6) ? env.input(6) : undefined;
+  const y = env.output(0);
+  const L = env.dim(us[2]);
+  const n = env.count(us);
+  const bits = env.int("delta_bits");
+  const levels = 2 ** bits;
+  const tab = env.scratch({ c: levels * (N + 1) + N, h: 0, w: 0, hw: 0 });
+  const f = env.fn;
+  const m = f.m;
+  const quant = activationQuant(env, delta, n, "delta");
+  const value = quant.value;
+  if (!value) throw env.error("the scan's delta quantizer must be DlsQuant");
+  const [b, d, k, s, t, q, row, bc, bcs] = Array.from({ length: 9 }, () => f.i32Local());
+  const [raw, dtv, xv, acc, h0, code] = Array.from({ length: 6 }, () => f.f64Local());
+  const H0 = levels * (N + 1);
+  const dt = () =>
+    softplus
+      ? m.select(m.f64.gt(raw.get(), f.f64(20)), raw.get(), env.math("qlog1p", env.math("qexp", raw.get())))
+      : raw.get();
+  return {
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
+    body: [
+      ...quant.setup,
+      f.for(b, f.i32(0), () => f.i32(B), [
+        f.for(d, f.i32(0), () => f.i32(GE), [
+          row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
+          bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), f.mul(L(), f.i32(N)))),
+          // Per code: dt in tab[k], exp(dt * A[d, s]) in tab[levels + k * N + s].
+          f.for(k, f.i32(0), () => f.i32(levels), [
+            raw.set(
+              f.f32(
+                bias
+                  ? m.f64.add(value(m.f64.convert_s.i32(f.add(k.get(), f.i32(quant.qn)))), f.loadF(bias, d.get()))
+                  : value(m.f64.convert_s.i32(f.add(k.get(), f.i32(quant.qn)))),
+              ),
+            ),
+            dtv.set(dt()),
+            f.store(tab, k.get(), dtv.get()),
+            f.for(s, f.i32(0), () => f.i32(N), [
+              f.store(
+                tab,
+                f.add(f.mul(k.get(), f.i32(N)), s.get(), f.i32(levels)),
+                env.math("qexp", m.f64.mul(dtv.get(), f.loadF(A, f.add(f.mul(d.get(), f.i32(N)), s.get())))),
+              ),
+            ]),
+          ]),
+          f.for(s, f.i32(0), () => f.i32(N), [f.store(tab, f.add(s.get(), f.i32(H0)), f.f64(0))]),
+          f.for(t, f.i32(0), L, [
+            code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
+            q.set(codeToI32(f, code)),
+            dtv.set(f.load(tab, q.get())),
+            xv.set(f.loadF(u, f.add(row.get(), t.get()))),
+            acc.set(f.f64(0)),
+            f.for(s, f.i32(0), () => f.i32(N), [
+              bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+              h0.set(
+                m.f64.add(
+                  m.f64.mul(
+                    f.load(tab, f.add(f.mul(q.get(), f.i32(N)), s.get(), f.i32(levels))),
+                    f.load(tab, f.add(s.get(), f.i32(H0))),
+                  ),
+                  m.f64.mul(m.f64.mul(dtv.get(), f.loadF(Bm, bcs.get())), xv.get()),
+                ),
+              ),
+              f.store(tab, f.add(s.get(), f.i32(H0)), h0.get()),
+              acc.set(m.f64.add(acc.get(), m.f64.mul(f.loadF(Cm, bcs.get()), h0.get()))),
+            ]),
+            f.storeF(
+              y,
+              f.add(row.get(), t.get()),
+              D ? m.f64.add(acc.get(), m.f64.mul(f.loadF(D, d.get()), xv.get())) : acc.get(),
+            ),
+          ]),
+        ]),
+      ]),
+    ],
+  };
+};
+
+export default qscan;

@@ -1,0 +1,3 @@
+import { unaryKernel } from "./support/elementwise.js";
+
+export default unaryKernel("sigmoid", (env, v) => env.math("qsigmoid", v));

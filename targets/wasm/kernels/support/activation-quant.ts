@@ -1,0 +1,176 @@
+import type { Ex } from "../../binaryen.js";
+import type { Arr, Fn, Local, Val } from "../../dsl.js";
+import type { WasmKernelEnv } from "../types.js";
+
+/**
+ * The activation quantizer of an integer kernel, as targets/js/kernels/support/activation-quant.ts
+ * writes it, operation for operation in f64 with the same float32 roundings: the codes are
+ * bit-identical to the js target's and the reference's. `setup` computes the parameters; `code(v)`
+ * is the code of an f64 value, as an f64. After setup, `qa`/`qb` map codes back (value = q*qa - qb);
+ * for DlsQuant, `qlo`/`qhi` are the codes of the extremes and `dlo`/`dhi` their value corrections.
+ */
+export interface ActivationQuant {
+  readonly mode: "act" | "dls" | "linear";
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly qn: number;
+  readonly qp: number;
+  readonly setup: Ex[];
+  readonly qa: Val;
+  readonly qb: Val;
+  readonly qlo?: Local;
+  readonly qhi?: Local;
+  readonly dlo?: Local;
+  readonly dhi?: Local;
+  /** The clipped value of a code (DlsQuant only). */
+  readonly value?: (q: Ex) => Ex;
+  code(v: Ex): Ex;
+}
+
+/** Statistics of a whole tensor as DlsQuant takes them: mean, unbiased std (two passes), min, max. */
+export function dlsStatistics(f: Fn, x: Arr, n: Val) {
+  const m = f.m;
+  const [i] = [f.i32Local()];
+  const [v, sum, ss, lo, hi, mu, sd] = [0, 1, 2, 3, 4, 5, 6].map(() => f.f64Local());
+  const nf = () => m.f64.convert_u.i32(n());
+  const setup = [
+    sum.set(f.f64(0)),
+    ss.set(f.f64(0)),
+    lo.set(f.f64(Number.POSITIVE_INFINITY)),
+    hi.set(f.f64(Number.NEGATIVE_INFINITY)),
+    f.for(i, f.i32(0), n, [
+      v.set(f.loadF(x, i.get())),
+      sum.set(m.f64.add(sum.get(), v.get())),
+      f.if(m.f64.lt(v.get(), lo.get()), [lo.set(v.get())]),
+      f.if(m.f64.gt(v.get(), hi.get()), [hi.set(v.get())]),
+    ]),
+    mu.set(f.f32(m.f64.div(sum.get(), nf()))),
+    f.for(i, f.i32(0), n, [
+      v.set(f.f32(m.f64.sub(f.loadF(x, i.get()), mu.get()))),
+      ss.set(m.f64.add(ss.get(), m.f64.mul(v.get(), v.get()))),
+    ]),
+    sd.set(f.f32(m.f64.sqrt(f.f32(m.f64.div(f.f32(ss.get()), m.f64.sub(nf(), f.f64(1))))))),
+  ];
+  return { setup, mu, sd, lo, hi };
+}
+
+/** beta and alpha of DlsQuant from its statistics and weights w1..w4, w21..w24 (f64 values). */
+export function dlsAffine(f: Fn, s: ReturnType<typeof dlsStatistics>, wts: readonly Val[], bits: number) {
+  const m = f.m;
+  const [w1, w2, w3, w4, w21, w22, w23, w24] = wts;
+  const beta = f.f64Local();
+  const alpha = f.f64Local();
+  const mul = (a: Val, b: Ex) => f.f32(m.f64.mul(a(), b));
+  const add = (a: Ex, b: Ex) => f.f32(m.f64.add(a, b));
+  const limit = f.f32(m.f64.div(f.f32(m.f64.sub(s.hi.get(), s.lo.get())), f.f64(2 ** bits)));
+  return {
+    beta,
+    alpha,
+    setup: [
+      beta.set(add(add(add(mul(w21, s.mu.get()), mul(w22, s.sd.get())), mul(w23, s.lo.get())), mul(w24, s.hi.get()))),
+      alpha.set(
+        m.f64.abs(
+          add(
+            add(
+              add(mul(w1, m.f64.abs(add(s.mu.get(), beta.get()))), mul(w2, s.sd.get())),
+              mul(w3, add(s.lo.get(), beta.get())),
+            ),
+            mul(w4, add(s.hi.get(), beta.get())),
+          ),
+        ),
+      ),
+      alpha.set(m.f64.min(m.f64.max(alpha.get(), f.f64(Math.fround(1e-6))), limit)),
+    ],
+  };
+}
+
+/** Reads <prefix>_mode/_bits/_signed/_params (or _w) and builds the quantizer of input `x` (n elements). */
+export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"): ActivationQuant {
+  const f = env.fn;
+  const m = f.m;
+  const mode = env.string(`${prefix}_mode`, "dls") as ActivationQuant["mode"];
+  const bits = env.int(`${prefix}_bits`);
+  const signed = env.int(`${prefix}_signed`, 0) !== 0;
+  const params = env.kernel.params[`${prefix}_params`] ?? env.kernel.params[`${prefix}_w`];
+  if (!Array.isArray(params)) throw env.error(`missing param '${prefix}_params'`);
+  const p = params.map((v) => Math.fround(Number(v)));
+  const [qn, qp] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const clampCode = (e: Ex) => m.f64.nearest(m.f64.min(m.f64.max(e, f.f64(qn)), f.f64(qp)));
+  const base = { bits, signed, qn, qp };
+  if (mode === "act") {
+    const [qa, qb] = [p[0], p[1]];
+    return {
+      ...base,
+      mode,
+      setup: [],
+      qa: () => f.f64(qa),
+      qb: () => f.f64(qb),
+      code: (v) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, f.f64(qb))), f.f64(qa)))),
+    };
+  }
+  if (mode === "linear") {
+    const [scale, zp] = params.map(Number);
+    return {
+      ...base,
+      mode,
+      setup: [],
+      qa: () => f.f64(scale),
+      qb: () => f.f64(zp * scale),
+      code: (v) =>
+        m.f64.min(
+          m.f64.max(m.f64.add(m.f64.nearest(f.f32(m.f64.div(v, f.f64(scale)))), f.f64(zp)), f.f64(qn)),
+          f.f64(qp),
+        ),
+    };
+  }
+  if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
+  const stats = dlsStatistics(f, x, n);
+  const affine = dlsAffine(
+    f,
+    stats,
+    p.map((v) => () => f.f64(v)),
+    bits,
+  );
+  const qdiv = f.f64Local();
+  const [qlo, qhi, dlo, dhi] = [0, 1, 2, 3].map(() => f.f64Local());
+  const qa = affine.alpha.get;
+  const qb = affine.beta.get;
+  const code = (v: Ex) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, qb())), qdiv.get())));
+  const line = (q: Ex) => f.f32(m.f64.sub(f.f32(m.f64.mul(q, qa())), qb()));
+  const t = f.f64Local();
+  const value = (q: Ex) =>
+    m.block(
+      null,
+      [
+        t.set(line(q)),
+        m.select(
+          m.f64.lt(t.get(), stats.lo.get()),
+          stats.lo.get(),
+          m.select(m.f64.gt(t.get(), stats.hi.get()), stats.hi.get(), t.get()),
+        ),
+      ],
+      f.b.f64,
+    );
+  return {
+    ...base,
+    mode,
+    qa,
+    qb,
+    qlo,
+    qhi,
+    dlo,
+    dhi,
+    value,
+    code,
+    setup: [
+      ...stats.setup,
+      ...affine.setup,
+      qdiv.set(m.select(m.f64.gt(qa(), f.f64(0)), qa(), f.f64(1))),
+      // The clip to [min, max] can move only the codes of the extreme elements off the affine line.
+      qlo.set(code(stats.lo.get())),
+      qhi.set(code(stats.hi.get())),
+      dlo.set(m.f64.sub(value(qlo.get()), line(qlo.get()))),
+      dhi.set(m.select(m.f64.eq(qhi.get(), qlo.get()), f.f64(0), m.f64.sub(value(qhi.get()), line(qhi.get())))),
+    ],
+  };
+}

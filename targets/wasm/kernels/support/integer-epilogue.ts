@@ -1,0 +1,112 @@
+import type { Ex } from "../../binaryen.js";
+import type { Fn, Local } from "../../dsl.js";
+import type { WasmKernelEnv } from "../types.js";
+import type { ActivationQuant } from "./activation-quant.js";
+
+/**
+ * The weight side of an integer kernel and the float epilogue that turns exact integer sums back into
+ * the product of dequantized values, in the order of targets/js/kernels/support/integer-epilogue.ts:
+ *   y = qa*aw*acc - qa*bw*sx - qb*aw*sw + cnt*qb*bw  (+ dlo*(aw*swlo - bw*nlo) + dhi*(...)).
+ * The sums are i32 here (exact, as the js target's doubles are), converted exactly to f64.
+ */
+export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex) => Ex; bw: (c: Ex) => Ex } {
+  const alpha = env.kernel.params.w_alpha;
+  const beta = env.kernel.params.w_beta;
+  if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
+  for (const [name, v] of [
+    ["w_alpha", alpha],
+    ["w_beta", beta],
+  ] as const) {
+    if (v.length !== 1 && v.length !== channels)
+      throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
+  }
+  const f = env.fn;
+  if (alpha.length === 1) {
+    return { aw: () => f.f64(Number(alpha[0])), bw: () => f.f64(Number(beta[0])) };
+  }
+  const aw = env.data(alpha.map(Number));
+  const bw = env.data(beta.map(Number));
+  return { aw: (c) => f.load(aw, c), bw: (c) => f.load(bw, c) };
+}
+
+/** The per-output integer sums: products, activation codes, weight codes, count, and DlsQuant's extremes. */
+export class Accumulators {
+  readonly acc: Local;
+  readonly sx: Local;
+  readonly sw: Local;
+  readonly cnt: Local;
+  readonly swlo: Local;
+  readonly nlo: Local;
+  readonly swhi: Local;
+  readonly nhi: Local;
+
+  constructor(
+    private readonly f: Fn,
+    private readonly q: ActivationQuant,
+  ) {
+    [this.acc, this.sx, this.sw, this.cnt, this.swlo, this.nlo, this.swhi, this.nhi] = Array.from({ length: 8 }, () =>
+      f.i32Local(),
+    );
+  }
+
+  reset(): Ex[] {
+    return [this.acc, this.sx, this.sw, this.cnt, this.swlo, this.nlo, this.swhi, this.nhi].map((l) =>
+      l.set(this.f.i32(0)),
+    );
+  }
+
+  /** Adds one (activation code, weight code) pair; both are i32 values read from locals. */
+  add(qx: Local, qw: Local): Ex[] {
+    const { m } = this.f;
+    const inc = (l: Local, v: Ex) => l.set(m.i32.add(l.get(), v));
+    const out = [
+      inc(this.acc, m.i32.mul(qx.get(), qw.get())),
+      inc(this.sx, qx.get()),
+      inc(this.sw, qw.get()),
+      inc(this.cnt, this.f.i32(1)),
+    ];
+    if (this.q.mode === "dls" && this.q.qlo && this.q.qhi) {
+      const code = () => m.f64.convert_s.i32(qx.get());
+      out.push(
+        this.f.if(
+          m.f64.eq(code(), this.q.qlo.get()),
+          [inc(this.swlo, qw.get()), inc(this.nlo, this.f.i32(1))],
+          [this.f.if(m.f64.eq(code(), this.q.qhi.get()), [inc(this.swhi, qw.get()), inc(this.nhi, this.f.i32(1))])],
+        ),
+      );
+    }
+    return out;
+  }
+
+  /** The epilogue's f64 value for the channel's aw and bw, into `v`. */
+  epilogue(v: Local, aw: () => Ex, bw: () => Ex): Ex[] {
+    const { m } = this.f;
+    const q = this.q;
+    const F = (l: Local) => m.f64.convert_s.i32(l.get());
+    const out = [
+      v.set(
+        m.f64.add(
+          m.f64.sub(
+            m.f64.sub(m.f64.mul(m.f64.mul(q.qa(), aw()), F(this.acc)), m.f64.mul(m.f64.mul(q.qa(), bw()), F(this.sx))),
+            m.f64.mul(m.f64.mul(q.qb(), aw()), F(this.sw)),
+          ),
+          m.f64.mul(m.f64.mul(F(this.cnt), q.qb()), bw()),
+        ),
+      ),
+    ];
+    if (q.mode === "dls" && q.dlo && q.dhi) {
+      const fix = (d: Local, sw: Local, n: Local) =>
+        this.f.if(m.f64.ne(d.get(), this.f.f64(0)), [
+          v.set(m.f64.add(v.get(), m.f64.mul(d.get(), m.f64.sub(m.f64.mul(aw(), F(sw)), m.f64.mul(bw(), F(n)))))),
+        ]);
+      out.push(fix(q.dlo, this.swlo, this.nlo), fix(q.dhi, this.swhi, this.nhi));
+    }
+    return out;
+  }
+}
+
+/** An f64 code as i32 (codes are clamped integers; NaN, from a NaN input, becomes 0 instead of trapping). */
+export function codeToI32(f: Fn, code: Local): Ex {
+  const m = f.m;
+  return m.i32.trunc_s.f64(m.select(m.f64.eq(code.get(), code.get()), code.get(), f.f64(0)));
+}

@@ -1,0 +1,56 @@
+import type { QmcError } from "../../../compiler/diagnostics.js";
+import type { PlanKernel, SymDim, SymShape } from "../../../compiler/plan/kernel-plan.js";
+import type { Ex } from "../binaryen.js";
+import type { Arr, Elem, Fn, Val } from "../dsl.js";
+import type { MathFn } from "../math.js";
+
+/** Instruction sets: MVP scalar, SIMD128, SIMD128 plus the relaxed int8 dot. */
+export type Isa = "mvp" | "simd" | "relaxed";
+
+/**
+ * What a wasm generator sees of one kernel; the twin of the js target's KernelEnv, so generators map
+ * one to one. Arguments become i32 parameters of the kernel's function, in the order asked for:
+ * arrays are byte addresses in linear memory, sizes are literals when static.
+ */
+export interface WasmKernelEnv {
+  readonly kernel: PlanKernel;
+  readonly index: number;
+  readonly isa: Isa;
+  /** The function being built: locals, loops, loads and stores. */
+  readonly fn: Fn;
+  error(what: string): QmcError;
+
+  has(i: number): boolean;
+  /** Input i as an array; its element type must be `elem` (packed weight codes arrive unpacked as i8). */
+  input(i: number, elem?: Elem): Arr;
+  output(i: number, elem?: Elem): Arr;
+  inputShape(i: number): SymShape;
+  outputShape(i: number): SymShape;
+  constant(i: number): ArrayLike<number> | undefined;
+  constInts(i: number): readonly number[] | undefined;
+
+  /** A size: an i32 constant when static, else a parameter bound to the value qmc_prepare computed. */
+  dim(d: SymDim): Val;
+  /** The product of sizes, as one parameter when it is a polynomial in h and w. */
+  count(dims: readonly SymDim[]): Val;
+  staticDim(d: SymDim, what: string): number;
+  /** Scratch memory of at least n 8-byte elements shared by all kernels (never live across kernels). */
+  scratch(n: SymDim, elem?: Elem): Arr;
+  /** A table of f64 values in the module's static data (not a parameter). */
+  data(values: readonly number[]): Arr;
+  /** A call to one of the module's math functions (f64 -> f64). */
+  math(name: MathFn, arg: Ex): Ex;
+
+  int(name: string, fallback?: number): number;
+  float(name: string, fallback?: number): number;
+  string(name: string, fallback?: string): string;
+  ints(name: string, fallback?: readonly number[]): readonly number[];
+}
+
+/** One generated kernel: its specialised function name and body. */
+export interface WasmKernelCode {
+  readonly spec: string;
+  readonly body: readonly Ex[];
+}
+
+export type WasmKernelGenerator = (env: WasmKernelEnv) => WasmKernelCode;

@@ -1,0 +1,158 @@
+import type {
+  KernelPlan,
+  Operand,
+  ParamValue,
+  PlanBuffer,
+  PlanConstant,
+  SymShape,
+} from "../../compiler/plan/kernel-plan.js";
+import { random, shape } from "../targets/harness.js";
+
+/** One-kernel plans of the integer kernels (packed weight codes), which have no ONNX reference op. */
+
+type Input =
+  | { readonly activation: SymShape }
+  | { readonly codes: readonly number[]; readonly bits: 2 | 4 | 8; readonly shape: readonly number[] }
+  | { readonly floats: readonly number[]; readonly shape: readonly number[] };
+
+/** Signed codes packed little-end first, as the plan's "packed" encoding. */
+export function pack(codes: readonly number[], bits: 2 | 4 | 8): Uint8Array {
+  const perByte = 8 / bits;
+  const out = new Uint8Array(Math.ceil(codes.length / perByte));
+  codes.forEach((c, i) => {
+    out[Math.floor(i / perByte)] |= (c & ((1 << bits) - 1)) << ((i % perByte) * bits);
+  });
+  return out;
+}
+
+function plan(kind: string, params: Record<string, ParamValue>, inputs: Input[], outputs: SymShape[]): KernelPlan {
+  const buffers: PlanBuffer[] = [];
+  const constants: PlanConstant[] = [];
+  const operands: Operand[] = inputs.map((inp, i) => {
+    if ("activation" in inp) {
+      buffers.push({
+        id: buffers.length,
+        name: `in${i}`,
+        dtype: "float32",
+        shape: inp.activation,
+        firstUse: 0,
+        lastUse: 0,
+      });
+      return { buffer: buffers.length - 1 };
+    }
+    const bytes = "codes" in inp ? pack(inp.codes, inp.bits) : new Uint8Array(Float32Array.from(inp.floats).buffer);
+    const encoding = "codes" in inp ? { kind: "packed" as const, bits: inp.bits } : { kind: "float32" as const };
+    constants.push({ id: constants.length, name: `c${i}`, shape: inp.shape, encoding, bytes });
+    return { constant: constants.length - 1 };
+  });
+  const outs = outputs.map((s, k) => {
+    buffers.push({ id: buffers.length, name: `out${k}`, dtype: "float32", shape: s, firstUse: 0, lastUse: 0 });
+    return buffers.length - 1;
+  });
+  return {
+    model: { name: kind, task: "sr", scale: 1, inChannels: 1, outChannels: 1, bits: [4], sha256: "0".repeat(64) },
+    input: 0,
+    output: outs[0],
+    buffers,
+    constants,
+    kernels: [
+      {
+        kind,
+        name: `k0_${kind}`,
+        arithmetic: "int",
+        params,
+        inputs: operands,
+        outputs: outs,
+        inputShapes: inputs.map((inp) => ("activation" in inp ? inp.activation : shape(...inp.shape))),
+        outputShapes: outputs,
+        sources: [],
+      },
+    ],
+  };
+}
+
+const codes = (n: number, bits: number, seed: number) => {
+  const rnd = random(seed);
+  return Array.from({ length: n }, () => Math.floor(rnd() * 2 ** bits) - 2 ** (bits - 1));
+};
+const floats = (n: number, seed: number, lo = -1, hi = 1) => {
+  const rnd = random(seed);
+  return Array.from({ length: n }, () => Math.fround(lo + rnd() * (hi - lo)));
+};
+const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
+const act = (bits: number, signed = 1) => ({ x_mode: "act", x_bits: bits, x_signed: signed, x_params: [0.31, -0.12] });
+const dls = (bits: number) => ({ x_mode: "dls", x_bits: bits, x_signed: 1, x_params: DLS });
+const weights = (bits: 2 | 4 | 8, alpha: number[]) => ({ w_bits: bits, w_alpha: alpha, w_beta: alpha.map(() => 0) });
+
+export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
+  {
+    name: "QConv 3x3 pad 1, a4w4, per-channel alpha, bias",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.07, 0.05, 0.09, 0.11, 0.06]) },
+      [
+        { activation: shape(1, 6, "h", "w") },
+        { codes: codes(5 * 6 * 9, 4, 1), bits: 4, shape: [5, 6, 3, 3] },
+        { floats: floats(5, 2), shape: [5] },
+      ],
+      [shape(1, 5, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv depthwise 3x3 dilation 2, a2 unsigned, w2",
+    plan: plan(
+      "QConv",
+      { pads: [2, 2, 2, 2], dilations: [2, 2], group: 4, ...act(2, 0), ...weights(2, [0.2]) },
+      [
+        { activation: shape(1, 4, "h", "w") },
+        { codes: codes(4 * 9, 2, 3), bits: 2, shape: [4, 1, 3, 3] },
+        { floats: floats(4, 4), shape: [4] },
+      ],
+      [shape(1, 4, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 1x1 a8 unsigned, w8",
+    plan: plan(
+      "QConv",
+      { pads: [0, 0, 0, 0], ...act(8, 0), ...weights(8, [0.01]) },
+      [{ activation: shape(1, 5, "h", "w") }, { codes: codes(3 * 5, 8, 5), bits: 8, shape: [3, 5, 1, 1] }],
+      [shape(1, 3, "h", "w")],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, DlsQuant a4w4",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...dls(4), ...weights(4, [0.07]) },
+      [{ activation: shape(1, "hw", 12) }, { codes: codes(12 * 7, 4, 6), bits: 4, shape: [12, 7] }],
+      [shape(1, "hw", 7)],
+    ),
+  },
+  {
+    name: "QMatMul weight x activation over 4 directions, a4w4",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 1, ...act(4), ...weights(4, [0.06]) },
+      [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 7), bits: 4, shape: [4, 5, 6] }],
+      [shape(1, 4, 5, "hw")],
+    ),
+  },
+  {
+    name: "QSelectiveScan, 4 directions, delta a4",
+    plan: plan(
+      "QSelectiveScan",
+      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+      [
+        { activation: shape(1, 8, "hw") },
+        { activation: shape(1, 8, "hw") },
+        { floats: floats(8 * 3, 8, -2, -0.1), shape: [8, 3] },
+        { activation: shape(1, 4, 3, "hw") },
+        { activation: shape(1, 4, 3, "hw") },
+        { floats: floats(8, 9), shape: [8] },
+        { floats: floats(8, 10), shape: [8] },
+      ],
+      [shape(1, 8, "hw")],
+    ),
+  },
+];
