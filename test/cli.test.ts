@@ -152,7 +152,7 @@ describe("qmc verify", () => {
   it("passes a conformance case and prints the max abs error per output", () => {
     const r = qmc("verify", join(caseDir, "model.onnx"), "--golden", join(caseDir, "test_data_set_0"));
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^PASS {2}sum {2}max abs error 0.000e\+0$/m);
+    expect(r.stdout).toMatch(/^PASS {2}sum {2}max abs error 0.000e\+0 {2}PSNR inf dB$/m);
   });
   it("exits 1 and says FAIL when outputs differ", () => {
     const f = write("add2.onnx", addModel);
@@ -162,9 +162,11 @@ describe("qmc verify", () => {
     writeFileSync(join(golden, "output_0.pb"), tensorBytes(floatTensor("y", [2], [2, 4.01])));
     const r = qmc("verify", f, "--golden", golden);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/^FAIL {2}y {2}max abs error 1.000e-2 {2}1 of 2 elements differ/m);
+    expect(r.stdout).toMatch(/^FAIL {2}y {2}max abs error 1.000e-2 {2}PSNR 43.01 dB {2}1 of 2 elements differ/m);
     const loose = qmc("verify", f, "--golden", golden, "--atol", "0.02");
     expect(loose.status).toBe(0);
+    expect(qmc("verify", f, "--golden", golden, "--min-psnr", "43").status).toBe(0);
+    expect(qmc("verify", f, "--golden", golden, "--min-psnr", "44").status).toBe(1);
   });
 });
 

@@ -88,3 +88,17 @@ export function compareTensors(actual: Tensor, expected: Tensor, tol: Tolerance)
       : undefined,
   };
 }
+
+/**
+ * PSNR in dB of a float output against its golden, for image outputs in [0, 1] (peak 1): how a
+ * quantized model's whole-tensor DlsQuant statistics, summed in another order, are judged when one
+ * flipped code moves a few pixels by a quantization step. Infinity when equal.
+ */
+export function psnrOf(actual: Tensor, expected: Tensor): number {
+  const a = actual.values;
+  const e = expected.values;
+  if (a.length !== e.length || e.length === 0) return Number.NaN;
+  let se = 0;
+  for (let i = 0; i < e.length; i++) se += (a[i] - e[i]) ** 2;
+  return se === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(e.length / se);
+}
