@@ -1,4 +1,6 @@
 /** The browser-safe runtime: load any qmc artifact, restore images, measure them. */
+
+export { loadBestModel, wasmFeatures } from "./best.js";
 export type { Engine } from "./engine.js";
 export { QmcRuntimeError } from "./errors.js";
 export { checkImage, fromPlanes, type Image, type PixelData, toByte, toPlanes } from "./image.js";

@@ -117,6 +117,11 @@ export class WasmKernelEnvImpl implements WasmKernelEnv {
     return { elem: "f64", base: () => this.fn.i32(address) };
   }
 
+  table(bytes: Uint8Array, elem: Elem): Arr {
+    const address = this.layout.staticData(bytes);
+    return { elem, base: () => this.fn.i32(address) };
+  }
+
   math(name: MathFn, arg: Ex): Ex {
     this.mathUsed.add(name);
     return callMath(this.fn, name, arg);

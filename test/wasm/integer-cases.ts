@@ -139,6 +139,69 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv 3x3 pad 1, a4w4, 3 -> 9 channels (SIMD edges and tails)",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.08]) },
+      [{ activation: shape(1, 3, "h", "w") }, { codes: codes(9 * 3 * 9, 4, 11), bits: 4, shape: [9, 3, 3, 3] }],
+      [shape(1, 9, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv depthwise 3x3 dilation 2, a8 unsigned w8, 5 channels",
+    plan: plan(
+      "QConv",
+      { pads: [2, 2, 2, 2], dilations: [2, 2], group: 5, ...act(8, 0), ...weights(8, [0.01, 0.02, 0.03, 0.02, 0.01]) },
+      [{ activation: shape(1, 5, "h", "w") }, { codes: codes(5 * 9, 8, 12), bits: 8, shape: [5, 1, 3, 3] }],
+      [shape(1, 5, "h", "w")],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, N = 4 (one lane block, no tail), a8 signed w8",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...act(8), ...weights(8, [0.01, 0.02, 0.03, 0.04]) },
+      [{ activation: shape(1, "hw", 9) }, { codes: codes(9 * 4, 8, 13), bits: 8, shape: [9, 4] }],
+      [shape(1, "hw", 4)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, N = 3 (narrower than a lane block), a2w2",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...act(2), ...weights(2, [0.3]) },
+      [{ activation: shape(1, "hw", 5) }, { codes: codes(5 * 3, 2, 14), bits: 2, shape: [5, 3] }],
+      [shape(1, "hw", 3)],
+    ),
+  },
+  {
+    name: "QMatMul one weight x 4 directions (broadcast), DlsQuant a4w4, M = 3",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 1, ...dls(4), ...weights(4, [0.05, 0.06, 0.07]) },
+      [{ activation: shape(1, 4, 5, "hw") }, { codes: codes(3 * 5, 4, 15), bits: 4, shape: [1, 3, 5] }],
+      [shape(1, 4, 3, "hw")],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a4w4, K = 7, N = 10 (relaxed dot with row and column tails)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.04, 0.03, 0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06]) },
+      [{ activation: shape(1, "hw", 7) }, { codes: codes(7 * 10, 4, 16), bits: 4, shape: [7, 10] }],
+      [shape(1, "hw", 10)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a8 signed w2, K = 13, N = 8 (relaxed dot at the code extremes)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(2, [0.2]) },
+      [{ activation: shape(1, "hw", 13) }, { codes: codes(13 * 8, 2, 17), bits: 2, shape: [13, 8] }],
+      [shape(1, "hw", 8)],
+    ),
+  },
+  {
     name: "QSelectiveScan, 4 directions, delta a4",
     plan: plan(
       "QSelectiveScan",
@@ -153,6 +216,21 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         { floats: floats(8, 10), shape: [8] },
       ],
       [shape(1, 8, "hw")],
+    ),
+  },
+  {
+    name: "QSelectiveScan, 2 directions, state size 8 (f64x2 pairs), no D, no delta bias",
+    plan: plan(
+      "QSelectiveScan",
+      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+      [
+        { activation: shape(1, 4, "hw") },
+        { activation: shape(1, 4, "hw") },
+        { floats: floats(4 * 8, 18, -2, -0.1), shape: [4, 8] },
+        { activation: shape(1, 2, 8, "hw") },
+        { activation: shape(1, 2, 8, "hw") },
+      ],
+      [shape(1, 4, "hw")],
     ),
   },
 ];

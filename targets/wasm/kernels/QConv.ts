@@ -1,13 +1,18 @@
 import { productDim } from "../../shared/sym.js";
+import type { Ex } from "../binaryen.js";
+import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { LaneSums } from "./support/lane-sums.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
  * Integer 2-D convolution (qmc.QConv): the input quantized to codes in scratch, each output element
  * an exact i32 sum over the taps inside the image (padding taps take no part: a zero-padded
  * dequantized input is 0.0, not any code's value), then the js target's float epilogue and the bias.
+ * With SIMD (stride 1 along the width), four neighbouring outputs of a row whose taps all lie inside
+ * the row are summed at once, one per lane; the border columns and the remainder go one by one.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -54,48 +59,89 @@ const qconv: WasmKernelGenerator = (env) => {
     m.i32.and(m.i32.ge_s(i.get(), f.i32(0)), m.i32.lt_s(i.get(), size()));
   const channel = () =>
     MG === 1 && CG === 1 ? oc.get() : f.add(f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG)), ic.get());
-  return {
-    spec,
-    body: [
-      ...quant.setup,
-      ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C))),
-      f.for(n, f.i32(0), () => f.i32(N), [
-        f.for(oc, f.i32(0), () => f.i32(M), [
-          f.for(oh, f.i32(0), OH, [
-            f.for(ow, f.i32(0), OW, [
-              ...sums.reset(),
-              f.for(ic, f.i32(0), () => f.i32(CG), [
-                xb.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), channel()), HW())),
-                wb.set(f.mul(f.add(f.mul(oc.get(), f.i32(CG)), ic.get()), f.i32(KH * KW))),
-                f.for(kh, f.i32(0), () => f.i32(KH), [
-                  ih.set(f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(kh.get(), f.i32(DH)))),
-                  f.if(inside(ih, H), [
-                    f.for(kw, f.i32(0), () => f.i32(KW), [
-                      iw.set(f.add(f.mul(ow.get(), f.i32(SW)), f.i32(-PL), f.mul(kw.get(), f.i32(DW)))),
-                      f.if(inside(iw, W), [
-                        q.set(f.load(codes, f.add(xb.get(), m.i32.mul(ih.get(), W()), iw.get()))),
-                        qw.set(f.load(wt, f.add(wb.get(), f.mul(kh.get(), f.i32(KW)), kw.get()))),
-                        ...sums.add(q, qw),
-                      ]),
-                    ]),
-                  ]),
-                ]),
-              ]),
-              ...sums.epilogue(
-                v,
-                () => aw(oc.get()),
-                () => bw(oc.get()),
-              ),
-              v.set(f.f32(v.get())),
-              f.storeF(
-                y,
-                f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), ow.get()),
-                bias ? m.f64.add(v.get(), f.loadF(bias, oc.get())) : v.get(),
-              ),
-            ]),
-          ]),
+  const lanes = env.isa !== "mvp" && SW === 1 ? new LaneSums(f, quant, sums) : undefined;
+  const [first, last] = [f.i32Local(), f.i32Local()];
+  const min = (a: Val, b: Val) => m.select(m.i32.lt_s(a(), b()), a(), b());
+  const outAt = (i: number) =>
+    f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), ow.get(), f.i32(i));
+  const finish = (i: number): Ex[] => [
+    ...sums.epilogue(
+      v,
+      () => aw(oc.get()),
+      () => bw(oc.get()),
+    ),
+    v.set(f.f32(v.get())),
+    f.storeF(y, outAt(i), bias ? m.f64.add(v.get(), f.loadF(bias, oc.get())) : v.get()),
+  ];
+  const taps = (row: Ex[]): Ex[] => [
+    f.for(ic, f.i32(0), () => f.i32(CG), [
+      xb.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), channel()), HW())),
+      wb.set(f.mul(f.add(f.mul(oc.get(), f.i32(CG)), ic.get()), f.i32(KH * KW))),
+      f.for(kh, f.i32(0), () => f.i32(KH), [
+        ih.set(f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(kh.get(), f.i32(DH)))),
+        f.if(inside(ih, H), [f.for(kw, f.i32(0), () => f.i32(KW), row)]),
+      ]),
+    ]),
+  ];
+  const weight = () => f.load(wt, f.add(wb.get(), f.mul(kh.get(), f.i32(KW)), kw.get()));
+  const scalar = (from: Ex, to: Val): Ex =>
+    f.for(ow, from, to, [
+      ...sums.reset(),
+      ...taps([
+        iw.set(f.add(f.mul(ow.get(), f.i32(SW)), f.i32(-PL), f.mul(kw.get(), f.i32(DW)))),
+        f.if(inside(iw, W), [
+          q.set(f.load(codes, f.add(xb.get(), m.i32.mul(ih.get(), W()), iw.get()))),
+          qw.set(weight()),
+          ...sums.add(q, qw),
         ]),
       ]),
+      ...finish(0),
+    ]);
+  // Blocks of four start at `first` (the first column whose leftmost tap is inside) and end before
+  // `last` (past it, a block's rightmost tap would fall outside the row or the block past the output).
+  const row = lanes
+    ? [
+        first.set(min(() => f.i32(PL), OW)),
+        last.set(
+          min(
+            () => m.i32.sub(OW(), f.i32(3)),
+            () => m.i32.sub(W(), f.i32(3 - PL + (KW - 1) * DW)),
+          ),
+        ),
+        scalar(f.i32(0), first.get),
+        f.for(
+          ow,
+          first.get(),
+          last.get,
+          [
+            ...lanes.reset(),
+            ...taps([
+              ...lanes.add(
+                m.v128.load16x4_s(
+                  0,
+                  2,
+                  f.addr(
+                    codes,
+                    f.add(xb.get(), m.i32.mul(ih.get(), W()), ow.get(), f.i32(-PL), f.mul(kw.get(), f.i32(DW))),
+                  ),
+                ),
+                m.i32x4.splat(weight()),
+              ),
+            ]),
+            ...[0, 1, 2, 3].flatMap((i) => [...lanes.lane(i), ...finish(i)]),
+          ],
+          4,
+        ),
+        scalar(ow.get(), OW),
+      ]
+    : [scalar(f.i32(0), OW)];
+  return {
+    spec: `${spec}${lanes ? "_simd" : ""}`,
+    body: [
+      ...quant.setup,
+      ...(lanes?.setup ?? []),
+      ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C))),
+      f.for(n, f.i32(0), () => f.i32(N), [f.for(oc, f.i32(0), () => f.i32(M), [f.for(oh, f.i32(0), OH, row)])]),
     ],
   };
 };

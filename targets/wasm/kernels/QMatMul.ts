@@ -5,12 +5,16 @@ import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { LaneSums } from "./support/lane-sums.js";
+import { type RelaxedWeights, relaxedDotAdd, relaxedWeights } from "./support/relaxed-dot.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
  * Integer matmul (qmc.QMatMul) of a quantized activation and constant weight codes: Y = X @ W
  * (weight_first 0; W is [K, N]) or Y = W @ X (weight_first 1; W is [..., M, K] broadcast against
- * X [..., K, L] over static batch dims). Exact i32 sums, then the js target's float epilogue.
+ * X [..., K, L] over static batch dims). Exact i32 sums, then the js target's float epilogue. With
+ * SIMD, four outputs along the contiguous output axis (N or L) are summed at once, one per lane, and
+ * the remainder one by one.
  */
 const qmatmul: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -21,7 +25,6 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const y = env.output(0);
   const total = productDim(xs);
   if (!total) throw env.error("the input's size is not a polynomial in h and w");
-  const codes = env.scratch(total, "i16");
   const n = env.count(xs);
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const f = env.fn;
@@ -33,18 +36,97 @@ const qmatmul: WasmKernelGenerator = (env) => {
     const rows = productDim(xs.slice(0, -1));
     if (!rows) throw env.error("the row count is not a polynomial in h and w");
     const R = env.dim(rows);
+    const relaxed = relaxedWeights(env, K, N);
+    const codes = env.scratch(total, relaxed ? "i8" : "i16");
     const quant = activationQuant(env, x, n);
     const { aw, bw } = weightParams(env, N);
     const [r, j, k, q, qw] = [0, 1, 2, 3, 4].map(() => f.i32Local());
     const v = f.f64Local();
     const sums = new Accumulators(f, quant);
+    const simd = env.isa !== "mvp" && N >= 4;
+    const lanes = simd && !relaxed ? new LaneSums(f, quant, sums) : undefined;
+    const store4 = (lane: (i: number) => Ex[]): Ex[] =>
+      [0, 1, 2, 3].flatMap((i) => [
+        ...lane(i),
+        ...sums.epilogue(
+          v,
+          () => aw(f.add(j.get(), f.i32(i))),
+          () => bw(f.add(j.get(), f.i32(i))),
+        ),
+        f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(i)), v.get()),
+      ]);
+    // Relaxed: per row, sum qx once; per block of four columns, one dot per four rows of W.
+    const relaxedBlocks = (rw: RelaxedWeights): Ex[] => {
+      const [sxr, at] = [f.i32Local(), f.i32Local()];
+      const dot = f.local(f.b.v128);
+      const lane = (i: number): Ex[] => [
+        sums.acc.set(m.i32.sub(m.i32x4.extract_lane(dot.get(), i), m.i32.mul(sxr.get(), f.i32(rw.bias)))),
+        sums.sx.set(sxr.get()),
+        sums.sw.set(f.load(rw.columnSums, f.add(j.get(), f.i32(i)))),
+        sums.cnt.set(f.i32(K)),
+      ];
+      return [
+        sxr.set(f.i32(0)),
+        f.for(k, f.i32(0), () => f.i32(K), [
+          sxr.set(m.i32.add(sxr.get(), f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get())))),
+        ]),
+        at.set(rw.codes.base()),
+        f.for(
+          j,
+          f.i32(0),
+          () => f.i32(N - 3),
+          [
+            dot.set(m.i32x4.splat(f.i32(0))),
+            f.for(k, f.i32(0), () => f.i32(rw.groups), [
+              dot.set(
+                relaxedDotAdd(
+                  f,
+                  m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4))))),
+                  m.v128.load(0, 1, at.get()),
+                  dot.get(),
+                ),
+              ),
+              at.set(m.i32.add(at.get(), f.i32(16))),
+            ]),
+            ...store4(lane),
+          ],
+          4,
+        ),
+      ];
+    };
+    const relaxedVector = relaxed ? relaxedBlocks(relaxed) : [];
+    // Weight codes w[k, j..j+3] widened from i8 to i32 lanes.
+    const weights4 = () =>
+      m.i32x4.extend_low_i16x8_s(
+        m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(0, 1, f.addr(wt, f.add(f.mul(k.get(), f.i32(N)), j.get())))),
+      );
+    const vector = lanes
+      ? [
+          f.for(
+            j,
+            f.i32(0),
+            () => f.i32(N - 3),
+            [
+              ...lanes.reset(),
+              f.for(k, f.i32(0), () => f.i32(K), [
+                ...lanes.add(m.i32x4.splat(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))), weights4()),
+              ]),
+              ...store4((i) => lanes.lane(i)),
+            ],
+            4,
+          ),
+        ]
+      : [];
     return {
-      spec: `qmatmul_k${K}_n${N}_${bits}`,
+      spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : lanes ? "_simd" : ""}`,
       body: [
         ...quant.setup,
+        ...(lanes?.setup ?? []),
         ...quantizeAll(env, quant, x, codes, n),
         f.for(r, f.i32(0), R, [
-          f.for(j, f.i32(0), () => f.i32(N), [
+          ...vector,
+          ...relaxedVector,
+          f.for(j, lanes || relaxed ? j.get() : f.i32(0), () => f.i32(N), [
             ...sums.reset(),
             f.for(k, f.i32(0), () => f.i32(K), [
               q.set(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))),
@@ -74,19 +156,52 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const wi = broadcastIndexer(wBatch, batch);
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1]);
+  const codes = env.scratch(total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
   const [mm, l, k, q, qw, xb] = [0, 1, 2, 3, 4, 5].map(() => f.i32Local());
   const v = f.f64Local();
   const sums = new Accumulators(f, quant);
+  const lanes = env.isa !== "mvp" ? new LaneSums(f, quant, sums) : undefined;
+  const weightAt = (t: number) => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(wi(t) * M * K));
+  const vector = (t: number): Ex[] =>
+    lanes
+      ? [
+          f.for(
+            l,
+            f.i32(0),
+            () => m.i32.sub(L(), f.i32(3)),
+            [
+              ...lanes.reset(),
+              f.for(k, f.i32(0), () => f.i32(K), [
+                ...lanes.add(
+                  m.v128.load16x4_s(0, 2, f.addr(codes, f.add(xb.get(), f.mul(k.get(), L()), l.get()))),
+                  m.i32x4.splat(f.load(wt, weightAt(t))),
+                ),
+              ]),
+              ...[0, 1, 2, 3].flatMap((i) => [
+                ...lanes.lane(i),
+                ...sums.epilogue(
+                  v,
+                  () => aw(mm.get()),
+                  () => bw(mm.get()),
+                ),
+                f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)), v.get()),
+              ]),
+            ],
+            4,
+          ),
+        ]
+      : [];
   const perBatch = (t: number): Ex[] => [
     xb.set(f.mul(L(), f.i32(xi(t) * K))),
     f.for(mm, f.i32(0), () => f.i32(M), [
-      f.for(l, f.i32(0), L, [
+      ...vector(t),
+      f.for(l, lanes ? l.get() : f.i32(0), L, [
         ...sums.reset(),
         f.for(k, f.i32(0), () => f.i32(K), [
           q.set(f.load(codes, f.add(xb.get(), f.mul(k.get(), L()), l.get()))),
-          qw.set(f.load(wt, f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(wi(t) * M * K)))),
+          qw.set(f.load(wt, weightAt(t))),
           ...sums.add(q, qw),
         ]),
         ...sums.epilogue(
@@ -99,9 +214,10 @@ const qmatmul: WasmKernelGenerator = (env) => {
     ]),
   ];
   return {
-    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}`,
+    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}${lanes ? "_simd" : ""}`,
     body: [
       ...quant.setup,
+      ...(lanes?.setup ?? []),
       ...quantizeAll(env, quant, x, codes, n),
       ...Array.from({ length: count }, (_, t) => perBatch(t)).flat(),
     ],

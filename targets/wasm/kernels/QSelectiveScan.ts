@@ -1,3 +1,5 @@
+import type { Ex } from "../binaryen.js";
+import type { Local } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import type { WasmKernelGenerator } from "./types.js";
@@ -41,12 +43,34 @@ const qscan: WasmKernelGenerator = (env) => {
   const [b, d, k, s, t, q, row, bc, bcs] = Array.from({ length: 9 }, () => f.i32Local());
   const [raw, dtv, xv, acc, h0, code] = Array.from({ length: 6 }, () => f.f64Local());
   const H0 = levels * (N + 1);
+  // With SIMD, two states per f64x2: each lane computes the scalar expression, so h is bit-identical;
+  // the C * h sum stays sequential in the js order.
+  const pairs = env.isa !== "mvp" && N >= 2;
+  const strided = (a: typeof Bm, i: number) => f.loadF(a, f.add(bcs.get(), i ? L() : f.i32(0)));
+  const pairStep = (hv: Local): Ex[] => [
+    bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+    hv.set(
+      m.f64x2.add(
+        m.f64x2.mul(
+          m.v128.load(0, 8, f.addr(tab, f.add(f.mul(q.get(), f.i32(N)), s.get(), f.i32(levels)))),
+          m.v128.load(0, 8, f.addr(tab, f.add(s.get(), f.i32(H0)))),
+        ),
+        m.f64x2.mul(
+          m.f64x2.mul(m.f64x2.splat(dtv.get()), m.f64x2.replace_lane(m.f64x2.splat(strided(Bm, 0)), 1, strided(Bm, 1))),
+          m.f64x2.splat(xv.get()),
+        ),
+      ),
+    ),
+    m.v128.store(0, 8, f.addr(tab, f.add(s.get(), f.i32(H0))), hv.get()),
+    acc.set(m.f64.add(acc.get(), m.f64.mul(strided(Cm, 0), m.f64x2.extract_lane(hv.get(), 0)))),
+    acc.set(m.f64.add(acc.get(), m.f64.mul(strided(Cm, 1), m.f64x2.extract_lane(hv.get(), 1)))),
+  ];
   const dt = () =>
     softplus
       ? m.select(m.f64.gt(raw.get(), f.f64(20)), raw.get(), env.math("qlog1p", env.math("qexp", raw.get())))
       : raw.get();
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}${pairs ? "_simd" : ""}`,
     body: [
       ...quant.setup,
       f.for(b, f.i32(0), () => f.i32(B), [
@@ -79,7 +103,8 @@ const qscan: WasmKernelGenerator = (env) => {
             dtv.set(f.load(tab, q.get())),
             xv.set(f.loadF(u, f.add(row.get(), t.get()))),
             acc.set(f.f64(0)),
-            f.for(s, f.i32(0), () => f.i32(N), [
+            ...(pairs ? [f.for(s, f.i32(0), () => f.i32(N - 1), pairStep(f.local(f.b.v128)), 2)] : []),
+            f.for(s, f.i32(pairs ? N - (N % 2) : 0), () => f.i32(N), [
               bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
               h0.set(
                 m.f64.add(

@@ -38,6 +38,8 @@ export interface WasmKernelEnv {
   scratch(n: SymDim, elem?: Elem): Arr;
   /** A table of f64 values in the module's static data (not a parameter). */
   data(values: readonly number[]): Arr;
+  /** Raw bytes in the module's static data, read as `elem` elements (e.g. weights rearranged for SIMD). */
+  table(bytes: Uint8Array, elem: Elem): Arr;
   /** A call to one of the module's math functions (f64 -> f64). */
   math(name: MathFn, arg: Ex): Ex;
 
