@@ -21,7 +21,12 @@ describe("If", () => {
     outputs: [valueInfo("y", DT.FLOAT, [2])],
     initializers: [floatTensor("k", [2], [10, 20])],
     nodes: [
-      node({ op: "If", inputs: ["cond"], outputs: ["y"], attrs: [branch("then_branch", "Add"), branch("else_branch", "Mul")] }),
+      node({
+        op: "If",
+        inputs: ["cond"],
+        outputs: ["y"],
+        attrs: [branch("then_branch", "Add"), branch("else_branch", "Mul")],
+      }),
     ],
   });
   const model = decodeModel(bytes, { file: "if.onnx" });

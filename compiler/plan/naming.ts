@@ -12,7 +12,7 @@ export function kernelName(
   outputs: readonly SymShape[],
 ): string {
   const parts = [`k${index}`, snake(kind)];
-  const c = (s: SymShape | null | undefined, axis: number) => (s && s[axis] ? s[axis].c : 0);
+  const c = (s: SymShape | null | undefined, axis: number) => (s?.[axis] ? s[axis].c : 0);
   const bits = () => (typeof params.x_bits === "number" ? `a${params.x_bits}w${params.w_bits}` : "");
   switch (kind) {
     case "Conv":
