@@ -98,7 +98,7 @@ def write_card(out, exp):
                      f"patch {ha.get('patch')}, lr {ha.get('lr') or 'default'}, {ha.get('minutes')} min budget, "
                      f"wall time {h.get('wall_s')} s")
         if args.get("init") and bits:
-            L.append(f"- QAT initialised from the FP32 weights (`{os.path.basename(os.path.dirname(args['init']))}`); "
+            L.append(f"- QAT started from `{os.path.basename(os.path.dirname(args['init']))}` (see the run list above for the FP32 stage it came from); "
                      "quantizers initialised from the first batch (signed flags frozen there)")
         if info.get("log_tail"):
             L.append(f"- last log records: `{json.dumps(info['log_tail'])}`")
