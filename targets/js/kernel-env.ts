@@ -1,4 +1,3 @@
-import { QmcError } from "../../compiler/diagnostics.js";
 import {
   isStatic,
   type KernelPlan,
@@ -9,7 +8,7 @@ import {
   type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
 import type { Param } from "../shared/artifact.js";
-import { commentText } from "../shared/names.js";
+import { KernelParams } from "../shared/kernel-params.js";
 import { productDim } from "../shared/sym.js";
 import type { ArrayType, KernelEnv } from "./kernels/types.js";
 
@@ -53,23 +52,16 @@ export function constantValues(c: PlanConstant): ArrayLike<number> {
 }
 
 /** The KernelEnv of one kernel; it collects the generated function's parameters and call arguments. */
-export class KernelEnvImpl implements KernelEnv {
+export class KernelEnvImpl extends KernelParams implements KernelEnv {
   readonly params: Param[] = [];
   readonly args: string[] = [];
 
   constructor(
     private readonly scope: ModuleScope,
-    readonly kernel: PlanKernel,
-    readonly index: number,
-  ) {}
-
-  error(what: string): QmcError {
-    const from = this.kernel.sources.length ? ` from ${this.kernel.sources.map((s) => `'${s}'`).join(", ")}` : "";
-    return new QmcError(`kernel #${this.index} '${this.kernel.name}' (${this.kernel.kind}${from}): ${what}`);
-  }
-
-  has(i: number): boolean {
-    return !!this.kernel.inputs[i] || this.kernel.params[`const_input_${i}`] !== undefined;
+    kernel: PlanKernel,
+    index: number,
+  ) {
+    super(kernel, index);
   }
 
   input(i: number, name: string, type: ArrayType = "Float32Array"): string {
@@ -139,39 +131,6 @@ export class KernelEnvImpl implements KernelEnv {
     this.params.push({ name, type: "Float64Array" });
     this.args.push("scratch");
     return name;
-  }
-
-  int(name: string, fallback?: number): number {
-    const v = this.param(name, fallback);
-    if (typeof v !== "number" || !Number.isInteger(v)) throw this.error(`param '${name}' is ${v}, expected an integer`);
-    return v;
-  }
-
-  float(name: string, fallback?: number): number {
-    const v = this.param(name, fallback);
-    if (typeof v !== "number") throw this.error(`param '${name}' is ${commentText(String(v))}, expected a number`);
-    return v;
-  }
-
-  string(name: string, fallback?: string): string {
-    const v = this.param(name, fallback);
-    if (typeof v !== "string") throw this.error(`param '${name}' is ${v}, expected a string`);
-    return v;
-  }
-
-  ints(name: string, fallback?: readonly number[]): readonly number[] {
-    const v = this.param(name, fallback);
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
-      throw this.error(`param '${name}' is ${commentText(String(v))}, expected a list of integers`);
-    }
-    return v as readonly number[];
-  }
-
-  private param<T>(name: string, fallback: T | undefined) {
-    const v = this.kernel.params[name];
-    if (v !== undefined) return v;
-    if (fallback === undefined) throw this.error(`missing param '${name}'`);
-    return fallback;
   }
 
   private array(name: string, value: string, actual: ArrayType, wanted: ArrayType, what: string): string {

@@ -1,4 +1,3 @@
-import { QmcError } from "../../compiler/diagnostics.js";
 import {
   isStatic,
   type PlanConstant,
@@ -8,7 +7,7 @@ import {
   type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
 import { constantValues } from "../js/kernel-env.js";
-import { commentText } from "../shared/names.js";
+import { KernelParams } from "../shared/kernel-params.js";
 import { productDim } from "../shared/sym.js";
 import type { Ex } from "./binaryen.js";
 import type { Arr, Elem, Fn, Val } from "./dsl.js";
@@ -24,26 +23,19 @@ export function constantElem(c: PlanConstant): Elem {
 }
 
 /** The WasmKernelEnv of one kernel; it collects the function's parameters and the call's arguments. */
-export class WasmKernelEnvImpl implements WasmKernelEnv {
+export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
   /** The call's arguments, one per parameter. */
   readonly args: Val[] = [];
   readonly mathUsed = new Set<MathFn>();
 
   constructor(
     private readonly layout: Layout,
-    readonly kernel: PlanKernel,
-    readonly index: number,
+    kernel: PlanKernel,
+    index: number,
     readonly isa: Isa,
     readonly fn: Fn,
-  ) {}
-
-  error(what: string): QmcError {
-    const from = this.kernel.sources.length ? ` from ${this.kernel.sources.map((s) => `'${s}'`).join(", ")}` : "";
-    return new QmcError(`kernel #${this.index} '${this.kernel.name}' (${this.kernel.kind}${from}): ${what}`);
-  }
-
-  has(i: number): boolean {
-    return !!this.kernel.inputs[i] || this.kernel.params[`const_input_${i}`] !== undefined;
+  ) {
+    super(kernel, index);
   }
 
   input(i: number, elem: Elem = "f32"): Arr {
@@ -125,39 +117,6 @@ export class WasmKernelEnvImpl implements WasmKernelEnv {
   math(name: MathFn, arg: Ex): Ex {
     this.mathUsed.add(name);
     return callMath(this.fn, name, arg);
-  }
-
-  int(name: string, fallback?: number): number {
-    const v = this.param_(name, fallback);
-    if (typeof v !== "number" || !Number.isInteger(v)) throw this.error(`param '${name}' is ${v}, expected an integer`);
-    return v;
-  }
-
-  float(name: string, fallback?: number): number {
-    const v = this.param_(name, fallback);
-    if (typeof v !== "number") throw this.error(`param '${name}' is ${commentText(String(v))}, expected a number`);
-    return v;
-  }
-
-  string(name: string, fallback?: string): string {
-    const v = this.param_(name, fallback);
-    if (typeof v !== "string") throw this.error(`param '${name}' is ${v}, expected a string`);
-    return v;
-  }
-
-  ints(name: string, fallback?: readonly number[]): readonly number[] {
-    const v = this.param_(name, fallback);
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
-      throw this.error(`param '${name}' is ${commentText(String(v))}, expected a list of integers`);
-    }
-    return v as readonly number[];
-  }
-
-  private param_<T>(name: string, fallback: T | undefined) {
-    const v = this.kernel.params[name];
-    if (v !== undefined) return v;
-    if (fallback === undefined) throw this.error(`missing param '${name}'`);
-    return fallback;
   }
 
   /** A new i32 parameter bound to `arg` at the call. */
