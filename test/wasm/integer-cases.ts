@@ -193,6 +193,47 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QMatMul tokens x weight, DlsQuant a4w4, K = 12, N = 19 (two 8-column blocks and a tail)",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 0,
+        ...dls(4),
+        ...weights(
+          4,
+          Array.from({ length: 19 }, (_, i) => 0.02 + 0.003 * i),
+        ),
+      },
+      [{ activation: shape(1, "hw", 12) }, { codes: codes(12 * 19, 4, 18), bits: 4, shape: [12, 19] }],
+      [shape(1, "hw", 19)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a8 signed w8, K = 40, N = 16 (i16 sums widened after every step)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
+      [{ activation: shape(1, "hw", 40) }, { codes: codes(40 * 16, 8, 19), bits: 8, shape: [40, 16] }],
+      [shape(1, "hw", 16)],
+    ),
+  },
+  {
+    name: "QMatMul weight x activation, a8 signed w8, M = 3, K = 5 (i16 sums widened after every step)",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 1,
+        x_mode: "act",
+        x_bits: 8,
+        x_signed: 1,
+        x_params: [0.004, 0.1],
+        ...weights(8, [0.01, 0.02, 0.03]),
+      },
+      [{ activation: shape(1, 5, "hw") }, { codes: codes(3 * 5, 8, 20), bits: 8, shape: [3, 5] }],
+      [shape(1, 3, "hw")],
+    ),
+  },
+  {
     name: "QMatMul tokens x weight, a8 signed w2, K = 13, N = 8 (relaxed dot at the code extremes)",
     plan: plan(
       "QMatMul",

@@ -1,12 +1,14 @@
 import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
 import { isStatic } from "../../../compiler/plan/kernel-plan.js";
-import { productDim } from "../../shared/sym.js";
+import { addDim, ONE, productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { Accumulators, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd, relaxedWeights } from "./support/relaxed-dot.js";
+import { wxColumns } from "./support/wx-columns.js";
+import { xwRows } from "./support/xw-rows.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -33,18 +35,31 @@ const qmatmul: WasmKernelGenerator = (env) => {
     if (ws.length !== 2) throw env.error(`weights have shape rank ${ws.length}; X @ W needs a 2-D weight [K, N]`);
     const K = env.staticDim(ws[0], "the inner dimension");
     const N = env.staticDim(ws[1], "the output width");
-    const rows = productDim(xs.slice(0, -1));
-    if (!rows) throw env.error("the row count is not a polynomial in h and w");
-    const R = env.dim(rows);
+    const rowCount = productDim(xs.slice(0, -1));
+    if (!rowCount) throw env.error("the row count is not a polynomial in h and w");
+    const R = env.dim(rowCount);
     const relaxed = relaxedWeights(env, K, N);
-    const codes = env.scratch(total, relaxed ? "i8" : "i16");
+    const wide = env.isa !== "mvp" && !relaxed;
+    // With SIMD the per-column epilogue terms follow the codes in scratch, 16-byte aligned.
+    const codes = env.scratch(wide ? addDim(total, ONE, 6 * N + 4) : total, relaxed ? "i8" : "i16");
     const quant = activationQuant(env, x, n);
     const { aw, bw } = weightParams(env, N);
-    const [r, j, k, q, qw] = [0, 1, 2, 3, 4].map(() => f.i32Local());
+    const [r, j, k, q, qw, tab] = [0, 1, 2, 3, 4, 5].map(() => f.i32Local());
     const v = f.f64Local();
     const sums = new Accumulators(f, quant);
-    const simd = env.isa !== "mvp" && N >= 4;
-    const lanes = simd && !relaxed ? new LaneSums(f, quant, sums) : undefined;
+    const rows = wide
+      ? xwRows(env, {
+          quant,
+          K,
+          N,
+          codes,
+          wt,
+          tables: { elem: "f64", base: tab.get },
+          aw,
+          bw,
+          finish: (value, _col, index) => [f.storeF(y, index, value.get())],
+        })
+      : undefined;
     const store4 = (lane: (i: number) => Ex[]): Ex[] =>
       [0, 1, 2, 3].flatMap((i) => [
         ...lane(i),
@@ -95,53 +110,37 @@ const qmatmul: WasmKernelGenerator = (env) => {
       ];
     };
     const relaxedVector = relaxed ? relaxedBlocks(relaxed) : [];
-    // Weight codes w[k, j..j+3] widened from i8 to i32 lanes.
-    const weights4 = () =>
-      m.i32x4.extend_low_i16x8_s(
-        m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(0, 1, f.addr(wt, f.add(f.mul(k.get(), f.i32(N)), j.get())))),
-      );
-    const vector = lanes
-      ? [
-          f.for(
-            j,
-            f.i32(0),
-            () => f.i32(N - 3),
-            [
-              ...lanes.reset(),
-              f.for(k, f.i32(0), () => f.i32(K), [
-                ...lanes.add(m.i32x4.splat(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))), weights4()),
-              ]),
-              ...store4((i) => lanes.lane(i)),
-            ],
-            4,
-          ),
-        ]
-      : [];
     return {
-      spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : lanes ? "_simd" : ""}`,
-      body: [
-        ...quant.setup,
-        ...(lanes?.setup ?? []),
-        ...quantizeAll(env, quant, x, codes, n),
-        f.for(r, f.i32(0), R, [
-          ...vector,
-          ...relaxedVector,
-          f.for(j, lanes || relaxed ? j.get() : f.i32(0), () => f.i32(N), [
-            ...sums.reset(),
-            f.for(k, f.i32(0), () => f.i32(K), [
-              q.set(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))),
-              qw.set(f.load(wt, f.add(f.mul(k.get(), f.i32(N)), j.get()))),
-              ...sums.add(q, qw),
+      spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : rows ? "_simd" : ""}`,
+      body: rows
+        ? [
+            tab.set(m.i32.and(f.add(codes.base(), m.i32.shl(n(), f.i32(1)), f.i32(15)), f.i32(-16))),
+            ...quant.setup,
+            ...rows.setup,
+            ...quantizeAll(env, quant, x, codes, n),
+            f.for(r, f.i32(0), R, rows.row(r)),
+          ]
+        : [
+            ...quant.setup,
+            ...quantizeAll(env, quant, x, codes, n),
+            f.for(r, f.i32(0), R, [
+              ...relaxedVector,
+              f.for(j, relaxed ? j.get() : f.i32(0), () => f.i32(N), [
+                ...sums.reset(),
+                f.for(k, f.i32(0), () => f.i32(K), [
+                  q.set(f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get()))),
+                  qw.set(f.load(wt, f.add(f.mul(k.get(), f.i32(N)), j.get()))),
+                  ...sums.add(q, qw),
+                ]),
+                ...sums.epilogue(
+                  v,
+                  () => aw(j.get()),
+                  () => bw(j.get()),
+                ),
+                f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), v.get()),
+              ]),
             ]),
-            ...sums.epilogue(
-              v,
-              () => aw(j.get()),
-              () => bw(j.get()),
-            ),
-            f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), v.get()),
-          ]),
-        ]),
-      ],
+          ],
     };
   }
   if (ws.length < 2 || xs.length < 2) throw env.error("W @ X needs operands of rank >= 2");
@@ -156,9 +155,41 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const wi = broadcastIndexer(wBatch, batch);
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1]);
-  const codes = env.scratch(total, "i16");
+  const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
+  // With SIMD the column sums of the codes follow the codes in scratch, 16-byte aligned.
+  const codes = env.scratch(wide ? addDim(addDim(total, xs[xs.length - 1]), ONE, 4) : total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
+  if (wide) {
+    const sxAt = f.i32Local();
+    const columns = wxColumns(env, {
+      quant,
+      M,
+      K,
+      L,
+      codes,
+      wt,
+      sx: { elem: "i32", base: sxAt.get },
+      aw,
+      bw,
+      finish: (value, _row, index) => [f.storeF(y, index, value.get())],
+    });
+    return {
+      spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,
+      body: [
+        sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(n(), f.i32(1)), f.i32(15)), f.i32(-16))),
+        ...quant.setup,
+        ...quantizeAll(env, quant, x, codes, n),
+        ...Array.from({ length: count }, (_, t) =>
+          columns({
+            xBase: () => m.i32.mul(L(), f.i32(xi(t) * K)),
+            wBase: wi(t) * M * K,
+            yRow: (row) => m.i32.mul(f.add(row, f.i32(t * M)), L()),
+          }),
+        ).flat(),
+      ],
+    };
+  }
   const [mm, l, k, q, qw, xb] = [0, 1, 2, 3, 4, 5].map(() => f.i32Local());
   const v = f.f64Local();
   const sums = new Accumulators(f, quant);

@@ -25,6 +25,8 @@ export interface ActivationQuant {
   /** The clipped value of a code (DlsQuant only). */
   readonly value?: (q: Ex) => Ex;
   code(v: Ex): Ex;
+  /** The codes of four float32 values (f32x4) as i32x4, where SIMD computes them bit for bit as `code`. */
+  readonly code4?: (v: Ex) => Ex;
 }
 
 /** Statistics of a whole tensor as DlsQuant takes them: mean, unbiased std (two passes), min, max. */
@@ -106,6 +108,21 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
       qa: () => f.f64(qa),
       qb: () => f.f64(qb),
       code: (v) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, f.f64(qb))), f.f64(qa)))),
+      // float32 operands: the f64 sum and quotient rounded to float32 are the f32 sum and quotient
+      // (double rounding through f64 is harmless for + and /), and clamping and rounding integers
+      // is exact in either width. NaN stays NaN through min/max and truncates to 0, as codeToI32 does.
+      code4: (v) =>
+        m.i32x4.trunc_sat_f32x4_s(
+          m.f32x4.nearest(
+            m.f32x4.min(
+              m.f32x4.max(
+                m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.const(qb))), m.f32x4.splat(m.f32.const(qa))),
+                m.f32x4.splat(m.f32.const(qn)),
+              ),
+              m.f32x4.splat(m.f32.const(qp)),
+            ),
+          ),
+        ),
     };
   }
   if (mode === "linear") {

@@ -37,10 +37,11 @@ export class LaneSums {
       { length: 10 },
       v,
     );
-    this.lo = f.i32Local();
-    this.hi = f.i32Local();
     this.dls = q.mode === "dls" && !!q.qlo && !!q.qhi;
-    this.setup = this.dls && q.qlo && q.qhi ? [this.code(this.lo, q.qlo), this.code(this.hi, q.qhi)] : [];
+    const extremes = this.dls ? extremeCodes(f, q) : undefined;
+    this.lo = extremes?.lo ?? f.i32Local();
+    this.hi = extremes?.hi ?? f.i32Local();
+    this.setup = extremes?.setup ?? [];
   }
 
   /** Run once after the quantizer's setup: DlsQuant's extreme codes as i32 (a NaN code matches nothing). */
@@ -97,14 +98,17 @@ export class LaneSums {
     const all = [this.acc, this.sx, this.sw, this.cnt];
     return this.dls ? [...all, this.swlo, this.nlo, this.swhi, this.nhi] : all;
   }
+}
 
-  private code(to: Local, code: Local): Ex {
-    const m = this.f.m;
-    // Not a select: it would evaluate the truncation, which traps on NaN.
-    return this.f.if(
-      m.f64.eq(code.get(), code.get()),
-      [to.set(m.i32.trunc_s.f64(code.get()))],
-      [to.set(this.f.i32(NO_CODE))],
-    );
-  }
+/** DlsQuant's extreme codes as i32 locals, set by `setup` after the quantizer's (a NaN code matches nothing). */
+export function extremeCodes(f: Fn, q: ActivationQuant): { setup: Ex[]; lo: Local; hi: Local } {
+  const m = f.m;
+  const lo = f.i32Local();
+  const hi = f.i32Local();
+  // Not a select: it would evaluate the truncation, which traps on NaN.
+  const code = (to: Local, c: Local | undefined): Ex =>
+    c
+      ? f.if(m.f64.eq(c.get(), c.get()), [to.set(m.i32.trunc_s.f64(c.get()))], [to.set(f.i32(NO_CODE))])
+      : to.set(f.i32(NO_CODE));
+  return { setup: [code(lo, q.qlo), code(hi, q.qhi)], lo, hi };
 }

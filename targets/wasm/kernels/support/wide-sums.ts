@@ -1,0 +1,124 @@
+import type { Ex } from "../../binaryen.js";
+import type { Fn, Local, Val } from "../../dsl.js";
+import type { WasmKernelEnv } from "../types.js";
+import type { ActivationQuant } from "./activation-quant.js";
+
+/**
+ * Exact integer sums for eight outputs at once. Products of codes are summed in the eight i16 lanes
+ * of one vector (one i16x8.mul and one i16x8.add per step) and widened into two i32x4 sums only every
+ * `steps` steps: a stretch is as long as its sum provably stays inside i16, from the largest
+ * activation code and the largest weight code known at compile time. So every sum is the exact
+ * integer the scalar kernel computes, and the float epilogue on it gives bit-identical outputs.
+ */
+export class WideSums {
+  private readonly s16: Local;
+  private readonly lo: Local;
+  private readonly hi: Local;
+
+  constructor(private readonly f: Fn) {
+    [this.s16, this.lo, this.hi] = [0, 1, 2].map(() => f.local(f.b.v128));
+  }
+
+  reset(): Ex[] {
+    const zero = () => this.f.m.v128.const(new Array(16).fill(0));
+    return [this.s16.set(zero()), this.lo.set(zero()), this.hi.set(zero())];
+  }
+
+  /** Adds eight i16 terms. */
+  add(v: Ex): Ex {
+    return this.s16.set(this.f.m.i16x8.add(this.s16.get(), v));
+  }
+
+  /** Moves the i16 partial sums into the i32 sums. */
+  widen(): Ex[] {
+    const m = this.f.m;
+    return [
+      this.lo.set(m.i32x4.add(this.lo.get(), m.i32x4.extend_low_i16x8_s(this.s16.get()))),
+      this.hi.set(m.i32x4.add(this.hi.get(), m.i32x4.extend_high_i16x8_s(this.s16.get()))),
+      this.s16.set(m.v128.const(new Array(16).fill(0))),
+    ];
+  }
+
+  /** Sums 2p and 2p + 1 (p in 0..3) as f64x2 (exact: they are i32). */
+  pair(p: number): Ex {
+    return i32PairToF64(this.f, p < 2 ? this.lo : this.hi, p % 2);
+  }
+}
+
+/** Lanes 2*half and 2*half + 1 of an i32x4 local as f64x2. */
+export function i32PairToF64(f: Fn, v: Local, half: number): Ex {
+  const m = f.m;
+  const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  return m.f64x2.convert_low_i32x4_s(half ? m.i8x16.shuffle(v.get(), v.get(), upper) : v.get());
+}
+
+/** How many products of at most `perStep` in magnitude an i16 lane can sum without overflow. */
+export function i16Steps(perStep: number): number {
+  return Math.max(1, Math.floor(32767 / Math.max(1, perStep)));
+}
+
+/** The largest magnitude of an activation code. */
+export function codeBound(q: ActivationQuant): number {
+  return Math.max(Math.abs(q.qn), Math.abs(q.qp));
+}
+
+/** The largest magnitude among the kernel's constant weight codes (input 1). */
+export function weightBound(env: WasmKernelEnv): number {
+  const w = env.constant(1);
+  if (!w) throw env.error("the weight codes must be a constant");
+  let max = 0;
+  for (let i = 0; i < w.length; i++) max = Math.max(max, Math.abs(w[i]));
+  return max;
+}
+
+/**
+ * for (k = 0; k < K; k++) body, with `flush` after every `steps` iterations and after the last one.
+ * `k0` and `end` are scratch locals for the stretch bounds when K needs more than one stretch.
+ */
+export function stretches(f: Fn, k: Local, K: number, steps: number, body: Ex[], flush: () => Ex[]): Ex[] {
+  if (steps >= K) return [f.for(k, f.i32(0), () => f.i32(K), body), ...flush()];
+  const m = f.m;
+  const [k0, end] = [f.i32Local(), f.i32Local()];
+  return [
+    f.for(
+      k0,
+      f.i32(0),
+      () => f.i32(K),
+      [
+        end.set(m.select(m.i32.lt_s(f.add(k0.get(), f.i32(steps)), f.i32(K)), f.add(k0.get(), f.i32(steps)), f.i32(K))),
+        f.for(k, k0.get(), end.get, body),
+        ...flush(),
+      ],
+      steps,
+    ),
+  ];
+}
+
+/**
+ * The integer epilogue's terms for one channel, in the order of Accumulators.epilogue:
+ *   y = (qa*aw)*acc - (qa*bw)*sx - (qb*aw)*sw + (cnt*qb)*bw.
+ * With sw and cnt fixed per channel (no padding), the last two products are per-channel constants;
+ * computing each product once gives the same doubles as computing it per output.
+ */
+export interface ChannelTerms {
+  readonly p1: Ex;
+  readonly p2: Ex;
+  readonly s3: Ex;
+  readonly t4: Ex;
+}
+
+export function channelTerms(f: Fn, q: ActivationQuant, aw: Val, bw: Val, sw: Val, cnt: number): ChannelTerms {
+  const m = f.m;
+  return {
+    p1: m.f64.mul(q.qa(), aw()),
+    p2: m.f64.mul(q.qa(), bw()),
+    s3: m.f64.mul(m.f64.mul(q.qb(), aw()), m.f64.convert_s.i32(sw())),
+    t4: m.f64.mul(m.f64.mul(f.f64(cnt), q.qb()), bw()),
+  };
+}
+
+/** (p1*acc - p2*sx - s3) + t4, lane-wise on f64x2 or on f64 (the same IEEE operations either way). */
+export function affineValue(f: Fn, vector: boolean, p1: Ex, acc: Ex, p2: Ex, sx: Ex, s3: Ex, t4: Ex): Ex {
+  const o = vector ? f.m.f64x2 : f.m.f64;
+  return o.add(o.sub(o.sub(o.mul(p1, acc), o.mul(p2, sx)), s3), t4);
+}
