@@ -112,6 +112,23 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv depthwise 3x3 pad 1, a8 signed, 6-bit codes in w8 (i16 sums widened per tap row)",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 1, 1, 1],
+        group: 3,
+        x_mode: "act",
+        x_bits: 8,
+        x_signed: 1,
+        x_params: [0.004, 0.05],
+        ...weights(8, [0.02, 0.03, 0.04]),
+      },
+      [{ activation: shape(1, 3, "h", "w") }, { codes: codes(3 * 9, 6, 21), bits: 8, shape: [3, 1, 3, 3] }],
+      [shape(1, 3, "h", "w")],
+    ),
+  },
+  {
     name: "QConv 1x1 a8 unsigned, w8",
     plan: plan(
       "QConv",

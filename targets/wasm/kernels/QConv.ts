@@ -1,18 +1,20 @@
-import { productDim } from "../../shared/sym.js";
+import { addDim, ONE, productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
+import { convRow } from "./support/conv-rows.js";
 import { Accumulators, weightParams } from "./support/integer-epilogue.js";
-import { LaneSums } from "./support/lane-sums.js";
+import { wxColumns } from "./support/wx-columns.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
  * Integer 2-D convolution (qmc.QConv): the input quantized to codes in scratch, each output element
  * an exact i32 sum over the taps inside the image (padding taps take no part: a zero-padded
  * dequantized input is 0.0, not any code's value), then the js target's float epilogue and the bias.
- * With SIMD (stride 1 along the width), four neighbouring outputs of a row whose taps all lie inside
- * the row are summed at once, one per lane; the border columns and the remainder go one by one.
+ * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts) and
+ * one of stride 1 along the width sums eight outputs of a row at once between the border columns
+ * (support/conv-rows.ts); the border columns and the remainder go one by one.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -32,7 +34,7 @@ const qconv: WasmKernelGenerator = (env) => {
   const [DH, DW] = env.ints("dilations", [1, 1]);
   if (env.string("auto_pad", "NOTSET") !== "NOTSET")
     throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
-  const [PT, PL] = env.ints("pads", [0, 0, 0, 0]);
+  const [PT, PL, PB, PR] = env.ints("pads", [0, 0, 0, 0]);
   const x = env.input(0);
   const wt = env.input(1, "i8");
   const bias = env.has(2) ? env.input(2) : undefined;
@@ -45,7 +47,13 @@ const qconv: WasmKernelGenerator = (env) => {
   const OHW = env.count([ys[2], ys[3]]);
   const inputSize = productDim(xs);
   if (!inputSize) throw env.error("the input's size is not a polynomial in h and w");
-  const codes = env.scratch(inputSize, "i16");
+  const affine = env.isa !== "mvp" && env.string("x_mode", "act") !== "dls";
+  // A 1x1 convolution of stride 1 without padding is W @ X per image: [M, C] x [C, H*W].
+  const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
+  const windowed = affine && !pointwise && SW === 1;
+  // Scratch comes in 8-byte units and the codes take 2 bytes each: the pointwise kernel's H*W i32
+  // column sums fit behind them, 16-byte aligned.
+  const codes = env.scratch(pointwise ? addDim(inputSize, ONE, 4) : inputSize, "i16");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
   const f = env.fn;
@@ -59,19 +67,20 @@ const qconv: WasmKernelGenerator = (env) => {
     m.i32.and(m.i32.ge_s(i.get(), f.i32(0)), m.i32.lt_s(i.get(), size()));
   const channel = () =>
     MG === 1 && CG === 1 ? oc.get() : f.add(f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG)), ic.get());
-  const lanes = env.isa !== "mvp" && SW === 1 ? new LaneSums(f, quant, sums) : undefined;
-  const [first, last] = [f.i32Local(), f.i32Local()];
-  const min = (a: Val, b: Val) => m.select(m.i32.lt_s(a(), b()), a(), b());
+
   const outAt = (i: number) =>
     f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), ow.get(), f.i32(i));
+  const store = (value: typeof v, index: Ex, channel: Ex): Ex[] => [
+    value.set(f.f32(value.get())),
+    f.storeF(y, index, bias ? m.f64.add(value.get(), f.loadF(bias, channel)) : value.get()),
+  ];
   const finish = (i: number): Ex[] => [
     ...sums.epilogue(
       v,
       () => aw(oc.get()),
       () => bw(oc.get()),
     ),
-    v.set(f.f32(v.get())),
-    f.storeF(y, outAt(i), bias ? m.f64.add(v.get(), f.loadF(bias, oc.get())) : v.get()),
+    ...store(v, outAt(i), oc.get()),
   ];
   const taps = (row: Ex[]): Ex[] => [
     f.for(ic, f.i32(0), () => f.i32(CG), [
@@ -97,51 +106,76 @@ const qconv: WasmKernelGenerator = (env) => {
       ]),
       ...finish(0),
     ]);
-  // Blocks of four start at `first` (the first column whose leftmost tap is inside) and end before
-  // `last` (past it, a block's rightmost tap would fall outside the row or the block past the output).
-  const row = lanes
+  const quantize = [...quant.setup, ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C)))];
+  if (pointwise) {
+    const sxAt = f.i32Local();
+    const columns = wxColumns(env, {
+      quant,
+      M,
+      K: C,
+      L: HW,
+      codes,
+      wt,
+      sx: { elem: "i32", base: sxAt.get },
+      aw,
+      bw,
+      finish: (value, row, index) => store(value, index, row.get()),
+    });
+    return {
+      spec: `${spec}_simd`,
+      body: [
+        sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(f.mul(HW(), f.i32(N * C)), f.i32(1)), f.i32(15)), f.i32(-16))),
+        ...quantize,
+        ...Array.from({ length: N }, (_, img) =>
+          columns({
+            xBase: () => f.mul(HW(), f.i32(img * C)),
+            wBase: 0,
+            yRow: (row) => m.i32.mul(f.add(row, f.i32(img * M)), OHW()),
+          }),
+        ).flat(),
+      ],
+    };
+  }
+  // The scalar border path moves xb and wb per input channel; the row keeps its own bases.
+  const [xg, wg] = [f.i32Local(), f.i32Local()];
+  const body = windowed
     ? [
-        first.set(min(() => f.i32(PL), OW)),
-        last.set(
-          min(
-            () => m.i32.sub(OW(), f.i32(3)),
-            () => m.i32.sub(W(), f.i32(3 - PL + (KW - 1) * DW)),
-          ),
-        ),
-        scalar(f.i32(0), first.get),
-        f.for(
-          ow,
-          first.get(),
-          last.get,
-          [
-            ...lanes.reset(),
-            ...taps([
-              ...lanes.add(
-                m.v128.load16x4_s(
-                  0,
-                  2,
-                  f.addr(
-                    codes,
-                    f.add(xb.get(), m.i32.mul(ih.get(), W()), ow.get(), f.i32(-PL), f.mul(kw.get(), f.i32(DW))),
-                  ),
-                ),
-                m.i32x4.splat(weight()),
-              ),
-            ]),
-            ...[0, 1, 2, 3].flatMap((i) => [...lanes.lane(i), ...finish(i)]),
-          ],
-          4,
-        ),
-        scalar(ow.get(), OW),
+        xg.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG))), HW())),
+        wg.set(f.mul(oc.get(), f.i32(CG * KH * KW))),
+        ...convRow(env, {
+          quant,
+          channels: CG,
+          channelStride: HW,
+          kernel: [KH, KW],
+          dilations: [DH, DW],
+          padsBegin: [PT, PL],
+          W,
+          OW,
+          codes,
+          wt,
+          oc,
+          oh,
+          xb: xg,
+          wb: wg,
+          inputRow: (k) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH))),
+          inside: (i) => inside(i, H),
+          aw,
+          bw,
+          scalar,
+          finish: (value, col) =>
+            store(
+              value,
+              f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col),
+              oc.get(),
+            ),
+        }),
       ]
     : [scalar(f.i32(0), OW)];
   return {
-    spec: `${spec}${lanes ? "_simd" : ""}`,
+    spec: `${spec}${windowed ? "_simd" : ""}`,
     body: [
-      ...quant.setup,
-      ...(lanes?.setup ?? []),
-      ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C))),
-      f.for(n, f.i32(0), () => f.i32(N), [f.for(oc, f.i32(0), () => f.i32(M), [f.for(oh, f.i32(0), OH, row)])]),
+      ...quantize,
+      f.for(n, f.i32(0), () => f.i32(N), [f.for(oc, f.i32(0), () => f.i32(M), [f.for(oh, f.i32(0), OH, body)])]),
     ],
   };
 };

@@ -156,8 +156,9 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1]);
   const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
-  // With SIMD the column sums of the codes follow the codes in scratch, 16-byte aligned.
-  const codes = env.scratch(wide ? addDim(addDim(total, xs[xs.length - 1]), ONE, 4) : total, "i16");
+  // Scratch comes in 8-byte units and the codes take 2 bytes each: with SIMD, the L i32 column sums
+  // of the codes fit behind them, 16-byte aligned.
+  const codes = env.scratch(wide ? addDim(total, ONE, 4) : total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
   if (wide) {

@@ -97,8 +97,8 @@ export function stretches(f: Fn, k: Local, K: number, steps: number, body: Ex[],
 /**
  * The integer epilogue's terms for one channel, in the order of Accumulators.epilogue:
  *   y = (qa*aw)*acc - (qa*bw)*sx - (qb*aw)*sw + (cnt*qb)*bw.
- * With sw and cnt fixed per channel (no padding), the last two products are per-channel constants;
- * computing each product once gives the same doubles as computing it per output.
+ * Where sw and cnt are the same for many outputs (no padding, or one row of a depthwise conv), the
+ * last two products are computed once for all of them: the same doubles as computing them per output.
  */
 export interface ChannelTerms {
   readonly p1: Ex;
@@ -107,13 +107,13 @@ export interface ChannelTerms {
   readonly t4: Ex;
 }
 
-export function channelTerms(f: Fn, q: ActivationQuant, aw: Val, bw: Val, sw: Val, cnt: number): ChannelTerms {
+export function channelTerms(f: Fn, q: ActivationQuant, aw: Val, bw: Val, sw: Val, cnt: Val): ChannelTerms {
   const m = f.m;
   return {
     p1: m.f64.mul(q.qa(), aw()),
     p2: m.f64.mul(q.qa(), bw()),
     s3: m.f64.mul(m.f64.mul(q.qb(), aw()), m.f64.convert_s.i32(sw())),
-    t4: m.f64.mul(m.f64.mul(f.f64(cnt), q.qb()), bw()),
+    t4: m.f64.mul(m.f64.mul(m.f64.convert_s.i32(cnt()), q.qb()), bw()),
   };
 }
 

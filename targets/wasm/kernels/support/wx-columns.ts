@@ -58,7 +58,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
       () => o.aw(mm.get()),
       () => o.bw(mm.get()),
       sw.get,
-      K,
+      () => f.i32(K),
     );
     const pair = (p: number): Ex[] => [
       vv.set(

@@ -62,7 +62,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     () => o.aw(j.get()),
     () => o.bw(j.get()),
     sw.get,
-    K,
+    () => f.i32(K),
   );
   const setup = [
     ...(extremes?.setup ?? []),
