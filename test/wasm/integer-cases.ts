@@ -277,6 +277,38 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QSelectiveScan, 2 directions of 8 channels (four channels per step), state size 5, delta a4",
+    plan: plan(
+      "QSelectiveScan",
+      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+      [
+        { activation: shape(1, 16, "hw") },
+        { activation: shape(1, 16, "hw") },
+        { floats: floats(16 * 5, 22, -2, -0.1), shape: [16, 5] },
+        { activation: shape(1, 2, 5, "hw") },
+        { activation: shape(1, 2, 5, "hw") },
+        { floats: floats(16, 23), shape: [16] },
+        { floats: floats(16, 24), shape: [16] },
+      ],
+      [shape(1, 16, "hw")],
+    ),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 4 channels, no D, no delta bias, no softplus",
+    plan: plan(
+      "QSelectiveScan",
+      { delta_softplus: 0, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+      [
+        { activation: shape(1, 4, "hw") },
+        { activation: shape(1, 4, "hw") },
+        { floats: floats(4 * 3, 25, -2, -0.1), shape: [4, 3] },
+        { activation: shape(1, 1, 3, "hw") },
+        { activation: shape(1, 1, 3, "hw") },
+      ],
+      [shape(1, 4, "hw")],
+    ),
+  },
+  {
     name: "QSelectiveScan, 2 directions, state size 8 (f64x2 pairs), no D, no delta bias",
     plan: plan(
       "QSelectiveScan",
