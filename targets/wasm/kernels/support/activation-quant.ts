@@ -98,6 +98,11 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
   const p = params.map((v) => Math.fround(Number(v)));
   const [qn, qp] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
   const clampCode = (e: Ex) => m.f64.nearest(m.f64.min(m.f64.max(e, f.f64(qn)), f.f64(qp)));
+  // The same on f32x4 quotients of float32 operands (see `code4`), truncated to i32x4.
+  const clampCode4 = (e: Ex) =>
+    m.i32x4.trunc_sat_f32x4_s(
+      m.f32x4.nearest(m.f32x4.min(m.f32x4.max(e, m.f32x4.splat(m.f32.const(qn))), m.f32x4.splat(m.f32.const(qp)))),
+    );
   const base = { bits, signed, qn, qp };
   if (mode === "act") {
     const [qa, qb] = [p[0], p[1]];
@@ -112,17 +117,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
       // (double rounding through f64 is harmless for + and /), and clamping and rounding integers
       // is exact in either width. NaN stays NaN through min/max and truncates to 0, as codeToI32 does.
       code4: (v) =>
-        m.i32x4.trunc_sat_f32x4_s(
-          m.f32x4.nearest(
-            m.f32x4.min(
-              m.f32x4.max(
-                m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.const(qb))), m.f32x4.splat(m.f32.const(qa))),
-                m.f32x4.splat(m.f32.const(qn)),
-              ),
-              m.f32x4.splat(m.f32.const(qp)),
-            ),
-          ),
-        ),
+        clampCode4(m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.const(qb))), m.f32x4.splat(m.f32.const(qa)))),
     };
   }
   if (mode === "linear") {
@@ -153,6 +148,9 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
   const qa = affine.alpha.get;
   const qb = affine.beta.get;
   const code = (v: Ex) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, qb())), qdiv.get())));
+  // beta and the divisor hold float32 values, so this is `code` on f32x4 as for ActQuant.
+  const code4 = (v: Ex) =>
+    clampCode4(m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.demote(qb()))), m.f32x4.splat(m.f32.demote(qdiv.get()))));
   const line = (q: Ex) => f.f32(m.f64.sub(f.f32(m.f64.mul(q, qa())), qb()));
   const t = f.f64Local();
   const value = (q: Ex) =>
@@ -179,6 +177,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
     dhi,
     value,
     code,
+    code4,
     setup: [
       ...stats.setup,
       ...affine.setup,
