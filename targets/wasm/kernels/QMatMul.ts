@@ -6,7 +6,7 @@ import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { Accumulators, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
-import { type RelaxedWeights, relaxedDotAdd, relaxedWeights } from "./support/relaxed-dot.js";
+import { relaxedWeights } from "./support/relaxed-dot.js";
 import { wxColumns } from "./support/wx-columns.js";
 import { xwRows } from "./support/xw-rows.js";
 import type { WasmKernelGenerator } from "./types.js";
@@ -39,7 +39,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
     if (!rowCount) throw env.error("the row count is not a polynomial in h and w");
     const R = env.dim(rowCount);
     const relaxed = relaxedWeights(env, K, N);
-    const wide = env.isa !== "mvp" && !relaxed;
+    const wide = env.isa !== "mvp";
     // With SIMD the per-column epilogue terms follow the codes in scratch, 16-byte aligned.
     const codes = env.scratch(wide ? addDim(total, ONE, 6 * N + 4) : total, relaxed ? "i8" : "i16");
     const quant = activationQuant(env, x, n);
@@ -54,62 +54,13 @@ const qmatmul: WasmKernelGenerator = (env) => {
           N,
           codes,
           wt,
+          relaxed,
           tables: { elem: "f64", base: tab.get },
           aw,
           bw,
           finish: (value, _col, index) => [f.storeF(y, index, value.get())],
         })
       : undefined;
-    const store4 = (lane: (i: number) => Ex[]): Ex[] =>
-      [0, 1, 2, 3].flatMap((i) => [
-        ...lane(i),
-        ...sums.epilogue(
-          v,
-          () => aw(f.add(j.get(), f.i32(i))),
-          () => bw(f.add(j.get(), f.i32(i))),
-        ),
-        f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(i)), v.get()),
-      ]);
-    // Relaxed: per row, sum qx once; per block of four columns, one dot per four rows of W.
-    const relaxedBlocks = (rw: RelaxedWeights): Ex[] => {
-      const [sxr, at] = [f.i32Local(), f.i32Local()];
-      const dot = f.local(f.b.v128);
-      const lane = (i: number): Ex[] => [
-        sums.acc.set(m.i32.sub(m.i32x4.extract_lane(dot.get(), i), m.i32.mul(sxr.get(), f.i32(rw.bias)))),
-        sums.sx.set(sxr.get()),
-        sums.sw.set(f.load(rw.columnSums, f.add(j.get(), f.i32(i)))),
-        sums.cnt.set(f.i32(K)),
-      ];
-      return [
-        sxr.set(f.i32(0)),
-        f.for(k, f.i32(0), () => f.i32(K), [
-          sxr.set(m.i32.add(sxr.get(), f.load(codes, f.add(f.mul(r.get(), f.i32(K)), k.get())))),
-        ]),
-        at.set(rw.codes.base()),
-        f.for(
-          j,
-          f.i32(0),
-          () => f.i32(N - 3),
-          [
-            dot.set(m.i32x4.splat(f.i32(0))),
-            f.for(k, f.i32(0), () => f.i32(rw.groups), [
-              dot.set(
-                relaxedDotAdd(
-                  f,
-                  m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4))))),
-                  m.v128.load(0, 1, at.get()),
-                  dot.get(),
-                ),
-              ),
-              at.set(m.i32.add(at.get(), f.i32(16))),
-            ]),
-            ...store4(lane),
-          ],
-          4,
-        ),
-      ];
-    };
-    const relaxedVector = relaxed ? relaxedBlocks(relaxed) : [];
     return {
       spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : rows ? "_simd" : ""}`,
       body: rows
@@ -124,7 +75,6 @@ const qmatmul: WasmKernelGenerator = (env) => {
             ...quant.setup,
             ...quantizeAll(env, quant, x, codes, n),
             f.for(r, f.i32(0), R, [
-              ...relaxedVector,
               f.for(j, relaxed ? j.get() : f.i32(0), () => f.i32(N), [
                 ...sums.reset(),
                 f.for(k, f.i32(0), () => f.i32(K), [

@@ -12,8 +12,9 @@ import type { ActivationQuant } from "./activation-quant.js";
  */
 export class WideSums {
   private readonly s16: Local;
-  private readonly lo: Local;
-  private readonly hi: Local;
+  /** The i32 sums of lanes 0-3 and 4-7 (for terms that arrive as i32x4, e.g. from a relaxed dot). */
+  readonly lo: Local;
+  readonly hi: Local;
 
   constructor(private readonly f: Fn) {
     [this.s16, this.lo, this.hi] = [0, 1, 2].map(() => f.local(f.b.v128));

@@ -3,6 +3,7 @@ import type { Arr, Local } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
+import { type RelaxedWeights, relaxedDotAdd } from "./relaxed-dot.js";
 import { affineValue, channelTerms, codeBound, i16Steps, stretches, WideSums, weightBound } from "./wide-sums.js";
 
 export interface XwRows {
@@ -13,6 +14,8 @@ export interface XwRows {
   readonly codes: Arr;
   /** Weight codes [K, N]. */
   readonly wt: Arr;
+  /** With the relaxed dot: the biased weights (support/relaxed-dot.ts); the codes are then i8. */
+  readonly relaxed?: RelaxedWeights;
   /** Room for 6 * N f64 per-column terms. */
   readonly tables: Arr;
   readonly aw: (c: Ex) => Ex;
@@ -34,7 +37,9 @@ export interface XwRowsCode {
  * column's weight-code sum and the count are constants: the epilogue's per-column products are
  * computed once per call into `tables`, the row's code sum once per row. For DlsQuant, whose two
  * extreme codes dequantize off the affine line, the weight codes met by those codes are summed in
- * two more masked WideSums. Remainder columns run the same arithmetic one by one.
+ * two more masked WideSums. With the relaxed dot (affine quantizers), one instruction sums four
+ * rows of four columns straight into the i32 sums, and the weights' bias comes off with the row's
+ * code sum. Remainder columns run the same arithmetic one by one.
  */
 export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const f = env.fn;
@@ -89,6 +94,14 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       ),
     );
   };
+  // The highest code counts only where it is not also the lowest, as in the scalar sums.
+  const classify = (): Ex[] =>
+    extremes
+      ? [
+          isLo.set(m.i32.eq(q.get(), extremes.lo.get())),
+          isHi.set(m.i32.and(m.i32.eq(q.get(), extremes.hi.get()), m.i32.eqz(isLo.get()))),
+        ]
+      : [];
   const row = (r: Local): Ex[] => {
     const pair = (p: number): Ex[] => [
       vv.set(
@@ -118,15 +131,6 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         ...o.finish(v, f.add(j.get(), f.i32(2 * p + i)), f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p + i))),
       ]),
     ];
-    const mask = (is: Local) => m.i16x8.splat(m.i32.sub(f.i32(0), is.get()));
-    // The highest code counts only where it is not also the lowest, as in the scalar sums.
-    const classify = (): Ex[] =>
-      extremes
-        ? [
-            isLo.set(m.i32.eq(q.get(), extremes.lo.get())),
-            isHi.set(m.i32.and(m.i32.eq(q.get(), extremes.hi.get()), m.i32.eqz(isLo.get()))),
-          ]
-        : [];
     const scalarColumn: Ex[] = [
       acc.set(f.i32(0)),
       swlo.set(f.i32(0)),
@@ -194,30 +198,61 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
           ...sums.reset(),
           ...(loSums?.reset() ?? []),
           ...(hiSums?.reset() ?? []),
-          ...stretches(
-            f,
-            k,
-            K,
-            steps,
-            [
-              q.set(f.load(codes, codeAt(r))),
-              wv.set(m.v128.load8x8_s(0, 1, f.addr(wt, weightAt(j.get())))),
-              sums.add(m.i16x8.mul(m.i16x8.splat(q.get()), wv.get())),
-              ...(extremes && loSums && hiSums
-                ? [
-                    ...classify(),
-                    loSums.add(m.v128.and(wv.get(), mask(isLo))),
-                    hiSums.add(m.v128.and(wv.get(), mask(isHi))),
-                  ]
-                : []),
-            ],
-            () => [...sums.widen(), ...(loSums?.widen() ?? []), ...(hiSums?.widen() ?? [])],
-          ),
+          ...(o.relaxed ? relaxedSums(r, o.relaxed) : iSums(r)),
           ...[0, 1, 2, 3].flatMap(pair),
         ],
         8,
       ),
       f.for(j, j.get(), () => f.i32(N), scalarColumn),
+    ];
+  };
+  const iSums = (r: Local): Ex[] => {
+    const mask = (is: Local) => m.i16x8.splat(m.i32.sub(f.i32(0), is.get()));
+    return [
+      ...stretches(
+        f,
+        k,
+        K,
+        steps,
+        [
+          q.set(f.load(codes, codeAt(r))),
+          wv.set(m.v128.load8x8_s(0, 1, f.addr(wt, weightAt(j.get())))),
+          sums.add(m.i16x8.mul(m.i16x8.splat(q.get()), wv.get())),
+          ...(extremes && loSums && hiSums
+            ? [
+                ...classify(),
+                loSums.add(m.v128.and(wv.get(), mask(isLo))),
+                hiSums.add(m.v128.and(wv.get(), mask(isHi))),
+              ]
+            : []),
+        ],
+        () => [...sums.widen(), ...(loSums?.widen() ?? []), ...(hiSums?.widen() ?? [])],
+      ),
+    ];
+  };
+  // Blocks j/4 and j/4 + 1 of the biased weights; sum qx*(qw + bias) - bias*sx = sum qx*qw exactly.
+  const relaxedSums = (r: Local, rw: RelaxedWeights): Ex[] => {
+    const block = (b: number) =>
+      m.v128.load(
+        0,
+        1,
+        f.addr(
+          rw.codes,
+          f.add(
+            f.mul(m.i32.add(m.i32.shr_u(j.get(), f.i32(2)), f.i32(b)), f.i32(rw.groups * 16)),
+            f.mul(k.get(), f.i32(16)),
+          ),
+        ),
+      );
+    const unbias = (l: Local) => l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx.get(), f.i32(rw.bias)))));
+    return [
+      f.for(k, f.i32(0), () => f.i32(rw.groups), [
+        wv.set(m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4)))))),
+        sums.lo.set(relaxedDotAdd(f, wv.get(), block(0), sums.lo.get())),
+        sums.hi.set(relaxedDotAdd(f, wv.get(), block(1), sums.hi.get())),
+      ]),
+      unbias(sums.lo),
+      unbias(sums.hi),
     ];
   };
   return { setup, row };
