@@ -52,8 +52,8 @@ const qconv: WasmKernelGenerator = (env) => {
   const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
   const windowed = affine && !pointwise && SW === 1;
   // Scratch comes in 8-byte units and the codes take 2 bytes each: the pointwise kernel's H*W i32
-  // column sums fit behind them, 16-byte aligned.
-  const codes = env.scratch(pointwise ? addDim(inputSize, ONE, 4) : inputSize, "i16");
+  // column sums fit behind them, then its 4 * M f64 row terms, each 16-byte aligned.
+  const codes = env.scratch(pointwise ? addDim(inputSize, ONE, 4 * M + 8) : inputSize, "i16");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
   const f = env.fn;
@@ -108,7 +108,7 @@ const qconv: WasmKernelGenerator = (env) => {
     ]);
   const quantize = [...quant.setup, ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C)))];
   if (pointwise) {
-    const sxAt = f.i32Local();
+    const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
     const columns = wxColumns(env, {
       quant,
       M,
@@ -117,6 +117,7 @@ const qconv: WasmKernelGenerator = (env) => {
       codes,
       wt,
       sx: { elem: "i32", base: sxAt.get },
+      terms: { elem: "f64", base: termsAt.get },
       aw,
       bw,
       finish: (value, row, index) => store(value, index, row.get()),
@@ -125,6 +126,7 @@ const qconv: WasmKernelGenerator = (env) => {
       spec: `${spec}_simd`,
       body: [
         sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(f.mul(HW(), f.i32(N * C)), f.i32(1)), f.i32(15)), f.i32(-16))),
+        termsAt.set(m.i32.and(f.add(sxAt.get(), m.i32.shl(HW(), f.i32(2)), f.i32(15)), f.i32(-16))),
         ...quantize,
         ...Array.from({ length: N }, (_, img) =>
           columns({

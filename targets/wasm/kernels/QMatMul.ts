@@ -107,12 +107,12 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const L = env.dim(xs[xs.length - 1]);
   const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
   // Scratch comes in 8-byte units and the codes take 2 bytes each: with SIMD, the L i32 column sums
-  // of the codes fit behind them, 16-byte aligned.
-  const codes = env.scratch(wide ? addDim(total, ONE, 4) : total, "i16");
+  // of the codes fit behind them, then the 4 * M f64 row terms, each 16-byte aligned.
+  const codes = env.scratch(wide ? addDim(total, ONE, 4 * M + 8) : total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
   if (wide) {
-    const sxAt = f.i32Local();
+    const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
     const columns = wxColumns(env, {
       quant,
       M,
@@ -121,6 +121,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
       codes,
       wt,
       sx: { elem: "i32", base: sxAt.get },
+      terms: { elem: "f64", base: termsAt.get },
       aw,
       bw,
       finish: (value, _row, index) => [f.storeF(y, index, value.get())],
@@ -129,6 +130,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
       spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,
       body: [
         sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(n(), f.i32(1)), f.i32(15)), f.i32(-16))),
+        termsAt.set(m.i32.and(f.add(sxAt.get(), m.i32.shl(L(), f.i32(2)), f.i32(15)), f.i32(-16))),
         ...quant.setup,
         ...quantizeAll(env, quant, x, codes, n),
         ...Array.from({ length: count }, (_, t) =>

@@ -24,6 +24,8 @@ export interface WxColumns {
   readonly wt: Arr;
   /** Room for L i32 column sums of the codes. */
   readonly sx: Arr;
+  /** Room for 4 * M f64 per-row epilogue terms. */
+  readonly terms: Arr;
   readonly aw: (c: Ex) => Ex;
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of output row `mm` at element `index`. */
@@ -34,8 +36,10 @@ export interface WxColumns {
  * Y = W @ X with SIMD for an affine activation quantizer (ActQuant, QuantizeLinear): every sum over
  * K counts (no padding), so per row of W the weight-code sum and the count are constants and only
  * the products and the column's code sum vary. Eight neighbouring columns are summed per step from
- * one contiguous load of codes and a splat weight (WideSums); the column code sums are computed once
- * per batch for all rows. The remainder columns run the same arithmetic one by one.
+ * one contiguous load of codes and a splat weight (WideSums), for every row of W before the next
+ * block (the block's codes stay in cache); the column code sums are computed once per batch for all
+ * rows, the rows' epilogue terms once per weight matrix. The remainder columns run the same
+ * arithmetic one by one.
  */
 export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[] {
   const f = env.fn;
@@ -44,14 +48,14 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
   const steps = i16Steps(codeBound(quant) * weightBound(env));
   const [mm, l, k, sw, acc] = Array.from({ length: 5 }, () => f.i32Local());
-  const [p1, p2, s3, t4] = Array.from({ length: 4 }, () => f.f64Local());
-  const [vp1, vp2, vs3, vt4, vv, colSums] = Array.from({ length: 6 }, () => f.local(f.b.v128));
+  const [vv, colSums] = Array.from({ length: 2 }, () => f.local(f.b.v128));
   const v = f.f64Local();
   const sums = new WideSums(f);
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
-  return (b) => {
-    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
-    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
+  // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw.
+  const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
+  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(o.terms, term(t)));
+  const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
       quant,
@@ -60,17 +64,29 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
       sw.get,
       () => f.i32(K),
     );
+    return f.for(mm, f.i32(0), () => f.i32(M), [
+      sw.set(f.i32(0)),
+      f.for(k, f.i32(0), () => f.i32(K), [
+        sw.set(m.i32.add(sw.get(), f.load(wt, f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase))))),
+      ]),
+      ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(o.terms, term(t), e)),
+    ]);
+  };
+  let lastBase: number | undefined;
+  return (b) => {
+    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
+    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
     const pair = (p: number): Ex[] => [
       vv.set(
         affineValue(
           f,
           true,
-          vp1.get(),
+          splatTerm(0),
           sums.pair(p),
-          vp2.get(),
+          splatTerm(1),
           m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), f.i32(2 * p))))),
-          vs3.get(),
-          vt4.get(),
+          splatTerm(2),
+          splatTerm(3),
         ),
       ),
       ...[0, 1].flatMap((i) => [
@@ -78,7 +94,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
         ...o.finish(v, mm, f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p + i))),
       ]),
     ];
+    // The terms change only with the weights: batches that share them (a broadcast W) share the terms.
+    const setup = b.wBase === lastBase ? [] : [termSetup(b)];
+    lastBase = b.wBase;
     return [
+      ...setup,
       // Column sums of the codes, four columns per step, then the remainder.
       f.for(
         l,
@@ -98,24 +118,13 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
         f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
         f.store(sx, l.get(), acc.get()),
       ]),
-      f.for(mm, f.i32(0), () => f.i32(M), [
-        sw.set(f.i32(0)),
-        f.for(k, f.i32(0), () => f.i32(K), [sw.set(m.i32.add(sw.get(), f.load(wt, weightAt())))]),
-        p1.set(terms.p1),
-        p2.set(terms.p2),
-        s3.set(terms.s3),
-        t4.set(terms.t4),
-        ...[
-          [vp1, p1],
-          [vp2, p2],
-          [vs3, s3],
-          [vt4, t4],
-        ].map(([vec, s]) => vec.set(m.f64x2.splat(s.get()))),
-        f.for(
-          l,
-          f.i32(0),
-          lastBlock(8),
-          [
+      // Eight columns at a time for every row of W: the block's codes stay in cache across the rows.
+      f.for(
+        l,
+        f.i32(0),
+        lastBlock(8),
+        [
+          f.for(mm, f.i32(0), () => f.i32(M), [
             ...sums.reset(),
             ...stretches(
               f,
@@ -133,10 +142,12 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
               () => sums.widen(),
             ),
             ...[0, 1, 2, 3].flatMap(pair),
-          ],
-          8,
-        ),
-        f.for(l, l.get(), L, [
+          ]),
+        ],
+        8,
+      ),
+      f.for(l, l.get(), L, [
+        f.for(mm, f.i32(0), () => f.i32(M), [
           acc.set(f.i32(0)),
           f.for(k, f.i32(0), () => f.i32(K), [
             acc.set(m.i32.add(acc.get(), m.i32.mul(f.load(wt, weightAt()), f.load(codes, codeAt(k.get(), l.get()))))),
@@ -145,12 +156,12 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
             affineValue(
               f,
               false,
-              p1.get(),
+              f.load(o.terms, term(0)),
               m.f64.convert_s.i32(acc.get()),
-              p2.get(),
+              f.load(o.terms, term(1)),
               m.f64.convert_s.i32(f.load(sx, l.get())),
-              s3.get(),
-              t4.get(),
+              f.load(o.terms, term(2)),
+              f.load(o.terms, term(3)),
             ),
           ),
           ...o.finish(v, mm, f.add(b.yRow(mm.get()), l.get())),
