@@ -1,5 +1,6 @@
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
+import { exp2Fn, sigmoid2Fn } from "./math-simd.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
@@ -7,7 +8,10 @@ import { Fn, type Local } from "./dsl.js";
  * js artifacts and to Node's Math.exp / Math.log1p; sigmoid and erf are built from them as the js
  * target builds them. Word access goes through i64 reinterpretation instead of typed arrays.
  */
-export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh";
+export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qexp2" | "qsigmoid2";
+
+/** The two-lane functions (f64x2 -> f64x2, math-simd.ts); the others are f64 -> f64. */
+const TWO_LANE: ReadonlySet<MathFn> = new Set(["qexp2", "qsigmoid2"]);
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
@@ -15,6 +19,8 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qsigmoid: ["qexp"],
   qerf: ["qexp"],
   qtanh: ["qexp"],
+  qexp2: ["qexp"],
+  qsigmoid2: ["qexp2"],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -32,12 +38,16 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     qsigmoid: () => sigmoidFn(new Fn(b, m)),
     qerf: () => erfFn(new Fn(b, m)),
     qtanh: () => tanhFn(new Fn(b, m)),
+    qexp2: () => exp2Fn(new Fn(b, m)),
+    qsigmoid2: () => sigmoid2Fn(new Fn(b, m)),
   };
-  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh"] as const) if (wanted.has(n)) builders[n]();
+  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qexp2", "qsigmoid2"] as const) {
+    if (wanted.has(n)) builders[n]();
+  }
 }
 
 export function callMath(f: Fn, name: MathFn, arg: Ex): Ex {
-  return f.m.call(name, [arg], f.b.f64);
+  return f.m.call(name, [arg], TWO_LANE.has(name) ? f.b.v128 : f.b.f64);
 }
 
 /** The high 32 bits of a double. */

@@ -11,18 +11,56 @@ export function countOf(env: WasmKernelEnv, s: SymShape): Val {
 
 /**
  * y = f(x) over every element: x promoted to f64, f computed in f64 as the js target computes it,
- * the result rounded to float32 on the store, so values are bit-identical to the js artifacts.
+ * the result rounded to float32 on the store, so values are bit-identical to the js artifacts. With
+ * SIMD and a two-lane `pair` form of f (the same operations per lane), four elements per step.
  */
-export function unaryKernel(op: string, f64: (env: WasmKernelEnv, v: Ex) => Ex): WasmKernelGenerator {
+export function unaryKernel(
+  op: string,
+  f64: (env: WasmKernelEnv, v: Ex) => Ex,
+  pair?: (env: WasmKernelEnv, v: Ex) => Ex,
+): WasmKernelGenerator {
   return (env) => {
     const x = env.input(0);
     const y = env.output(0);
     const n = countOf(env, env.outputShape(0));
     const f = env.fn;
+    const m = f.m;
     const i = f.i32Local();
+    const four = pair && env.isa !== "mvp";
+    const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+    const halves = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+    const vectorLoop = (x4: Local): Ex[] =>
+      pair
+        ? [
+            f.for(
+              i,
+              f.i32(0),
+              () => m.i32.sub(n(), f.i32(3)),
+              [
+                x4.set(m.v128.load(0, 4, f.addr(x, i.get()))),
+                m.v128.store(
+                  0,
+                  4,
+                  f.addr(y, i.get()),
+                  m.i8x16.shuffle(
+                    m.f32x4.demote_f64x2_zero(pair(env, m.f64x2.promote_low_f32x4(x4.get()))),
+                    m.f32x4.demote_f64x2_zero(
+                      pair(env, m.f64x2.promote_low_f32x4(m.i8x16.shuffle(x4.get(), x4.get(), upper))),
+                    ),
+                    halves,
+                  ),
+                ),
+              ],
+              4,
+            ),
+          ]
+        : [];
     return {
-      spec: `${op}_${shapeSpec(env.outputShape(0))}`,
-      body: [f.for(i, f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))])],
+      spec: `${op}_${shapeSpec(env.outputShape(0))}${four ? "_simd" : ""}`,
+      body: [
+        ...(four ? vectorLoop(f.local(f.b.v128)) : []),
+        f.for(i, four ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))]),
+      ],
     };
   };
 }

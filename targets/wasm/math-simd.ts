@@ -1,0 +1,98 @@
+import type { Fn, Local } from "./dsl.js";
+
+/**
+ * Two-lane versions of the module's exp and sigmoid (math.ts) for SIMD kernels. Each lane runs the
+ * scalar fdlibm routine's operations in the same order: the branches on |x| become per-lane
+ * selects between results computed for every lane, and k = 0 makes the reduction x - 0*ln2 - 0
+ * exact. Lanes outside the plain range (|x| > 700, NaN, where the scalar routine takes its
+ * overflow, underflow and scaling paths) send the pair through the scalar routine instead, and
+ * exp(1) keeps the scalar routine's Math.E: results are bit-identical to `qexp` / `qsigmoid`.
+ */
+
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const P = [
+  0.16666666666666602, -0.0027777777777015593, 6.613756321437934e-5, -1.6533902205465252e-6, 4.1381367970572385e-8,
+];
+
+export function exp2Fn(f: Fn): void {
+  const { m } = f;
+  const v = m.f64x2;
+  const x = f.param(f.b.v128);
+  const [hx, neg, kf, hi, lo, xr, t, c, r] = Array.from({ length: 9 }, () => f.local(f.b.v128));
+  const F = (n: number) => v.splat(f.f64(n));
+  const I64 = (n: bigint) => m.i64x2.splat(m.i64.const(n));
+  const lane = (l: Local, i: number) => v.extract_lane(l.get(), i);
+  const poly = () => {
+    let acc = v.mul(t.get(), F(P[4]));
+    for (let i = 3; i >= 0; i--) acc = v.mul(t.get(), v.add(F(P[i]), acc));
+    return acc;
+  };
+  // The high word of |x| in each i64 lane, and x's sign as an all-ones mask.
+  const high = (n: number) => I64(BigInt(n));
+  f.build(
+    "qexp2",
+    f.b.v128,
+    f.seq([
+      f.if(m.i32.eqz(m.i64x2.all_true(v.le(v.abs(x.get()), F(700)))), [
+        m.return(
+          v.replace_lane(v.splat(f.m.call("qexp", [lane(x, 0)], f.b.f64)), 1, f.m.call("qexp", [lane(x, 1)], f.b.f64)),
+        ),
+      ]),
+      hx.set(m.v128.and(m.i64x2.shr_u(x.get(), m.i32.const(32)), I64(0x7fffffffn))),
+      neg.set(m.i64x2.lt_s(x.get(), I64(0n))),
+      // k: 0 for |x| <= ln2/2, +-1 up to 1.5 ln2, else trunc(x/ln2 +- 0.5), as the scalar branches.
+      kf.set(
+        m.v128.bitselect(
+          m.v128.bitselect(F(-1), F(1), neg.get()),
+          v.trunc(v.add(v.mul(F(Math.LOG2E), x.get()), m.v128.bitselect(F(-0.5), F(0.5), neg.get()))),
+          m.i64x2.lt_s(hx.get(), high(0x3ff0a2b2)),
+        ),
+      ),
+      kf.set(m.v128.and(kf.get(), m.i64x2.gt_s(hx.get(), high(0x3fd62e42)))),
+      hi.set(v.sub(x.get(), v.mul(kf.get(), F(LN2_HI)))),
+      lo.set(v.mul(kf.get(), F(LN2_LO))),
+      xr.set(v.sub(hi.get(), lo.get())),
+      t.set(v.mul(xr.get(), xr.get())),
+      c.set(v.sub(xr.get(), poly())),
+      // k != 0: (1 - ((lo - x*c/(2 - c)) - hi)) * 2^k, with 2^k built from its exponent bits.
+      r.set(
+        v.mul(
+          v.sub(F(1), v.sub(v.sub(lo.get(), v.div(v.mul(xr.get(), c.get()), v.sub(F(2), c.get()))), hi.get())),
+          m.i64x2.shl(
+            m.i64x2.add(m.i64x2.extend_low_i32x4_s(m.i32x4.trunc_sat_f64x2_s_zero(kf.get())), I64(1023n)),
+            m.i32.const(52),
+          ),
+        ),
+      ),
+      // k = 0: 1 - (x*c/(c - 2) - x); below 2^-28: 1 + x.
+      r.set(
+        m.v128.bitselect(
+          v.sub(F(1), v.sub(v.div(v.mul(xr.get(), c.get()), v.sub(c.get(), F(2))), xr.get())),
+          r.get(),
+          v.eq(kf.get(), F(0)),
+        ),
+      ),
+      r.set(m.v128.bitselect(v.add(F(1), x.get()), r.get(), m.i64x2.lt_s(hx.get(), high(0x3e300000)))),
+      m.return(m.v128.bitselect(F(Math.E), r.get(), v.eq(x.get(), F(1)))),
+    ]),
+  );
+}
+
+/** sigmoid(x) = 1/(1 + exp(-x)) for x >= 0, else e/(1 + e) with e = exp(x), per lane. */
+export function sigmoid2Fn(f: Fn): void {
+  const { m } = f;
+  const v = m.f64x2;
+  const x = f.param(f.b.v128);
+  const [pos, e] = [f.local(f.b.v128), f.local(f.b.v128)];
+  const one = () => v.splat(f.f64(1));
+  f.build(
+    "qsigmoid2",
+    f.b.v128,
+    f.seq([
+      pos.set(v.ge(x.get(), v.splat(f.f64(0)))),
+      e.set(m.call("qexp2", [m.v128.bitselect(v.neg(x.get()), x.get(), pos.get())], f.b.v128)),
+      m.return(m.v128.bitselect(v.div(one(), v.add(one(), e.get())), v.div(e.get(), v.add(one(), e.get())), pos.get())),
+    ]),
+  );
+}
