@@ -3,7 +3,7 @@ import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
-import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
 import type { WasmKernelGenerator } from "./types.js";
 
@@ -37,6 +37,7 @@ const qconv: WasmKernelGenerator = (env) => {
   const wt = env.input(1, "i8");
   const bias = env.has(2) ? env.input(2) : undefined;
   const y = env.output(0);
+  const epilogue = new FloatEpilogue(env, 1, 3);
   const H = env.dim(xs[2]);
   const W = env.dim(xs[3]);
   const OH = env.dim(ys[2]);
@@ -71,7 +72,7 @@ const qconv: WasmKernelGenerator = (env) => {
       () => bw(oc.get()),
     ),
     v.set(f.f32(v.get())),
-    f.storeF(y, outAt(i), bias ? m.f64.add(v.get(), f.loadF(bias, oc.get())) : v.get()),
+    epilogue.store(y, outAt(i), oc.get, bias ? m.f64.add(v.get(), f.loadF(bias, oc.get())) : v.get()),
   ];
   const taps = (row: Ex[]): Ex[] => [
     f.for(ic, f.i32(0), () => f.i32(CG), [

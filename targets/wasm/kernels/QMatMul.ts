@@ -4,7 +4,7 @@ import { productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
-import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd, relaxedWeights } from "./support/relaxed-dot.js";
 import type { WasmKernelGenerator } from "./types.js";
@@ -23,6 +23,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const x = env.input(0);
   const wt = env.input(1, "i8");
   const y = env.output(0);
+  const epilogue = new FloatEpilogue(env, first ? -2 : -1, 2);
   const total = productDim(xs);
   if (!total) throw env.error("the input's size is not a polynomial in h and w");
   const n = env.count(xs);
@@ -53,7 +54,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           () => aw(f.add(j.get(), f.i32(i))),
           () => bw(f.add(j.get(), f.i32(i))),
         ),
-        f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(i)), v.get()),
+        epilogue.store(y, f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(i)), () => f.add(j.get(), f.i32(i)), v.get()),
       ]);
     // Relaxed: per row, sum qx once; per block of four columns, one dot per four rows of W.
     const relaxedBlocks = (rw: RelaxedWeights): Ex[] => {
@@ -138,7 +139,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
               () => aw(j.get()),
               () => bw(j.get()),
             ),
-            f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), v.get()),
+            epilogue.store(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), j.get, v.get()),
           ]),
         ]),
       ],
@@ -186,7 +187,12 @@ const qmatmul: WasmKernelGenerator = (env) => {
                   () => aw(mm.get()),
                   () => bw(mm.get()),
                 ),
-                f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)), v.get()),
+                epilogue.store(
+                  y,
+                  f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)),
+                  mm.get,
+                  v.get(),
+                ),
               ]),
             ],
             4,
@@ -209,7 +215,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           () => aw(mm.get()),
           () => bw(mm.get()),
         ),
-        f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), v.get()),
+        epilogue.store(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), mm.get, v.get()),
       ]),
     ]),
   ];
