@@ -33,11 +33,11 @@ export const fuseEpilogue: Pass = {
   run(model, file) {
     const shapes = probeShapes(model, file);
     const g = new GraphEditor(model);
-    for (const kernel of g.nodes.filter(
-      (n) => n.domain === "qmc" && (n.opType === "QConv" || n.opType === "QMatMul"),
-    )) {
-      const chain = longestChain(g, shapes, kernel);
-      if (chain) fuse(g, kernel, chain);
+    const readers = new Readers(g.nodes);
+    const kernels = g.nodes.filter((n) => n.domain === "qmc" && (n.opType === "QConv" || n.opType === "QMatMul"));
+    for (const kernel of kernels) {
+      const chain = longestChain(g, readers, shapes, kernel);
+      if (chain) fuse(g, readers, kernel, chain);
     }
     g.removeDead();
     return g.build();
@@ -111,7 +111,7 @@ interface Chain {
 }
 
 /** The longest run of ops after `kernel` that can become its epilogue, or nothing. */
-function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node): Chain | undefined {
+function longestChain(g: GraphEditor, readers: Readers, shapes: Map<string, Probed>, kernel: Node): Chain | undefined {
   const out = shapes.get(kernel.outputs[0]);
   if (out?.dtype !== "float32") return undefined;
   const rank = out.shapes[0].length;
@@ -139,15 +139,21 @@ function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node)
     return { kind: "step", index: steps.length - 1 };
   };
   // The residual, or a skip-scaled one: Mul(x, constant) read by this op alone becomes a step on x.
-  const residualOf = (value: string, reader: Node): EpilogueOperand | undefined => {
+  const residualOf = (value: string): EpilogueOperand | undefined => {
     if (residual !== undefined || !sameShape(shapes.get(value), out)) return undefined;
     const mul = g.producer(value);
-    if (mul?.domain === "ai.onnx" && mul.opType === "Mul" && mul.attrs.size === 0 && !g.isGraphOutput(value)) {
-      const readers = readersOf(g, value);
-      const at = mul.inputs.findIndex((v) => g.constant(v) === undefined);
+    const at = mul?.inputs.findIndex((v) => g.constant(v) === undefined) ?? -1;
+    if (
+      mul?.domain === "ai.onnx" &&
+      mul.opType === "Mul" &&
+      mul.attrs.size === 0 &&
+      !g.isGraphOutput(value) &&
+      readers.of(value).length === 1 &&
+      at >= 0
+    ) {
       const x = mul.inputs[at];
       const c = g.constant(mul.inputs[1 - at]);
-      if (readers.length === 1 && readers[0] === reader && at >= 0 && c && sameShape(shapes.get(x), out)) {
+      if (c && sameShape(shapes.get(x), out)) {
         const scale = constant(c);
         if (scale) {
           residual = x;
@@ -160,11 +166,11 @@ function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node)
     residual = value;
     return { kind: "residual" };
   };
-  const operand = (value: string, reader: Node): EpilogueOperand | undefined => {
+  const operand = (value: string): EpilogueOperand | undefined => {
     const known = values.get(value);
     if (known) return known;
     const c = g.constant(value);
-    return c ? constant(c) : residualOf(value, reader);
+    return c ? constant(c) : residualOf(value);
   };
   const take = (node: Node): boolean => {
     if (node.domain !== "ai.onnx" || node.outputs.length !== 1 || node.attrs.size > 0) return false;
@@ -176,8 +182,8 @@ function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node)
       const a = values.get(node.inputs[0]);
       if (a) result = stepResult({ op: unary, args: [a] });
     } else if (binary && node.inputs.length === 2) {
-      const a = operand(node.inputs[0], node);
-      const b = a && operand(node.inputs[1], node);
+      const a = operand(node.inputs[0]);
+      const b = a && operand(node.inputs[1]);
       if (a && b) result = stepResult({ op: binary, args: [a, b] });
     }
     if (!result) return false;
@@ -189,7 +195,7 @@ function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node)
   // (any longer chain would keep that value inside).
   const closed = (last: string): boolean =>
     [...values.keys()].every(
-      (v) => v === last || (!g.isGraphOutput(v) && readersOf(g, v).every((n) => absorbed.includes(n))),
+      (v) => v === last || (!g.isGraphOutput(v) && readers.of(v).every((n) => absorbed.includes(n))),
     );
 
   for (const node of g.nodes.slice(g.nodes.indexOf(kernel) + 1)) {
@@ -202,15 +208,11 @@ function longestChain(g: GraphEditor, shapes: Map<string, Probed>, kernel: Node)
   return best;
 }
 
-function readersOf(g: GraphEditor, value: string): Node[] {
-  return g.nodes.filter((n) => nodeReads(n).includes(value));
-}
-
 /**
  * The kernel with its epilogue takes the place of the chain's last op: the residual and the skip
  * scale's input are computed by then, and nothing between read the values it now keeps inside.
  */
-function fuse(g: GraphEditor, kernel: Node, chain: Chain): void {
+function fuse(g: GraphEditor, readers: Readers, kernel: Node, chain: Chain): void {
   const last = chain.absorbed[chain.absorbed.length - 1];
   const { program, constants, sizes } = formatEpilogue({ ...chain, residual: chain.residual !== undefined });
   const inputs = [...kernel.inputs];
@@ -226,6 +228,40 @@ function fuse(g: GraphEditor, kernel: Node, chain: Chain): void {
     epilogue_constants: attr.floats(constants),
     epilogue_constant_sizes: attr.ints(sizes),
   };
-  g.replace(last, [makeNode(kernel.opType, "qmc", inputs, [...last.outputs], attrs, kernel.name)]);
-  for (const n of [kernel, ...chain.absorbed]) if (n !== last) g.replace(n, []);
+  const fused = makeNode(kernel.opType, "qmc", inputs, [...last.outputs], attrs, kernel.name);
+  g.replace(last, [fused]);
+  for (const n of [kernel, ...chain.absorbed]) {
+    if (n !== last) g.replace(n, []);
+    readers.remove(n);
+  }
+  readers.add(fused);
+}
+
+/** Each value's reading nodes (inputs and subgraph captures), kept up to date as nodes are replaced. */
+class Readers {
+  private readonly map = new Map<string, Node[]>();
+
+  constructor(nodes: readonly Node[]) {
+    for (const n of nodes) this.add(n);
+  }
+
+  of(value: string): readonly Node[] {
+    return this.map.get(value) ?? [];
+  }
+
+  add(node: Node): void {
+    for (const v of new Set(nodeReads(node))) {
+      const list = this.map.get(v);
+      if (list) list.push(node);
+      else this.map.set(v, [node]);
+    }
+  }
+
+  remove(node: Node): void {
+    for (const v of new Set(nodeReads(node)))
+      this.map.set(
+        v,
+        this.of(v).filter((n) => n !== node),
+      );
+  }
 }
