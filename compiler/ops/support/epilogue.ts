@@ -10,13 +10,13 @@ import { erf } from "./erf.js";
  *   epilogue_constant_sizes  ints, each constant's length: 1 (a scalar) or the output channel count
  * Operands: `y` the kernel's value, `t<k>` the result of step k, `c<k>` constant k (its value for
  * the element's output channel), `r` the residual input's element at the same index. The last
- * step's result is stored. Every step rounds to float32, as the separate op's float32 output did,
- * and computes with the same functions as those ops' reference evaluation (ai.onnx Relu, Sigmoid,
- * Erf, Add, Sub, Mul, Div), so a fused kernel reproduces the unfused graph bit for bit.
+ * step's result is stored. Every step computes as the ai.onnx op's reference evaluation does (the
+ * same relu, sigmoid and erf functions; Add, Sub, Mul and Div in double) and rounds to float32 as
+ * that op's float32 output did, so a fused kernel reproduces the unfused graph bit for bit.
  */
 
-export const EPILOGUE_UNARY = { relu, sigmoid, erf } as const;
-export const EPILOGUE_BINARY = {
+const EPILOGUE_UNARY = { relu, sigmoid, erf } as const;
+const EPILOGUE_BINARY = {
   add: (a: number, b: number) => a + b,
   sub: (a: number, b: number) => a - b,
   mul: (a: number, b: number) => a * b,
@@ -44,8 +44,6 @@ export interface Epilogue {
   readonly residual: boolean;
 }
 
-export const NO_EPILOGUE: Epilogue = { steps: [], constants: [], residual: false };
-
 /** The attribute values of an epilogue (see the file comment). */
 export interface EpilogueAttrs {
   readonly program: readonly string[];
@@ -53,7 +51,7 @@ export interface EpilogueAttrs {
   readonly sizes: readonly number[];
 }
 
-export function operandText(a: EpilogueOperand): string {
+function operandText(a: EpilogueOperand): string {
   switch (a.kind) {
     case "y":
       return "y";
