@@ -3,6 +3,7 @@ import { canonicalize } from "./passes/canonicalize.js";
 import { foldConstants } from "./passes/fold-constants.js";
 import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
+import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import type { Pass } from "./passes/pass.js";
@@ -16,6 +17,7 @@ export const PIPELINE: readonly Pass[] = [
   foldConstants,
   weightLayout,
   integerKernels,
+  fuseEpilogue,
   fuseScanDelta,
 ];
 

@@ -143,7 +143,7 @@ class PlanBuilder {
     this.kernels.push({
       kind,
       name: kernelName(index, kind, params, inputShapes, outputShapes),
-      arithmetic: kernelArithmetic(kind, params),
+      arithmetic: kernelArithmetic(kind, params, kind === "QConv" && !!inputs[2]),
       params,
       inputs,
       outputs,

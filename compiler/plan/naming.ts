@@ -1,3 +1,5 @@
+import { QmcError } from "../diagnostics.js";
+import { describeEpilogue, epilogueParams, epilogueTags, parseEpilogue } from "../ops/support/epilogue.js";
 import type { ParamValue, SymShape } from "./kernel-plan.js";
 
 /**
@@ -29,7 +31,7 @@ export function kernelName(
       if (typeof params.group === "number" && params.group > 1) parts.push(`g${params.group}`);
       if (Array.isArray(params.dilations) && params.dilations.some((d) => d !== 1))
         parts.push(`d${params.dilations[0]}`);
-      parts.push(bits());
+      parts.push(bits(), ...epilogueTags(epilogueOf(params)));
       break;
     }
     case "QMatMul":
@@ -39,7 +41,7 @@ export function kernelName(
         const [r, k] = w.slice(-2).map((d) => d.c);
         parts.push(params.weight_first ? `m${r}_k${k}` : `k${r}_n${k}`);
       }
-      parts.push(bits());
+      parts.push(bits(), ...epilogueTags(epilogueOf(params)));
       break;
     }
     case "SelectiveScan":
@@ -58,12 +60,17 @@ export function kernelName(
   return parts.filter((p) => p).join("_");
 }
 
-/** How the kernel computes, in the words `qmc inspect --plan` prints. */
-export function kernelArithmetic(kind: string, params: Readonly<Record<string, ParamValue>>): string {
+/**
+ * How the kernel computes, in the words `qmc inspect --plan` prints; `bias` says whether a QConv
+ * has one (its input 2).
+ */
+export function kernelArithmetic(kind: string, params: Readonly<Record<string, ParamValue>>, bias: boolean): string {
   switch (kind) {
     case "QConv":
-    case "QMatMul":
-      return `int${params.x_bits} x int${params.w_bits} -> int32, f32 epilogue (${params.x_mode} input)`;
+    case "QMatMul": {
+      const parts = [...(bias ? ["bias"] : []), ...describeEpilogue(epilogueOf(params))];
+      return `int${params.x_bits} x int${params.w_bits} -> int32 (${params.x_mode} input), f32 epilogue${parts.length ? ` (${parts.join(", ")})` : ""}`;
+    }
     case "QSelectiveScan":
       return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel`;
     case "SelectiveScan":
@@ -74,6 +81,14 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
     default:
       return "f32";
   }
+}
+
+/** An integer kernel's float epilogue, for its name and description. */
+function epilogueOf(params: Readonly<Record<string, ParamValue>>) {
+  const fail = (what: string) => new QmcError(`kernel params: ${what}`);
+  const attrs = epilogueParams(params, fail);
+  // The constants are scalars or all one per output channel: the longest one's length is the count.
+  return parseEpilogue(attrs, Math.max(1, ...attrs.sizes), fail);
 }
 
 /** QMatMul -> qmatmul, LayerNormalization -> layer_normalization, QSelectiveScan -> qselective_scan. */

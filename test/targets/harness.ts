@@ -222,7 +222,12 @@ export function reference(
     outputs: spec.outputs.map((_, i) => `y${i}`),
     attrs: new Map(Object.entries(spec.attrs ?? {})),
   };
-  const r = resolveOp(node, new Map([[node.domain, spec.opset ?? (node.domain === "ai.onnx" ? 21 : 1)]]));
+  return evaluateNode(node, spec.opset ?? (node.domain === "ai.onnx" ? 21 : 1), tensors);
+}
+
+/** One node's reference evaluation at an opset of its domain. */
+export function evaluateNode(node: Node, opset: number, tensors: readonly (Tensor | undefined)[]): Tensor[] {
+  const r = resolveOp(node, new Map([[node.domain, opset]]));
   if ("problem" in r) throw new Error(r.problem);
   const ctx: EvalContext = {
     node,

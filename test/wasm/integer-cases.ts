@@ -1,19 +1,24 @@
-import type {
-  KernelPlan,
-  Operand,
-  ParamValue,
-  PlanBuffer,
-  PlanConstant,
-  SymShape,
+import type { Attr, Node } from "../../compiler/ir/graph.js";
+import { Tensor } from "../../compiler/ir/tensor.js";
+import {
+  evalShape,
+  type KernelPlan,
+  type Operand,
+  type ParamValue,
+  type PlanBuffer,
+  type PlanConstant,
+  type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
-import { random, shape } from "../targets/harness.js";
+import { constantValues } from "../../targets/js/kernel-env.js";
+import { evaluateNode, random, shape } from "../targets/harness.js";
 
 /** One-kernel plans of the integer kernels (packed weight codes), which have no ONNX reference op. */
 
 type Input =
   | { readonly activation: SymShape }
   | { readonly codes: readonly number[]; readonly bits: 2 | 4 | 8; readonly shape: readonly number[] }
-  | { readonly floats: readonly number[]; readonly shape: readonly number[] };
+  | { readonly floats: readonly number[]; readonly shape: readonly number[] }
+  | null;
 
 /** Signed codes packed little-end first, as the plan's "packed" encoding. */
 export function pack(codes: readonly number[], bits: 2 | 4 | 8): Uint8Array {
@@ -28,7 +33,8 @@ export function pack(codes: readonly number[], bits: 2 | 4 | 8): Uint8Array {
 function plan(kind: string, params: Record<string, ParamValue>, inputs: Input[], outputs: SymShape[]): KernelPlan {
   const buffers: PlanBuffer[] = [];
   const constants: PlanConstant[] = [];
-  const operands: Operand[] = inputs.map((inp, i) => {
+  const operands: (Operand | null)[] = inputs.map((inp, i) => {
+    if (inp === null) return null;
     if ("activation" in inp) {
       buffers.push({
         id: buffers.length,
@@ -63,7 +69,9 @@ function plan(kind: string, params: Record<string, ParamValue>, inputs: Input[],
         params,
         inputs: operands,
         outputs: outs,
-        inputShapes: inputs.map((inp) => ("activation" in inp ? inp.activation : shape(...inp.shape))),
+        inputShapes: inputs.map((inp) =>
+          inp === null ? null : "activation" in inp ? inp.activation : shape(...inp.shape),
+        ),
         outputShapes: outputs,
         sources: [],
       },
@@ -83,6 +91,12 @@ const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
 const act = (bits: number, signed = 1) => ({ x_mode: "act", x_bits: bits, x_signed: signed, x_params: [0.31, -0.12] });
 const dls = (bits: number) => ({ x_mode: "dls", x_bits: bits, x_signed: 1, x_params: DLS });
 const weights = (bits: 2 | 4 | 8, alpha: number[]) => ({ w_bits: bits, w_alpha: alpha, w_beta: alpha.map(() => 0) });
+/** A float epilogue (compiler/ops/support/epilogue.ts): its steps, then each constant's float32 values. */
+const epilogue = (program: string[], ...constants: number[][]) => ({
+  epilogue: program,
+  epilogue_constants: constants.flat().map(Math.fround),
+  epilogue_constant_sizes: constants.map((c) => c.length),
+});
 
 export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
   {
@@ -323,4 +337,141 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       [shape(1, 4, "hw")],
     ),
   },
+  {
+    name: "QConv depthwise 3x3 pad 1, a4w4, per-channel alpha, bias, SiLU epilogue (SS2D's conv)",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 1, 1, 1],
+        group: 6,
+        ...act(4),
+        ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4, 0.28]),
+        ...epilogue(["sigmoid y", "mul y t0"]),
+      },
+      [
+        { activation: shape(1, 6, "h", "w") },
+        { codes: codes(6 * 9, 4, 21), bits: 4, shape: [6, 1, 3, 3] },
+        { floats: floats(6, 22), shape: [6] },
+      ],
+      [shape(1, 6, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 1x1, a4w4, bias, GELU epilogue in its Erf form (CAB's)",
+    plan: plan(
+      "QConv",
+      {
+        pads: [0, 0, 0, 0],
+        ...act(4),
+        ...weights(4, [0.4]),
+        ...epilogue(["div y c0", "erf t0", "add t1 c1", "mul y t2", "mul t3 c2"], [Math.SQRT2], [1], [0.5]),
+      },
+      [
+        { activation: shape(1, 5, "h", "w") },
+        { codes: codes(4 * 5, 4, 23), bits: 4, shape: [4, 5, 1, 1] },
+        { floats: floats(4, 24), shape: [4] },
+      ],
+      [shape(1, 4, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 3x3 pad 1, a2w2, no bias, per-channel skip-scaled residual, then Relu",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 1, 1, 1],
+        ...act(2),
+        ...weights(2, [0.2]),
+        ...epilogue(["mul c0 r", "add y t0", "relu t1"], floats(5, 25, 0.5, 1.5)),
+      },
+      [
+        { activation: shape(1, 3, "h", "w") },
+        { codes: codes(5 * 3 * 9, 2, 26), bits: 2, shape: [5, 3, 3, 3] },
+        null,
+        { activation: shape(1, 5, "h", "w") },
+      ],
+      [shape(1, 5, "h", "w")],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a4w4, K = 8, N = 10 (relaxed dot and a tail), skip-scaled residual (SS2D's out_proj)",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 0,
+        ...act(4),
+        ...weights(4, [0.05]),
+        ...epilogue(["mul r c0", "add t0 y"], floats(10, 27, 0.5, 1.5)),
+      },
+      [
+        { activation: shape(1, "hw", 8) },
+        { codes: codes(8 * 10, 4, 28), bits: 4, shape: [8, 10] },
+        { activation: shape(1, "hw", 10) },
+      ],
+      [shape(1, "hw", 10)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, DlsQuant a4w4, N = 5, plain residual, Sigmoid, scalar shift",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...dls(4), ...weights(4, [0.07]), ...epilogue(["add y r", "sigmoid t0", "sub t1 c0"], [0.5]) },
+      [
+        { activation: shape(1, "hw", 9) },
+        { codes: codes(9 * 5, 4, 29), bits: 4, shape: [9, 5] },
+        { activation: shape(1, "hw", 5) },
+      ],
+      [shape(1, "hw", 5)],
+    ),
+  },
+  {
+    name: "QMatMul weight x activation over 4 directions, a4w4, per-row constants, y*t, Erf",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 1,
+        ...act(4),
+        ...weights(4, [0.06]),
+        ...epilogue(["sub c0 y", "div t0 c1", "mul t1 y", "erf t2"], floats(5, 30), [0.75]),
+      },
+      [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 31), bits: 4, shape: [4, 5, 6] }],
+      [shape(1, 4, 5, "hw")],
+    ),
+  },
 ];
+
+/** Params that hold float lists; `epilogue` holds strings, other lists ints, every number param is an int. */
+const FLOAT_LISTS = new Set(["x_params", "w_alpha", "w_beta", "epilogue_constants", "delta_w"]);
+
+/** The qmc reference op of a case's kernel on the inputs a run used (runPlan's `values`). */
+export function integerReference(plan: KernelPlan, values: Map<number, Float32Array>, h: number, w: number): Tensor[] {
+  const k = plan.kernels[0];
+  const attrs = new Map<string, Attr>(
+    Object.entries(k.params).map(([name, v]): [string, Attr] => {
+      if (typeof v === "string") return [name, { type: "string", value: v }];
+      if (typeof v === "number") return [name, { type: "int", value: v }];
+      if (FLOAT_LISTS.has(name)) return [name, { type: "floats", value: v as number[] }];
+      if (name === "epilogue") return [name, { type: "strings", value: v as string[] }];
+      return [name, { type: "ints", value: v as number[] }];
+    }),
+  );
+  const tensors = k.inputs.map((op) => {
+    if (!op) return undefined;
+    if ("buffer" in op) {
+      const b = plan.buffers[op.buffer];
+      return new Tensor("float32", evalShape(b.shape, h, w), values.get(op.buffer) as Float32Array);
+    }
+    const c = plan.constants[op.constant];
+    const v = constantValues(c);
+    return Tensor.from(v instanceof Int8Array ? "int8" : "float32", [...c.shape], v);
+  });
+  const node: Node = {
+    name: k.name,
+    opType: k.kind,
+    domain: "qmc",
+    inputs: k.inputs.map((op, i) => (op ? `in${i}` : "")),
+    outputs: k.outputs.map((_, i) => `out${i}`),
+    attrs,
+  };
+  return evaluateNode(node, 1, tensors);
+}

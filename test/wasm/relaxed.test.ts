@@ -59,6 +59,7 @@ describe("wasm-relaxed integer kernels, run by a child Node with relaxed SIMD on
     expect(uses.filter(([, used]) => used).map(([name]) => name)).toEqual([
       "QMatMul tokens x weight, a4w4, K = 7, N = 10 (relaxed dot with row and column tails)",
       "QMatMul tokens x weight, a8 signed w2, K = 13, N = 8 (relaxed dot at the code extremes)",
+      "QMatMul tokens x weight, a4w4, K = 8, N = 10 (relaxed dot and a tail), skip-scaled residual (SS2D's out_proj)",
     ]);
   });
 

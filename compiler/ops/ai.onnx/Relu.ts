@@ -1,3 +1,4 @@
+import { relu } from "../support/activation.js";
 import { unaryOp } from "../support/elementwise.js";
 
-export default unaryOp("Relu", 6, (x) => Math.max(x, 0));
+export default unaryOp("Relu", 6, relu);

@@ -2,26 +2,27 @@ import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { quantizeActivation } from "../../quant/activation.js";
 import { IntegerDot } from "../../quant/integer-matmul.js";
 import { defineOp } from "../define.js";
-import { readActivationQuant, readWeightQuant } from "../support/integer-kernels.js";
+import { epilogueOf, readActivationQuant, readWeightQuant } from "../support/integer-kernels.js";
 import { kernelShapeOf, readWindowAttrs, resolveWindow, windowOutputDims, windowTable } from "../support/window.js";
 
 /**
  * Conv of a quantized activation with quantized constant weights [M, C/group, ...k], integer domain,
  * optional float bias. Taps that fall in the zero padding take no part in any sum: the padded input
- * is 0.0 after dequantization, which is not the value of any code when beta != 0.
+ * is 0.0 after dequantization, which is not the value of any code when beta != 0. The float
+ * epilogue (support/epilogue.ts) follows the bias; its residual is input 3.
  */
 export default defineOp({
   domain: "qmc",
   type: "QConv",
   since: 1,
-  inputs: [2, 3],
+  inputs: [2, 4],
   shape: ([x, w], ctx) => {
     const kernel = kernelShapeOf(ctx, w?.shape);
     if (!x?.shape || !w?.shape || !kernel) return [{ dtype: "float32" }];
     const spatial = windowOutputDims(readWindowAttrs(ctx, kernel), x.shape.slice(2));
     return [{ dtype: "float32", shape: [x.shape[0], w.shape[0], ...spatial] }];
   },
-  evaluate: ([x, codes, bias], ctx) => {
+  evaluate: ([x, codes, bias, residual], ctx) => {
     if (x?.dtype !== "float32") throw ctx.error("activation input must be float32");
     if (!codes) throw ctx.error("missing weight codes");
     const kernel = kernelShapeOf(ctx, codes.shape) as number[];
@@ -47,6 +48,8 @@ export default defineOp({
       window.dilations,
       window.padsBegin,
     );
+    const shape = [n, m, ...window.outSize];
+    const epilogue = epilogueOf(ctx, m, residual, shape);
     const out = new Float32Array(n * m * outSpatial);
     const b = bias?.values;
     const dot = new IntegerDot(act);
@@ -64,10 +67,11 @@ export default defineOp({
             }
           }
           const y = dot.value(weight, oc);
-          out[(img * m + oc) * outSpatial + p] = b ? Math.fround(y + b[oc]) : y;
+          const at = (img * m + oc) * outSpatial + p;
+          out[at] = epilogue(b ? Math.fround(y + b[oc]) : y, oc, at);
         }
       }
     }
-    return [new Tensor("float32", [n, m, ...window.outSize], out)];
+    return [new Tensor("float32", shape, out)];
   },
 });

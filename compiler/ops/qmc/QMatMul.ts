@@ -3,26 +3,27 @@ import { quantizeActivation } from "../../quant/activation.js";
 import { IntegerDot } from "../../quant/integer-matmul.js";
 import { defineOp } from "../define.js";
 import { broadcastIndexer, broadcastShapes } from "../support/broadcast.js";
-import { readActivationQuant, readWeightQuant } from "../support/integer-kernels.js";
+import { epilogueOf, readActivationQuant, readWeightQuant } from "../support/integer-kernels.js";
 import { matmulDims } from "../support/matmul.js";
 
 /**
  * MatMul of a quantized activation and quantized constant weights, in the integer domain:
  * Y = Xhat @ What (weight_first 0) or What @ Xhat (weight_first 1), numpy batch broadcasting, both
- * operands of rank >= 2. Per-channel weight parameters follow the weight's non-reduced matrix axis.
+ * operands of rank >= 2. Per-channel weight parameters follow the weight's non-reduced matrix axis,
+ * as do the float epilogue's constants (support/epilogue.ts); its residual is input 2.
  */
 export default defineOp({
   domain: "qmc",
   type: "QMatMul",
   since: 1,
-  inputs: [2, 2],
+  inputs: [2, 3],
   shape: ([x, w], ctx) => {
     if (!x?.shape || !w?.shape) return [{ dtype: "float32" }];
     const first = ctx.attrs.int("weight_first", 0) !== 0;
     const [a, b] = first ? [w.shape, x.shape] : [x.shape, w.shape];
     return [{ dtype: "float32", shape: matmulDims(a, b, (m) => ctx.error(m)) }];
   },
-  evaluate: ([x, codes], ctx) => {
+  evaluate: ([x, codes, residual], ctx) => {
     if (x?.dtype !== "float32") throw ctx.error("activation input must be float32");
     if (!codes || x.rank < 2 || codes.rank < 2) throw ctx.error("both operands must have rank >= 2");
     const first = ctx.attrs.int("weight_first", 0) !== 0;
@@ -31,6 +32,7 @@ export default defineOp({
     const [m, k] = aShape.slice(-2);
     const n = bShape[bShape.length - 1];
     const weight = readWeightQuant(ctx, codes, first ? m : n);
+    const epilogue = epilogueOf(ctx, first ? m : n, residual, shape);
     const act = quantizeActivation(x.values, readActivationQuant(ctx));
     const qa = first ? weight.codes : act.codes;
     const qb = first ? act.codes : weight.codes;
@@ -53,7 +55,8 @@ export default defineOp({
             if (first) dot.add(vb, va);
             else dot.add(va, vb);
           }
-          out[(t * m + i) * n + j] = dot.value(weight, first ? i : j);
+          const at = (t * m + i) * n + j;
+          out[at] = epilogue(dot.value(weight, first ? i : j), first ? i : j, at);
         }
       }
     }

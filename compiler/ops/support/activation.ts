@@ -1,3 +1,8 @@
+/** max(x, 0), with Math.max's NaN -> NaN and -0 -> 0. */
+export function relu(x: number): number {
+  return Math.max(x, 0);
+}
+
 /** Logistic sigmoid without overflow: exp is only taken of non-positive arguments. */
 export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));

@@ -2,11 +2,12 @@ import type { Tensor } from "../../ir/tensor.js";
 import type { ActivationQuant } from "../../quant/activation.js";
 import type { QuantizedWeight } from "../../quant/integer-matmul.js";
 import type { OpContext } from "../define.js";
+import { epilogueFunction, parseEpilogue } from "./epilogue.js";
 
 /**
  * Attributes shared by the internal integer kernels (qmc.QMatMul, qmc.QConv): how the activation is
- * quantized (x_mode, x_bits, x_signed, x_params) and the weight's dequantization (w_bits, w_alpha,
- * w_beta: one value, or one per output channel).
+ * quantized (x_mode, x_bits, x_signed, x_params), the weight's dequantization (w_bits, w_alpha,
+ * w_beta: one value, or one per output channel) and the float epilogue (./epilogue.ts).
  */
 export function readActivationQuant(ctx: OpContext): ActivationQuant {
   const mode = ctx.attrs.oneOf("x_mode", ["act", "dls", "linear"] as const, "act");
@@ -35,4 +36,32 @@ export function readWeightQuant(
       throw ctx.error(`attribute '${name}' has ${v.length} values, expected 1 or ${channels}`);
   }
   return { codes: codes.values, alpha, beta, bits: ctx.attrs.int("w_bits") };
+}
+
+/**
+ * The epilogue as a function of (value, output channel, flat output index); the residual input, which
+ * the epilogue reads element for element, must have exactly the output's shape.
+ */
+export function epilogueOf(
+  ctx: OpContext,
+  channels: number,
+  residual: Tensor | undefined,
+  shape: readonly number[],
+): (y: number, channel: number, index: number) => number {
+  const e = parseEpilogue(
+    {
+      program: ctx.attrs.strings("epilogue", []),
+      constants: ctx.attrs.floats("epilogue_constants", []),
+      sizes: ctx.attrs.ints("epilogue_constant_sizes", []),
+    },
+    channels,
+    (what) => ctx.error(what),
+  );
+  if (e.residual !== !!residual)
+    throw ctx.error(e.residual ? "the epilogue reads a residual input, which is missing" : "unused residual input");
+  if (residual && (residual.rank !== shape.length || residual.shape.some((d, i) => d !== shape[i])))
+    throw ctx.error(`the residual input has shape [${residual.shape}], expected the output's [${shape}]`);
+  if (residual && residual.dtype !== "float32")
+    throw ctx.error(`the residual input is ${residual.dtype}, expected float32`);
+  return epilogueFunction(e, residual?.values);
 }

@@ -1,6 +1,6 @@
 import { addDim, productDim } from "../../shared/sym.js";
 import { writeActivationQuant } from "./support/activation-quant.js";
-import { weightParams } from "./support/integer-epilogue.js";
+import { FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
@@ -8,7 +8,8 @@ import type { KernelGenerator } from "./types.js";
  * channel, every tap adds its exact integer terms to four per-pixel planes (sum of products, of
  * activation codes, of weight codes, and the tap count) over the output rows and columns where it
  * falls inside the image: padding taps take no part, since a zero-padded dequantized input is 0.0,
- * not any code's value. The float epilogue and the bias follow, in the reference's operation order.
+ * not any code's value. The dequantization, the bias and the float epilogue follow, in the
+ * reference's operation order.
  * Activations of a conv come from ActQuant or QuantizeLinear (affine: no per-code corrections).
  */
 const qconv: KernelGenerator = (env) => {
@@ -36,6 +37,7 @@ const qconv: KernelGenerator = (env) => {
   const wt = env.input(1, "wt", "Int8Array");
   const bias = env.has(2) ? env.input(2, "bias") : undefined;
   const y = env.output(0, "y");
+  const epilogue = new FloatEpilogue(env, 1, 3);
   const H = env.dim(xs[2], "H");
   const W = env.dim(xs[3], "W");
   const OH = env.dim(ys[2], "OH");
@@ -47,14 +49,15 @@ const qconv: KernelGenerator = (env) => {
   if (!inputSize || !plane) throw env.error("the input or output size is not a polynomial in h and w");
   const s = env.scratch(addDim(inputSize, plane, 4), "s");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
-  const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
+  const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}${epilogue.spec}`;
   return {
     spec,
-    helpers: ["f32", "roundHalfEven"],
+    helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
     body: (w) => {
       w.line("var i, n, oc, ic, kh, kw, oh, ow, p, xb, wb, row, off, offw, ohLo, ohHi, owLo, owHi, q, qw, v;");
       const quant = writeActivationQuant(w, env, x, `${N * C} * ${HW}`);
       const { aw, bw } = weightParams(w, env, M);
+      epilogue.declare(w);
       w.comment("Scratch: the input's codes, then four planes: sum qx*qw, sum qx, sum qw, tap count.");
       w.line(`var acc = ${N * C} * ${HW}, sx = acc + ${OHW}, sw = sx + ${OHW}, cnt = sw + ${OHW};`);
       w.line(`for (i = 0; i < ${N * C} * ${HW}; i++) ${s}[i] = ${quant.code(`${x}[i]`)};`);
@@ -93,7 +96,7 @@ const qconv: KernelGenerator = (env) => {
             w.line(
               `v = f32(qa * ${a} * ${s}[acc + p] - qa * ${b} * ${s}[sx + p] - qb * ${a} * ${s}[sw + p] + ${s}[cnt + p] * qb * ${b});`,
             );
-            w.line(`${y}[(n * ${M} + oc) * ${OHW} + p] = ${bias ? `f32(v + ${bias}[oc])` : "v"};`);
+            epilogue.store(w, y, `(n * ${M} + oc) * ${OHW} + p`, "oc", bias ? `f32(v + ${bias}[oc])` : "v");
           });
         });
       });

@@ -5,6 +5,7 @@ import { writeActivationQuant } from "./support/activation-quant.js";
 import {
   ACCUMULATORS,
   accumulate,
+  FloatEpilogue,
   resetAccumulators,
   weightParams,
   writeEpilogue,
@@ -14,7 +15,8 @@ import type { KernelGenerator } from "./types.js";
 /**
  * Integer matmul (qmc.QMatMul) of a quantized activation and constant weight codes: Y = X @ W
  * (weight_first 0; W is [K, N], X's leading dims are rows) or Y = W @ X (weight_first 1; W is
- * [..., M, K] broadcast against X [..., K, L] over static batch dims, as SS2D's x_proj and dt_proj).
+ * [..., M, K] broadcast against X [..., K, L] over static batch dims, as SS2D's x_proj and dt_proj),
+ * then the float epilogue.
  */
 const qmatmul: KernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -23,6 +25,7 @@ const qmatmul: KernelGenerator = (env) => {
   const x = env.input(0, "x");
   const wt = env.input(1, "wt", "Int8Array");
   const y = env.output(0, "y");
+  const epilogue = new FloatEpilogue(env, first ? -2 : -1, 2);
   const total = productDim(xs);
   if (!total) throw env.error("the input's size is not a polynomial in h and w");
   const codes = env.scratch(total, "qx");
@@ -36,13 +39,14 @@ const qmatmul: KernelGenerator = (env) => {
     if (!rows) throw env.error("the row count is not a polynomial in h and w");
     const R = env.dim(rows, "R");
     return {
-      spec: `qmatmul_k${K}_n${N}_${bits}`,
-      helpers: ["f32", "roundHalfEven"],
+      spec: `qmatmul_k${K}_n${N}_${bits}${epilogue.spec}`,
+      helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
       body: (w) => {
         w.line("var i, r, j, k, q, qw, v;");
         w.line(ACCUMULATORS);
         const quant = writeActivationQuant(w, env, x, n);
         const { aw, bw } = weightParams(w, env, N);
+        epilogue.declare(w);
         w.line(`for (i = 0; i < ${n}; i++) ${codes}[i] = ${quant.code(`${x}[i]`)};`);
         w.block(`for (r = 0; r < ${R}; r++)`, () => {
           w.block(`for (j = 0; j < ${N}; j++)`, () => {
@@ -53,7 +57,7 @@ const qmatmul: KernelGenerator = (env) => {
               accumulate(w, quant, "q", "qw");
             });
             writeEpilogue(w, quant, aw("j"), bw("j"), "v");
-            w.line(`${y}[r * ${N} + j] = f32(v);`);
+            epilogue.store(w, y, `r * ${N} + j`, "j", "f32(v)");
           });
         });
       },
@@ -72,8 +76,8 @@ const qmatmul: KernelGenerator = (env) => {
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1], "L");
   return {
-    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}`,
-    helpers: ["f32", "roundHalfEven"],
+    spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}${epilogue.spec}`,
+    helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
     body: (w) => {
       w.line("var i, t, m, l, k, q, qw, v, wb, xb;");
       w.line(ACCUMULATORS);
@@ -81,6 +85,7 @@ const qmatmul: KernelGenerator = (env) => {
       w.line(`var XB = [${Array.from({ length: count }, (_, t) => xi(t)).join(", ")}];`);
       const quant = writeActivationQuant(w, env, x, n);
       const { aw, bw } = weightParams(w, env, M);
+      epilogue.declare(w);
       w.line(`for (i = 0; i < ${n}; i++) ${codes}[i] = ${quant.code(`${x}[i]`)};`);
       w.block(`for (t = 0; t < ${count}; t++)`, () => {
         w.line(`wb = WB[t] * ${M * K};`);
@@ -94,7 +99,7 @@ const qmatmul: KernelGenerator = (env) => {
               accumulate(w, quant, "q", "qw");
             });
             writeEpilogue(w, quant, aw("m"), bw("m"), "v");
-            w.line(`${y}[(t * ${M} + m) * ${L} + l] = f32(v);`);
+            epilogue.store(w, y, `(t * ${M} + m) * ${L} + l`, "m", "f32(v)");
           });
         });
       });

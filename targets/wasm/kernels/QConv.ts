@@ -4,7 +4,7 @@ import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { convRow } from "./support/conv-rows.js";
-import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { wxColumns } from "./support/wx-columns.js";
 import type { WasmKernelGenerator } from "./types.js";
 
@@ -39,6 +39,7 @@ const qconv: WasmKernelGenerator = (env) => {
   const wt = env.input(1, "i8");
   const bias = env.has(2) ? env.input(2) : undefined;
   const y = env.output(0);
+  const epilogue = new FloatEpilogue(env, 1, 3);
   const H = env.dim(xs[2]);
   const W = env.dim(xs[3]);
   const OH = env.dim(ys[2]);
@@ -70,9 +71,9 @@ const qconv: WasmKernelGenerator = (env) => {
 
   const outAt = (i: number) =>
     f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), ow.get(), f.i32(i));
-  const store = (value: typeof v, index: Ex, channel: Ex): Ex[] => [
+  const store = (value: typeof v, index: Ex, channel: Val): Ex[] => [
     value.set(f.f32(value.get())),
-    f.storeF(y, index, bias ? m.f64.add(value.get(), f.loadF(bias, channel)) : value.get()),
+    epilogue.store(y, index, channel, bias ? m.f64.add(value.get(), f.loadF(bias, channel())) : value.get()),
   ];
   const finish = (i: number): Ex[] => [
     ...sums.epilogue(
@@ -80,7 +81,7 @@ const qconv: WasmKernelGenerator = (env) => {
       () => aw(oc.get()),
       () => bw(oc.get()),
     ),
-    ...store(v, outAt(i), oc.get()),
+    ...store(v, outAt(i), oc.get),
   ];
   const taps = (row: Ex[]): Ex[] => [
     f.for(ic, f.i32(0), () => f.i32(CG), [
@@ -120,7 +121,7 @@ const qconv: WasmKernelGenerator = (env) => {
       terms: { elem: "f64", base: termsAt.get },
       aw,
       bw,
-      finish: (value, row, index) => store(value, index, row.get()),
+      finish: (value, row, index) => store(value, index, row.get),
     });
     return {
       spec: `${spec}_simd`,
@@ -168,7 +169,7 @@ const qconv: WasmKernelGenerator = (env) => {
             store(
               value,
               f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col),
-              oc.get(),
+              oc.get,
             ),
         }),
       ]

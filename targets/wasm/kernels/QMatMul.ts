@@ -4,7 +4,7 @@ import { addDim, ONE, productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
-import { Accumulators, weightParams } from "./support/integer-epilogue.js";
+import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
 import { relaxedWeights } from "./support/relaxed-dot.js";
 import { wxColumns } from "./support/wx-columns.js";
@@ -25,6 +25,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const x = env.input(0);
   const wt = env.input(1, "i8");
   const y = env.output(0);
+  const epilogue = new FloatEpilogue(env, first ? -2 : -1, 2);
   const total = productDim(xs);
   if (!total) throw env.error("the input's size is not a polynomial in h and w");
   const n = env.count(xs);
@@ -58,7 +59,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           tables: { elem: "f64", base: tab.get },
           aw,
           bw,
-          finish: (value, _col, index) => [f.storeF(y, index, value.get())],
+          finish: (value, col, index) => [epilogue.store(y, index, col, value.get())],
         })
       : undefined;
     return {
@@ -87,7 +88,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
                   () => aw(j.get()),
                   () => bw(j.get()),
                 ),
-                f.storeF(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), v.get()),
+                epilogue.store(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), j.get, v.get()),
               ]),
             ]),
           ],
@@ -124,7 +125,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
       terms: { elem: "f64", base: termsAt.get },
       aw,
       bw,
-      finish: (value, _row, index) => [f.storeF(y, index, value.get())],
+      finish: (value, row, index) => [epilogue.store(y, index, row.get, value.get())],
     });
     return {
       spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,
@@ -170,7 +171,12 @@ const qmatmul: WasmKernelGenerator = (env) => {
                   () => aw(mm.get()),
                   () => bw(mm.get()),
                 ),
-                f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)), v.get()),
+                epilogue.store(
+                  y,
+                  f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)),
+                  mm.get,
+                  v.get(),
+                ),
               ]),
             ],
             4,
@@ -193,7 +199,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           () => aw(mm.get()),
           () => bw(mm.get()),
         ),
-        f.storeF(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), v.get()),
+        epilogue.store(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), mm.get, v.get()),
       ]),
     ]),
   ];

@@ -1,4 +1,12 @@
+import type {
+  Epilogue,
+  EpilogueBinary,
+  EpilogueOperand,
+  EpilogueStep,
+} from "../../../../compiler/ops/support/epilogue.js";
 import type { CodeWriter } from "../../../shared/code-writer.js";
+import { epilogueSpec, kernelEpilogue } from "../../../shared/epilogue.js";
+import type { HelperName } from "../../runtime/helpers.js";
 import type { KernelEnv } from "../types.js";
 import { type ActivationQuantCode, lit } from "./activation-quant.js";
 
@@ -55,3 +63,78 @@ export function writeEpilogue(w: CodeWriter, q: ActivationQuantCode, aw: string,
     w.line(`if (dhi !== 0) ${target} += dhi * (${aw} * swhi - ${bw} * nhi);`);
   }
 }
+
+/**
+ * The float epilogue after the dequantization (compiler/ops/support/epilogue.ts), in ES5: each step
+ * computed as the js kernel of its op computes it (Math.max, qsigmoid, qerf, double arithmetic) and
+ * rounded to float32 with f32 as that kernel's Float32Array output was, so values equal the
+ * reference's unfused ops bit for bit. Constants run along output axis `axis`; the residual, if the
+ * epilogue reads one, is input `residualInput`.
+ */
+export class FloatEpilogue {
+  readonly helpers: HelperName[];
+  /** A kernel-name suffix naming the epilogue ("" without one). */
+  readonly spec: string;
+  private readonly e: Epilogue;
+  private readonly residual?: string;
+
+  constructor(env: KernelEnv, axis: number, residualInput: number) {
+    this.e = kernelEpilogue(env, axis);
+    this.residual = this.e.residual ? env.input(residualInput, "res") : undefined;
+    this.spec = epilogueSpec(this.e);
+    const ops = new Set(this.e.steps.map((s) => s.op));
+    this.helpers = [...(ops.has("sigmoid") ? ["qsigmoid" as const] : []), ...(ops.has("erf") ? ["qerf" as const] : [])];
+  }
+
+  /** Declares the per-channel constant tables and the step variables (before the loops). */
+  declare(w: CodeWriter): void {
+    this.e.constants.forEach((c, k) => {
+      if (c.length > 1) w.line(`var EC${k} = [${c.map(lit).join(", ")}];`);
+    });
+    if (this.e.steps.length) w.line(`var ${["ey", ...this.e.steps.slice(0, -1).map((_, k) => `e${k}`)].join(", ")};`);
+  }
+
+  /** Stores float32 `value` of output element `index` (channel `channel`), after the epilogue, into `y`. */
+  store(w: CodeWriter, y: string, index: string, channel: string, value: string): void {
+    const steps = this.e.steps;
+    if (steps.length === 0) {
+      w.line(`${y}[${index}] = ${value};`);
+      return;
+    }
+    const read = (a: EpilogueOperand): string => {
+      switch (a.kind) {
+        case "y":
+          return "ey";
+        case "step":
+          return `e${a.index}`;
+        case "constant":
+          return this.e.constants[a.index].length === 1
+            ? lit(this.e.constants[a.index][0])
+            : `EC${a.index}[${channel}]`;
+        case "residual":
+          return `${this.residual}[${index}]`;
+      }
+    };
+    const formula = (s: EpilogueStep): string => {
+      const [a, b] = s.args.map(read);
+      switch (s.op) {
+        case "relu":
+          return `Math.max(${a}, 0)`;
+        case "sigmoid":
+          return `qsigmoid(${a})`;
+        case "erf":
+          return `qerf(${a})`;
+        default:
+          return `${a} ${BINARY_OPERATOR[s.op]} ${b}`;
+      }
+    };
+    w.line(`ey = ${value};`);
+    // The last step's rounding is the store's.
+    steps.slice(0, -1).forEach((s, k) => {
+      w.line(`e${k} = f32(${formula(s)});`);
+    });
+    w.line(`${y}[${index}] = ${formula(steps[steps.length - 1])};`);
+  }
+}
+
+const BINARY_OPERATOR: Readonly<Record<EpilogueBinary, string>> = { add: "+", sub: "-", mul: "*", div: "/" };

@@ -1,5 +1,7 @@
+import type { Epilogue, EpilogueOperand, EpilogueStep } from "../../../../compiler/ops/support/epilogue.js";
+import { kernelEpilogue } from "../../../shared/epilogue.js";
 import type { Ex } from "../../binaryen.js";
-import type { Fn, Local } from "../../dsl.js";
+import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 
@@ -109,4 +111,75 @@ export class Accumulators {
 export function codeToI32(f: Fn, code: Local): Ex {
   const m = f.m;
   return m.i32.trunc_s.f64(m.select(m.f64.eq(code.get(), code.get()), code.get(), f.f64(0)));
+}
+
+/**
+ * The float epilogue after the dequantization (compiler/ops/support/epilogue.ts), as the js target
+ * computes it (targets/js/kernels/support/integer-epilogue.ts): every step in f64 on float32 values,
+ * the module's qsigmoid/qerf for the activations, then rounded to float32; an f64 op on two float32
+ * values rounded once to float32 is the float32 op, so values equal the js target's bit for bit.
+ * Constants run along output axis `axis`; the residual, if read, is input `residualInput`. Create it
+ * before any local (the residual is a parameter of the kernel's function).
+ */
+export class FloatEpilogue {
+  private readonly e: Epilogue;
+  private readonly residual?: Arr;
+  private readonly tables: (Arr | undefined)[];
+  private locals?: { y: Local; steps: Local[]; at: Local };
+
+  constructor(
+    private readonly env: WasmKernelEnv,
+    axis: number,
+    residualInput: number,
+  ) {
+    this.e = kernelEpilogue(env, axis);
+    this.residual = this.e.residual ? env.input(residualInput) : undefined;
+    this.tables = this.e.constants.map((c) => (c.length > 1 ? env.data(c) : undefined));
+  }
+
+  /** Stores `value` (f64) of output element `index` (of output channel `channel`), after the epilogue, into `y`. */
+  store(y: Arr, index: Ex, channel: Val, value: Ex): Ex {
+    const { env, e } = this;
+    const f = env.fn;
+    const m = f.m;
+    if (e.steps.length === 0) return f.storeF(y, index, value);
+    this.locals ??= { y: f.f64Local(), steps: e.steps.slice(0, -1).map(() => f.f64Local()), at: f.i32Local() };
+    const { y: yv, steps, at } = this.locals;
+    const read = (a: EpilogueOperand): Ex => {
+      switch (a.kind) {
+        case "y":
+          return yv.get();
+        case "step":
+          return steps[a.index].get();
+        case "constant": {
+          const table = this.tables[a.index];
+          return table ? f.load(table, channel()) : f.f64(e.constants[a.index][0]);
+        }
+        case "residual":
+          return f.loadF(this.residual as Arr, at.get());
+      }
+    };
+    const formula = (s: EpilogueStep): Ex => {
+      const a = read(s.args[0]);
+      switch (s.op) {
+        case "relu":
+          // max, not a comparison: NaN -> NaN and -0 -> 0, as Math.max (the Relu kernel's choice).
+          return m.f64.max(a, f.f64(0));
+        case "sigmoid":
+          return env.math("qsigmoid", a);
+        case "erf":
+          return env.math("qerf", a);
+        default:
+          return m.f64[s.op](a, read(s.args[1]));
+      }
+    };
+    const last = e.steps.length - 1;
+    return f.seq([
+      yv.set(f.f32(value)),
+      ...(e.residual ? [at.set(index)] : []),
+      ...e.steps.slice(0, -1).map((s, k) => steps[k].set(f.f32(formula(s)))),
+      // The last step's rounding is the store's.
+      f.storeF(y, e.residual ? at.get() : index, formula(e.steps[last])),
+    ]);
+  }
 }

@@ -33,7 +33,8 @@ export interface RelaxedWeights {
 
 /**
  * The biased weights when the relaxed dot is exact for this kernel: weights of at most 7 bits,
- * activation codes that fit i8, no DlsQuant (its extreme-code sums need per-element masks), N >= 4.
+ * activation codes that fit i8, no DlsQuant (its extreme-code sums need per-element masks), N >= 8
+ * (the dot serves blocks of eight columns; the last N % 8 go the scalar way and need no table).
  */
 export function relaxedWeights(env: WasmKernelEnv, K: number, N: number): RelaxedWeights | undefined {
   const bits = env.int("w_bits");
@@ -41,11 +42,11 @@ export function relaxedWeights(env: WasmKernelEnv, K: number, N: number): Relaxe
   // Activation codes fit i8: signed ones of up to 8 bits, unsigned ones of up to 7.
   const fits = env.int("x_signed", 0) !== 0 ? xBits <= 8 : xBits <= 7;
   const w = env.constant(1);
-  if (env.isa !== "relaxed" || env.string("x_mode", "dls") === "dls" || bits > 7 || !fits || N < 4 || !w) return;
+  if (env.isa !== "relaxed" || env.string("x_mode", "dls") === "dls" || bits > 7 || !fits || N < 8 || !w) return;
   const bias = 2 ** (bits - 1);
   for (let i = 0; i < K * N; i++) if (w[i] < -bias || w[i] >= bias) return;
   const groups = Math.ceil(K / 4);
-  const blocks = Math.floor(N / 4);
+  const blocks = 2 * Math.floor(N / 8);
   const bytes = new Uint8Array(blocks * groups * 16);
   for (let b = 0; b < blocks; b++) {
     for (let g = 0; g < groups; g++) {

@@ -1,5 +1,5 @@
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Local } from "../../dsl.js";
+import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
@@ -21,7 +21,7 @@ export interface XwRows {
   readonly aw: (c: Ex) => Ex;
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of column `j` at element `index`. */
-  readonly finish: (v: Local, j: Ex, index: Ex) => Ex[];
+  readonly finish: (v: Local, j: Val, index: Ex) => Ex[];
 }
 
 export interface XwRowsCode {
@@ -128,7 +128,11 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         : []),
       ...[0, 1].flatMap((i) => [
         v.set(m.f64x2.extract_lane(vv.get(), i)),
-        ...o.finish(v, f.add(j.get(), f.i32(2 * p + i)), f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p + i))),
+        ...o.finish(
+          v,
+          () => f.add(j.get(), f.i32(2 * p + i)),
+          f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p + i)),
+        ),
       ]),
     ];
     const scalarColumn: Ex[] = [
@@ -177,7 +181,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
             ]),
           ]
         : []),
-      ...o.finish(v, j.get(), f.add(f.mul(r.get(), f.i32(N)), j.get())),
+      ...o.finish(v, j.get, f.add(f.mul(r.get(), f.i32(N)), j.get())),
     ];
     return [
       sx.set(f.i32(0)),
