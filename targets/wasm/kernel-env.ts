@@ -106,12 +106,18 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
 
   data(values: readonly number[]): Arr {
     const address = this.layout.staticData(new Uint8Array(Float64Array.from(values).buffer));
-    return { elem: "f64", base: () => this.fn.i32(address) };
+    return { elem: "f64", base: this.param(() => this.fn.i32(address)) };
   }
 
   table(bytes: Uint8Array, elem: Elem): Arr {
     const address = this.layout.staticData(bytes);
-    return { elem, base: () => this.fn.i32(address) };
+    return { elem, base: this.param(() => this.fn.i32(address)) };
+  }
+
+  scalar(value: number): Val {
+    const local = this.fn.param(this.fn.b.f64);
+    this.args.push(() => this.fn.f64(value));
+    return local.get;
   }
 
   math(name: MathFn, arg: Ex): Ex {
