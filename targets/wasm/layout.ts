@@ -11,23 +11,12 @@ import { identifier } from "../shared/names.js";
 import { dimVarName } from "../shared/sym.js";
 import type { Binaryen, WasmModule } from "./binaryen.js";
 import type { Val } from "./dsl.js";
+import { type SizeClass, sizeClasses } from "./size-classes.js";
 
 const ALIGN = 16;
 
 export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
-}
-
-const ELEMENT_BYTES: Readonly<Record<PlanDType, number>> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
-
-/**
- * Buffers whose sizes are one product: element bytes times static dims (`factor`, an i64 as
- * qmc_prepare multiplies, mod 2^64) times the input-dependent `dims`. qmc_prepare computes each class
- * once and copies it to its buffers, which keeps its code small when a model has a thousand buffers.
- */
-export interface SizeClass {
-  readonly factor: bigint;
-  readonly dims: readonly SymDim[];
 }
 
 /**
@@ -66,9 +55,9 @@ export class Layout {
     rivals: number;
     addresses: number;
   };
-  readonly sizeClasses: SizeClass[] = [];
+  readonly sizeClasses: readonly SizeClass[];
   /** Each buffer's index into sizeClasses. */
-  private readonly classOf: number[] = [];
+  private readonly classOf: readonly number[];
   readonly dims = new Map<string, SymDim>();
   readonly scratch: SymDim[] = [];
   /** Where each constant's bytes are, and where kernels read it (the unpacked codes of 2- and 4-bit ones). */
@@ -109,24 +98,9 @@ export class Layout {
       for (const c of group) this.addresses.set(c.id, at + (this.constantAddress(c.id) - from) * perByte);
       at = align(at + bytes * perByte);
     }
-    const classes = new Map<string, number>();
-    for (const buf of plan.buffers) {
-      // The product mod 2^64 does not depend on the order of its factors: sorted, equal sizes meet.
-      const dims = buf.shape
-        .filter((d) => !isStatic(d))
-        .map((d) => ({ d, name: dimVarName(d) }))
-        .sort((a, b) => (a.name === b.name ? 0 : a.name < b.name ? -1 : 1))
-        .map((x) => x.d);
-      const statics = buf.shape.filter(isStatic).map((d) => BigInt(d.c));
-      const factor = BigInt.asIntN(64, statics.reduce((a, x) => a * x, BigInt(ELEMENT_BYTES[buf.dtype])));
-      const key = `${factor}|${dims.map(dimVarName).join(",")}`;
-      if (!classes.has(key)) {
-        classes.set(key, this.sizeClasses.length);
-        this.sizeClasses.push({ factor, dims });
-      }
-      this.classOf.push(classes.get(key) ?? 0);
-    }
-    if (this.sizeClasses.length > 65536) throw new QmcError("more than 65536 distinct buffer sizes");
+    const sizes = sizeClasses(plan.buffers);
+    this.sizeClasses = sizes.classes;
+    this.classOf = sizes.classOf;
     const table = (bytes: number, n = plan.buffers.length) => {
       const start = at;
       at = align(at + bytes * n);
