@@ -9,7 +9,7 @@ import {
 import { liveRanges } from "../shared/meta.js";
 import { identifier } from "../shared/names.js";
 import { dimVarName } from "../shared/sym.js";
-import type { Binaryen, WasmModule } from "./binaryen.js";
+import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import type { Val } from "./dsl.js";
 import { type SizeClass, sizeClasses } from "./size-classes.js";
 
@@ -60,6 +60,8 @@ export class Layout {
   private readonly classOf: readonly number[];
   readonly dims = new Map<string, SymDim>();
   readonly scratch: SymDim[] = [];
+  /** Calls the first qmc_prepare makes after unpacking: they fill the tables kernels derive from weights. */
+  readonly derivedFills: Ex[] = [];
   /** Where each constant's bytes are, and where kernels read it (the unpacked codes of 2- and 4-bit ones). */
   private readonly stored = new Map<number, number>();
   private readonly addresses = new Map<number, number>();
@@ -124,9 +126,21 @@ export class Layout {
     }
   }
 
+  /** Whether the first qmc_prepare has weights to unpack or tables to fill. */
+  get preparesWeights(): boolean {
+    return this.unpacked.length > 0 || this.derivedFills.length > 0;
+  }
+
   /** Where the arena starts: after everything static, kernel tables included. */
   get arenaBase(): number {
     return this.end;
+  }
+
+  /** Zeroed static memory that ships as no data (a table qmc_prepare fills); returns its address. */
+  reserve(bytes: number): number {
+    const at = this.end;
+    this.end = align(at + bytes);
+    return at;
   }
 
   /** Static data of one kernel (e.g. per-channel factors); returns its address. */

@@ -4,13 +4,16 @@ import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
 import type { Layout } from "./layout.js";
 
+/** The global that says the weights are unpacked and the derived tables filled. */
+export const WEIGHTS_READY = "weights_ready";
 /** The most linear memory a wasm32 module can have. */
 const MAX_BYTES = 65536 * 65536;
 
 /**
  * qmc_prepare(h, w) and the functions it calls: sizes from h and w (in i64, so no size wraps), the
  * greedy placement of compiler/plan/memory.ts with its tie-breaks, memory.grow, the one-time unpacking
- * of 2- and 4-bit weight codes, then the buffer addresses in globals.
+ * of 2- and 4-bit weight codes and filling of the kernels' derived tables, then the buffer addresses
+ * in globals.
  */
 export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
   addPlaceBuffers(b, m, layout);
@@ -91,11 +94,12 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
       ]),
     ]),
   );
-  if (layout.unpacked.length) {
+  if (layout.preparesWeights) {
     body.push(
-      f.if(m.i32.eqz(m.global.get("unpacked", b.i32)), [
-        m.call("unpack_weights", [], b.none),
-        m.global.set("unpacked", f.i32(1)),
+      f.if(m.i32.eqz(m.global.get(WEIGHTS_READY, b.i32)), [
+        ...(layout.unpacked.length ? [m.call("unpack_weights", [], b.none)] : []),
+        ...layout.derivedFills,
+        m.global.set(WEIGHTS_READY, f.i32(1)),
       ]),
     );
   }

@@ -43,6 +43,13 @@ export interface WasmKernelEnv {
   /** Raw bytes in the module's static data, read as `elem` elements; its address is a parameter. */
   table(bytes: Uint8Array, elem: Elem): Arr;
   /**
+   * A table of `bytes` that qmc_prepare fills once, before the first run, from constant input `input`
+   * (its elements as kernels read them): data derived from weights, so it need not ship in the file
+   * (e.g. weights rearranged for a SIMD instruction). `fill(f, src, dst)` builds the filling code of a
+   * function of its own, shared by tables of one `spec`; the table's address is a parameter.
+   */
+  derived(spec: string, input: number, bytes: number, elem: Elem, fill: (f: Fn, src: Arr, dst: Arr) => Ex[]): Arr;
+  /**
    * A number of this kernel instance that its code uses as an f64 (a quantizer's parameter, a weight
    * scale): an f64 parameter, bound at the call. Numbers that shape the code (sizes, code ranges)
    * stay literals (`fn.f64`) and belong in the spec.
