@@ -62,8 +62,9 @@ export class Layout {
   readonly scratch: SymDim[] = [];
   /** Calls the first qmc_prepare makes after unpacking: they fill the tables kernels derive from weights. */
   readonly derivedFills: Ex[] = [];
-  /** Where each constant's bytes are, and where kernels read it (the unpacked codes of 2- and 4-bit ones). */
+  /** Where each constant's bytes are. */
   private readonly stored = new Map<number, number>();
+  /** Where kernels read each constant: its bytes, or the unpacked codes of 2- and 4-bit ones. */
   private readonly addresses = new Map<number, number>();
   private readonly extra: { offset: number; data: Uint8Array }[] = [];
   private readonly bufferGlobals = new Map<number, string>();

@@ -52,6 +52,8 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
     );
   }
   const t = layout.tables;
+  /** The address of entry i of a table of 2^shift-byte entries. */
+  const entry = (table: number, shift: number) => m.i32.add(f.i32(table), m.i32.shl(i.get(), f.i32(shift)));
   layout.sizeClasses.forEach((c, k) => {
     const size = c.dims.reduce((a, d) => m.i64.mul(a, m.i64.extend_u(layout.dimGlobal(d)())), m.i64.const(c.factor));
     body.push(
@@ -65,14 +67,11 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
       m.i64.store(
         0,
         8,
-        m.i32.add(f.i32(t.sizes), m.i32.shl(i.get(), f.i32(3))),
+        entry(t.sizes, 3),
         m.i64.load(
           0,
           8,
-          m.i32.add(
-            f.i32(t.classSizes),
-            m.i32.shl(m.i32.load16_u(0, 2, m.i32.add(f.i32(t.classOf), m.i32.shl(i.get(), f.i32(1)))), f.i32(3)),
-          ),
+          m.i32.add(f.i32(t.classSizes), m.i32.shl(m.i32.load16_u(0, 2, entry(t.classOf, 1)), f.i32(3))),
         ),
       ),
     ]),
@@ -109,11 +108,8 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
       m.i32.store(
         0,
         4,
-        m.i32.add(f.i32(t.addresses), m.i32.shl(i.get(), f.i32(2))),
-        m.i32.add(
-          f.i32(layout.arenaBase),
-          m.i32.wrap(m.i64.load(0, 8, m.i32.add(f.i32(t.offsets), m.i32.shl(i.get(), f.i32(3))))),
-        ),
+        entry(t.addresses, 2),
+        m.i32.add(f.i32(layout.arenaBase), m.i32.wrap(m.i64.load(0, 8, entry(t.offsets, 3)))),
       ),
     ]),
     ...plan.buffers.map((buf, k) =>
