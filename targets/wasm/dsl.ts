@@ -15,7 +15,6 @@ export const ELEM_BYTES: Readonly<Record<Elem, number>> = { f64: 8, f32: 4, i32:
 const SHIFT: Readonly<Record<Elem, number>> = { f64: 3, f32: 2, i32: 2, i16: 1, i8: 0, u8: 0 };
 
 export interface Local {
-  readonly index: number;
   readonly type: number;
   readonly get: Val;
   set(v: Ex): Ex;
@@ -28,10 +27,29 @@ export interface Arr {
   readonly base: Val;
 }
 
-/** One function under construction: its parameters, locals and labels, and expression helpers. */
+/** Where a Local lives until the function is built: the n-th parameter or the n-th other local. */
+interface Slot {
+  readonly param: boolean;
+  readonly n: number;
+}
+
+/** binaryen.js's setters of a local access's index (its typings omit them). */
+interface LocalIndexApi {
+  readonly LocalGet: { setIndex(expr: Ex, index: number): void };
+  readonly LocalSet: { setIndex(expr: Ex, index: number): void };
+}
+
+/**
+ * One function under construction: its parameters, locals and labels, and expression helpers.
+ * Parameters may be declared after locals (a kernel meets per-instance values, which become
+ * parameters, while it builds its loops): local accesses are numbered when the function is built,
+ * parameters first.
+ */
 export class Fn {
   private readonly paramTypes: number[] = [];
   private readonly varTypes: number[] = [];
+  /** Every local.get, local.set and local.tee made here, to number once all parameters are known. */
+  private readonly accesses: { expr: Ex; slot: Slot; get: boolean }[] = [];
   private labels = 0;
 
   constructor(
@@ -40,14 +58,13 @@ export class Fn {
   ) {}
 
   param(type: number): Local {
-    if (this.varTypes.length) throw new Error("wasm dsl: parameters must be declared before locals");
     this.paramTypes.push(type);
-    return this.makeLocal(this.paramTypes.length - 1, type);
+    return this.makeLocal({ param: true, n: this.paramTypes.length - 1 }, type);
   }
 
   local(type: number): Local {
     this.varTypes.push(type);
-    return this.makeLocal(this.paramTypes.length + this.varTypes.length - 1, type);
+    return this.makeLocal({ param: false, n: this.varTypes.length - 1 }, type);
   }
 
   i32Local(): Local {
@@ -56,10 +73,6 @@ export class Fn {
 
   f64Local(): Local {
     return this.local(this.b.f64);
-  }
-
-  get paramCount(): number {
-    return this.paramTypes.length;
   }
 
   i32(n: number): Ex {
@@ -173,22 +186,37 @@ export class Fn {
 
   /** Adds the function to the module. */
   build(name: string, results: number, body: Ex): void {
+    this.number();
     this.m.addFunction(name, this.b.createType(this.paramTypes), results, this.varTypes, body);
   }
 
   /** The body and signature as text, to find kernels that compile to the same function. */
   signature(body: Ex): string {
+    this.number();
     return `${this.paramTypes.join(",")}|${this.varTypes.join(",")}|${this.b.emitText(body)}`;
   }
 
-  private makeLocal(index: number, type: number): Local {
+  /** Gives every local access its final index: parameters first, then the other locals. */
+  private number(): void {
+    const api = this.b as unknown as LocalIndexApi;
+    for (const { expr, slot, get } of this.accesses) {
+      const index = slot.param ? slot.n : this.paramTypes.length + slot.n;
+      (get ? api.LocalGet : api.LocalSet).setIndex(expr, index);
+    }
+  }
+
+  private makeLocal(slot: Slot, type: number): Local {
     const m = this.m;
+    const track = (expr: Ex, get: boolean) => {
+      this.accesses.push({ expr, slot, get });
+      return expr;
+    };
+    // Provisional index: the slot's own number; number() corrects it.
     return {
-      index,
       type,
-      get: () => m.local.get(index, type),
-      set: (v) => m.local.set(index, v),
-      tee: (v) => m.local.tee(index, v, type),
+      get: () => track(m.local.get(slot.n, type), true),
+      set: (v) => track(m.local.set(slot.n, v), false),
+      tee: (v) => track(m.local.tee(slot.n, v, type), false),
     };
   }
 }

@@ -9,7 +9,8 @@ import { WASM_KERNELS } from "./kernels/index.js";
 import type { Isa } from "./kernels/types.js";
 import { Layout } from "./layout.js";
 import { addMathFunctions, type MathFn } from "./math.js";
-import { addPrepare } from "./prepare.js";
+import { addPrepare, WEIGHTS_READY } from "./prepare.js";
+import { SharedFunctions } from "./shared-functions.js";
 
 export interface WasmEmitOptions {
   readonly compilerVersion: string;
@@ -33,10 +34,9 @@ function features(b: Binaryen, isa: Isa): number {
 
 /** One function per kernel, equal bodies shared; returns the calls qmc_run makes, in plan order. */
 function addKernels(b: Binaryen, m: WasmModule, plan: KernelPlan, layout: Layout, isa: Isa, target: string) {
-  const calls: Ex[] = [];
+  const functions = new SharedFunctions(b);
   const math = new Set<MathFn>();
-  const byName = new Map<string, { signature: string; name: string }[]>();
-  plan.kernels.forEach((kernel, index) => {
+  const calls = plan.kernels.map((kernel, index) => {
     const gen = WASM_KERNELS.get(kernel.kind);
     if (!gen) {
       throw new QmcError(
@@ -44,27 +44,14 @@ function addKernels(b: Binaryen, m: WasmModule, plan: KernelPlan, layout: Layout
       );
     }
     const fn = new Fn(b, m);
-    const env = new WasmKernelEnvImpl(layout, kernel, index, isa, fn);
+    const env = new WasmKernelEnvImpl(layout, kernel, index, isa, fn, functions);
     const code = gen(env);
     for (const name of env.mathUsed) math.add(name);
-    const body = fn.seq(code.body);
-    const base = code.spec.replace(/[^A-Za-z0-9_]/g, "_");
-    const signature = fn.signature(body);
-    const same = byName.get(base) ?? [];
-    let name = same.find((s) => s.signature === signature)?.name;
-    if (name === undefined) {
-      const fresh = same.length === 0 ? base : `${base}_v${same.length + 1}`;
-      same.push({ signature, name: fresh });
-      byName.set(base, same);
-      fn.build(fresh, b.none, body);
-      name = fresh;
-    }
-    calls.push(
-      m.call(
-        name,
-        env.args.map((a) => a()),
-        b.none,
-      ),
+    const name = functions.add(code.spec, fn, fn.seq(code.body));
+    return m.call(
+      name,
+      env.args.map((a) => a()),
+      b.none,
     );
   });
   return { calls, math };
@@ -74,7 +61,7 @@ function addGlobals(b: Binaryen, m: WasmModule, layout: Layout): void {
   const i32 = (name: string) => m.addGlobal(name, b.i32, true, m.i32.const(0));
   i32("prepared");
   i32("scratch");
-  if (layout.unpacked.length) i32("unpacked");
+  if (layout.preparesWeights) i32(WEIGHTS_READY);
   for (const buf of layout.plan.buffers) i32(layout.bufferGlobal(buf.id));
   for (const name of layout.dims.keys()) i32(name);
 }

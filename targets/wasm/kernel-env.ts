@@ -10,10 +10,11 @@ import { constantValues } from "../js/kernel-env.js";
 import { KernelParams } from "../shared/kernel-params.js";
 import { productDim } from "../shared/sym.js";
 import type { Ex } from "./binaryen.js";
-import type { Arr, Elem, Fn, Val } from "./dsl.js";
+import { type Arr, type Elem, Fn, type Val } from "./dsl.js";
 import type { Isa, WasmKernelEnv } from "./kernels/types.js";
 import type { Layout } from "./layout.js";
 import { callMath, type MathFn } from "./math.js";
+import type { SharedFunctions } from "./shared-functions.js";
 
 const BUFFER_ELEM: Readonly<Record<PlanDType, Elem>> = { float32: "f32", int32: "i32", int8: "i8", uint8: "u8" };
 
@@ -34,6 +35,7 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
     index: number,
     readonly isa: Isa,
     readonly fn: Fn,
+    private readonly functions: SharedFunctions,
   ) {
     super(kernel, index);
   }
@@ -106,12 +108,32 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
 
   data(values: readonly number[]): Arr {
     const address = this.layout.staticData(new Uint8Array(Float64Array.from(values).buffer));
-    return { elem: "f64", base: () => this.fn.i32(address) };
+    return { elem: "f64", base: this.param(() => this.fn.i32(address)) };
   }
 
   table(bytes: Uint8Array, elem: Elem): Arr {
     const address = this.layout.staticData(bytes);
-    return { elem, base: () => this.fn.i32(address) };
+    return { elem, base: this.param(() => this.fn.i32(address)) };
+  }
+
+  derived(spec: string, input: number, bytes: number, elem: Elem, fill: (f: Fn, src: Arr, dst: Arr) => Ex[]): Arr {
+    const op = this.kernel.inputs[input];
+    if (!op || !("constant" in op)) throw this.error(`input ${input} is not a constant; a derived table needs one`);
+    const c = this.layout.constant(op.constant, this);
+    const at = this.layout.reserve(bytes);
+    const { b, m } = this.fn;
+    const f = new Fn(b, m);
+    const [src, dst] = [f.param(b.i32), f.param(b.i32)];
+    const body = f.seq(fill(f, { elem: constantElem(c), base: src.get }, { elem, base: dst.get }));
+    const name = this.functions.add(spec, f, body);
+    this.layout.derivedFills.push(m.call(name, [f.i32(this.layout.constantAddress(c.id)), f.i32(at)], b.none));
+    return { elem, base: this.param(() => this.fn.i32(at)) };
+  }
+
+  scalar(value: number): Val {
+    const local = this.fn.param(this.fn.b.f64);
+    this.args.push(() => this.fn.f64(value));
+    return local.get;
   }
 
   math(name: MathFn, arg: Ex): Ex {

@@ -9,8 +9,9 @@ import {
 import { liveRanges } from "../shared/meta.js";
 import { identifier } from "../shared/names.js";
 import { dimVarName } from "../shared/sym.js";
-import type { Binaryen, WasmModule } from "./binaryen.js";
+import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import type { Val } from "./dsl.js";
+import { type SizeClass, sizeClasses } from "./size-classes.js";
 
 const ALIGN = 16;
 
@@ -18,9 +19,11 @@ export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
-/** A packed constant whose codes are unpacked, one i8 per element, before the first run. */
+/**
+ * The packed 2- or 4-bit constants, laid end to end from `from`, whose `count` codes are unpacked to
+ * one i8 each at `to` before the first run: one loop per bit width, however many constants.
+ */
 export interface Unpacked {
-  readonly constant: PlanConstant;
   readonly bits: 2 | 4;
   readonly from: number;
   readonly to: number;
@@ -29,18 +32,39 @@ export interface Unpacked {
 
 /**
  * The static part of linear memory, from address 0: every constant in its plan encoding (float32 and
- * int32 little-endian, codes packed) as data segments; the unpacked copies of 2- and 4-bit codes
- * (filled by the first qmc_prepare); the memory planner's tables. The arena starts at `arenaBase`,
- * and the scratch area follows the arena. Buffer addresses and the input-dependent sizes live in
- * globals that qmc_prepare sets.
+ * int32 little-endian, codes packed) as data segments, the 4-bit and then the 2-bit ones last; the
+ * unpacked copies of those codes (filled by the first qmc_prepare); the memory planner's tables. The
+ * arena starts at `arenaBase`, and the scratch area follows the arena. Buffer addresses and the
+ * input-dependent sizes live in globals that qmc_prepare sets.
  */
 export class Layout {
   private end: number;
   readonly unpacked: Unpacked[] = [];
-  /** Planner tables: first and last use (i32, in a data segment), sizes and offsets (i64), order and rivals (i32). */
-  readonly tables: { firsts: number; lasts: number; sizes: number; offsets: number; order: number; rivals: number };
+  /**
+   * Planner tables: first and last use (i32) and each buffer's size class (u16), in data segments;
+   * sizes of the classes and of the buffers, offsets (i64); order, rivals and addresses (i32).
+   */
+  readonly tables: {
+    firsts: number;
+    lasts: number;
+    classOf: number;
+    classSizes: number;
+    sizes: number;
+    offsets: number;
+    order: number;
+    rivals: number;
+    addresses: number;
+  };
+  readonly sizeClasses: readonly SizeClass[];
+  /** Each buffer's index into sizeClasses. */
+  private readonly classOf: readonly number[];
   readonly dims = new Map<string, SymDim>();
   readonly scratch: SymDim[] = [];
+  /** Calls the first qmc_prepare makes after unpacking: they fill the tables kernels derive from weights. */
+  readonly derivedFills: Ex[] = [];
+  /** Where each constant's bytes are. */
+  private readonly stored = new Map<number, number>();
+  /** Where kernels read each constant: its bytes, or the unpacked codes of 2- and 4-bit ones. */
   private readonly addresses = new Map<number, number>();
   private readonly extra: { offset: number; data: Uint8Array }[] = [];
   private readonly bufferGlobals = new Map<number, string>();
@@ -52,21 +76,35 @@ export class Layout {
     private readonly m: WasmModule,
   ) {
     let at = 0;
-    for (const c of plan.constants) {
-      this.constants.set(c.id, c);
-      this.addresses.set(c.id, at);
-      at = align(at + c.bytes.length);
+    const subByte = (c: PlanConstant, bits: number) => c.encoding.kind === "packed" && c.encoding.bits === bits;
+    const place = (group: readonly PlanConstant[]) => {
+      for (const c of group) {
+        this.constants.set(c.id, c);
+        this.stored.set(c.id, at);
+        this.addresses.set(c.id, at);
+        at = align(at + c.bytes.length);
+      }
+    };
+    place(plan.constants.filter((c) => !subByte(c, 4) && !subByte(c, 2)));
+    const groups = ([4, 2] as const).map((bits) => ({ bits, group: plan.constants.filter((c) => subByte(c, bits)) }));
+    const runs = groups.map(({ bits, group }) => {
+      const from = at;
+      place(group);
+      return { bits, group, from, bytes: at - from };
+    });
+    // Each group unpacks as one run of codes (the zero padding between constants unpacks to codes
+    // no kernel reads): a constant's codes sit at the run's copy, offset by its bytes times codes per byte.
+    for (const { bits, group, from, bytes } of runs) {
+      if (!group.length) continue;
+      const perByte = 8 / bits;
+      this.unpacked.push({ bits, from, to: at, count: bytes * perByte });
+      for (const c of group) this.addresses.set(c.id, at + (this.constantAddress(c.id) - from) * perByte);
+      at = align(at + bytes * perByte);
     }
-    for (const c of plan.constants) {
-      if (c.encoding.kind !== "packed" || c.encoding.bits === 8) continue;
-      const count = c.shape.reduce((a, b) => a * b, 1);
-      const from = this.addresses.get(c.id) ?? 0;
-      this.unpacked.push({ constant: c, bits: c.encoding.bits, from, to: at, count });
-      this.addresses.set(c.id, at);
-      at = align(at + count);
-    }
-    const n = plan.buffers.length;
-    const table = (bytes: number) => {
+    const sizes = sizeClasses(plan.buffers);
+    this.sizeClasses = sizes.classes;
+    this.classOf = sizes.classOf;
+    const table = (bytes: number, n = plan.buffers.length) => {
       const start = at;
       at = align(at + bytes * n);
       return start;
@@ -74,10 +112,13 @@ export class Layout {
     this.tables = {
       firsts: table(4),
       lasts: table(4),
+      classOf: table(2),
+      classSizes: table(8, this.sizeClasses.length),
       sizes: table(8),
       offsets: table(8),
       order: table(4),
       rivals: table(4),
+      addresses: table(4),
     };
     this.end = at;
     for (const b of plan.buffers) {
@@ -86,9 +127,21 @@ export class Layout {
     }
   }
 
+  /** Whether the first qmc_prepare has weights to unpack or tables to fill. */
+  get preparesWeights(): boolean {
+    return this.unpacked.length > 0 || this.derivedFills.length > 0;
+  }
+
   /** Where the arena starts: after everything static, kernel tables included. */
   get arenaBase(): number {
     return this.end;
+  }
+
+  /** Zeroed static memory that ships as no data (a table qmc_prepare fills); returns its address. */
+  reserve(bytes: number): number {
+    const at = this.end;
+    this.end = align(at + bytes);
+    return at;
   }
 
   /** Static data of one kernel (e.g. per-channel factors); returns its address. */
@@ -106,12 +159,10 @@ export class Layout {
     return [
       ...this.plan.constants
         .filter((c) => c.bytes.length > 0)
-        .map((c) => ({
-          offset: this.unpacked.find((u) => u.constant.id === c.id)?.from ?? this.constantAddress(c.id),
-          data: c.bytes,
-        })),
+        .map((c) => ({ offset: this.stored.get(c.id) ?? 0, data: c.bytes })),
       { offset: this.tables.firsts, data: words(ranges.map((r) => r[0])) },
       { offset: this.tables.lasts, data: words(ranges.map((r) => r[1])) },
+      { offset: this.tables.classOf, data: new Uint8Array(Uint16Array.from(this.classOf).buffer) },
       ...this.extra,
     ].filter((s) => s.data.length > 0);
   }

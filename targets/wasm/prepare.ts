@@ -1,17 +1,19 @@
-import { isStatic, type SymDim } from "../../compiler/plan/kernel-plan.js";
+import type { SymDim } from "../../compiler/plan/kernel-plan.js";
 import { ABI_ERRORS } from "../js/module.js";
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
 import type { Layout } from "./layout.js";
 
-const ELEMENT_BYTES = { float32: 4, int32: 4, int8: 1, uint8: 1 } as const;
+/** The global that says the weights are unpacked and the derived tables filled. */
+export const WEIGHTS_READY = "weights_ready";
 /** The most linear memory a wasm32 module can have. */
 const MAX_BYTES = 65536 * 65536;
 
 /**
  * qmc_prepare(h, w) and the functions it calls: sizes from h and w (in i64, so no size wraps), the
  * greedy placement of compiler/plan/memory.ts with its tie-breaks, memory.grow, the one-time unpacking
- * of 2- and 4-bit weight codes, then the buffer addresses in globals.
+ * of 2- and 4-bit weight codes and filling of the kernels' derived tables, then the buffer addresses
+ * in globals.
  */
 export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
   addPlaceBuffers(b, m, layout);
@@ -22,6 +24,7 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
   const v = f.local(b.i64);
   const total = f.local(b.i64);
   const pages = f.i32Local();
+  const i = f.i32Local();
   const plan = layout.plan;
   const H = () => m.i64.extend_s(h.get());
   const W = () => m.i64.extend_s(w.get());
@@ -48,16 +51,32 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
       m.global.set(name, m.i32.wrap(v.get())),
     );
   }
-  plan.buffers.forEach((buf, i) => {
-    const factors = buf.shape.map((d) => (isStatic(d) ? i64(d.c) : m.i64.extend_u(layout.dimGlobal(d)())));
-    const size = factors.reduce((a, x) => m.i64.mul(a, x), i64(ELEMENT_BYTES[buf.dtype]));
+  const t = layout.tables;
+  /** The address of entry i of a table of 2^shift-byte entries. */
+  const entry = (table: number, shift: number) => m.i32.add(f.i32(table), m.i32.shl(i.get(), f.i32(shift)));
+  layout.sizeClasses.forEach((c, k) => {
+    const size = c.dims.reduce((a, d) => m.i64.mul(a, m.i64.extend_u(layout.dimGlobal(d)())), m.i64.const(c.factor));
     body.push(
       v.set(size),
       f.if(m.i64.gt_u(v.get(), i64(MAX_BYTES)), [m.return(f.i32(ABI_ERRORS.outOfMemory))]),
-      m.i64.store(0, 8, f.i32(layout.tables.sizes + 8 * i), v.get()),
+      m.i64.store(0, 8, f.i32(t.classSizes + 8 * k), v.get()),
     );
   });
-  body.push(total.set(m.call("place_buffers", [], b.i64)));
+  body.push(
+    f.for(i, f.i32(0), () => f.i32(plan.buffers.length), [
+      m.i64.store(
+        0,
+        8,
+        entry(t.sizes, 3),
+        m.i64.load(
+          0,
+          8,
+          m.i32.add(f.i32(t.classSizes), m.i32.shl(m.i32.load16_u(0, 2, entry(t.classOf, 1)), f.i32(3))),
+        ),
+      ),
+    ]),
+    total.set(m.call("place_buffers", [], b.i64)),
+  );
   // Scratch follows the arena: the largest any kernel asked for, in 8-byte elements.
   const scratch = [...new Map(layout.scratch.map((d) => [JSON.stringify(d), d])).values()];
   body.push(v.set(i64(0)));
@@ -74,22 +93,29 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
       ]),
     ]),
   );
-  if (layout.unpacked.length) {
+  if (layout.preparesWeights) {
     body.push(
-      f.if(m.i32.eqz(m.global.get("unpacked", b.i32)), [
-        m.call("unpack_weights", [], b.none),
-        m.global.set("unpacked", f.i32(1)),
+      f.if(m.i32.eqz(m.global.get(WEIGHTS_READY, b.i32)), [
+        ...(layout.unpacked.length ? [m.call("unpack_weights", [], b.none)] : []),
+        ...layout.derivedFills,
+        m.global.set(WEIGHTS_READY, f.i32(1)),
       ]),
     );
   }
-  plan.buffers.forEach((buf, i) => {
-    body.push(
-      m.global.set(
-        layout.bufferGlobal(buf.id),
-        m.i32.add(f.i32(layout.arenaBase), m.i32.wrap(m.i64.load(0, 8, f.i32(layout.tables.offsets + 8 * i)))),
+  // Addresses in a loop, then one short load per buffer global.
+  body.push(
+    f.for(i, f.i32(0), () => f.i32(plan.buffers.length), [
+      m.i32.store(
+        0,
+        4,
+        entry(t.addresses, 2),
+        m.i32.add(f.i32(layout.arenaBase), m.i32.wrap(m.i64.load(0, 8, entry(t.offsets, 3)))),
       ),
-    );
-  });
+    ]),
+    ...plan.buffers.map((buf, k) =>
+      m.global.set(layout.bufferGlobal(buf.id), m.i32.load(0, 4, f.i32(t.addresses + 4 * k))),
+    ),
+  );
   body.push(
     m.global.set("scratch", m.i32.add(f.i32(layout.arenaBase), m.i32.wrap(total.get()))),
     m.global.set("prepared", f.i32(1)),

@@ -2,13 +2,13 @@
  * The wasm targets' kernel generators, by PlanKernel.kind; the twins of targets/js/kernels.
  *
  * Interface (types.ts): a WasmKernelGenerator is `(env: WasmKernelEnv) => WasmKernelCode`.
- * - Ask `env` for every argument first (`input`, `output`, `dim`, `count`, `scratch`): each becomes an
- *   i32 parameter of the kernel's function, so they must all come before the first local.
- * - Then build the body with `env.fn` (targets/wasm/dsl.ts): locals, `for` loops, typed loads and
+ * - Ask `env` for the arguments (`input`, `output`, `dim`, `count`, `scratch`, `data`, `table`,
+ *   `scalar`): each becomes a parameter of the kernel's function, bound at the call.
+ * - Build the body with `env.fn` (targets/wasm/dsl.ts): locals, `for` loops, typed loads and
  *   stores, and binaryen's own builder for arithmetic (`env.fn.m`). Never use an expression twice.
  * - Return `{ spec, body }`: `spec` names the function and must carry every specialisation that
- *   changes the body (kernels whose functions come out identical share one); `env.isa` says which
- *   instructions are allowed.
+ *   changes the body; `env.isa` says which instructions are allowed. Kernels whose functions come
+ *   out identical share one, so per-instance numbers go through `scalar`, not into literals.
  * Float kernels compute in f64 in the js target's order, so results are bit-identical to the js
  * artifacts; integer kernels are exact on every ISA.
  */

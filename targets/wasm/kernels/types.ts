@@ -9,8 +9,10 @@ export type Isa = "mvp" | "simd" | "relaxed";
 
 /**
  * What a wasm generator sees of one kernel; the twin of the js target's KernelEnv, so generators map
- * one to one. Arguments become i32 parameters of the kernel's function, in the order asked for:
- * arrays are byte addresses in linear memory, sizes are literals when static.
+ * one to one. Arguments become parameters of the kernel's function, in the order asked for: arrays
+ * are byte addresses in linear memory (i32), sizes are literals when static. Whatever differs between
+ * kernels of one specialisation (weights, tables, quantizer parameters) reaches the function as a
+ * parameter, so that they share one function.
  */
 export interface WasmKernelEnv {
   readonly kernel: PlanKernel;
@@ -36,10 +38,23 @@ export interface WasmKernelEnv {
   staticDim(d: SymDim, what: string): number;
   /** Scratch memory of at least n 8-byte elements shared by all kernels (never live across kernels). */
   scratch(n: SymDim, elem?: Elem): Arr;
-  /** A table of f64 values in the module's static data (not a parameter). */
+  /** A table of f64 values in the module's static data; its address is a parameter. */
   data(values: readonly number[]): Arr;
-  /** Raw bytes in the module's static data, read as `elem` elements (e.g. weights rearranged for SIMD). */
+  /** Raw bytes in the module's static data, read as `elem` elements; its address is a parameter. */
   table(bytes: Uint8Array, elem: Elem): Arr;
+  /**
+   * A table of `bytes` that qmc_prepare fills once, before the first run, from constant input `input`
+   * (its elements as kernels read them): data derived from weights, so it need not ship in the file
+   * (e.g. weights rearranged for a SIMD instruction). `fill(f, src, dst)` builds the filling code of a
+   * function of its own, shared by tables of one `spec`; the table's address is a parameter.
+   */
+  derived(spec: string, input: number, bytes: number, elem: Elem, fill: (f: Fn, src: Arr, dst: Arr) => Ex[]): Arr;
+  /**
+   * A number of this kernel instance that its code uses as an f64 (a quantizer's parameter, a weight
+   * scale): an f64 parameter, bound at the call. Numbers that shape the code (sizes, code ranges)
+   * stay literals (`fn.f64`) and belong in the spec.
+   */
+  scalar(value: number): Val;
   /** A call to one of the module's math functions (f64 -> f64). */
   math(name: MathFn, arg: Ex): Ex;
 

@@ -104,35 +104,34 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
       m.f32x4.nearest(m.f32x4.min(m.f32x4.max(e, m.f32x4.splat(m.f32.const(qn))), m.f32x4.splat(m.f32.const(qp)))),
     );
   const base = { bits, signed, qn, qp };
+  // The parameters are scalars of the instance: kernels that differ only in them share one function.
   if (mode === "act") {
-    const [qa, qb] = [p[0], p[1]];
+    const [qa, qb] = [env.scalar(p[0]), env.scalar(p[1])];
     return {
       ...base,
       mode,
       setup: [],
-      qa: () => f.f64(qa),
-      qb: () => f.f64(qb),
-      code: (v) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, f.f64(qb))), f.f64(qa)))),
+      qa,
+      qb,
+      code: (v) => clampCode(f.f32(m.f64.div(f.f32(m.f64.add(v, qb())), qa()))),
       // float32 operands: the f64 sum and quotient rounded to float32 are the f32 sum and quotient
       // (double rounding through f64 is harmless for + and /), and clamping and rounding integers
       // is exact in either width. NaN stays NaN through min/max and truncates to 0, as codeToI32 does.
       code4: (v) =>
-        clampCode4(m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.const(qb))), m.f32x4.splat(m.f32.const(qa)))),
+        clampCode4(m.f32x4.div(m.f32x4.add(v, m.f32x4.splat(m.f32.demote(qb()))), m.f32x4.splat(m.f32.demote(qa())))),
     };
   }
   if (mode === "linear") {
-    const [scale, zp] = params.map(Number);
+    const [s, z] = params.map(Number);
+    const [scale, zp, qb] = [env.scalar(s), env.scalar(z), env.scalar(z * s)];
     return {
       ...base,
       mode,
       setup: [],
-      qa: () => f.f64(scale),
-      qb: () => f.f64(zp * scale),
+      qa: scale,
+      qb,
       code: (v) =>
-        m.f64.min(
-          m.f64.max(m.f64.add(m.f64.nearest(f.f32(m.f64.div(v, f.f64(scale)))), f.f64(zp)), f.f64(qn)),
-          f.f64(qp),
-        ),
+        m.f64.min(m.f64.max(m.f64.add(m.f64.nearest(f.f32(m.f64.div(v, scale()))), zp()), f.f64(qn)), f.f64(qp)),
     };
   }
   if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
@@ -140,7 +139,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
   const affine = dlsAffine(
     f,
     stats,
-    p.map((v) => () => f.f64(v)),
+    p.map((v) => env.scalar(v)),
     bits,
   );
   const qdiv = f.f64Local();

@@ -24,7 +24,8 @@ export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex
   }
   const f = env.fn;
   if (alpha.length === 1) {
-    return { aw: () => f.f64(Number(alpha[0])), bw: () => f.f64(Number(beta[0])) };
+    const [aw, bw] = [env.scalar(Number(alpha[0])), env.scalar(Number(beta[0]))];
+    return { aw, bw };
   }
   const aw = env.data(alpha.map(Number));
   const bw = env.data(beta.map(Number));

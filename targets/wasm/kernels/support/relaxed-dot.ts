@@ -27,14 +27,14 @@ export interface RelaxedWeights {
   readonly bias: number;
   readonly groups: number;
   readonly codes: Arr;
-  /** sum over k of the unbiased code w[k, j], per column (i32). */
-  readonly columnSums: Arr;
 }
 
 /**
  * The biased weights when the relaxed dot is exact for this kernel: weights of at most 7 bits,
  * activation codes that fit i8, no DlsQuant (its extreme-code sums need per-element masks), N >= 8
  * (the dot serves blocks of eight columns; the last N % 8 go the scalar way and need no table).
+ * The arrangement is a table the first qmc_prepare fills from the unpacked codes, so it takes no
+ * bytes in the file.
  */
 export function relaxedWeights(env: WasmKernelEnv, K: number, N: number): RelaxedWeights | undefined {
   const bits = env.int("w_bits");
@@ -46,24 +46,47 @@ export function relaxedWeights(env: WasmKernelEnv, K: number, N: number): Relaxe
   const bias = 2 ** (bits - 1);
   for (let i = 0; i < K * N; i++) if (w[i] < -bias || w[i] >= bias) return;
   const groups = Math.ceil(K / 4);
-  const blocks = 2 * Math.floor(N / 8);
-  const bytes = new Uint8Array(blocks * groups * 16);
-  for (let b = 0; b < blocks; b++) {
-    for (let g = 0; g < groups; g++) {
-      for (let i = 0; i < 4; i++) {
-        for (let t = 0; t < 4; t++) {
-          const k = 4 * g + t;
-          if (k < K) bytes[(b * groups + g) * 16 + 4 * i + t] = w[k * N + 4 * b + i] + bias;
-        }
-      }
-    }
-  }
-  const sums = new Int32Array(N);
-  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) sums[j] += w[k * N + j];
-  return {
-    bias,
-    groups,
-    codes: env.table(bytes, "u8"),
-    columnSums: env.table(new Uint8Array(sums.buffer), "i32"),
-  };
+  const table = env.derived(`relaxed_weights_k${K}_n${N}_b${bias}`, 1, blocksOf(N) * groups * 16, "u8", (f, src, dst) =>
+    fill(f, src, dst, K, N, bias),
+  );
+  return { bias, groups, codes: table };
+}
+
+/** Blocks of four columns the dot serves: the columns of whole blocks of eight. */
+function blocksOf(N: number): number {
+  return 2 * Math.floor(N / 8);
+}
+
+/**
+ * The table of relaxedWeights from the codes w [K, N] (i8): per block b of four columns and group g
+ * of four rows, 16 bytes, code w[4g+t, 4b+i] + bias at 4i+t (rows past K stay 0, as reserved).
+ */
+function fill(f: Fn, w: Arr, dst: Arr, K: number, N: number, bias: number): Ex[] {
+  const m = f.m;
+  const groups = Math.ceil(K / 4);
+  const [b, g, i, t, k, j] = Array.from({ length: 6 }, () => f.i32Local());
+  const code = () => f.load(w, f.add(f.mul(k.get(), f.i32(N)), j.get()));
+  return [
+    f.for(b, f.i32(0), () => f.i32(blocksOf(N)), [
+      f.for(g, f.i32(0), () => f.i32(groups), [
+        f.for(i, f.i32(0), () => f.i32(4), [
+          j.set(f.add(f.mul(b.get(), f.i32(4)), i.get())),
+          f.for(t, f.i32(0), () => f.i32(4), [
+            k.set(f.add(f.mul(g.get(), f.i32(4)), t.get())),
+            f.if(m.i32.lt_s(k.get(), f.i32(K)), [
+              f.store(
+                dst,
+                f.add(
+                  f.mul(f.add(f.mul(b.get(), f.i32(groups)), g.get()), f.i32(16)),
+                  f.mul(i.get(), f.i32(4)),
+                  t.get(),
+                ),
+                m.i32.add(code(), f.i32(bias)),
+              ),
+            ]),
+          ]),
+        ]),
+      ]),
+    ]),
+  ];
 }
