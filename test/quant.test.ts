@@ -23,6 +23,13 @@ describe("ActQuant", () => {
     // 0 -> 0.5 -> 0 (tie to even); 0.5 -> 1.5 -> 1 (clip at Qp); -0.5 -> -0.5 -> -0; -0.75 -> -1 exactly
     expect(Array.from(y)).toEqual([-0.25, 0.25, -0.25, 0.25, -1.25, -0.75]);
   });
+
+  it("takes a negative alpha (QAT can drive it through zero) as the formula does", () => {
+    // alpha -0.5, beta 0.25, 2-bit signed: (x + 0.25) / -0.5 -> codes -2..1, then q * -0.5 - 0.25
+    const y = actQuantize([0, 0.5, -0.5, 10, -10], -0.5, 0.25, 2, true);
+    // 0 -> -0.5 -> -0 (tie to even); 0.5 -> -1.5 -> -2; -0.5 -> 0.5 -> 0; 10 -> -2 (clip); -10 -> 1 (clip)
+    expect(Array.from(y)).toEqual([-0.25, 0.75, -0.25, 0.75, -0.75]);
+  });
 });
 
 describe("DlsQuant", () => {

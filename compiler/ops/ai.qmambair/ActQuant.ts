@@ -13,7 +13,9 @@ export default defineOp({
   evaluate: ([x, alpha, beta], ctx) => {
     const X = float32Input(x, "X", ctx);
     const a = scalarInput(alpha, "alpha", ctx);
-    if (!(a > 0)) throw ctx.error(`alpha is ${a}, expected a positive scale`);
+    // The formula needs only a finite non-zero scale: QAT can drive alpha through zero, and PyTorch
+    // then quantizes with the negative value as written.
+    if (!Number.isFinite(a) || a === 0) throw ctx.error(`alpha is ${a}, expected a finite non-zero scale`);
     const y = actQuantize(X.values, a, scalarInput(beta, "beta", ctx), bitsAttr(ctx), signedAttr(ctx));
     return [new Tensor("float32", X.shape, y)];
   },

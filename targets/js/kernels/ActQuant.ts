@@ -11,7 +11,7 @@ const actQuant: KernelGenerator = (env) => {
   const { bits, signed, qn, qp } = quantGrid(env);
   const alpha = Math.fround(scalarConstant(env, 1, "alpha"));
   const beta = Math.fround(scalarConstant(env, 2, "beta"));
-  if (!(alpha > 0)) throw env.error(`alpha is ${alpha}, expected a positive scale`);
+  if (!Number.isFinite(alpha) || alpha === 0) throw env.error(`alpha is ${alpha}, expected a finite non-zero scale`);
   const x = env.input(0, "x");
   const y = env.output(0, "y");
   const n = countOf(env, env.outputShape(0), "n");
