@@ -96,3 +96,51 @@ export function sigmoid2Fn(f: Fn): void {
     ]),
   );
 }
+
+/**
+ * erf per lane where both |x| < 3 (the scalar routine's series): the series runs until every lane
+ * has met its own stopping test, a lane that has stopped keeps its sum (bitselect), so each lane
+ * takes exactly the scalar routine's terms. Other pairs go through the scalar routine.
+ */
+export function erf2Fn(f: Fn): void {
+  const { m } = f;
+  const v = m.f64x2;
+  const x = f.param(f.b.v128);
+  const [a, x2, term, sum, next, nextSum, done] = Array.from({ length: 7 }, () => f.local(f.b.v128));
+  const n = f.i32Local();
+  const F = (k: number) => v.splat(f.f64(k));
+  const lane = (i: number) => v.extract_lane(x.get(), i);
+  const series = f.label("series");
+  f.build(
+    "qerf2",
+    f.b.v128,
+    f.seq([
+      // NaN fails the comparison too, so it takes the scalar routine.
+      f.if(m.i32.eqz(m.i64x2.all_true(v.lt(v.abs(x.get()), F(3)))), [
+        m.return(v.replace_lane(v.splat(m.call("qerf", [lane(0)], f.b.f64)), 1, m.call("qerf", [lane(1)], f.b.f64))),
+      ]),
+      a.set(v.abs(x.get())),
+      x2.set(v.mul(a.get(), a.get())),
+      term.set(a.get()),
+      sum.set(a.get()),
+      done.set(m.v128.const(new Array(16).fill(0))),
+      m.block(series, [
+        f.for(n, f.i32(1), () => f.i32(200), [
+          next.set(
+            v.mul(
+              term.get(),
+              v.div(v.mul(F(2), x2.get()), v.splat(m.f64.convert_s.i32(f.add(f.mul(n.get(), f.i32(2)), f.i32(1))))),
+            ),
+          ),
+          nextSum.set(v.add(sum.get(), next.get())),
+          term.set(m.v128.bitselect(term.get(), next.get(), done.get())),
+          sum.set(m.v128.bitselect(sum.get(), nextSum.get(), done.get())),
+          done.set(m.v128.or(done.get(), v.lt(term.get(), v.mul(sum.get(), F(1e-17))))),
+          m.br(series, m.i64x2.all_true(done.get())),
+        ]),
+      ]),
+      a.set(v.mul(v.mul(F(1.1283791670955126), m.call("qexp2", [v.neg(x2.get())], f.b.v128)), sum.get())),
+      m.return(m.v128.bitselect(v.neg(a.get()), a.get(), v.lt(x.get(), F(0)))),
+    ]),
+  );
+}

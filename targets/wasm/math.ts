@@ -1,6 +1,6 @@
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
-import { exp2Fn, sigmoid2Fn } from "./math-simd.js";
+import { erf2Fn, exp2Fn, sigmoid2Fn } from "./math-simd.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
@@ -8,10 +8,10 @@ import { exp2Fn, sigmoid2Fn } from "./math-simd.js";
  * js artifacts and to Node's Math.exp / Math.log1p; sigmoid and erf are built from them as the js
  * target builds them. Word access goes through i64 reinterpretation instead of typed arrays.
  */
-export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qexp2" | "qsigmoid2";
+export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qexp2" | "qsigmoid2" | "qerf2";
 
 /** The two-lane functions (f64x2 -> f64x2, math-simd.ts); the others are f64 -> f64. */
-const TWO_LANE: ReadonlySet<MathFn> = new Set(["qexp2", "qsigmoid2"]);
+const TWO_LANE: ReadonlySet<MathFn> = new Set(["qexp2", "qsigmoid2", "qerf2"]);
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
@@ -21,6 +21,7 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qtanh: ["qexp"],
   qexp2: ["qexp"],
   qsigmoid2: ["qexp2"],
+  qerf2: ["qerf", "qexp2"],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -40,8 +41,9 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     qtanh: () => tanhFn(new Fn(b, m)),
     qexp2: () => exp2Fn(new Fn(b, m)),
     qsigmoid2: () => sigmoid2Fn(new Fn(b, m)),
+    qerf2: () => erf2Fn(new Fn(b, m)),
   };
-  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qexp2", "qsigmoid2"] as const) {
+  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qexp2", "qsigmoid2", "qerf2"] as const) {
     if (wanted.has(n)) builders[n]();
   }
 }

@@ -41,16 +41,17 @@ describe("wasm math", () => {
     }
   });
 
-  it("the two-lane exp and sigmoid give the scalar routines' results in each lane", async () => {
+  it("the two-lane exp, sigmoid and erf give the scalar routines' results in each lane", async () => {
     const b = await loadBinaryen();
     const m = new b.Module();
     m.setFeatures(b.Features.MVP | b.Features.SIMD128);
     try {
-      addMathFunctions(b, m, new Set(["qexp", "qsigmoid", "qexp2", "qsigmoid2"] as const));
+      addMathFunctions(b, m, new Set(["qexp", "qsigmoid", "qerf", "qexp2", "qsigmoid2", "qerf2"] as const));
       // lane(i, a, b): lane i of f(a, b), to read a v128 result from JS.
       for (const [fn, two] of [
         ["qexp", "qexp2"],
         ["qsigmoid", "qsigmoid2"],
+        ["qerf", "qerf2"],
       ]) {
         for (const i of [0, 1]) {
           const pair = m.f64x2.replace_lane(m.f64x2.splat(m.local.get(0, b.f64)), 1, m.local.get(1, b.f64));
@@ -72,12 +73,13 @@ describe("wasm math", () => {
       >;
       const rnd = random(6);
       const edges = [0, -0, 1, -1, 2 ** -28, -(2 ** -29), 0.34657359027997264, -0.3465735902799727, 1.0397207708399179];
-      const xs = [...edges, 1.04, -1.04, 700, -700, 700.1, -707.5, 709.9, -746, Infinity, -Infinity, Number.NaN];
+      const xs = [...edges, 1.04, -1.04, 2.999, -3, 3, 5.9, 700, -700, 700.1, -707.5, 709.9, -746, Infinity, -Infinity];
+      xs.push(Number.NaN);
       for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 24 - 12));
       const bad: string[] = [];
       for (let i = 0; i + 1 < xs.length; i++) {
         const [a, c] = [xs[i], xs[(i * 7 + 3) % xs.length]];
-        for (const fn of ["qexp", "qsigmoid"]) {
+        for (const fn of ["qexp", "qsigmoid", "qerf"]) {
           if (!Object.is(e[`${fn}_lane0`](a, c), e[fn](a))) bad.push(`${fn}(${a})`);
           if (!Object.is(e[`${fn}_lane1`](a, c), e[fn](c))) bad.push(`${fn}(${c})`);
         }
