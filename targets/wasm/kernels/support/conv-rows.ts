@@ -31,8 +31,8 @@ export interface ConvRow {
   readonly bw: (c: Ex) => Ex;
   /** Outputs ow in [from, to) one by one, the scalar way (the border columns). */
   readonly scalar: (from: Ex, to: Val) => Ex;
-  /** Stores the f64 value `v` of column `ow` (the current channel and row). */
-  readonly finish: (v: Local, ow: Ex) => Ex[];
+  /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
+  readonly finishPair: (v: Local, ow: Val) => Ex[];
 }
 
 /**
@@ -55,7 +55,6 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): Ex[] {
   const CG = o.channels;
   const [ic, kh, kw, ih, ow, sw, cnt, first, last, xc, wc] = Array.from({ length: 11 }, () => f.i32Local());
   const [vp1, vp2, vs3, vt4, vv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
-  const v = f.f64Local();
   const acc = new WideSums(f);
   const sx = new WideSums(f);
   const widen = () => [...acc.widen(), ...sx.widen()];
@@ -93,10 +92,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): Ex[] {
   const min = (a: Val, b: Val) => m.select(m.i32.lt_s(a(), b()), a(), b());
   const pair = (p: number): Ex[] => [
     vv.set(affineValue(f, true, vp1.get(), acc.pair(p), vp2.get(), sx.pair(p), vs3.get(), vt4.get())),
-    ...[0, 1].flatMap((i) => [
-      v.set(m.f64x2.extract_lane(vv.get(), i)),
-      ...o.finish(v, f.add(ow.get(), f.i32(2 * p + i))),
-    ]),
+    ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * p))),
   ];
   return [
     // The row's weight-code sum and tap count (every tap of a valid tap row counts between the borders).

@@ -127,6 +127,7 @@ export class FloatEpilogue {
   private readonly residual?: Arr;
   private readonly tables: (Arr | undefined)[];
   private locals?: { y: Local; steps: Local[]; at: Local };
+  private pairLocals?: { y: Local; steps: Local[] };
 
   constructor(
     private readonly env: WasmKernelEnv,
@@ -181,6 +182,57 @@ export class FloatEpilogue {
       ...e.steps.slice(0, -1).map((s, k) => steps[k].set(f.f32(formula(s)))),
       // The last step's rounding is the store's.
       f.storeF(y, e.residual ? at.get() : index, formula(e.steps[last])),
+    ]);
+  }
+
+  /**
+   * Two neighbouring outputs at once: `value` (f64x2) of output elements `index` and `index` + 1, of
+   * channel `channel` (both, when `sameChannel`) or `channel` and `channel` + 1. Each lane runs the
+   * operations of `store`: the two-lane sigmoid and erf are bit-identical to the scalar ones.
+   */
+  storePair(y: Arr, index: Val, channel: Val, sameChannel: boolean, value: Ex): Ex {
+    const { env, e } = this;
+    const f = env.fn;
+    const m = f.m;
+    const v = m.f64x2;
+    const round = (x: Ex) => v.promote_low_f32x4(m.f32x4.demote_f64x2_zero(x));
+    const storeTwo = (x: Ex) => m.v128.store64_lane(0, 4, 0, f.addr(y, index()), m.f32x4.demote_f64x2_zero(x));
+    if (e.steps.length === 0) return storeTwo(value);
+    this.pairLocals ??= { y: f.local(f.b.v128), steps: e.steps.slice(0, -1).map(() => f.local(f.b.v128)) };
+    const { y: yv, steps } = this.pairLocals;
+    const read = (a: EpilogueOperand): Ex => {
+      switch (a.kind) {
+        case "y":
+          return yv.get();
+        case "step":
+          return steps[a.index].get();
+        case "constant": {
+          const table = this.tables[a.index];
+          if (!table) return v.splat(f.f64(e.constants[a.index][0]));
+          return sameChannel ? v.splat(f.load(table, channel())) : m.v128.load(0, 8, f.addr(table, channel()));
+        }
+        case "residual":
+          return v.promote_low_f32x4(m.v128.load64_zero(0, 4, f.addr(this.residual as Arr, index())));
+      }
+    };
+    const formula = (s: EpilogueStep): Ex => {
+      const a = read(s.args[0]);
+      switch (s.op) {
+        case "relu":
+          return v.max(a, v.splat(f.f64(0)));
+        case "sigmoid":
+          return env.math("qsigmoid2", a);
+        case "erf":
+          return env.math("qerf2", a);
+        default:
+          return v[s.op](a, read(s.args[1]));
+      }
+    };
+    const last = e.steps.length - 1;
+    return f.seq([
+      yv.set(round(value)),
+      ...e.steps.slice(0, -1).map((s, k) => steps[k].set(round(formula(s)))),
+      storeTwo(formula(e.steps[last])),
     ]);
   }
 }

@@ -30,6 +30,8 @@ export interface WxColumns {
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of output row `mm` at element `index`. */
   readonly finish: (v: Local, mm: Local, index: Ex) => Ex[];
+  /** Stores the f64x2 values `v` of output row `mm` at elements `index`, `index` + 1. */
+  readonly finishPair: (v: Local, mm: Local, index: Val) => Ex[];
 }
 
 /**
@@ -89,10 +91,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
           splatTerm(3),
         ),
       ),
-      ...[0, 1].flatMap((i) => [
-        v.set(m.f64x2.extract_lane(vv.get(), i)),
-        ...o.finish(v, mm, f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p + i))),
-      ]),
+      ...o.finishPair(vv, mm, () => f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p))),
     ];
     // The terms change only with the weights: batches that share them (a broadcast W) share the terms.
     const setup = b.wBase === lastBase ? [] : [termSetup(b)];

@@ -22,6 +22,8 @@ export interface XwRows {
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of column `j` at element `index`. */
   readonly finish: (v: Local, j: Val, index: Ex) => Ex[];
+  /** Stores the f64x2 values `v` of columns `j`, `j` + 1 at elements `index`, `index` + 1. */
+  readonly finishPair: (v: Local, j: Val, index: Val) => Ex[];
 }
 
 export interface XwRowsCode {
@@ -126,14 +128,11 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
             ]),
           ]
         : []),
-      ...[0, 1].flatMap((i) => [
-        v.set(m.f64x2.extract_lane(vv.get(), i)),
-        ...o.finish(
-          v,
-          () => f.add(j.get(), f.i32(2 * p + i)),
-          f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p + i)),
-        ),
-      ]),
+      ...o.finishPair(
+        vv,
+        () => f.add(j.get(), f.i32(2 * p)),
+        () => f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p)),
+      ),
     ];
     const scalarColumn: Ex[] = [
       acc.set(f.i32(0)),
