@@ -19,7 +19,7 @@ export function exp2Fn(f: Fn): void {
   const { m } = f;
   const v = m.f64x2;
   const x = f.param(f.b.v128);
-  const [hx, neg, kf, hi, lo, xr, t, c, r] = Array.from({ length: 9 }, () => f.local(f.b.v128));
+  const [hx, neg, kf, hi, lo, xr, t, c, q, r] = Array.from({ length: 10 }, () => f.local(f.b.v128));
   const F = (n: number) => v.splat(f.f64(n));
   const I64 = (n: bigint) => m.i64x2.splat(m.i64.const(n));
   const lane = (l: Local, i: number) => v.extract_lane(l.get(), i);
@@ -55,24 +55,20 @@ export function exp2Fn(f: Fn): void {
       xr.set(v.sub(hi.get(), lo.get())),
       t.set(v.mul(xr.get(), xr.get())),
       c.set(v.sub(xr.get(), poly())),
-      // k != 0: (1 - ((lo - x*c/(2 - c)) - hi)) * 2^k, with 2^k built from its exponent bits.
+      // x*c/(c - 2) is exactly -(x*c/(2 - c)) (division is sign-symmetric), so one quotient serves
+      // k != 0: (1 - ((lo - q) - hi)) * 2^k, with 2^k built from its exponent bits, and k = 0: 1 - (-q - x).
+      q.set(v.div(v.mul(xr.get(), c.get()), v.sub(F(2), c.get()))),
       r.set(
         v.mul(
-          v.sub(F(1), v.sub(v.sub(lo.get(), v.div(v.mul(xr.get(), c.get()), v.sub(F(2), c.get()))), hi.get())),
+          v.sub(F(1), v.sub(v.sub(lo.get(), q.get()), hi.get())),
           m.i64x2.shl(
             m.i64x2.add(m.i64x2.extend_low_i32x4_s(m.i32x4.trunc_sat_f64x2_s_zero(kf.get())), I64(1023n)),
             m.i32.const(52),
           ),
         ),
       ),
-      // k = 0: 1 - (x*c/(c - 2) - x); below 2^-28: 1 + x.
-      r.set(
-        m.v128.bitselect(
-          v.sub(F(1), v.sub(v.div(v.mul(xr.get(), c.get()), v.sub(c.get(), F(2))), xr.get())),
-          r.get(),
-          v.eq(kf.get(), F(0)),
-        ),
-      ),
+      r.set(m.v128.bitselect(v.sub(F(1), v.sub(v.neg(q.get()), xr.get())), r.get(), v.eq(kf.get(), F(0)))),
+      // Below 2^-28: 1 + x.
       r.set(m.v128.bitselect(v.add(F(1), x.get()), r.get(), m.i64x2.lt_s(hx.get(), high(0x3e300000)))),
       m.return(m.v128.bitselect(F(Math.E), r.get(), v.eq(x.get(), F(1)))),
     ]),
@@ -92,7 +88,8 @@ export function sigmoid2Fn(f: Fn): void {
     f.seq([
       pos.set(v.ge(x.get(), v.splat(f.f64(0)))),
       e.set(m.call("qexp2", [m.v128.bitselect(v.neg(x.get()), x.get(), pos.get())], f.b.v128)),
-      m.return(m.v128.bitselect(v.div(one(), v.add(one(), e.get())), v.div(e.get(), v.add(one(), e.get())), pos.get())),
+      // One quotient: 1/(1 + e) where x >= 0, e/(1 + e) elsewhere.
+      m.return(v.div(m.v128.bitselect(one(), e.get(), pos.get()), v.add(one(), e.get()))),
     ]),
   );
 }
