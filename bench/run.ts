@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { TARGETS } from "../compiler/cli/compile-model.js";
@@ -11,8 +11,9 @@ import { benchTarget, type TargetResult } from "./qmc-target.js";
 import type { Timing } from "./time.js";
 
 /**
- * `npm run bench [-- extra.onnx ...]`: every qmc target on the light-SR-structure benchmark model
- * and the tiny SR model (samples/models/), against onnxruntime on their standard-ops exports, plus
+ * `npm run bench [-- [--skip-ort] extra.onnx ...]`: every qmc target on the light-SR-structure
+ * benchmark model and the tiny W4A4 SR model (samples/models/), against onnxruntime on their
+ * standard-ops exports (unless --skip-ort), plus
  * integer-kernel throughput against the measured wasm-SIMD peak and scan state updates per second.
  * Prints one markdown report and writes it to bench/results/<date>-<host>.md (+ .json).
  */
@@ -35,22 +36,25 @@ interface ModelBench {
   readonly scan: KernelGroupResult;
 }
 
+/** The issue's two models: the light-SR-structure benchmark model and the tiny W4A4 SR model. */
+const DEFAULT_MODELS = [
+  { dir: "qmambair-light-sr2-w4a4", role: "benchmark (light SR structure)" },
+  { dir: "qmambair-tiny-sr2-w4a4", role: "tiny SR" },
+];
+
 function findModels(extra: readonly string[]): { file: string; role: string }[] {
-  const dirs = existsSync(SAMPLES) ? readdirSync(SAMPLES).sort() : [];
-  const found = dirs
-    .map((d) => join(SAMPLES, d, "model.onnx"))
-    .filter(existsSync)
-    .map((file) => {
-      const d = basename(dirname(file));
-      return {
-        file,
-        role: d.includes("light") ? "benchmark (light SR structure)" : d.includes("tiny") ? "tiny SR" : "sample",
-      };
-    });
+  const found = DEFAULT_MODELS.map(({ dir, role }) => ({ file: join(SAMPLES, dir, "model.onnx"), role })).filter((m) =>
+    existsSync(m.file),
+  );
   return [...found, ...extra.map((file) => ({ file, role: "given on the command line" }))];
 }
 
-async function benchModel(file: string, role: string, progress: (s: string) => void): Promise<ModelBench> {
+async function benchModel(
+  file: string,
+  role: string,
+  withOrt: boolean,
+  progress: (s: string) => void,
+): Promise<ModelBench> {
   const { plan } = planModelFile(file);
   const { h, w } = SIZE;
   const targets: ModelBench["targets"][number][] = [];
@@ -68,9 +72,11 @@ async function benchModel(file: string, role: string, progress: (s: string) => v
     progress(`${plan.model.name}: ${flavour}`);
     ort.push({
       flavour,
-      result: existsSync(std)
-        ? await benchOrt(flavour, std, plan.model.inChannels, h, w)
-        : { skipped: `no standard-ops export ${basename(std)} next to the model` },
+      result: !withOrt
+        ? { skipped: "--skip-ort" }
+        : existsSync(std)
+          ? await benchOrt(flavour, std, plan.model.inChannels, h, w)
+          : { skipped: `no standard-ops export ${basename(std)} next to the model` },
     });
   }
   const kernelTarget = TARGETS.has("wasm-simd") ? "wasm-simd" : "js";
@@ -235,19 +241,21 @@ function modelReport(r: ModelBench, peaks: Peaks): string[] {
 }
 
 async function main(): Promise<void> {
-  const extra = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const withOrt = !args.includes("--skip-ort");
+  const extra = args.filter((a) => a !== "--skip-ort");
   const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const started = new Date();
   progress("measuring the wasm SIMD peaks");
   const peaks = await measurePeaks();
   const models = findModels(extra);
   const results: ModelBench[] = [];
-  for (const m of models) results.push(await benchModel(m.file, m.role, progress));
+  for (const m of models) results.push(await benchModel(m.file, m.role, withOrt, progress));
   const cpu = cpus();
   const header = [
     `# qmc benchmark, ${started.toISOString()}`,
     "",
-    `Command: \`npm run bench${extra.length ? ` -- ${extra.join(" ")}` : ""}\` (tsx bench/run.ts); medians of timed runs after one warmup (performance.now()).`,
+    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts); medians of timed runs after one warmup (performance.now()).`,
     `Machine: ${hostname()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}.`,
     `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w}, one run of the whole model per timing (qmc_run; prepare not timed).`,
     `Measured wasm SIMD peaks: i32x4.dot_i16x8_s ${peaks.int8DotGmacs.toFixed(1)} GMAC/s; f32x4 mul+add ${peaks.f32Gflops.toFixed(1)} GFLOP/s.`,
