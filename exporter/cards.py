@@ -44,7 +44,9 @@ def _reproduce(exp):
         cmds.append(line)
         cmds.append(f"python -m exporter.export --model {m} --precision {p} --ckpt {exp['ckpt']} --eval")
     else:
-        cmds.append(f"python -m exporter.export --model {m} --precision {p} --calibrate")
+        rs = info.get("residual_scale")
+        cmds.append(f"python -m exporter.export --model {m} --precision {p} --calibrate"
+                    + (f" --residual-scale {rs:g}" if rs is not None else "") + " --threads 1")
     return "\n".join(cmds)
 
 
@@ -61,9 +63,16 @@ def write_card(out, exp):
     L.append(f"MambaIR ({c.style} variant) for {TASK_DESC[task].format(s=s)}, "
              f"{'full precision (FP32)' if not bits else f'Q-MambaIR W{bits}A{bits}'}.")
     if not info.get("trained", True):
-        L.append("\n**Benchmark model: weights are randomly initialised (MambaIR's own initialisation) and NOT "
-                 "trained; its quantizers were calibrated on real photographs. Its outputs are not useful "
-                 "restorations; it exists to measure speed and numerics at the real light-SR size.**")
+        if info.get("residual_scale") is not None:
+            L.append("\n**Benchmark model: weights are randomly initialised (MambaIR's own initialisation, with "
+                     f"the last layer of every residual branch scaled by {info['residual_scale']:g}, as Fixup / "
+                     "SkipInit do) and NOT trained; its quantizers were calibrated on real photographs. Its "
+                     "outputs are not useful restorations; it exists to measure speed and numerics at the real "
+                     "light-SR size.**")
+        else:
+            L.append("\n**Benchmark model: weights are randomly initialised (MambaIR's own initialisation) and NOT "
+                     "trained; its quantizers were calibrated on real photographs. Its outputs are not useful "
+                     "restorations; it exists to measure speed and numerics at the real light-SR size.**")
     L.append("\n## Files\n")
     L.append("| file | bytes | what |\n|---|---|---|")
     L.append(f"| model.onnx | {exp['bytes_compact']} | compact form: opset 17 + `ai.qmambair` v1 custom ops (for qmc) |")
@@ -104,6 +113,12 @@ def write_card(out, exp):
             L.append(f"- last log records: `{json.dumps(info['log_tail'])}`")
     else:
         L.append(f"- not trained; {info.get('calibration', '')}")
+        if info.get("init"):
+            L.append(f"- initialisation: {info['init']}. Why: with MambaIR's plain initialisation every untrained "
+                     "branch adds an O(1) update, and over 24 blocks a last-bit difference that flips one 4-bit "
+                     "code of a whole-tensor DlsQuant statistic was amplified chaotically (two correct "
+                     "implementations agreed to only ~25-30 dB). Scaled branches keep the untrained network "
+                     "well-conditioned, as a trained one is; the computation graph and sizes are unchanged.")
     L.append("\n## Metrics (PSNR dB / SSIM on Y, BasicSR conventions)\n")
     met = exp.get("metrics")
     if met:

@@ -293,6 +293,31 @@ PRESETS = {
 }
 
 
+def scale_residual_branches(net: "MambaIR", factor: float) -> int:
+    """Residual-branch-scaled initialisation (as in Fixup / SkipInit / ReZero): multiply the weights (and
+    bias) of the layer that ends each residual branch of every VSSBlock -- the SS2D ``out_proj`` and the
+    CAB's last conv -- and of every ResidualGroup (its tail conv) by ``factor``. With MambaIR's own initialisation every untrained branch adds an
+    O(1) update, and over many blocks a one-code flip in a whole-tensor DlsQuant statistic is amplified
+    chaotically; a small factor keeps the untrained network well-conditioned (a trained one learns its
+    own scales). Returns the number of layers scaled."""
+    n = 0
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, VSSBlock):
+                m.self_attention.out_proj.weight.mul_(factor)
+                last = [l for l in m.conv_blk.cab if isinstance(l, nn.Conv2d)][-1]
+                last.weight.mul_(factor)
+                if last.bias is not None:
+                    last.bias.mul_(factor)
+                n += 2
+            elif isinstance(m, ResidualGroup):  # the group-level residual branch ends in its tail conv
+                m.conv.weight.mul_(factor)
+                if m.conv.bias is not None:
+                    m.conv.bias.mul_(factor)
+                n += 1
+    return n
+
+
 def make_config(preset: str, bits=None, **over) -> Config:
     d = dict(PRESETS[preset])
     d.update(over)
