@@ -172,7 +172,6 @@ const qconv: WasmKernelGenerator = (env) => {
           codes,
           wt,
           oc,
-          oh,
           xb: xg,
           wb: wg,
           inputRow: (k) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH))),

@@ -18,10 +18,9 @@ export interface ConvRow {
   readonly wt: Arr;
   /** Elements between two input channels' codes (H*W). */
   readonly channelStride: Val;
-  /** Locals the caller keeps current: the output channel and row, and where the codes of the group's
-   * first input channel and the output channel's weights start. */
+  /** Locals the caller keeps current: the output channel, and where the codes of the group's first
+   * input channel and the output channel's weights start. */
   readonly oc: Local;
-  readonly oh: Local;
   readonly xb: Local;
   readonly wb: Local;
   /** The input row of tap row `kh` for the current output row, and whether it is inside the image. */

@@ -72,10 +72,7 @@ export function weightBound(env: WasmKernelEnv): number {
   return max;
 }
 
-/**
- * for (k = 0; k < K; k++) body, with `flush` after every `steps` iterations and after the last one.
- * `k0` and `end` are scratch locals for the stretch bounds when K needs more than one stretch.
- */
+/** for (k = 0; k < K; k++) body, with `flush` after every `steps` iterations and after the last one. */
 export function stretches(f: Fn, k: Local, K: number, steps: number, body: Ex[], flush: () => Ex[]): Ex[] {
   if (steps >= K) return [f.for(k, f.i32(0), () => f.i32(K), body), ...flush()];
   const m = f.m;

@@ -52,7 +52,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       ? { dlo: quant.dlo, dhi: quant.dhi }
       : undefined;
   const steps = i16Steps(codeBound(quant) * Math.max(1, weightBound(env)));
-  const [j, k, q, sx, nlo, nhi, sw, acc, swlo, swhi, isLo, isHi] = Array.from({ length: 12 }, () => f.i32Local());
+  const [j, k, q, qw, sx, nlo, nhi, sw, acc, swlo, swhi, isLo, isHi] = Array.from({ length: 13 }, () => f.i32Local());
   const [vv, wv] = [f.local(f.b.v128), f.local(f.b.v128)];
   const v = f.f64Local();
   const extremes = dls ? extremeCodes(f, quant) : undefined;
@@ -140,13 +140,13 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       swhi.set(f.i32(0)),
       f.for(k, f.i32(0), () => f.i32(K), [
         q.set(f.load(codes, codeAt(r))),
-        sw.set(f.load(wt, weightAt(j.get()))),
-        acc.set(m.i32.add(acc.get(), m.i32.mul(q.get(), sw.get()))),
+        qw.set(f.load(wt, weightAt(j.get()))),
+        acc.set(m.i32.add(acc.get(), m.i32.mul(q.get(), qw.get()))),
         ...(extremes
           ? [
               ...classify(),
-              swlo.set(m.i32.add(swlo.get(), m.i32.mul(sw.get(), isLo.get()))),
-              swhi.set(m.i32.add(swhi.get(), m.i32.mul(sw.get(), isHi.get()))),
+              swlo.set(m.i32.add(swlo.get(), m.i32.mul(qw.get(), isLo.get()))),
+              swhi.set(m.i32.add(swhi.get(), m.i32.mul(qw.get(), isHi.get()))),
             ]
           : []),
       ]),
