@@ -1,3 +1,4 @@
+import { qconvGeometry } from "../../shared/qconv-geometry.js";
 import { addDim, productDim } from "../../shared/sym.js";
 import { writeActivationQuant } from "./support/activation-quant.js";
 import { FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
@@ -13,26 +14,11 @@ import type { KernelGenerator } from "./types.js";
  * Activations of a conv come from ActQuant or QuantizeLinear (affine: no per-code corrections).
  */
 const qconv: KernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution is supported`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
-  const M = env.staticDim(ws[0], "the output channel count");
-  const CG = env.staticDim(ws[1], "the weight's channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
-  const G = env.int("group", 1);
-  if (CG * G !== C || M % G !== 0) throw env.error(`group ${G} does not fit ${C} input and ${M} output channels`);
-  const MG = M / G;
-  const [SH, SW] = env.ints("strides", [1, 1]);
-  const [DH, DW] = env.ints("dilations", [1, 1]);
-  if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
-    throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
-  }
+  const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);
+  const [SH, SW] = strides;
+  const [DH, DW] = dilations;
   if (env.string("x_mode", "act") === "dls") throw env.error("a DlsQuant-ed convolution input is not supported");
-  const [PT, PL] = env.ints("pads", [0, 0, 0, 0]);
+  const [PT, PL] = pads;
   const x = env.input(0, "x");
   const wt = env.input(1, "wt", "Int8Array");
   const bias = env.has(2) ? env.input(2, "bias") : undefined;

@@ -1,3 +1,4 @@
+import { scanShape } from "../../shared/scan-shape.js";
 import { writeActivationQuant } from "./support/activation-quant.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -9,15 +10,7 @@ import type { KernelGenerator } from "./types.js";
  * table entry is bit-identical to the reference's Math.exp of the same argument.
  */
 const qscan: KernelGenerator = (env) => {
-  const us = env.inputShape(0);
-  const as = env.inputShape(2);
-  const bs = env.inputShape(3);
-  const B = env.staticDim(us[0], "the batch");
-  const GE = env.staticDim(us[1], "the channel count");
-  const G = env.staticDim(bs[1], "the direction count");
-  const N = env.staticDim(as[1], "the state size");
-  if (GE % G !== 0) throw env.error(`${GE} channels do not split into ${G} directions`);
-  const E = GE / G;
+  const { batch: B, GE, G, N, E, us } = scanShape(env);
   const softplus = env.int("delta_softplus", 1) !== 0;
   const u = env.input(0, "u");
   const delta = env.input(1, "delta");

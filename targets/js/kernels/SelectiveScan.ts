@@ -1,3 +1,4 @@
+import { scanShape } from "../../shared/scan-shape.js";
 import { shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -6,15 +7,7 @@ import type { KernelGenerator } from "./types.js";
  * D, delta_bias (G*E). The state lives in float64 scratch, as in compiler/ops/support/ss2d.ts.
  */
 const selectiveScan: KernelGenerator = (env) => {
-  const us = env.inputShape(0);
-  const bs = env.inputShape(3);
-  if (us.length !== 3 || bs.length !== 4) throw env.error("expected u (B, G*E, L) and B (B, G, N, L)");
-  const batch = env.staticDim(us[0], "the batch");
-  const GE = env.staticDim(us[1], "the channel count");
-  const G = env.staticDim(bs[1], "the direction count");
-  const N = env.staticDim(bs[2], "the state size");
-  if (GE % G !== 0) throw env.error(`u has ${GE} channels, not a multiple of the ${G} directions of B`);
-  const E = GE / G;
+  const { batch, GE, G, N, E, us, bs } = scanShape(env);
   const softplus = env.int("delta_softplus", 1) !== 0;
   const u = env.input(0, "u");
   const delta = env.input(1, "delta");

@@ -1,11 +1,12 @@
-import { addDim, ONE, productDim } from "../../shared/sym.js";
+import { qconvGeometry } from "../../shared/qconv-geometry.js";
+import { productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { convRow } from "./support/conv-rows.js";
 import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
-import { wxColumns } from "./support/wx-columns.js";
+import { wxColumns, wxScratch } from "./support/wx-columns.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -17,24 +18,10 @@ import type { WasmKernelGenerator } from "./types.js";
  * (support/conv-rows.ts); the border columns and the remainder go one by one.
  */
 const qconv: WasmKernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution is supported`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
-  const M = env.staticDim(ws[0], "the output channel count");
-  const CG = env.staticDim(ws[1], "the weight's channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
-  const G = env.int("group", 1);
-  if (CG * G !== C || M % G !== 0) throw env.error(`group ${G} does not fit ${C} input and ${M} output channels`);
-  const MG = M / G;
-  const [SH, SW] = env.ints("strides", [1, 1]);
-  const [DH, DW] = env.ints("dilations", [1, 1]);
-  if (env.string("auto_pad", "NOTSET") !== "NOTSET")
-    throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
-  const [PT, PL, PB, PR] = env.ints("pads", [0, 0, 0, 0]);
+  const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);
+  const [SH, SW] = strides;
+  const [DH, DW] = dilations;
+  const [PT, PL, PB, PR] = pads;
   const x = env.input(0);
   const wt = env.input(1, "i8");
   const bias = env.has(2) ? env.input(2) : undefined;
@@ -52,9 +39,7 @@ const qconv: WasmKernelGenerator = (env) => {
   // A 1x1 convolution of stride 1 without padding is W @ X per image: [M, C] x [C, H*W].
   const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
   const windowed = affine && !pointwise && SW === 1;
-  // Scratch comes in 8-byte units and the codes take 2 bytes each: the pointwise kernel's H*W i32
-  // column sums fit behind them, then its 4 * M f64 row terms, each 16-byte aligned.
-  const codes = env.scratch(pointwise ? addDim(inputSize, ONE, 4 * M + 8) : inputSize, "i16");
+  const codes = env.scratch(pointwise ? wxScratch(inputSize, M) : inputSize, "i16");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
   const f = env.fn;
@@ -123,7 +108,6 @@ const qconv: WasmKernelGenerator = (env) => {
     ]);
   const quantize = [...quant.setup, ...quantizeAll(env, quant, x, codes, () => f.mul(HW(), f.i32(N * C)))];
   if (pointwise) {
-    const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
     const columns = wxColumns(env, {
       quant,
       M,
@@ -131,8 +115,7 @@ const qconv: WasmKernelGenerator = (env) => {
       L: HW,
       codes,
       wt,
-      sx: { elem: "i32", base: sxAt.get },
-      terms: { elem: "f64", base: termsAt.get },
+      codeCount: () => f.mul(HW(), f.i32(N * C)),
       aw,
       bw,
       finish: (value, row, index) => store(value, index, row.get),
@@ -141,11 +124,10 @@ const qconv: WasmKernelGenerator = (env) => {
     return {
       spec: `${spec}_simd`,
       body: [
-        sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(f.mul(HW(), f.i32(N * C)), f.i32(1)), f.i32(15)), f.i32(-16))),
-        termsAt.set(m.i32.and(f.add(sxAt.get(), m.i32.shl(HW(), f.i32(2)), f.i32(15)), f.i32(-16))),
+        ...columns.setup,
         ...quantize,
         ...Array.from({ length: N }, (_, img) =>
-          columns({
+          columns.batch({
             xBase: () => f.mul(HW(), f.i32(img * C)),
             wBase: 0,
             yRow: (row) => m.i32.mul(f.add(row, f.i32(img * M)), OHW()),

@@ -1,14 +1,14 @@
 import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
 import { isStatic } from "../../../compiler/plan/kernel-plan.js";
-import { addDim, ONE, productDim } from "../../shared/sym.js";
+import { productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { LaneSums } from "./support/lane-sums.js";
 import { relaxedWeights } from "./support/relaxed-dot.js";
-import { wxColumns } from "./support/wx-columns.js";
-import { xwRows } from "./support/xw-rows.js";
+import { wxColumns, wxScratch } from "./support/wx-columns.js";
+import { xwRows, xwScratch } from "./support/xw-rows.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -41,11 +41,10 @@ const qmatmul: WasmKernelGenerator = (env) => {
     const R = env.dim(rowCount);
     const relaxed = relaxedWeights(env, K, N);
     const wide = env.isa !== "mvp";
-    // With SIMD the per-column epilogue terms follow the codes in scratch, 16-byte aligned.
-    const codes = env.scratch(wide ? addDim(total, ONE, 6 * N + 4) : total, relaxed ? "i8" : "i16");
+    const codes = env.scratch(wide ? xwScratch(total, N) : total, relaxed ? "i8" : "i16");
     const quant = activationQuant(env, x, n);
     const { aw, bw } = weightParams(env, N);
-    const [r, j, k, q, qw, tab] = [0, 1, 2, 3, 4, 5].map(() => f.i32Local());
+    const [r, j, k, q, qw] = [0, 1, 2, 3, 4].map(() => f.i32Local());
     const v = f.f64Local();
     const sums = new Accumulators(f, quant);
     const rows = wide
@@ -56,7 +55,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           codes,
           wt,
           relaxed,
-          tables: { elem: "f64", base: tab.get },
+          codeCount: n,
           aw,
           bw,
           finish: (value, col, index) => [epilogue.store(y, index, col, value.get())],
@@ -66,13 +65,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
     return {
       spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : rows ? "_simd" : ""}`,
       body: rows
-        ? [
-            tab.set(m.i32.and(f.add(codes.base(), m.i32.shl(n(), f.i32(1)), f.i32(15)), f.i32(-16))),
-            ...quant.setup,
-            ...rows.setup,
-            ...quantizeAll(env, quant, x, codes, n),
-            f.for(r, f.i32(0), R, rows.row(r)),
-          ]
+        ? [...quant.setup, ...rows.setup, ...quantizeAll(env, quant, x, codes, n), f.for(r, f.i32(0), R, rows.row(r))]
         : [
             ...quant.setup,
             ...quantizeAll(env, quant, x, codes, n),
@@ -108,22 +101,18 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1]);
   const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
-  // Scratch comes in 8-byte units and the codes take 2 bytes each: with SIMD, the L i32 column sums
-  // of the codes fit behind them, then the 4 * M f64 row terms, each 16-byte aligned.
-  const codes = env.scratch(wide ? addDim(total, ONE, 4 * M + 8) : total, "i16");
+  const codes = env.scratch(wide ? wxScratch(total, M) : total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
   if (wide) {
-    const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
     const columns = wxColumns(env, {
       quant,
       M,
       K,
       L,
       codes,
+      codeCount: n,
       wt,
-      sx: { elem: "i32", base: sxAt.get },
-      terms: { elem: "f64", base: termsAt.get },
       aw,
       bw,
       finish: (value, row, index) => [epilogue.store(y, index, row.get, value.get())],
@@ -132,12 +121,11 @@ const qmatmul: WasmKernelGenerator = (env) => {
     return {
       spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,
       body: [
-        sxAt.set(m.i32.and(f.add(codes.base(), m.i32.shl(n(), f.i32(1)), f.i32(15)), f.i32(-16))),
-        termsAt.set(m.i32.and(f.add(sxAt.get(), m.i32.shl(L(), f.i32(2)), f.i32(15)), f.i32(-16))),
+        ...columns.setup,
         ...quant.setup,
         ...quantizeAll(env, quant, x, codes, n),
         ...Array.from({ length: count }, (_, t) =>
-          columns({
+          columns.batch({
             xBase: () => m.i32.mul(L(), f.i32(xi(t) * K)),
             wBase: wi(t) * M * K,
             yRow: (row) => m.i32.mul(f.add(row, f.i32(t * M)), L()),

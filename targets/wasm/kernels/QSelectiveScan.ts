@@ -1,3 +1,4 @@
+import { scanShape } from "../../shared/scan-shape.js";
 import type { Ex } from "../binaryen.js";
 import type { Local } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
@@ -12,15 +13,7 @@ import type { WasmKernelGenerator } from "./types.js";
  * f64, operations in the js order: bit-identical results.
  */
 const qscan: WasmKernelGenerator = (env) => {
-  const us = env.inputShape(0);
-  const as = env.inputShape(2);
-  const bs = env.inputShape(3);
-  const B = env.staticDim(us[0], "the batch");
-  const GE = env.staticDim(us[1], "the channel count");
-  const G = env.staticDim(bs[1], "the direction count");
-  const N = env.staticDim(as[1], "the state size");
-  if (GE % G !== 0) throw env.error(`${GE} channels do not split into ${G} directions`);
-  const E = GE / G;
+  const { batch: B, GE, G, N, E, us } = scanShape(env);
   const softplus = env.int("delta_softplus", 1) !== 0;
   const u = env.input(0);
   const delta = env.input(1);

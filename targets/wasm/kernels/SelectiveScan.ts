@@ -1,4 +1,5 @@
 import { shapeSpec } from "../../shared/broadcast.js";
+import { scanShape } from "../../shared/scan-shape.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -7,15 +8,7 @@ import type { WasmKernelGenerator } from "./types.js";
  * fdlibm exp, so results are bit-identical to the js artifacts.
  */
 const selectiveScan: WasmKernelGenerator = (env) => {
-  const us = env.inputShape(0);
-  const bs = env.inputShape(3);
-  if (us.length !== 3 || bs.length !== 4) throw env.error("expected u (B, G*E, L) and B (B, G, N, L)");
-  const batch = env.staticDim(us[0], "the batch");
-  const GE = env.staticDim(us[1], "the channel count");
-  const G = env.staticDim(bs[1], "the direction count");
-  const N = env.staticDim(bs[2], "the state size");
-  if (GE % G !== 0) throw env.error(`u has ${GE} channels, not a multiple of the ${G} directions of B`);
-  const E = GE / G;
+  const { batch, GE, G, N, E, us, bs } = scanShape(env);
   const softplus = env.int("delta_softplus", 1) !== 0;
   const u = env.input(0);
   const delta = env.input(1);

@@ -120,3 +120,9 @@ export function affineValue(f: Fn, vector: boolean, p1: Ex, acc: Ex, p2: Ex, sx:
   const o = vector ? f.m.f64x2 : f.m.f64;
   return o.add(o.sub(o.sub(o.mul(p1, acc), o.mul(p2, sx)), s3), t4);
 }
+
+/** The first 16-byte-aligned address at or after `base` + `bytes` (i32 values). */
+export function alignedAfter(f: Fn, base: Ex, bytes: Ex): Ex {
+  const m = f.m;
+  return m.i32.and(f.add(base, bytes, f.i32(15)), f.i32(-16));
+}

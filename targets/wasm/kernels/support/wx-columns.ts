@@ -1,8 +1,19 @@
+import type { SymDim } from "../../../../compiler/plan/kernel-plan.js";
+import { addDim, ONE } from "../../../shared/sym.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import { affineValue, channelTerms, codeBound, i16Steps, stretches, WideSums, weightBound } from "./wide-sums.js";
+import {
+  affineValue,
+  alignedAfter,
+  channelTerms,
+  codeBound,
+  i16Steps,
+  stretches,
+  WideSums,
+  weightBound,
+} from "./wide-sums.js";
 
 /** One product Y = W @ X of a batch: where its activation codes, weights and output rows start. */
 export interface WxBatch {
@@ -22,10 +33,8 @@ export interface WxColumns {
   /** Activation codes, one i16 each. */
   readonly codes: Arr;
   readonly wt: Arr;
-  /** Room for L i32 column sums of the codes. */
-  readonly sx: Arr;
-  /** Room for 4 * M f64 per-row epilogue terms. */
-  readonly terms: Arr;
+  /** How many codes `codes` holds: the column sums and row terms follow them (see wxScratch). */
+  readonly codeCount: Val;
   readonly aw: (c: Ex) => Ex;
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of output row `mm` at element `index`. */
@@ -43,10 +52,26 @@ export interface WxColumns {
  * rows, the rows' epilogue terms once per weight matrix. The remainder columns run the same
  * arithmetic one by one.
  */
-export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[] {
+/**
+ * The scratch wxColumns needs, in 8-byte units: the codes take 2 bytes each of their 8, so the L i32
+ * column sums (L <= the code count) and then the 4 * M f64 row terms fit behind them, each 16-byte
+ * aligned.
+ */
+export function wxScratch(codes: SymDim, M: number): SymDim {
+  return addDim(codes, ONE, 4 * M + 8);
+}
+
+export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batch: (b: WxBatch) => Ex[] } {
   const f = env.fn;
   const m = f.m;
-  const { quant, M, K, L, codes, wt, sx } = o;
+  const { quant, M, K, L, codes, wt } = o;
+  const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
+  const sx: Arr = { elem: "i32", base: sxAt.get };
+  const termTable: Arr = { elem: "f64", base: termsAt.get };
+  const setup = [
+    sxAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
+    termsAt.set(alignedAfter(f, sxAt.get(), m.i32.shl(L(), f.i32(2)))),
+  ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
   const steps = i16Steps(codeBound(quant) * weightBound(env));
   const [mm, l, k, sw, acc] = Array.from({ length: 5 }, () => f.i32Local());
@@ -56,7 +81,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
   // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw.
   const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
-  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(o.terms, term(t)));
+  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, term(t)));
   const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
@@ -71,11 +96,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
       f.for(k, f.i32(0), () => f.i32(K), [
         sw.set(m.i32.add(sw.get(), f.load(wt, f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase))))),
       ]),
-      ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(o.terms, term(t), e)),
+      ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(termTable, term(t), e)),
     ]);
   };
   let lastBase: number | undefined;
-  return (b) => {
+  const batch = (b: WxBatch): Ex[] => {
     const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
     const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
     const pair = (p: number): Ex[] => [
@@ -94,10 +119,10 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
       ...o.finishPair(vv, mm, () => f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p))),
     ];
     // The terms change only with the weights: batches that share them (a broadcast W) share the terms.
-    const setup = b.wBase === lastBase ? [] : [termSetup(b)];
+    const rowTerms = b.wBase === lastBase ? [] : [termSetup(b)];
     lastBase = b.wBase;
     return [
-      ...setup,
+      ...rowTerms,
       // Column sums of the codes, four columns per step, then the remainder.
       f.for(
         l,
@@ -155,12 +180,12 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
             affineValue(
               f,
               false,
-              f.load(o.terms, term(0)),
+              f.load(termTable, term(0)),
               m.f64.convert_s.i32(acc.get()),
-              f.load(o.terms, term(1)),
+              f.load(termTable, term(1)),
               m.f64.convert_s.i32(f.load(sx, l.get())),
-              f.load(o.terms, term(2)),
-              f.load(o.terms, term(3)),
+              f.load(termTable, term(2)),
+              f.load(termTable, term(3)),
             ),
           ),
           ...o.finish(v, mm, f.add(b.yRow(mm.get()), l.get())),
@@ -168,4 +193,5 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): (b: WxBatch) => Ex[
       ]),
     ];
   };
+  return { setup, batch };
 }

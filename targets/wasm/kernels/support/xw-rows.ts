@@ -1,10 +1,21 @@
+import type { SymDim } from "../../../../compiler/plan/kernel-plan.js";
+import { addDim, ONE } from "../../../shared/sym.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd } from "./relaxed-dot.js";
-import { affineValue, channelTerms, codeBound, i16Steps, stretches, WideSums, weightBound } from "./wide-sums.js";
+import {
+  affineValue,
+  alignedAfter,
+  channelTerms,
+  codeBound,
+  i16Steps,
+  stretches,
+  WideSums,
+  weightBound,
+} from "./wide-sums.js";
 
 export interface XwRows {
   readonly quant: ActivationQuant;
@@ -16,8 +27,8 @@ export interface XwRows {
   readonly wt: Arr;
   /** With the relaxed dot: the biased weights (support/relaxed-dot.ts); the codes are then i8. */
   readonly relaxed?: RelaxedWeights;
-  /** Room for 6 * N f64 per-column terms. */
-  readonly tables: Arr;
+  /** How many codes `codes` holds: the per-column terms follow them (see xwScratch). */
+  readonly codeCount: Val;
   readonly aw: (c: Ex) => Ex;
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of column `j` at element `index`. */
@@ -27,7 +38,7 @@ export interface XwRows {
 }
 
 export interface XwRowsCode {
-  /** Runs once per call, after the quantizer's setup: the per-column terms. */
+  /** Runs once per call, after the quantizer's setup: where the terms go, and the terms. */
   readonly setup: Ex[];
   /** Row `r`: all N outputs. */
   readonly row: (r: Local) => Ex[];
@@ -43,10 +54,20 @@ export interface XwRowsCode {
  * rows of four columns straight into the i32 sums, and the weights' bias comes off with the row's
  * code sum. Remainder columns run the same arithmetic one by one.
  */
+/**
+ * The scratch xwRows needs, in 8-byte units: the codes take at most 2 bytes each of their 8, and the
+ * 6 * N f64 per-column terms follow them, 16-byte aligned.
+ */
+export function xwScratch(codes: SymDim, N: number): SymDim {
+  return addDim(codes, ONE, 6 * N + 4);
+}
+
 export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const f = env.fn;
   const m = f.m;
-  const { quant, K, N, codes, wt, tables } = o;
+  const { quant, K, N, codes, wt } = o;
+  const tablesAt = f.i32Local();
+  const tables: Arr = { elem: "f64", base: tablesAt.get };
   const dls =
     quant.mode === "dls" && quant.dlo && quant.dhi && quant.qlo && quant.qhi
       ? { dlo: quant.dlo, dhi: quant.dhi }
@@ -72,6 +93,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     () => f.i32(K),
   );
   const setup = [
+    tablesAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
     ...(extremes?.setup ?? []),
     f.for(j, f.i32(0), () => f.i32(N), [
       sw.set(f.i32(0)),

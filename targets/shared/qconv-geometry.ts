@@ -1,0 +1,64 @@
+import type { QmcError } from "../../compiler/diagnostics.js";
+import type { SymDim, SymShape } from "../../compiler/plan/kernel-plan.js";
+
+/** What the integer convolutions of every target read of their env to size themselves. */
+interface ConvEnv {
+  inputShape(i: number): SymShape;
+  outputShape(i: number): SymShape;
+  staticDim(d: SymDim, what: string): number;
+  int(name: string, fallback?: number): number;
+  ints(name: string, fallback?: readonly number[]): readonly number[];
+  string(name: string, fallback?: string): string;
+  error(what: string): QmcError;
+}
+
+/** The fixed geometry of a qmc.QConv: x [N, C, H, W], weights [M, C/G, KH, KW], explicit pads. */
+export interface QConvGeometry {
+  readonly xs: SymShape;
+  readonly ys: SymShape;
+  readonly N: number;
+  readonly C: number;
+  readonly M: number;
+  readonly CG: number;
+  readonly MG: number;
+  readonly G: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  /** [top, left, bottom, right]. */
+  readonly pads: readonly number[];
+}
+
+export function qconvGeometry(env: ConvEnv): QConvGeometry {
+  const xs = env.inputShape(0);
+  const ws = env.inputShape(1);
+  const ys = env.outputShape(0);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution is supported`);
+  const N = env.staticDim(xs[0], "the batch");
+  const C = env.staticDim(xs[1], "the input channel count");
+  const M = env.staticDim(ws[0], "the output channel count");
+  const CG = env.staticDim(ws[1], "the weight's channels per group");
+  const KH = env.staticDim(ws[2], "the kernel height");
+  const KW = env.staticDim(ws[3], "the kernel width");
+  const G = env.int("group", 1);
+  if (CG * G !== C || M % G !== 0) throw env.error(`group ${G} does not fit ${C} input and ${M} output channels`);
+  if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
+    throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
+  }
+  return {
+    xs,
+    ys,
+    N,
+    C,
+    M,
+    CG,
+    MG: M / G,
+    G,
+    KH,
+    KW,
+    strides: env.ints("strides", [1, 1]),
+    dilations: env.ints("dilations", [1, 1]),
+    pads: env.ints("pads", [0, 0, 0, 0]),
+  };
+}
