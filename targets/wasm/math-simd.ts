@@ -1,3 +1,4 @@
+import { ERF_DEGREE } from "../../compiler/ops/support/erf-table.js";
 import type { Fn, Local } from "./dsl.js";
 
 /**
@@ -7,7 +8,11 @@ import type { Fn, Local } from "./dsl.js";
  * exact. Lanes outside the plain range (|x| > 700, NaN, where the scalar routine takes its
  * overflow, underflow and scaling paths) send the pair through the scalar routine instead, and
  * exp(1) keeps the scalar routine's Math.E: results are bit-identical to `qexp` / `qsigmoid`.
+ * The two-lane erf needs no such fallback (erf2Fn).
  */
+
+/** Bytes of one interval's row in the erf coefficient table (f64). */
+export const ERF_ROW_BYTES = (ERF_DEGREE + 1) * 8;
 
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
@@ -95,49 +100,42 @@ export function sigmoid2Fn(f: Fn): void {
 }
 
 /**
- * erf per lane where both |x| < 3 (the scalar routine's series): the series runs until every lane
- * has met its own stopping test, a lane that has stopped keeps its sum (bitselect), so each lane
- * takes exactly the scalar routine's terms. Other pairs go through the scalar routine.
+ * erf per lane, as the scalar routine: each lane's interval row is gathered from the coefficient table
+ * (two 64-bit lane loads per coefficient) and the Horner steps run on both lanes at once. Lanes at or
+ * past 6 and NaN lanes evaluate interval 0 at 0 and then take the scalar routine's 1 or NaN.
  */
-export function erf2Fn(f: Fn): void {
+export function erf2Fn(f: Fn, table: number): void {
   const { m } = f;
   const v = m.f64x2;
   const x = f.param(f.b.v128);
-  const [a, x2, term, sum, next, nextSum, done] = Array.from({ length: 7 }, () => f.local(f.b.v128));
-  const n = f.i32Local();
+  const [a, inside, index, t, p] = Array.from({ length: 5 }, () => f.local(f.b.v128));
+  const [row0, row1] = [f.i32Local(), f.i32Local()];
   const F = (k: number) => v.splat(f.f64(k));
-  const lane = (i: number) => v.extract_lane(x.get(), i);
-  const series = f.label("series");
+  const row = (lane: number) =>
+    f.add(f.mul(m.i32x4.extract_lane(index.get(), lane), f.i32(ERF_ROW_BYTES)), f.i32(table));
+  const coefficient = (k: number) =>
+    m.v128.load64_lane(k * 8, 8, 1, row1.get(), m.v128.load64_zero(k * 8, 8, row0.get()));
+  const horner = [p.set(coefficient(ERF_DEGREE))];
+  for (let k = ERF_DEGREE - 1; k >= 0; k--) horner.push(p.set(v.add(v.mul(p.get(), t.get()), coefficient(k))));
   f.build(
     "qerf2",
     f.b.v128,
     f.seq([
-      // NaN fails the comparison too, so it takes the scalar routine.
-      f.if(m.i32.eqz(m.i64x2.all_true(v.lt(v.abs(x.get()), F(3)))), [
-        m.return(v.replace_lane(v.splat(m.call("qerf", [lane(0)], f.b.f64)), 1, m.call("qerf", [lane(1)], f.b.f64))),
-      ]),
-      a.set(v.abs(x.get())),
-      x2.set(v.mul(a.get(), a.get())),
-      term.set(a.get()),
-      sum.set(a.get()),
-      done.set(m.v128.const(new Array(16).fill(0))),
-      m.block(series, [
-        f.for(n, f.i32(1), () => f.i32(200), [
-          next.set(
-            v.mul(
-              term.get(),
-              v.div(v.mul(F(2), x2.get()), v.splat(m.f64.convert_s.i32(f.add(f.mul(n.get(), f.i32(2)), f.i32(1))))),
-            ),
-          ),
-          nextSum.set(v.add(sum.get(), next.get())),
-          term.set(m.v128.bitselect(term.get(), next.get(), done.get())),
-          sum.set(m.v128.bitselect(sum.get(), nextSum.get(), done.get())),
-          done.set(m.v128.or(done.get(), v.lt(term.get(), v.mul(sum.get(), F(1e-17))))),
-          m.br(series, m.i64x2.all_true(done.get())),
-        ]),
-      ]),
-      a.set(v.mul(v.mul(F(1.1283791670955126), m.call("qexp2", [v.neg(x2.get())], f.b.v128)), sum.get())),
-      m.return(m.v128.bitselect(v.neg(a.get()), a.get(), v.lt(x.get(), F(0)))),
+      inside.set(v.lt(v.abs(x.get()), F(6))),
+      a.set(m.v128.and(v.abs(x.get()), inside.get())),
+      index.set(m.i32x4.trunc_sat_f64x2_s_zero(v.mul(a.get(), F(2)))),
+      t.set(
+        v.sub(
+          v.mul(a.get(), F(4)),
+          v.convert_low_i32x4_s(m.i32x4.add(m.i32x4.shl(index.get(), f.i32(1)), m.i32x4.splat(f.i32(1)))),
+        ),
+      ),
+      row0.set(row(0)),
+      row1.set(row(1)),
+      ...horner,
+      p.set(m.v128.bitselect(v.mul(a.get(), p.get()), F(1), inside.get())),
+      p.set(m.v128.bitselect(v.neg(p.get()), p.get(), v.lt(x.get(), F(0)))),
+      m.return(m.v128.bitselect(x.get(), p.get(), v.ne(x.get(), x.get()))),
     ]),
   );
 }

@@ -1,12 +1,14 @@
+import { ERF_COEFFICIENTS, ERF_DEGREE } from "../../compiler/ops/support/erf-table.js";
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
-import { erf2Fn, exp2Fn, sigmoid2Fn } from "./math-simd.js";
+import { ERF_ROW_BYTES, erf2Fn, exp2Fn, sigmoid2Fn } from "./math-simd.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
- * js artifacts and to Node's Math.exp / Math.log1p; sigmoid and erf are built from them as the js
- * target builds them. Word access goes through i64 reinterpretation instead of typed arrays.
+ * js artifacts and to Node's Math.exp / Math.log1p; sigmoid and tanh are built from exp as the js
+ * target builds them, and erf evaluates the js target's polynomials from a coefficient table in a data
+ * segment. Word access goes through i64 reinterpretation instead of typed arrays.
  */
 export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qexp2" | "qsigmoid2" | "qerf2";
 
@@ -17,15 +19,20 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
   qlog1p: [],
   qsigmoid: ["qexp"],
-  qerf: ["qexp"],
+  qerf: [],
   qtanh: ["qexp"],
   qexp2: ["qexp"],
   qsigmoid2: ["qexp2"],
-  qerf2: ["qerf", "qexp2"],
+  qerf2: [],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
-export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<MathFn>): void {
+export function addMathFunctions(
+  b: Binaryen,
+  m: WasmModule,
+  used: ReadonlySet<MathFn>,
+  place: (bytes: Uint8Array) => number,
+): void {
   const wanted = new Set<MathFn>();
   const visit = (n: MathFn) => {
     if (wanted.has(n)) return;
@@ -33,15 +40,20 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     for (const d of NEEDS[n]) visit(d);
   };
   for (const n of used) visit(n);
+  let erfAt: number | undefined;
+  const erfTable = () => {
+    erfAt ??= place(erfTableBytes());
+    return erfAt;
+  };
   const builders: Record<MathFn, () => void> = {
     qexp: () => expFn(new Fn(b, m)),
     qlog1p: () => log1pFn(new Fn(b, m)),
     qsigmoid: () => sigmoidFn(new Fn(b, m)),
-    qerf: () => erfFn(new Fn(b, m)),
+    qerf: () => erfFn(new Fn(b, m), erfTable()),
     qtanh: () => tanhFn(new Fn(b, m)),
     qexp2: () => exp2Fn(new Fn(b, m)),
     qsigmoid2: () => sigmoid2Fn(new Fn(b, m)),
-    qerf2: () => erf2Fn(new Fn(b, m)),
+    qerf2: () => erf2Fn(new Fn(b, m), erfTable()),
   };
   for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qexp2", "qsigmoid2", "qerf2"] as const) {
     if (wanted.has(n)) builders[n]();
@@ -300,37 +312,25 @@ function sigmoidFn(f: Fn): void {
   );
 }
 
-function erfFn(f: Fn): void {
+/** The erf coefficient table as little-endian f64, for a data segment. */
+function erfTableBytes(): Uint8Array {
+  return new Uint8Array(Float64Array.from(ERF_COEFFICIENTS).buffer);
+}
+
+/**
+ * erf as compiler/ops/support/erf.ts computes it: below 6, |x| times its interval's polynomial (the
+ * coefficient table at `table`; Horner in f64), 1 beyond, NaN as it came.
+ */
+function erfFn(f: Fn, table: number): void {
   const { m } = f;
   const x = f.param(f.b.f64);
-  const [a, r, x2, term, sum, fv, c, d, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map(() => f.f64Local());
-  const n = f.i32Local();
-  const k = f.i32Local();
-  const F = (v: number) => f.f64(v);
-  const nf = () => m.f64.convert_s.i32(n.get());
-  const series = f.label("series");
-  const fraction = f.label("fraction");
-  // Loops with an early exit: `br` out of the enclosing block, as the js `break`.
-  const seriesLoop = m.block(series, [
-    f.for(n, f.i32(1), () => f.i32(200), [
-      term.set(m.f64.mul(term.get(), m.f64.div(m.f64.mul(F(2), x2.get()), m.f64.add(m.f64.mul(F(2), nf()), F(1))))),
-      sum.set(m.f64.add(sum.get(), term.get())),
-      m.br(series, m.f64.lt(term.get(), m.f64.mul(sum.get(), F(1e-17)))),
-    ]),
-  ]);
-  const ak = () => m.f64.div(m.f64.convert_s.i32(k.get()), F(2));
-  const fractionLoop = m.block(fraction, [
-    f.for(k, f.i32(1), () => f.i32(500), [
-      d.set(m.f64.add(a.get(), m.f64.mul(ak(), d.get()))),
-      f.if(m.f64.eq(d.get(), F(0)), [d.set(F(1e-300))]),
-      c.set(m.f64.add(a.get(), m.f64.div(ak(), c.get()))),
-      f.if(m.f64.eq(c.get(), F(0)), [c.set(F(1e-300))]),
-      d.set(m.f64.div(F(1), d.get())),
-      delta.set(m.f64.mul(c.get(), d.get())),
-      fv.set(m.f64.mul(fv.get(), delta.get())),
-      m.br(fraction, m.f64.lt(m.f64.abs(m.f64.sub(delta.get(), F(1))), F(1e-16))),
-    ]),
-  ]);
+  const [a, t, p, r] = [0, 1, 2, 3].map(() => f.f64Local());
+  const [i, row] = [f.i32Local(), f.i32Local()];
+  const coefficient = (k: number) => m.f64.load(k * 8, 8, row.get());
+  const horner = [p.set(coefficient(ERF_DEGREE))];
+  for (let k = ERF_DEGREE - 1; k >= 0; k--) {
+    horner.push(p.set(m.f64.add(m.f64.mul(p.get(), t.get()), coefficient(k))));
+  }
   f.build(
     "qerf",
     f.b.f64,
@@ -338,37 +338,19 @@ function erfFn(f: Fn): void {
       f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
       a.set(m.f64.abs(x.get())),
       f.if(
-        m.f64.lt(a.get(), F(3)),
+        m.f64.lt(a.get(), f.f64(6)),
         [
-          x2.set(m.f64.mul(a.get(), a.get())),
-          term.set(a.get()),
-          sum.set(a.get()),
-          seriesLoop,
-          r.set(m.f64.mul(m.f64.mul(F(1.1283791670955126), callMath(f, "qexp", m.f64.neg(x2.get()))), sum.get())),
-        ],
-        [
-          f.if(
-            m.f64.lt(a.get(), F(6)),
-            [
-              fv.set(a.get()),
-              c.set(a.get()),
-              d.set(F(0)),
-              fractionLoop,
-              r.set(
-                m.f64.sub(
-                  F(1),
-                  m.f64.div(
-                    m.f64.mul(F(0.5641895835477563), callMath(f, "qexp", m.f64.mul(m.f64.neg(a.get()), a.get()))),
-                    fv.get(),
-                  ),
-                ),
-              ),
-            ],
-            [r.set(F(1))],
+          i.set(m.i32.trunc_s.f64(m.f64.mul(a.get(), f.f64(2)))),
+          t.set(
+            m.f64.sub(m.f64.mul(a.get(), f.f64(4)), m.f64.convert_s.i32(f.add(f.mul(i.get(), f.i32(2)), f.i32(1)))),
           ),
+          row.set(f.add(f.mul(i.get(), f.i32(ERF_ROW_BYTES)), f.i32(table))),
+          ...horner,
+          r.set(m.f64.mul(a.get(), p.get())),
         ],
+        [r.set(f.f64(1))],
       ),
-      m.return(m.select(m.f64.lt(x.get(), F(0)), m.f64.neg(r.get()), r.get())),
+      m.return(m.select(m.f64.lt(x.get(), f.f64(0)), m.f64.neg(r.get()), r.get())),
     ]),
   );
 }

@@ -1,6 +1,7 @@
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 import { BASE64_VARS, decodeBase64Fn, float32ConstantFn, int32ConstantFn, packedConstantFn } from "./constants.js";
 import {
+  ERF_VARS,
   erfFn,
   expFn,
   F32_VARS,
@@ -31,7 +32,7 @@ const HELPERS = {
   qexp: { vars: WORD_VARS, fn: expFn },
   qlog1p: { vars: WORD_VARS, fn: log1pFn },
   qtanh: { fn: tanhFn, needs: ["qexp"] },
-  qerf: { fn: erfFn, needs: ["qexp"] },
+  qerf: { vars: ERF_VARS, fn: erfFn },
   qsigmoid: { fn: sigmoidFn, needs: ["qexp"] },
   qsoftplus: { fn: softplusFn, needs: ["qexp", "qlog1p"] },
   powc: { fn: powFn },

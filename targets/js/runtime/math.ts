@@ -1,3 +1,4 @@
+import { ERF_COEFFICIENTS, ERF_DEGREE, ERF_INTERVALS } from "../../../compiler/ops/support/erf-table.js";
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 
 /**
@@ -182,44 +183,37 @@ return x < 0 ? -r : r;
 `,
 };
 
+/** erf's coefficient table (compiler/ops/support/erf-table.ts), a row of 14 per interval of 1/2. */
+export const ERF_VARS: readonly VarDecl[] = [
+  {
+    name: "ERF_C",
+    init: `[\n${Array.from({ length: ERF_INTERVALS }, (_, i) =>
+      ERF_COEFFICIENTS.slice(i * (ERF_DEGREE + 1), (i + 1) * (ERF_DEGREE + 1)).join(", "),
+    ).join(",\n")}\n]`,
+    type: "readonly number[]",
+    doc: ["erf(a)/a on [i/2, (i+1)/2): row i's coefficients c0..c13 of a polynomial in t = 4a - (2i+1)."],
+  },
+];
+
 export const erfFn: FnDecl = {
   name: "qerf",
   params: num,
   returns: "number",
   doc: [
-    "erf to double precision, as compiler/ops/support/erf.ts: a positive series below 3, the",
-    "continued fraction of erfc (modified Lentz) up to 6, 1 beyond.",
+    "erf to double precision, as compiler/ops/support/erf.ts: below 6, |x| times its interval's",
+    "polynomial (Horner in double); 1 beyond.",
   ],
   body: `
-var a = x < 0 ? -x : x;
-var r, x2, term, sum, n, f, c, d, k, ak, delta;
+var a = Math.abs(x);
+var i, t, c, p, k, r;
 if (x !== x) return x;
-if (a < 3) {
-  x2 = a * a;
-  term = a;
-  sum = a;
-  for (n = 1; n < 200; n++) {
-    term *= (2 * x2) / (2 * n + 1);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  r = 1.1283791670955126 * qexp(-x2) * sum;
-} else if (a < 6) {
-  f = a;
-  c = a;
-  d = 0;
-  for (k = 1; k < 500; k++) {
-    ak = k / 2;
-    d = a + ak * d;
-    if (d === 0) d = 1e-300;
-    c = a + ak / c;
-    if (c === 0) c = 1e-300;
-    d = 1 / d;
-    delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  r = 1 - (0.5641895835477563 * qexp(-a * a)) / f;
+if (a < 6) {
+  i = (2 * a) | 0;
+  t = 4 * a - (2 * i + 1);
+  c = i * ${ERF_DEGREE + 1};
+  p = ERF_C[c + ${ERF_DEGREE}];
+  for (k = ${ERF_DEGREE - 1}; k >= 0; k--) p = p * t + ERF_C[c + k];
+  r = a * p;
 } else {
   r = 1;
 }
