@@ -66,6 +66,15 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "Conv 5x3 stride 2x1, dilation 1x2, uneven pads",
+    spec: {
+      kind: "Conv",
+      attrs: { strides: ints([2, 1]), dilations: ints([1, 2]), pads: ints([2, 0, 1, 1]) },
+      inputs: [act(1, 3, 11, 21), weights([4, 3, 5, 3], 16), weights([4], 17)],
+      outputs: [shape(1, 4, 5, 18)],
+    },
+  },
+  {
     name: "MatMul tokens x weight",
     spec: { kind: "MatMul", inputs: [act(1, HW, 8), weights([8, 6], 9)], outputs: [shape(1, HW, 6)] },
   },

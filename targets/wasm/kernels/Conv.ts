@@ -1,6 +1,7 @@
 import { productDim, shapeText } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Fn, Local, Val } from "../dsl.js";
+import { floatConvRows } from "./support/float-conv-rows.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "./types.js";
 
 /** Top-left padding of one axis: a literal, or computed when SAME padding depends on the input size. */
@@ -43,8 +44,10 @@ function floorDiv(f: Fn, a: Local, s: number): Ex {
 /**
  * 2-D grouped convolution (ONNX Conv), the js target's algorithm: each output plane accumulates in
  * f64 scratch in the reference's order (bias, input channel, kernel row, column), border handled by
- * each tap's valid output range. f64 sums make the result bit-identical to the js artifacts; with
- * SIMD the row loop runs two f64 lanes at a time (the same operations, so still bit-identical).
+ * each tap's valid output range. f64 sums make the result bit-identical to the js artifacts. With
+ * SIMD, convolutions of stride 1 along the width keep blocks of eight outputs in registers instead
+ * (support/float-conv-rows.ts), and 1x1 ones run the row loop two f64 lanes at a time (the same
+ * operations per output either way, so still bit-identical).
  */
 const conv: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -79,7 +82,6 @@ const conv: WasmKernelGenerator = (env) => {
   const OHW = env.count([ys[2], ys[3]]);
   const plane = productDim([ys[2], ys[3]]);
   if (!plane) throw env.error(`output plane ${shapeText(ys.slice(2))} is not linear in h, w and h*w`);
-  const acc = env.scratch(plane);
   const PH = padBegin(env, 0, autoPad, (KH - 1) * DH + 1, SH, [H, OH]);
   const PW = padBegin(env, 1, autoPad, (KW - 1) * DW + 1, SW, [W, OW]);
   const pads = autoPad === "NOTSET" ? env.ints("pads", [0, 0, 0, 0]) : [];
@@ -87,10 +89,11 @@ const conv: WasmKernelGenerator = (env) => {
   const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && zeroPad;
   const depthwise = CG === 1 && MG === 1;
   const simd = env.isa !== "mvp";
+  const rows = simd && SW === 1 && !pointwise;
   const padSpec =
     autoPad === "NOTSET" ? (new Set(pads).size === 1 ? `p${pads[0]}` : `p${pads.join("_")}`) : autoPad.toLowerCase();
   const extra = `${SH !== 1 || SW !== 1 ? `_s${SH}x${SW}` : ""}${DH !== 1 || DW !== 1 ? `_d${DH}x${DW}` : ""}`;
-  const spec = `conv_c${C}_o${M}_k${KH}x${KW}_${padSpec}${extra}_g${G}${bias ? "" : "_nobias"}${simd ? "_simd" : ""}`;
+  const spec = `conv_c${C}_o${M}_k${KH}x${KW}_${padSpec}${extra}_g${G}${bias ? "" : "_nobias"}${rows ? "_rows" : simd ? "_simd" : ""}`;
 
   const f = env.fn;
   const m = f.m;
@@ -98,6 +101,46 @@ const conv: WasmKernelGenerator = (env) => {
     { length: 19 },
     () => f.i32Local(),
   );
+  if (rows) {
+    const group = () =>
+      depthwise ? oc.get() : G === 1 ? f.i32(0) : f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG));
+    return {
+      spec,
+      body: [
+        ph.set(PH()),
+        pw.set(PW()),
+        f.for(n, f.i32(0), () => f.i32(N), [
+          f.for(
+            oc,
+            f.i32(0),
+            () => f.i32(M),
+            floatConvRows(env, {
+              x,
+              wt,
+              bias,
+              y,
+              channels: CG,
+              kernel: [KH, KW],
+              strideH: SH,
+              dilations: [DH, DW],
+              H,
+              W,
+              OH,
+              OW,
+              HW,
+              ph,
+              pw,
+              oc,
+              inputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(C)), group()), HW()),
+              weightBase: () => f.mul(oc.get(), f.i32(CG * KH * KW)),
+              outputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()),
+            }),
+          ),
+        ]),
+      ],
+    };
+  }
+  const acc = env.scratch(plane);
   const wv = f.f64Local();
   const wv2 = simd ? f.local(f.b.v128) : undefined;
   const min = (a: Ex, b: Ex, a2: Ex, b2: Ex) => m.select(m.i32.lt_s(a, b), a2, b2);
