@@ -14,9 +14,11 @@ import type { WasmKernelGenerator } from "./types.js";
  * Integer 2-D convolution (qmc.QConv): the input quantized to codes in scratch, each output element
  * an exact i32 sum over the taps inside the image (padding taps take no part: a zero-padded
  * dequantized input is 0.0, not any code's value), then the js target's float epilogue and the bias.
- * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts) and
- * one of stride 1 along the width sums eight outputs of a row at once between the border columns
- * (support/conv-rows.ts); the border columns and the remainder go one by one.
+ * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts); one
+ * of stride 1 along the width with at least four output channels per group runs blocks of four
+ * channels by eight columns (support/conv-blocks.ts), and any other one of stride 1 along the width
+ * sums eight outputs of a row at once between the border columns (support/conv-rows.ts), the border
+ * columns and the remainder one by one.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);

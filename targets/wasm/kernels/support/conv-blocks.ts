@@ -90,7 +90,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
-  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw.
+  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw: an
+  // unsigned i16 compare, so columns left of the image (negative) are out too.
   const masks = () =>
     Array.from({ length: KW }, (_, kw) =>
       mask[kw].set(
