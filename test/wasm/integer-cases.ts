@@ -179,6 +179,44 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv 3x3 pad 1, a4w4, 5 -> 6 channels (a block and a short one, an odd channel pair)",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]) },
+      [
+        { activation: shape(1, 5, "h", "w") },
+        { codes: codes(6 * 5 * 9, 4, 31), bits: 4, shape: [6, 5, 3, 3] },
+        { floats: floats(6, 32), shape: [6] },
+      ],
+      [shape(1, 6, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 3x3 two groups of 3 -> 5 channels, dilation 2, pads 2 1 2 3, a2 unsigned w2",
+    plan: plan(
+      "QConv",
+      { pads: [2, 1, 2, 3], dilations: [2, 2], group: 2, ...act(2, 0), ...weights(2, [0.3]) },
+      [{ activation: shape(1, 6, "h", "w") }, { codes: codes(10 * 3 * 9, 2, 33), bits: 2, shape: [10, 3, 3, 3] }],
+      [shape(1, 10, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 3x3 pad 1, a8 unsigned codes at 0 and 255, w8 codes -128 and 127 (no overflow)",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], x_mode: "act", x_bits: 8, x_signed: 0, x_params: [0.001, 0.3], ...weights(8, [0.001]) },
+      [
+        { activation: shape(1, 7, "h", "w") },
+        {
+          codes: Array.from({ length: 4 * 7 * 9 }, (_, i) => (i % 5 === 0 ? 127 : -128)),
+          bits: 8,
+          shape: [4, 7, 3, 3],
+        },
+      ],
+      [shape(1, 4, "h", "w")],
+    ),
+  },
+  {
     name: "QConv depthwise 3x3 dilation 2, a8 unsigned w8, 5 channels",
     plan: plan(
       "QConv",

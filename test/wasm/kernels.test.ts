@@ -52,12 +52,16 @@ describe("wasm integer kernels agree bit for bit with the js target", () => {
         if (isa === "relaxed" && !hostHasRelaxedSimd()) return;
         const wasm = instantiate(bytes);
         const js = loadScript(emitJs(c.plan, { compilerVersion: "test" }));
-        // An odd edge size (1 x 7: every 3x3 tap row but one falls outside), a plain one, and a wide
-        // one where the SIMD kernels run lane blocks between the border columns and a tail.
+        // An odd edge size (1 x 7: every 3x3 tap row but one falls outside), a plain one, wide ones
+        // where the SIMD kernels run lane blocks between the border columns and a tail, and widths of
+        // one block, just over one, and two and a bit.
         for (const [h, w] of [
           [1, 7],
           [6, 5],
           [3, 14],
+          [2, 8],
+          [4, 9],
+          [2, 19],
         ]) {
           const a = runPlan(wasm, c.plan, h, w, 7);
           const b = runPlan(js, c.plan, h, w, 7);

@@ -1,9 +1,10 @@
 import { qconvGeometry } from "../../shared/qconv-geometry.js";
-import { productDim } from "../../shared/sym.js";
+import { addDim, productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
+import { BLOCK, convBlocks } from "./support/conv-blocks.js";
 import { convRow } from "./support/conv-rows.js";
 import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { wxColumns, wxScratch } from "./support/wx-columns.js";
@@ -13,9 +14,11 @@ import type { WasmKernelGenerator } from "./types.js";
  * Integer 2-D convolution (qmc.QConv): the input quantized to codes in scratch, each output element
  * an exact i32 sum over the taps inside the image (padding taps take no part: a zero-padded
  * dequantized input is 0.0, not any code's value), then the js target's float epilogue and the bias.
- * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts) and
- * one of stride 1 along the width sums eight outputs of a row at once between the border columns
- * (support/conv-rows.ts); the border columns and the remainder go one by one.
+ * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts); one
+ * of stride 1 along the width with at least four output channels per group runs blocks of four
+ * channels by eight columns (support/conv-blocks.ts), and any other one of stride 1 along the width
+ * sums eight outputs of a row at once between the border columns (support/conv-rows.ts), the border
+ * columns and the remainder one by one.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);
@@ -34,12 +37,19 @@ const qconv: WasmKernelGenerator = (env) => {
   const HW = env.count([xs[2], xs[3]]);
   const OHW = env.count([ys[2], ys[3]]);
   const inputSize = productDim(xs);
-  if (!inputSize) throw env.error("the input's size is not a polynomial in h and w");
+  const plane = productDim([ys[2], ys[3]]);
+  if (!inputSize || !plane) throw env.error("the input or output size is not a polynomial in h and w");
   const affine = env.isa !== "mvp" && env.string("x_mode", "act") !== "dls";
   // A 1x1 convolution of stride 1 without padding is W @ X per image: [M, C] x [C, H*W].
   const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
   const windowed = affine && !pointwise && SW === 1;
-  const codes = env.scratch(pointwise ? wxScratch(inputSize, M) : inputSize, "i16");
+  const blocked = windowed && MG >= BLOCK;
+  // Behind the codes (2 bytes of each 8): wxColumns' sums and terms, or convBlocks' i32 code sums of
+  // one output plane.
+  const codes = env.scratch(
+    pointwise ? wxScratch(inputSize, M) : blocked ? addDim(inputSize, plane) : inputSize,
+    "i16",
+  );
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
   const f = env.fn;
@@ -136,6 +146,47 @@ const qconv: WasmKernelGenerator = (env) => {
       ],
     };
   }
+  const finishPair = (value: typeof v, col: Val) =>
+    storePair(
+      value,
+      () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col()),
+      oc.get,
+    );
+  const inputRow = (k: Ex) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH)));
+  if (blocked) {
+    return {
+      spec: `${spec}_blocks`,
+      body: [
+        ...quantize,
+        f.for(n, f.i32(0), () => f.i32(N), [
+          ...convBlocks(env, {
+            quant,
+            groups: G,
+            channels: CG,
+            outputs: MG,
+            kernel: [KH, KW],
+            dilations: [DH, DW],
+            padsBegin: [PT, PL],
+            W,
+            OH,
+            OW,
+            codes,
+            codeCount: () => f.mul(HW(), f.i32(N * C)),
+            channelStride: HW,
+            imageBase: () => f.mul(f.mul(n.get(), f.i32(C)), HW()),
+            oc,
+            oh,
+            inputRow,
+            inside: (i) => inside(i, H),
+            aw,
+            bw,
+            scalar,
+            finishPair,
+          }),
+        ]),
+      ],
+    };
+  }
   // The scalar border path moves xb and wb per input channel; the row keeps its own bases.
   const [xg, wg] = [f.i32Local(), f.i32Local()];
   const body = windowed
@@ -156,17 +207,12 @@ const qconv: WasmKernelGenerator = (env) => {
           oc,
           xb: xg,
           wb: wg,
-          inputRow: (k) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH))),
+          inputRow,
           inside: (i) => inside(i, H),
           aw,
           bw,
           scalar,
-          finishPair: (value, col) =>
-            storePair(
-              value,
-              () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col()),
-              oc.get,
-            ),
+          finishPair,
         }),
       ]
     : [scalar(f.i32(0), OW)];

@@ -1,0 +1,378 @@
+import type { Ex } from "../../binaryen.js";
+import type { Arr, Fn, Local, Val } from "../../dsl.js";
+import type { WasmKernelEnv } from "../types.js";
+import type { ActivationQuant } from "./activation-quant.js";
+import { affineValue, alignedAfter, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums } from "./wide-sums.js";
+
+/** Output channels that share each load of codes. */
+export const BLOCK = 4;
+
+export interface ConvBlocks {
+  readonly quant: ActivationQuant;
+  /** Groups, and input and output channels per group. */
+  readonly groups: number;
+  readonly channels: number;
+  readonly outputs: number;
+  readonly kernel: readonly [number, number];
+  readonly dilations: readonly [number, number];
+  readonly padsBegin: readonly [number, number];
+  readonly W: Val;
+  readonly OH: Val;
+  readonly OW: Val;
+  /** Activation codes, one i16 each, and how many there are (the code sum plane follows them). */
+  readonly codes: Arr;
+  readonly codeCount: Val;
+  /** Elements between two input channels' codes (H*W). */
+  readonly channelStride: Val;
+  /** Where the current image's codes start. */
+  readonly imageBase: Val;
+  /** Locals the scalar path and the stores read: the output channel and row. */
+  readonly oc: Local;
+  readonly oh: Local;
+  /** The input row of tap row `kh` for the current output row, and whether it is inside the image. */
+  readonly inputRow: (kh: Ex) => Ex;
+  readonly inside: (ih: Local) => Ex;
+  readonly aw: (c: Ex) => Ex;
+  readonly bw: (c: Ex) => Ex;
+  /** Outputs ow in [from, to) one by one, the scalar way (the border columns). */
+  readonly scalar: (from: Ex, to: Val) => Ex;
+  /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
+  readonly finishPair: (v: Local, ow: Val) => Ex[];
+}
+
+/**
+ * One image of a convolution of stride 1 along the width with at least BLOCK output channels per
+ * group, with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
+ * The codes of two input channels are interleaved lane by lane (two shuffles), so one
+ * i32x4.dot_i16x8_s with a splat pair of weight codes adds both channels' products for four pixels,
+ * exactly in i32; each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
+ * channels times eight columns). The code sums of the window (the zero-point term) do not depend on
+ * the output channel: they are computed once per group into a plane of scratch. In a block at the
+ * left or right border, the codes of columns outside the image are masked to 0, which adds nothing
+ * to either sum, and the weight sums and tap counts are per column. The weight pairs and each output
+ * channel's weight sum per tap are a derived table. Rows narrower than a block go the scalar way;
+ * both give the exact integer sums of the scalar kernel, and the same epilogue.
+ */
+export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
+  const f = env.fn;
+  const m = f.m;
+  const { quant, codes, oc, oh } = o;
+  if (quant.mode === "dls") throw env.error("convBlocks needs an affine activation quantizer");
+  const [KH, KW] = o.kernel;
+  const [, DW] = o.dilations;
+  const [, PL] = o.padsBegin;
+  const { groups: G, channels: CG, outputs: MG } = o;
+  const T = KH * KW;
+  const blocks = Math.ceil(MG / BLOCK);
+  const pairs = Math.ceil(CG / 2);
+  const weights = blockWeights(env, G, CG, MG, KH, KW);
+  const pairBytes = T * BLOCK * 4;
+  const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic] = Array.from({ length: 16 }, () =>
+    f.i32Local(),
+  );
+  const sw = Array.from({ length: BLOCK }, () => f.i32Local());
+  // The weight sums of each block row over the valid tap rows, per tap column.
+  const cw = Array.from({ length: BLOCK * KW }, () => f.i32Local());
+  const ih = Array.from({ length: KH }, () => f.i32Local());
+  const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
+  const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
+  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, vv, swLo, swHi, cnLo, cnHi] = Array.from(
+    { length: 16 },
+    () => f.local(f.b.v128),
+  );
+  const zero = () => m.v128.const(new Array(16).fill(0));
+  const planeArr: Arr = { elem: "i32", base: plane.get };
+  const planeAt = () => f.addr(planeArr, f.add(m.i32.mul(oh.get(), o.OW()), ow.get()));
+  const codeRow = (x: Local, k: number) =>
+    f.addr(codes, f.add(x.get(), m.i32.mul(ih[k].get(), o.W()), ow.get(), f.i32(-PL)));
+  const tapRows = () => Array.from({ length: KH }, (_, k) => ih[k].set(o.inputRow(f.i32(k))));
+  const load = (x: Local, k: number, kw: number, edge: boolean) => {
+    const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
+    return edge ? m.v128.and(v, mask[kw].get()) : v;
+  };
+  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw: an
+  // unsigned i16 compare, so columns left of the image (negative) are out too.
+  const masks = () =>
+    Array.from({ length: KW }, (_, kw) =>
+      mask[kw].set(
+        m.i16x8.lt_u(
+          m.i16x8.add(m.i16x8.splat(f.add(ow.get(), f.i32(kw * DW - PL))), m.v128.const(iota())),
+          m.i16x8.splat(o.W()),
+        ),
+      ),
+    );
+  // The row's blocks: interior ones (every tap column inside the image) and border ones.
+  const eachBlock = (interior: Ex[], edge: Ex[]): Ex =>
+    f.for(
+      s0,
+      f.i32(0),
+      o.OW,
+      [
+        ow.set(m.select(m.i32.lt_s(s0.get(), m.i32.sub(o.OW(), f.i32(8))), s0.get(), m.i32.sub(o.OW(), f.i32(8)))),
+        f.if(m.i32.and(m.i32.ge_s(ow.get(), f.i32(PL)), m.i32.lt_s(ow.get(), last.get())), interior, [
+          ...masks(),
+          ...edge,
+        ]),
+      ],
+      8,
+    );
+
+  // The window's code sums: i16 sums widened after the longest stretch of taps the bound allows.
+  const sx = new WideSums(f);
+  const steps = i16Steps(codeBound(quant));
+  const sumTaps = (edge: boolean) =>
+    Array.from({ length: KH }, (_, k) =>
+      f.if(o.inside(ih[k]), [
+        ...Array.from({ length: KW }, (_, kw) => [
+          sx.add(load(x0, k, kw, edge)),
+          ...(steps < KW ? sx.widen() : []),
+        ]).flat(),
+        ...(steps >= KW && steps < T ? sx.widen() : []),
+      ]),
+    );
+  const sumBlock = (edge: boolean) => [
+    ...sx.reset(),
+    f.for(ic, f.i32(0), () => f.i32(CG), [
+      x0.set(f.add(xg.get(), m.i32.mul(ic.get(), o.channelStride()))),
+      ...sumTaps(edge),
+      ...(steps >= T && steps < CG * T ? sx.widen() : []),
+    ]),
+    ...(steps >= CG * T ? sx.widen() : []),
+    m.v128.store(0, 4, planeAt(), sx.lo.get()),
+    m.v128.store(16, 4, planeAt(), sx.hi.get()),
+  ];
+  const sums = f.for(oh, f.i32(0), o.OH, [...tapRows(), eachBlock(sumBlock(false), sumBlock(true))]);
+
+  // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
+  const pairTaps = (edge: boolean) =>
+    Array.from({ length: KH }, (_, k) =>
+      f.if(
+        o.inside(ih[k]),
+        Array.from({ length: KW }, (_, kw) => [
+          va.set(load(x0, k, kw, edge)),
+          vb.set(load(x1, k, kw, edge)),
+          lo.set(m.i8x16.shuffle(va.get(), vb.get(), LOW)),
+          hi.set(
+            m.i8x16.shuffle(
+              va.get(),
+              vb.get(),
+              LOW.map((b) => b + 8),
+            ),
+          ),
+          ...Array.from({ length: BLOCK }, (_, jj) => [
+            wv.set(m.v128.load32_splat(4 * ((k * KW + kw) * BLOCK + jj), 4, wp.get())),
+            acc[2 * jj].set(m.i32x4.add(acc[2 * jj].get(), m.i32x4.dot_i16x8_s(lo.get(), wv.get()))),
+            acc[2 * jj + 1].set(m.i32x4.add(acc[2 * jj + 1].get(), m.i32x4.dot_i16x8_s(hi.get(), wv.get()))),
+          ]).flat(),
+        ]).flat(),
+      ),
+    );
+  const products = (edge: boolean): Ex[] => [
+    ...acc.map((a) => a.set(zero())),
+    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(pairs * T)))),
+    f.for(p, f.i32(0), () => f.i32(pairs), [
+      x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
+      // An odd last channel pairs with itself, against a zero weight.
+      x1.set(
+        CG % 2 === 0
+          ? f.add(x0.get(), o.channelStride())
+          : m.select(m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)), f.add(x0.get(), o.channelStride()), x0.get()),
+      ),
+      ...pairTaps(edge),
+      wp.set(f.add(wp.get(), f.i32(pairBytes))),
+    ]),
+    sxLo.set(m.v128.load(0, 4, planeAt())),
+    sxHi.set(m.v128.load(16, 4, planeAt())),
+  ];
+  const valid = (jj: number, body: Ex[]): Ex[] =>
+    MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
+  const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
+  // The epilogue of block row jj; at a border, the weight sums and tap counts of each column.
+  const output = (jj: number, edge: boolean): Ex[] => {
+    const terms = channelTerms(
+      f,
+      quant,
+      () => o.aw(oc.get()),
+      () => o.bw(oc.get()),
+      sw[jj].get,
+      () => f.mul(rows.get(), f.i32(CG * KW)),
+    );
+    const maskedSum = (high: boolean, value: (kw: number) => Ex) =>
+      Array.from({ length: KW }, (_, kw) =>
+        m.v128.and(
+          high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
+          m.i32x4.splat(value(kw)),
+        ),
+      ).reduce((a, b) => m.i32x4.add(a, b));
+    const F = (v: Ex) => m.f64x2.splat(v);
+    return valid(jj, [
+      oc.set(f.add(ocb.get(), f.i32(jj))),
+      vp1.set(F(terms.p1)),
+      vp2.set(F(terms.p2)),
+      ...(edge
+        ? [
+            swLo.set(maskedSum(false, (kw) => cw[jj * KW + kw].get())),
+            swHi.set(maskedSum(true, (kw) => cw[jj * KW + kw].get())),
+            vs3.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
+            vt4.set(F(o.bw(oc.get()))),
+          ]
+        : [vs3.set(F(terms.s3)), vt4.set(F(terms.t4))]),
+      ...[0, 1, 2, 3].flatMap((q) => {
+        const [sxv, swv, cnv] = q < 2 ? [sxLo, swLo, cnLo] : [sxHi, swHi, cnHi];
+        // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
+        const [s3, t4] = edge
+          ? [m.f64x2.mul(vs3.get(), half(swv, q)), m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vt4.get())]
+          : [vs3.get(), vt4.get()];
+        return [
+          vv.set(
+            affineValue(
+              f,
+              true,
+              vp1.get(),
+              i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1),
+              vp2.get(),
+              half(sxv, q),
+              s3,
+              t4,
+            ),
+          ),
+          ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * q))),
+        ];
+      }),
+    ]);
+  };
+  const counts = (high: boolean) =>
+    Array.from({ length: KW }, (_, kw) =>
+      m.v128.and(
+        high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
+        m.i32x4.splat(f.mul(rows.get(), f.i32(CG))),
+      ),
+    ).reduce((a, b) => m.i32x4.add(a, b));
+  const tapSum = (jj: number, k: number, kw: number) =>
+    f.load(
+      weights,
+      f.add(f.i32(blocks * G * pairs * T * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
+    );
+  const outputRows = f.for(oh, f.i32(0), o.OH, [
+    ...tapRows(),
+    // The row's valid tap rows and weight sums (all columns of an interior block, and per tap column).
+    rows.set(f.i32(0)),
+    ...cw.map((c) => c.set(f.i32(0))),
+    ...Array.from({ length: KH }, (_, k) =>
+      f.if(o.inside(ih[k]), [
+        rows.set(f.add(rows.get(), f.i32(1))),
+        ...cw.map((c, i) => c.set(m.i32.add(c.get(), tapSum(Math.floor(i / KW), k, i % KW)))),
+      ]),
+    ),
+    ...sw.map((s, jj) =>
+      s.set(Array.from({ length: KW }, (_, kw) => cw[jj * KW + kw].get()).reduce((a, b) => m.i32.add(a, b))),
+    ),
+    f.if(
+      m.i32.ge_s(o.OW(), f.i32(8)),
+      [
+        eachBlock(
+          [...products(false), ...Array.from({ length: BLOCK }, (_, jj) => output(jj, false)).flat()],
+          [
+            ...products(true),
+            cnLo.set(counts(false)),
+            cnHi.set(counts(true)),
+            ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
+          ],
+        ),
+      ],
+      [
+        f.for(j, f.i32(0), () => f.i32(BLOCK), [
+          oc.set(f.add(ocb.get(), j.get())),
+          f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), j.get()), f.i32(MG)), [o.scalar(f.i32(0), o.OW)]),
+        ]),
+      ],
+    ),
+  ]);
+  return [
+    plane.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
+    last.set(m.i32.sub(o.W(), f.i32(7 - PL + (KW - 1) * DW))),
+    f.for(g, f.i32(0), () => f.i32(G), [
+      xg.set(f.add(o.imageBase(), m.i32.mul(f.mul(g.get(), f.i32(CG)), o.channelStride()))),
+      f.if(m.i32.ge_s(o.OW(), f.i32(8)), [sums]),
+      f.for(bi, f.i32(0), () => f.i32(blocks), [
+        // The block's first output channel, and its first row of the table (where every block has
+        // BLOCK rows).
+        ocb.set(f.add(f.mul(g.get(), f.i32(MG)), f.mul(bi.get(), f.i32(BLOCK)))),
+        tc.set(f.mul(f.add(f.mul(g.get(), f.i32(blocks)), bi.get()), f.i32(BLOCK))),
+        outputRows,
+      ]),
+    ]),
+  ];
+}
+
+/** Interleaves the low four i16 lanes of two vectors (i8x16.shuffle's byte indices). */
+const LOW = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+
+/** The i16 lanes 0..7 as bytes. */
+function iota(): number[] {
+  return Array.from({ length: 8 }, (_, i) => [i, 0]).flat();
+}
+
+/**
+ * The derived table of convBlocks (i32), for the weight codes w [G*MG, CG, KH, KW]: per block of
+ * BLOCK output channels (a group's last block padded with rows no output reads), pair of input channels (an odd
+ * last channel paired with zero) and tap, BLOCK weight pairs, each channel 2p's code in the low i16
+ * and 2p+1's in the high one; after all blocks, per row of a block and tap, the sum of the row's
+ * weight codes of the tap over the input channels.
+ */
+function blockWeights(env: WasmKernelEnv, G: number, CG: number, MG: number, KH: number, KW: number): Arr {
+  const T = KH * KW;
+  const blocks = Math.ceil(MG / BLOCK);
+  const pairs = Math.ceil(CG / 2);
+  const rows = G * blocks * BLOCK;
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}`;
+  return env.derived(spec, 1, 4 * rows * (pairs + 1) * T, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW));
+}
+
+function fill(f: Fn, w: Arr, dst: Arr, G: number, CG: number, MG: number, KH: number, KW: number): Ex[] {
+  const m = f.m;
+  const T = KH * KW;
+  const blocks = Math.ceil(MG / BLOCK);
+  const pairs = Math.ceil(CG / 2);
+  const [r, c, p, t, row, s] = Array.from({ length: 6 }, () => f.i32Local());
+  // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
+  const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
+  const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
+  const code = (ch: Ex, tap: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), ch), f.i32(T)), tap));
+  const paired = () => m.i32.lt_s(f.add(f.mul(p.get(), f.i32(2)), f.i32(1)), f.i32(CG));
+  const second = () => m.select(paired(), code(f.add(f.mul(p.get(), f.i32(2)), paired()), t.get()), f.i32(0));
+  return [
+    f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
+      row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
+      c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
+      f.if(row.get(), [
+        f.for(p, f.i32(0), () => f.i32(pairs), [
+          f.for(t, f.i32(0), () => f.i32(T), [
+            f.store(
+              dst,
+              f.add(
+                f.mul(
+                  f.add(
+                    f.mul(f.add(f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(pairs)), p.get()), f.i32(T)),
+                    t.get(),
+                  ),
+                  f.i32(BLOCK),
+                ),
+                m.i32.rem_u(r.get(), f.i32(BLOCK)),
+              ),
+              m.i32.or(
+                m.i32.and(code(f.mul(p.get(), f.i32(2)), t.get()), f.i32(0xffff)),
+                m.i32.shl(second(), f.i32(16)),
+              ),
+            ),
+          ]),
+        ]),
+        f.for(t, f.i32(0), () => f.i32(T), [
+          s.set(f.i32(0)),
+          f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
+          f.store(dst, f.add(f.i32(G * blocks * BLOCK * pairs * T), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+        ]),
+      ]),
+    ]),
+  ];
+}
