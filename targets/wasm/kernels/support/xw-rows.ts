@@ -6,16 +6,7 @@ import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd } from "./relaxed-dot.js";
-import {
-  affineValue,
-  alignedAfter,
-  channelTerms,
-  codeBound,
-  i16Steps,
-  stretches,
-  WideSums,
-  weightBound,
-} from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms, i32PairToF64 } from "./wide-sums.js";
 
 export interface XwRows {
   readonly quant: ActivationQuant;
@@ -40,50 +31,67 @@ export interface XwRows {
 export interface XwRowsCode {
   /** Runs once per call, after the quantizer's setup: where the terms go, and the terms. */
   readonly setup: Ex[];
-  /** Row `r`: all N outputs. */
-  readonly row: (r: Local) => Ex[];
+  /** All R rows of outputs. */
+  readonly rows: (R: Val) => Ex[];
 }
 
+/** Rows summed together per block: each pair of weight vectors serves this many rows' codes. */
+const ROWS = 4;
+
 /**
- * Y = X @ W with SIMD: per row of X, eight neighbouring columns of W are summed per step from one
- * load of eight weight codes and a splat activation code (WideSums). Every sum over K counts, so a
- * column's weight-code sum and the count are constants: the epilogue's per-column products are
- * computed once per call into `tables`, the row's code sum once per row. For DlsQuant, whose two
- * extreme codes dequantize off the affine line, the weight codes met by those codes are summed in
- * two more masked WideSums. With the relaxed dot (affine quantizers), one instruction sums four
- * rows of four columns straight into the i32 sums, and the weights' bias comes off with the row's
- * code sum. Remainder columns run the same arithmetic one by one.
- */
-/**
- * The scratch xwRows needs, in 8-byte units: the codes take at most 2 bytes each of their 8, and the
- * 6 * N f64 per-column terms follow them, 16-byte aligned.
+ * The scratch xwRows needs, in 8-byte units: the codes take at most 2 bytes each of their 8; the
+ * 6 * N f64 per-column terms follow them, then (DlsQuant) two i32 sums per column for each row of a
+ * block, each 16-byte aligned.
  */
 export function xwScratch(codes: SymDim, N: number): SymDim {
-  return addDim(codes, ONE, 6 * N + 4);
+  return addDim(codes, ONE, 6 * N + 4 * ROWS * Math.ceil(N / 4) + 8);
 }
 
+/**
+ * Y = X @ W with SIMD, a block of four rows at a time. i32x4.dot_i16x8_s sums two products per lane
+ * straight into i32: a row's codes k and k+1 are neighbours, one 32-bit load splats the pair, and
+ * the weight rows k and k+1 of eight columns are interleaved into two vectors that serve all four
+ * rows (32 i32 sums per pair of weight loads). Every sum over K counts, so a column's weight-code
+ * sum and the count are constants: the epilogue's per-column products are computed once per call
+ * into `tables`, the row's code sum once per row. For DlsQuant, whose two extreme codes dequantize
+ * off the affine line, the weights met by those codes are summed (only in calls where a correction
+ * is nonzero) by adding the weight rows of the row's extreme codes into per-column sums: extreme
+ * codes are few. With the relaxed dot (affine quantizers), one instruction sums four rows of K for
+ * four columns straight into the i32 sums, a row at a time, and the weights' bias comes off with the
+ * row's code sum. Remainder columns run the same arithmetic one by one.
+ */
 export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const f = env.fn;
   const m = f.m;
   const { quant, K, N, codes, wt } = o;
-  const tablesAt = f.i32Local();
+  const relaxed = o.relaxed;
+  const rowsPerBlock = relaxed ? 1 : ROWS;
+  const [tablesAt, extremesAt, fix] = [f.i32Local(), f.i32Local(), f.i32Local()];
   const tables: Arr = { elem: "f64", base: tablesAt.get };
   const dls =
     quant.mode === "dls" && quant.dlo && quant.dhi && quant.qlo && quant.qhi
       ? { dlo: quant.dlo, dhi: quant.dhi }
       : undefined;
-  const steps = i16Steps(codeBound(quant) * Math.max(1, weightBound(env)));
-  const [j, k, q, qw, sx, nlo, nhi, sw, acc, swlo, swhi, isLo, isHi] = Array.from({ length: 13 }, () => f.i32Local());
-  const [vv, wv] = [f.local(f.b.v128), f.local(f.b.v128)];
+  const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail] = Array.from({ length: 14 }, () =>
+    f.i32Local(),
+  );
+  const blockRow = () => Array.from({ length: ROWS }, () => f.i32Local());
+  const [sx, nlo, nhi] = [blockRow(), blockRow(), blockRow()];
+  const vec = () => f.local(f.b.v128);
+  const sums = Array.from({ length: ROWS }, () => [vec(), vec()]);
+  const [vv, w0, w1, c] = [vec(), vec(), vec(), vec()];
   const v = f.f64Local();
   const extremes = dls ? extremeCodes(f, quant) : undefined;
-  const sums = new WideSums(f);
-  const [loSums, hiSums] = dls ? [new WideSums(f), new WideSums(f)] : [];
   const table = (t: number, col: Ex) => f.add(f.i32(t * N), col);
   const [P1, P2, S3, T4, AW, BW] = [0, 1, 2, 3, 4, 5];
-  const codeAt = (r: Local) => f.add(f.mul(r.get(), f.i32(K)), k.get());
   const weightAt = (col: Ex) => f.add(f.mul(k.get(), f.i32(N)), col);
   const vload = (t: number, p: number) => m.v128.load(0, 8, f.addr(tables, table(t, f.add(j.get(), f.i32(2 * p)))));
+  // Row i's sums of the weights met by the lowest (h = 0) and highest (h = 1) code, per column.
+  const stride = 4 * Math.ceil(N / 4);
+  const extremeSums = (i: number, h: number): Arr => ({
+    elem: "i32",
+    base: () => f.add(extremesAt.get(), f.i32((2 * i + h) * stride * 4)),
+  });
   const terms = channelTerms(
     f,
     quant,
@@ -94,7 +102,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   );
   const setup = [
     tablesAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
+    extremesAt.set(alignedAfter(f, tablesAt.get(), f.i32(6 * N * 8))),
     ...(extremes?.setup ?? []),
+    ...(dls ? [fix.set(m.i32.or(m.f64.ne(dls.dlo.get(), f.f64(0)), m.f64.ne(dls.dhi.get(), f.f64(0))))] : []),
     f.for(j, f.i32(0), () => f.i32(N), [
       sw.set(f.i32(0)),
       f.for(k, f.i32(0), () => f.i32(K), [sw.set(m.i32.add(sw.get(), f.load(wt, weightAt(j.get()))))]),
@@ -126,133 +136,180 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
           isHi.set(m.i32.and(m.i32.eq(q.get(), extremes.hi.get()), m.i32.eqz(isLo.get()))),
         ]
       : [];
-  const row = (r: Local): Ex[] => {
-    const pair = (p: number): Ex[] => [
+  const codeAt = (row: Ex) => f.add(f.mul(row, f.i32(K)), k.get());
+  // Row `row` (block row i): its code sum, and for DlsQuant in calls that correct, the extreme sums.
+  const rowSums = (row: Val, i: number): Ex[] => {
+    const addRow = (to: Arr): Ex[] => [
+      f.for(
+        j,
+        f.i32(0),
+        () => f.i32(N - 3),
+        [
+          m.v128.store(
+            0,
+            4,
+            f.addr(to, j.get()),
+            m.i32x4.add(
+              m.v128.load(0, 4, f.addr(to, j.get())),
+              m.i32x4.extend_low_i16x8_s(
+                m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(0, 1, f.addr(wt, weightAt(j.get())))),
+              ),
+            ),
+          ),
+        ],
+        4,
+      ),
+      f.for(j, j.get(), () => f.i32(N), [
+        f.store(to, j.get(), m.i32.add(f.load(to, j.get()), f.load(wt, weightAt(j.get())))),
+      ]),
+    ];
+    const zero = (to: Arr) =>
+      f.for(j, f.i32(0), () => f.i32(stride), [m.v128.store(0, 4, f.addr(to, j.get()), m.i32x4.splat(f.i32(0)))], 4);
+    return [
+      sx[i].set(f.i32(0)),
+      f.for(k, f.i32(0), () => f.i32(K), [sx[i].set(m.i32.add(sx[i].get(), f.load(codes, codeAt(row()))))]),
+      ...(extremes
+        ? [
+            f.if(fix.get(), [
+              nlo[i].set(f.i32(0)),
+              nhi[i].set(f.i32(0)),
+              zero(extremeSums(i, 0)),
+              zero(extremeSums(i, 1)),
+              f.for(k, f.i32(0), () => f.i32(K), [
+                q.set(f.load(codes, codeAt(row()))),
+                ...classify(),
+                f.if(isLo.get(), [nlo[i].set(m.i32.add(nlo[i].get(), f.i32(1))), ...addRow(extremeSums(i, 0))]),
+                f.if(isHi.get(), [nhi[i].set(m.i32.add(nhi[i].get(), f.i32(1))), ...addRow(extremeSums(i, 1))]),
+              ]),
+            ]),
+          ]
+        : []),
+    ];
+  };
+  // Outputs j + 2p, j + 2p + 1 of block row i from its i32x4 sums.
+  const pair = (row: Val, i: number, p: number): Ex[] => {
+    const extremeSum = (h: number) =>
+      m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(extremeSums(i, h), f.add(j.get(), f.i32(2 * p)))));
+    return [
       vv.set(
         affineValue(
           f,
           true,
           vload(P1, p),
-          sums.pair(p),
+          i32PairToF64(f, sums[i][p >> 1], p % 2),
           vload(P2, p),
-          m.f64x2.splat(m.f64.convert_s.i32(sx.get())),
+          m.f64x2.splat(m.f64.convert_s.i32(sx[i].get())),
           vload(S3, p),
           vload(T4, p),
         ),
       ),
-      ...(dls && loSums && hiSums
+      ...(dls
         ? [
             f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dlo, loSums.pair(p), nlo, (t) => vload(t, p))),
+              vv.set(correction(true, dls.dlo, extremeSum(0), nlo[i], (t) => vload(t, p))),
             ]),
             f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dhi, hiSums.pair(p), nhi, (t) => vload(t, p))),
+              vv.set(correction(true, dls.dhi, extremeSum(1), nhi[i], (t) => vload(t, p))),
             ]),
           ]
         : []),
       ...o.finishPair(
         vv,
         () => f.add(j.get(), f.i32(2 * p)),
-        () => f.add(f.mul(r.get(), f.i32(N)), j.get(), f.i32(2 * p)),
+        () => f.add(f.mul(row(), f.i32(N)), j.get(), f.i32(2 * p)),
       ),
-    ];
-    const scalarColumn: Ex[] = [
-      acc.set(f.i32(0)),
-      swlo.set(f.i32(0)),
-      swhi.set(f.i32(0)),
-      f.for(k, f.i32(0), () => f.i32(K), [
-        q.set(f.load(codes, codeAt(r))),
-        qw.set(f.load(wt, weightAt(j.get()))),
-        acc.set(m.i32.add(acc.get(), m.i32.mul(q.get(), qw.get()))),
-        ...(extremes
-          ? [
-              ...classify(),
-              swlo.set(m.i32.add(swlo.get(), m.i32.mul(qw.get(), isLo.get()))),
-              swhi.set(m.i32.add(swhi.get(), m.i32.mul(qw.get(), isHi.get()))),
-            ]
-          : []),
-      ]),
-      v.set(
-        affineValue(
-          f,
-          false,
-          f.load(tables, table(P1, j.get())),
-          m.f64.convert_s.i32(acc.get()),
-          f.load(tables, table(P2, j.get())),
-          m.f64.convert_s.i32(sx.get()),
-          f.load(tables, table(S3, j.get())),
-          f.load(tables, table(T4, j.get())),
-        ),
-      ),
-      ...(dls
-        ? [
-            f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
-              v.set(
-                correction(false, dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo, (t) =>
-                  f.load(tables, table(t, j.get())),
-                ),
-              ),
-            ]),
-            f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
-              v.set(
-                correction(false, dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi, (t) =>
-                  f.load(tables, table(t, j.get())),
-                ),
-              ),
-            ]),
-          ]
-        : []),
-      ...o.finish(v, j.get, f.add(f.mul(r.get(), f.i32(N)), j.get())),
-    ];
-    return [
-      sx.set(f.i32(0)),
-      nlo.set(f.i32(0)),
-      nhi.set(f.i32(0)),
-      f.for(k, f.i32(0), () => f.i32(K), [
-        q.set(f.load(codes, codeAt(r))),
-        sx.set(m.i32.add(sx.get(), q.get())),
-        ...(extremes
-          ? [...classify(), nlo.set(m.i32.add(nlo.get(), isLo.get())), nhi.set(m.i32.add(nhi.get(), isHi.get()))]
-          : []),
-      ]),
-      f.for(
-        j,
-        f.i32(0),
-        () => f.i32(N - 7),
-        [
-          ...sums.reset(),
-          ...(loSums?.reset() ?? []),
-          ...(hiSums?.reset() ?? []),
-          ...(o.relaxed ? relaxedSums(r, o.relaxed) : iSums(r)),
-          ...[0, 1, 2, 3].flatMap(pair),
-        ],
-        8,
-      ),
-      f.for(j, j.get(), () => f.i32(N), scalarColumn),
     ];
   };
-  const iSums = (r: Local): Ex[] => {
-    const mask = (is: Local) => m.i16x8.splat(m.i32.sub(f.i32(0), is.get()));
-    return [
-      ...stretches(
+  const scalarColumn = (row: Val, i: number): Ex[] => [
+    acc.set(f.i32(0)),
+    swlo.set(f.i32(0)),
+    swhi.set(f.i32(0)),
+    f.for(k, f.i32(0), () => f.i32(K), [
+      q.set(f.load(codes, codeAt(row()))),
+      qw.set(f.load(wt, weightAt(j.get()))),
+      acc.set(m.i32.add(acc.get(), m.i32.mul(q.get(), qw.get()))),
+      ...(extremes
+        ? [
+            ...classify(),
+            swlo.set(m.i32.add(swlo.get(), m.i32.mul(qw.get(), isLo.get()))),
+            swhi.set(m.i32.add(swhi.get(), m.i32.mul(qw.get(), isHi.get()))),
+          ]
+        : []),
+    ]),
+    v.set(
+      affineValue(
         f,
-        k,
-        K,
-        steps,
-        [
-          q.set(f.load(codes, codeAt(r))),
-          wv.set(m.v128.load8x8_s(0, 1, f.addr(wt, weightAt(j.get())))),
-          sums.add(m.i16x8.mul(m.i16x8.splat(q.get()), wv.get())),
-          ...(extremes && loSums && hiSums
-            ? [
-                ...classify(),
-                loSums.add(m.v128.and(wv.get(), mask(isLo))),
-                hiSums.add(m.v128.and(wv.get(), mask(isHi))),
-              ]
-            : []),
-        ],
-        () => [...sums.widen(), ...(loSums?.widen() ?? []), ...(hiSums?.widen() ?? [])],
+        false,
+        f.load(tables, table(P1, j.get())),
+        m.f64.convert_s.i32(acc.get()),
+        f.load(tables, table(P2, j.get())),
+        m.f64.convert_s.i32(sx[i].get()),
+        f.load(tables, table(S3, j.get())),
+        f.load(tables, table(T4, j.get())),
       ),
+    ),
+    ...(dls
+      ? [
+          f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
+            v.set(
+              correction(false, dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo[i], (t) =>
+                f.load(tables, table(t, j.get())),
+              ),
+            ),
+          ]),
+          f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
+            v.set(
+              correction(false, dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi[i], (t) =>
+                f.load(tables, table(t, j.get())),
+              ),
+            ),
+          ]),
+        ]
+      : []),
+    ...o.finish(v, j.get, f.add(f.mul(row(), f.i32(N)), j.get())),
+  ];
+  // The i32 sums of `rows` rows from `r` for columns j..j+4*vectors-1 (vectors 1 or 2), by pairs of K.
+  const dotSums = (r: Local, rows: number, vectors: number): Ex[] => {
+    const rowBytes = 2 * K;
+    // Bytes 0-7 of a interleaved with bytes 0-7 of b: k's and k+1's code of each column, side by side.
+    const zip = (a: Ex, b: Ex) => m.i8x16.shuffle(a, b, [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23]);
+    const weightRow = (offset: number) =>
+      vectors === 2 ? m.v128.load64_zero(offset, 1, pw.get()) : m.v128.load32_zero(offset, 1, pw.get());
+    const step = (pairs: Ex, codeAt: (i: number) => Ex): Ex[] => [
+      c.set(pairs),
+      w0.set(m.i16x8.extend_low_i8x16_s(c.get())),
+      ...(vectors === 2 ? [w1.set(m.i16x8.extend_high_i8x16_s(c.get()))] : []),
+      ...Array.from({ length: rows }, (_, i) => [
+        c.set(codeAt(i)),
+        ...[w0, w1]
+          .slice(0, vectors)
+          .map((w, h) => sums[i][h].set(m.i32x4.add(sums[i][h].get(), m.i32x4.dot_i16x8_s(c.get(), w.get())))),
+      ]).flat(),
+    ];
+    return [
+      ...sums
+        .slice(0, rows)
+        .flat()
+        .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
+      pw.set(f.addr(wt, j.get())),
+      pc.set(f.addr(codes, f.mul(r.get(), f.i32(K)))),
+      end.set(f.add(pc.get(), f.i32(4 * (K >> 1)))),
+      f.for(
+        pc,
+        pc.get(),
+        end.get,
+        [
+          ...step(zip(weightRow(0), weightRow(N)), (i) => m.v128.load32_splat(i * rowBytes, 2, pc.get())),
+          pw.set(f.add(pw.get(), f.i32(2 * N))),
+        ],
+        4,
+      ),
+      // An odd K's last code pairs with a zero: the zero weights make whatever it multiplies vanish.
+      ...(K % 2
+        ? step(zip(weightRow(0), m.v128.const(new Array(16).fill(0))), (i) =>
+            m.i32x4.splat(m.i32.load16_u(i * rowBytes, 2, pc.get())),
+          )
+        : []),
     ];
   };
   // Blocks j/4 and j/4 + 1 of the biased weights; sum qx*(qw + bias) - bias*sx = sum qx*qw exactly.
@@ -269,16 +326,56 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
           ),
         ),
       );
-    const unbias = (l: Local) => l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx.get(), f.i32(rw.bias)))));
+    const [lo, hi] = sums[0];
+    const unbias = (l: Local) => l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx[0].get(), f.i32(rw.bias)))));
     return [
+      lo.set(m.i32x4.splat(f.i32(0))),
+      hi.set(m.i32x4.splat(f.i32(0))),
       f.for(k, f.i32(0), () => f.i32(rw.groups), [
-        wv.set(m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4)))))),
-        sums.lo.set(relaxedDotAdd(f, wv.get(), block(0), sums.lo.get())),
-        sums.hi.set(relaxedDotAdd(f, wv.get(), block(1), sums.hi.get())),
+        c.set(m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4)))))),
+        lo.set(relaxedDotAdd(f, c.get(), block(0), lo.get())),
+        hi.set(relaxedDotAdd(f, c.get(), block(1), hi.get())),
       ]),
-      unbias(sums.lo),
-      unbias(sums.hi),
+      unbias(lo),
+      unbias(hi),
     ];
   };
-  return { setup, row };
+  // `rows` rows from r: eight columns at a time, then (i16 codes) four, then one by one.
+  const block = (r: Local, rows: number): Ex[] => {
+    const rowAt = (i: number) => () => f.add(r.get(), f.i32(i));
+    const each = (body: (row: Val, i: number) => Ex[]) =>
+      Array.from({ length: rows }, (_, i) => body(rowAt(i), i)).flat();
+    return [
+      ...each(rowSums),
+      f.for(
+        j,
+        f.i32(0),
+        () => f.i32(N - 7),
+        [
+          ...(relaxed ? relaxedSums(r, relaxed) : dotSums(r, rows, 2)),
+          ...each((row, i) => [0, 1, 2, 3].flatMap((p) => pair(row, i, p))),
+        ],
+        8,
+      ),
+      ...(!relaxed && N % 8 >= 4
+        ? [
+            ...dotSums(r, rows, 1),
+            ...each((row, i) => [0, 1].flatMap((p) => pair(row, i, p))),
+            j.set(f.add(j.get(), f.i32(4))),
+          ]
+        : []),
+      tail.set(j.get()),
+      ...each((row, i) => [f.for(j, tail.get(), () => f.i32(N), scalarColumn(row, i))]),
+    ];
+  };
+  const rows = (R: Val): Ex[] => {
+    const r = f.i32Local();
+    return [
+      ...(rowsPerBlock > 1
+        ? [f.for(r, f.i32(0), () => m.i32.sub(R(), f.i32(rowsPerBlock - 1)), block(r, rowsPerBlock), rowsPerBlock)]
+        : [r.set(f.i32(0))]),
+      f.for(r, r.get(), R, block(r, 1)),
+    ];
+  };
+  return { setup, rows };
 }
