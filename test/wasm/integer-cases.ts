@@ -493,6 +493,15 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       [shape(1, "hw", 6)],
     ),
   },
+  {
+    name: "QMatMul weight x activation over 2 directions, a8 signed w8 at the code extremes, M = 9, K = 7 (two row blocks and one, odd K)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 1, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
+      [{ activation: shape(1, 2, 7, "hw") }, { codes: codes(2 * 9 * 7, 8, 37), bits: 8, shape: [2, 9, 7] }],
+      [shape(1, 2, 9, "hw")],
+    ),
+  },
 ];
 
 /** Params that hold float lists; `epilogue` holds strings, other lists ints, every number param is an int. */

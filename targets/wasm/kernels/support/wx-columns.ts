@@ -4,16 +4,10 @@ import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import {
-  affineValue,
-  alignedAfter,
-  channelTerms,
-  codeBound,
-  i16Steps,
-  stretches,
-  WideSums,
-  weightBound,
-} from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms, i32PairToF64 } from "./wide-sums.js";
+
+/** Rows of W summed together per block: each pair of code vectors serves this many rows. */
+const ROWS = 4;
 
 /** One product Y = W @ X of a batch: where its activation codes, weights and output rows start. */
 export interface WxBatch {
@@ -46,10 +40,11 @@ export interface WxColumns {
 /**
  * Y = W @ X with SIMD for an affine activation quantizer (ActQuant, QuantizeLinear): every sum over
  * K counts (no padding), so per row of W the weight-code sum and the count are constants and only
- * the products and the column's code sum vary. Eight neighbouring columns are summed per step from
- * one contiguous load of codes and a splat weight (WideSums), for every row of W before the next
- * block (the block's codes stay in cache); the column code sums are computed once per batch for all
- * rows, the rows' epilogue terms once per weight matrix. The remainder columns run the same
+ * the products and the column's code sum vary. Per block of eight columns and four rows of W,
+ * i32x4.dot_i16x8_s sums two products per lane straight into i32: code rows k and k+1 are
+ * interleaved into two vectors of pairs that all four rows multiply by their splat weight pair. The
+ * block's codes stay in cache across the rows; the column code sums are computed once per batch for
+ * all rows, the rows' epilogue terms once per weight matrix. The remainder columns run the same
  * arithmetic one by one.
  */
 /**
@@ -73,15 +68,15 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
     termsAt.set(alignedAfter(f, sxAt.get(), m.i32.shl(L(), f.i32(2)))),
   ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
-  const steps = i16Steps(codeBound(quant) * weightBound(env));
-  const [mm, l, k, sw, acc] = Array.from({ length: 5 }, () => f.i32Local());
-  const [vv, colSums] = Array.from({ length: 2 }, () => f.local(f.b.v128));
+  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes] = Array.from({ length: 10 }, () => f.i32Local());
+  const [vv, colSums, c0, c1, wv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
+  const sums = Array.from({ length: ROWS }, () => [f.local(f.b.v128), f.local(f.b.v128)]);
   const v = f.f64Local();
-  const sums = new WideSums(f);
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
   // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw.
   const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
-  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, term(t)));
+  const blockTerm = (t: number) => f.add(f.mul(row.get(), f.i32(4)), f.i32(t));
+  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, blockTerm(t)));
   const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
@@ -99,25 +94,80 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(termTable, term(t), e)),
     ]);
   };
-  let lastBase: number | undefined;
-  const batch = (b: WxBatch): Ex[] => {
-    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
-    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
-    const pair = (p: number): Ex[] => [
+  // The i32 sums of `rows` rows of W from mm for columns l..l+7, by pairs of K: i32x4.dot_i16x8_s
+  // multiplies codes k and k+1 of four columns, interleaved from two code rows, by a splat weight
+  // pair, and each interleaved pair of code vectors serves all the block's rows.
+  const rowBlock = (b: WxBatch, rows: number): Ex[] => {
+    const low = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+    const zip = (a: Ex, z: Ex, half: number) =>
+      m.i8x16.shuffle(
+        a,
+        z,
+        low.map((i) => i + 8 * half),
+      );
+    const step = (pairs: (half: number) => Ex, weights: (i: number) => Ex): Ex[] => [
+      c0.set(pairs(0)),
+      c1.set(pairs(1)),
+      ...Array.from({ length: rows }, (_, i) => [
+        wv.set(m.i16x8.extend_low_i8x16_s(weights(i))),
+        ...[c0, c1].map((c, h) =>
+          sums[i][h].set(m.i32x4.add(sums[i][h].get(), m.i32x4.dot_i16x8_s(c.get(), wv.get()))),
+        ),
+      ]).flat(),
+    ];
+    const pair = (i: number, p: number): Ex[] => [
       vv.set(
         affineValue(
           f,
           true,
           splatTerm(0),
-          sums.pair(p),
+          i32PairToF64(f, sums[i][p >> 1], p % 2),
           splatTerm(1),
           m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), f.i32(2 * p))))),
           splatTerm(2),
           splatTerm(3),
         ),
       ),
-      ...o.finishPair(vv, mm, () => f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p))),
+      ...o.finishPair(vv, row, () => f.add(b.yRow(row.get()), l.get(), f.i32(2 * p))),
     ];
+    return [
+      ...sums
+        .slice(0, rows)
+        .flat()
+        .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
+      pc.set(f.addr(codes, f.add(b.xBase(), l.get()))),
+      pw.set(f.addr(wt, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
+      end.set(f.add(pw.get(), f.i32(2 * (K >> 1)))),
+      f.for(
+        pw,
+        pw.get(),
+        end.get,
+        [
+          ...step(
+            (half) => zip(m.v128.load(0, 2, pc.get()), m.v128.load(0, 2, f.add(pc.get(), rowBytes.get())), half),
+            (i) => m.v128.load16_splat(i * K, 1, pw.get()),
+          ),
+          pc.set(f.add(pc.get(), m.i32.shl(rowBytes.get(), f.i32(1)))),
+        ],
+        2,
+      ),
+      // An odd K's last codes pair with zeros, which make the other weight vanish.
+      ...(K % 2
+        ? step(
+            (half) => zip(m.v128.load(0, 2, pc.get()), m.v128.const(new Array(16).fill(0)), half),
+            (i) => m.v128.load8_splat(i * K, 1, pw.get()),
+          )
+        : []),
+      ...Array.from({ length: rows }, (_, i) => [
+        row.set(f.add(mm.get(), f.i32(i))),
+        ...[0, 1, 2, 3].flatMap((p) => pair(i, p)),
+      ]).flat(),
+    ];
+  };
+  let lastBase: number | undefined;
+  const batch = (b: WxBatch): Ex[] => {
+    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
+    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
     // The terms change only with the weights: batches that share them (a broadcast W) share the terms.
     const rowTerms = b.wBase === lastBase ? [] : [termSetup(b)];
     lastBase = b.wBase;
@@ -142,31 +192,15 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
         f.store(sx, l.get(), acc.get()),
       ]),
-      // Eight columns at a time for every row of W: the block's codes stay in cache across the rows.
+      // Eight columns at a time for every row of W, four rows per block: the block's codes stay in cache.
+      rowBytes.set(m.i32.shl(L(), f.i32(1))),
       f.for(
         l,
         f.i32(0),
         lastBlock(8),
         [
-          f.for(mm, f.i32(0), () => f.i32(M), [
-            ...sums.reset(),
-            ...stretches(
-              f,
-              k,
-              K,
-              steps,
-              [
-                sums.add(
-                  m.i16x8.mul(
-                    m.i16x8.splat(f.load(wt, weightAt())),
-                    m.v128.load(0, 2, f.addr(codes, codeAt(k.get(), l.get()))),
-                  ),
-                ),
-              ],
-              () => sums.widen(),
-            ),
-            ...[0, 1, 2, 3].flatMap(pair),
-          ]),
+          f.for(mm, f.i32(0), () => f.i32(M - 3), rowBlock(b, ROWS), ROWS),
+          f.for(mm, mm.get(), () => f.i32(M), rowBlock(b, 1)),
         ],
         8,
       ),
