@@ -6,7 +6,7 @@ import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd } from "./relaxed-dot.js";
-import { affineValue, alignedAfter, channelTerms, i32PairToF64 } from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms } from "./wide-sums.js";
 
 export interface XwRows {
   readonly quant: ActivationQuant;
@@ -44,7 +44,7 @@ const ROWS = 4;
  * block, each 16-byte aligned.
  */
 export function xwScratch(codes: SymDim, N: number): SymDim {
-  return addDim(codes, ONE, 6 * N + 4 * ROWS * Math.ceil(N / 4) + 8);
+  return addDim(codes, ONE, 6 * N + 4 * ROWS * Math.ceil(N / 4) + 24);
 }
 
 /**
@@ -75,8 +75,15 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail] = Array.from({ length: 14 }, () =>
     f.i32Local(),
   );
-  const blockRow = () => Array.from({ length: ROWS }, () => f.i32Local());
-  const [sx, nlo, nhi] = [blockRow(), blockRow(), blockRow()];
+  // Per block row: the code sum, the extreme codes' counts, and the i32 sums of eight columns.
+  const [infoAt, blockSumsAt] = [f.i32Local(), f.i32Local()];
+  const info = (t: number): Arr => ({ elem: "i32", base: () => f.add(infoAt.get(), f.i32(4 * ROWS * t)) });
+  const blockSums: Arr = { elem: "i32", base: blockSumsAt.get };
+  const [ii, pp] = [f.i32Local(), f.i32Local()];
+  const [sx, nlo, nhi] = [0, 1, 2].map((t) => (i: Ex) => ({
+    get: () => f.load(info(t), i),
+    set: (e: Ex) => f.store(info(t), i, e),
+  }));
   const vec = () => f.local(f.b.v128);
   const sums = Array.from({ length: ROWS }, () => [vec(), vec()]);
   const [vv, w0, w1, c] = [vec(), vec(), vec(), vec()];
@@ -85,12 +92,13 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const table = (t: number, col: Ex) => f.add(f.i32(t * N), col);
   const [P1, P2, S3, T4, AW, BW] = [0, 1, 2, 3, 4, 5];
   const weightAt = (col: Ex) => f.add(f.mul(k.get(), f.i32(N)), col);
-  const vload = (t: number, p: number) => m.v128.load(0, 8, f.addr(tables, table(t, f.add(j.get(), f.i32(2 * p)))));
+  const column = () => f.add(j.get(), m.i32.shl(pp.get(), f.i32(1)));
+  const vload = (t: number) => m.v128.load(0, 8, f.addr(tables, table(t, column())));
   // Row i's sums of the weights met by the lowest (h = 0) and highest (h = 1) code, per column.
   const stride = 4 * Math.ceil(N / 4);
-  const extremeSums = (i: number, h: number): Arr => ({
+  const extremeSums = (i: Val, h: number): Arr => ({
     elem: "i32",
-    base: () => f.add(extremesAt.get(), f.i32((2 * i + h) * stride * 4)),
+    base: () => f.add(extremesAt.get(), f.mul(f.add(f.mul(i(), f.i32(2)), f.i32(h)), f.i32(stride * 4))),
   });
   const terms = channelTerms(
     f,
@@ -103,6 +111,8 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const setup = [
     tablesAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
     extremesAt.set(alignedAfter(f, tablesAt.get(), f.i32(6 * N * 8))),
+    infoAt.set(f.add(extremesAt.get(), f.i32(2 * ROWS * stride * 4))),
+    blockSumsAt.set(f.add(infoAt.get(), f.i32(4 * ROWS * 4))),
     ...(extremes?.setup ?? []),
     ...(dls ? [fix.set(m.i32.or(m.f64.ne(dls.dlo.get(), f.f64(0)), m.f64.ne(dls.dhi.get(), f.f64(0))))] : []),
     f.for(j, f.i32(0), () => f.i32(N), [
@@ -117,9 +127,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     ]),
   ];
   // DlsQuant's correction for one extreme code: v + d*(aw*sw - bw*n), lane-wise or scalar.
-  const correction = (vector: boolean, d: Local, swSum: Ex, n: Local, col: (t: number) => Ex): Ex => {
+  const correction = (vector: boolean, d: Local, swSum: Ex, n: Ex, col: (t: number) => Ex): Ex => {
     const ops = vector ? m.f64x2 : m.f64;
-    const nf = m.f64.convert_s.i32(n.get());
+    const nf = m.f64.convert_s.i32(n);
     return ops.add(
       vector ? vv.get() : v.get(),
       ops.mul(
@@ -138,7 +148,8 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       : [];
   const codeAt = (row: Ex) => f.add(f.mul(row, f.i32(K)), k.get());
   // Row `row` (block row i): its code sum, and for DlsQuant in calls that correct, the extreme sums.
-  const rowSums = (row: Val, i: number): Ex[] => {
+  const rowSums = (row: Val, at: number): Ex[] => {
+    const i = () => f.i32(at);
     const addRow = (to: Arr): Ex[] => [
       f.for(
         j,
@@ -166,61 +177,81 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     const zero = (to: Arr) =>
       f.for(j, f.i32(0), () => f.i32(stride), [m.v128.store(0, 4, f.addr(to, j.get()), m.i32x4.splat(f.i32(0)))], 4);
     return [
-      sx[i].set(f.i32(0)),
-      f.for(k, f.i32(0), () => f.i32(K), [sx[i].set(m.i32.add(sx[i].get(), f.load(codes, codeAt(row()))))]),
+      sx(f.i32(at)).set(f.i32(0)),
+      f.for(k, f.i32(0), () => f.i32(K), [
+        sx(f.i32(at)).set(m.i32.add(sx(f.i32(at)).get(), f.load(codes, codeAt(row())))),
+      ]),
       ...(extremes
         ? [
             f.if(fix.get(), [
-              nlo[i].set(f.i32(0)),
-              nhi[i].set(f.i32(0)),
+              nlo(f.i32(at)).set(f.i32(0)),
+              nhi(f.i32(at)).set(f.i32(0)),
               zero(extremeSums(i, 0)),
               zero(extremeSums(i, 1)),
               f.for(k, f.i32(0), () => f.i32(K), [
                 q.set(f.load(codes, codeAt(row()))),
                 ...classify(),
-                f.if(isLo.get(), [nlo[i].set(m.i32.add(nlo[i].get(), f.i32(1))), ...addRow(extremeSums(i, 0))]),
-                f.if(isHi.get(), [nhi[i].set(m.i32.add(nhi[i].get(), f.i32(1))), ...addRow(extremeSums(i, 1))]),
+                f.if(isLo.get(), [
+                  nlo(f.i32(at)).set(m.i32.add(nlo(f.i32(at)).get(), f.i32(1))),
+                  ...addRow(extremeSums(i, 0)),
+                ]),
+                f.if(isHi.get(), [
+                  nhi(f.i32(at)).set(m.i32.add(nhi(f.i32(at)).get(), f.i32(1))),
+                  ...addRow(extremeSums(i, 1)),
+                ]),
               ]),
             ]),
           ]
         : []),
     ];
   };
-  // Outputs j + 2p, j + 2p + 1 of block row i from its i32x4 sums.
-  const pair = (row: Val, i: number, p: number): Ex[] => {
+  // Outputs j + 2pp, j + 2pp + 1 of block row ii of the block from row r, from the stored sums.
+  const pair = (r: Local): Ex[] => {
+    const row = () => f.add(r.get(), ii.get());
     const extremeSum = (h: number) =>
-      m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(extremeSums(i, h), f.add(j.get(), f.i32(2 * p)))));
+      m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(extremeSums(ii.get, h), column())));
     return [
       vv.set(
         affineValue(
           f,
           true,
-          vload(P1, p),
-          i32PairToF64(f, sums[i][p >> 1], p % 2),
-          vload(P2, p),
-          m.f64x2.splat(m.f64.convert_s.i32(sx[i].get())),
-          vload(S3, p),
-          vload(T4, p),
+          vload(P1),
+          m.f64x2.convert_low_i32x4_s(
+            m.v128.load64_zero(
+              0,
+              4,
+              f.addr(blockSums, f.add(f.mul(ii.get(), f.i32(8)), m.i32.shl(pp.get(), f.i32(1)))),
+            ),
+          ),
+          vload(P2),
+          m.f64x2.splat(m.f64.convert_s.i32(sx(ii.get()).get())),
+          vload(S3),
+          vload(T4),
         ),
       ),
       ...(dls
         ? [
             f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dlo, extremeSum(0), nlo[i], (t) => vload(t, p))),
+              vv.set(correction(true, dls.dlo, extremeSum(0), nlo(ii.get()).get(), vload)),
             ]),
             f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dhi, extremeSum(1), nhi[i], (t) => vload(t, p))),
+              vv.set(correction(true, dls.dhi, extremeSum(1), nhi(ii.get()).get(), vload)),
             ]),
           ]
         : []),
-      ...o.finishPair(
-        vv,
-        () => f.add(j.get(), f.i32(2 * p)),
-        () => f.add(f.mul(row(), f.i32(N)), j.get(), f.i32(2 * p)),
-      ),
+      ...o.finishPair(vv, column, () => f.add(f.mul(row(), f.i32(N)), column())),
     ];
   };
-  const scalarColumn = (row: Val, i: number): Ex[] => [
+  // The block's outputs for columns j..j+width-1: one copy of the epilogue serves every row and pair.
+  const outputs = (r: Local, rows: number, width: number): Ex[] => [
+    ...sums
+      .slice(0, rows)
+      .flatMap((row, i) =>
+        row.slice(0, width / 4).map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get())),
+      ),
+    f.for(ii, f.i32(0), () => f.i32(rows), [f.for(pp, f.i32(0), () => f.i32(width / 2), pair(r))]),
+  ];
+  const scalarColumn = (row: Val, at: number): Ex[] => [
     acc.set(f.i32(0)),
     swlo.set(f.i32(0)),
     swhi.set(f.i32(0)),
@@ -243,7 +274,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         f.load(tables, table(P1, j.get())),
         m.f64.convert_s.i32(acc.get()),
         f.load(tables, table(P2, j.get())),
-        m.f64.convert_s.i32(sx[i].get()),
+        m.f64.convert_s.i32(sx(f.i32(at)).get()),
         f.load(tables, table(S3, j.get())),
         f.load(tables, table(T4, j.get())),
       ),
@@ -252,14 +283,14 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       ? [
           f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
             v.set(
-              correction(false, dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo[i], (t) =>
+              correction(false, dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
           ]),
           f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
             v.set(
-              correction(false, dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi[i], (t) =>
+              correction(false, dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
@@ -327,7 +358,8 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         ),
       );
     const [lo, hi] = sums[0];
-    const unbias = (l: Local) => l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx[0].get(), f.i32(rw.bias)))));
+    const unbias = (l: Local) =>
+      l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx(f.i32(0)).get(), f.i32(rw.bias)))));
     return [
       lo.set(m.i32x4.splat(f.i32(0))),
       hi.set(m.i32x4.splat(f.i32(0))),
@@ -351,18 +383,11 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         j,
         f.i32(0),
         () => f.i32(N - 7),
-        [
-          ...(relaxed ? relaxedSums(r, relaxed) : dotSums(r, rows, 2)),
-          ...each((row, i) => [0, 1, 2, 3].flatMap((p) => pair(row, i, p))),
-        ],
+        [...(relaxed ? relaxedSums(r, relaxed) : dotSums(r, rows, 2)), ...outputs(r, rows, 8)],
         8,
       ),
       ...(!relaxed && N % 8 >= 4
-        ? [
-            ...dotSums(r, rows, 1),
-            ...each((row, i) => [0, 1].flatMap((p) => pair(row, i, p))),
-            j.set(f.add(j.get(), f.i32(4))),
-          ]
+        ? [...dotSums(r, rows, 1), ...outputs(r, rows, 4), j.set(f.add(j.get(), f.i32(4)))]
         : []),
       tail.set(j.get()),
       ...each((row, i) => [f.for(j, tail.get(), () => f.i32(N), scalarColumn(row, i))]),
