@@ -4,7 +4,7 @@ import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import { affineValue, alignedAfter, channelTerms, i32PairToF64 } from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms } from "./wide-sums.js";
 
 /** Rows of W summed together per block: each pair of code vectors serves this many rows. */
 const ROWS = 4;
@@ -48,28 +48,30 @@ export interface WxColumns {
  */
 /**
  * The scratch wxColumns needs, in 8-byte units: the codes take 2 bytes each of their 8, so the L i32
- * column sums (L <= the code count), the 4 * M f64 row terms and the block's 16 * (K + 1) bytes of
- * code pairs (used only where L >= 8, so within 6 bytes per code less the sums) fit behind them,
- * each 16-byte aligned.
+ * column sums (L <= the code count), the 4 * M f64 row terms, the block's 16 * (K + 1) bytes of
+ * code pairs (used only where L >= 8, so within 6 bytes per code less the sums) and its 32 i32 sums
+ * fit behind them, each 16-byte aligned.
  */
 export function wxScratch(codes: SymDim, M: number): SymDim {
-  return addDim(codes, ONE, 4 * M + 12);
+  return addDim(codes, ONE, 4 * M + 28);
 }
 
 export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batch: (b: WxBatch) => Ex[] } {
   const f = env.fn;
   const m = f.m;
   const { quant, M, K, L, codes, wt } = o;
-  const [sxAt, termsAt, pairsAt] = [f.i32Local(), f.i32Local(), f.i32Local()];
+  const [sxAt, termsAt, pairsAt, sumsAt] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
+  const blockSums: Arr = { elem: "i32", base: sumsAt.get };
   const sx: Arr = { elem: "i32", base: sxAt.get };
   const termTable: Arr = { elem: "f64", base: termsAt.get };
   const setup = [
     sxAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
     termsAt.set(alignedAfter(f, sxAt.get(), m.i32.shl(L(), f.i32(2)))),
     pairsAt.set(alignedAfter(f, termsAt.get(), f.i32(32 * M))),
+    sumsAt.set(f.add(pairsAt.get(), f.i32(32 * Math.ceil(K / 2)))),
   ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
-  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail] = Array.from({ length: 11 }, () => f.i32Local());
+  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail, pp] = Array.from({ length: 12 }, () => f.i32Local());
   const [vv, colSums, c0, c1, wv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
   const sums = Array.from({ length: ROWS }, () => [f.local(f.b.v128), f.local(f.b.v128)]);
   const v = f.f64Local();
@@ -109,20 +111,29 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         ),
       ]).flat(),
     ];
-    const pair = (i: number, p: number): Ex[] => [
+    // Outputs l + 2pp, l + 2pp + 1 of W's row `row` from the stored sums.
+    const pair: Ex[] = [
       vv.set(
         affineValue(
           f,
           true,
           splatTerm(0),
-          i32PairToF64(f, sums[i][p >> 1], p % 2),
+          m.f64x2.convert_low_i32x4_s(
+            m.v128.load64_zero(
+              0,
+              4,
+              f.addr(blockSums, f.add(f.mul(m.i32.sub(row.get(), mm.get()), f.i32(8)), m.i32.shl(pp.get(), f.i32(1)))),
+            ),
+          ),
           splatTerm(1),
-          m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), f.i32(2 * p))))),
+          m.f64x2.convert_low_i32x4_s(
+            m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), m.i32.shl(pp.get(), f.i32(1))))),
+          ),
           splatTerm(2),
           splatTerm(3),
         ),
       ),
-      ...o.finishPair(vv, row, () => f.add(b.yRow(row.get()), l.get(), f.i32(2 * p))),
+      ...o.finishPair(vv, row, () => f.add(b.yRow(row.get()), l.get(), m.i32.shl(pp.get(), f.i32(1)))),
     ];
     return [
       ...sums
@@ -152,10 +163,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
             (i) => m.v128.load8_splat(i * K, 1, pw.get()),
           )
         : []),
-      ...Array.from({ length: rows }, (_, i) => [
-        row.set(f.add(mm.get(), f.i32(i))),
-        ...[0, 1, 2, 3].flatMap((p) => pair(i, p)),
-      ]).flat(),
+      // One copy of the epilogue serves every row and pair of the block.
+      ...sums
+        .slice(0, rows)
+        .flatMap((r, i) => r.map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get()))),
+      f.for(row, mm.get(), () => f.add(mm.get(), f.i32(rows)), [f.for(pp, f.i32(0), () => f.i32(4), pair)]),
     ];
   };
   // Codes k and k+1 of columns l..l+7, interleaved into pairs (the last of an odd K with zeros), for

@@ -41,7 +41,7 @@ const ROWS = 4;
 /**
  * The scratch xwRows needs, in 8-byte units: the codes take at most 2 bytes each of their 8; the
  * 6 * N f64 per-column terms follow them, then (DlsQuant) two i32 sums per column for each row of a
- * block, each 16-byte aligned.
+ * block, each 16-byte aligned, and the block's per-row counts and 32 i32 sums.
  */
 export function xwScratch(codes: SymDim, N: number): SymDim {
   return addDim(codes, ONE, 6 * N + 4 * ROWS * Math.ceil(N / 4) + 24);
