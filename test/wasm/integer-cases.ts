@@ -89,7 +89,10 @@ const floats = (n: number, seed: number, lo = -1, hi = 1) => {
 };
 const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
 const act = (bits: number, signed = 1) => ({ x_mode: "act", x_bits: bits, x_signed: signed, x_params: [0.31, -0.12] });
-const dls = (bits: number) => ({ x_mode: "dls", x_bits: bits, x_signed: 1, x_params: DLS });
+const dls = (bits: number, params = DLS) => ({ x_mode: "dls", x_bits: bits, x_signed: 1, x_params: params });
+// beta just past the minimum (maximum): the lowest (highest) code's line misses it, so its correction is nonzero.
+const DLS_LOW = [0, 0.1, 0, 0, 0, 0.02, -1, 0].map(Math.fround);
+const DLS_HIGH = [0, 0.1, 0, 0, 0, -0.02, 0, -1].map(Math.fround);
 const weights = (bits: 2 | 4 | 8, alpha: number[]) => ({ w_bits: bits, w_alpha: alpha, w_beta: alpha.map(() => 0) });
 /** A float epilogue (compiler/ops/support/epilogue.ts): its steps, then each constant's float32 values. */
 const epilogue = (program: string[], ...constants: number[][]) => ({
@@ -474,6 +477,67 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       },
       [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 31), bits: 4, shape: [4, 5, 6] }],
       [shape(1, 4, 5, "hw")],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, DlsQuant a4w4 with a nonzero low correction, K = 13, N = 15 (row blocks, 8 + 4 + 3 columns, odd K)",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 0,
+        ...dls(4, DLS_LOW),
+        ...weights(
+          4,
+          Array.from({ length: 15 }, (_, i) => 0.02 + 0.003 * i),
+        ),
+      },
+      [{ activation: shape(1, "hw", 13) }, { codes: codes(13 * 15, 4, 32), bits: 4, shape: [13, 15] }],
+      [shape(1, "hw", 15)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, DlsQuant a4w4 with a nonzero high correction, K = 10, N = 12, skip-scaled residual",
+    plan: plan(
+      "QMatMul",
+      {
+        weight_first: 0,
+        ...dls(4, DLS_HIGH),
+        ...weights(4, [0.05]),
+        ...epilogue(["mul r c0", "add t0 y"], floats(12, 33, 0.5, 1.5)),
+      },
+      [
+        { activation: shape(1, "hw", 10) },
+        { codes: codes(10 * 12, 4, 34), bits: 4, shape: [10, 12] },
+        { activation: shape(1, "hw", 12) },
+      ],
+      [shape(1, "hw", 12)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a8 signed w8 at the code extremes, K = 9, N = 21 (odd K, 8 + 8 + 4 + 1 columns)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
+      [{ activation: shape(1, "hw", 9) }, { codes: codes(9 * 21, 8, 35), bits: 8, shape: [9, 21] }],
+      [shape(1, "hw", 21)],
+    ),
+  },
+  {
+    name: "QMatMul tokens x weight, a4w4, K = 1, N = 6 (one code per row: only the odd-K step, 4 + 2 columns)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]) },
+      [{ activation: shape(1, "hw", 1) }, { codes: codes(6, 4, 36), bits: 4, shape: [1, 6] }],
+      [shape(1, "hw", 6)],
+    ),
+  },
+  {
+    name: "QMatMul weight x activation over 2 directions, a8 signed w8 at the code extremes, M = 9, K = 7 (two row blocks and one, odd K)",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 1, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
+      [{ activation: shape(1, 2, 7, "hw") }, { codes: codes(2 * 9 * 7, 8, 37), bits: 8, shape: [2, 9, 7] }],
+      [shape(1, 2, 9, "hw")],
     ),
   },
 ];

@@ -65,7 +65,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
     return {
       spec: `qmatmul_k${K}_n${N}_${bits}${relaxed ? "_relaxed" : rows ? "_simd" : ""}`,
       body: rows
-        ? [...quant.setup, ...rows.setup, ...quantizeAll(env, quant, x, codes, n), f.for(r, f.i32(0), R, rows.row(r))]
+        ? [...quant.setup, ...rows.setup, ...quantizeAll(env, quant, x, codes, n), ...rows.rows(R)]
         : [
             ...quant.setup,
             ...quantizeAll(env, quant, x, codes, n),

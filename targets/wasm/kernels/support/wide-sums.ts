@@ -72,26 +72,6 @@ export function weightBound(env: WasmKernelEnv): number {
   return max;
 }
 
-/** for (k = 0; k < K; k++) body, with `flush` after every `steps` iterations and after the last one. */
-export function stretches(f: Fn, k: Local, K: number, steps: number, body: Ex[], flush: () => Ex[]): Ex[] {
-  if (steps >= K) return [f.for(k, f.i32(0), () => f.i32(K), body), ...flush()];
-  const m = f.m;
-  const [k0, end] = [f.i32Local(), f.i32Local()];
-  return [
-    f.for(
-      k0,
-      f.i32(0),
-      () => f.i32(K),
-      [
-        end.set(m.select(m.i32.lt_s(f.add(k0.get(), f.i32(steps)), f.i32(K)), f.add(k0.get(), f.i32(steps)), f.i32(K))),
-        f.for(k, k0.get(), end.get, body),
-        ...flush(),
-      ],
-      steps,
-    ),
-  ];
-}
-
 /**
  * The integer epilogue's terms for one channel, in the order of Accumulators.epilogue:
  *   y = (qa*aw)*acc - (qa*bw)*sx - (qb*aw)*sw + (cnt*qb)*bw.

@@ -4,16 +4,10 @@ import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import {
-  affineValue,
-  alignedAfter,
-  channelTerms,
-  codeBound,
-  i16Steps,
-  stretches,
-  WideSums,
-  weightBound,
-} from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms } from "./wide-sums.js";
+
+/** Rows of W summed together per block: each pair of code vectors serves this many rows. */
+const ROWS = 4;
 
 /** One product Y = W @ X of a batch: where its activation codes, weights and output rows start. */
 export interface WxBatch {
@@ -46,42 +40,46 @@ export interface WxColumns {
 /**
  * Y = W @ X with SIMD for an affine activation quantizer (ActQuant, QuantizeLinear): every sum over
  * K counts (no padding), so per row of W the weight-code sum and the count are constants and only
- * the products and the column's code sum vary. Eight neighbouring columns are summed per step from
- * one contiguous load of codes and a splat weight (WideSums), for every row of W before the next
- * block (the block's codes stay in cache); the column code sums are computed once per batch for all
- * rows, the rows' epilogue terms once per weight matrix. The remainder columns run the same
- * arithmetic one by one.
+ * the products and the column's code sum vary. Per block of eight columns, code rows k and k+1 are
+ * interleaved once into a small contiguous buffer of pairs (their column sums on the way); then,
+ * four rows of W at a time, i32x4.dot_i16x8_s sums two products per lane straight into i32, each
+ * pair of code vectors multiplied by every row's splat weight pair. The rows' epilogue terms are
+ * computed once per weight matrix. The remainder columns run the same arithmetic one by one.
  */
 /**
  * The scratch wxColumns needs, in 8-byte units: the codes take 2 bytes each of their 8, so the L i32
- * column sums (L <= the code count) and then the 4 * M f64 row terms fit behind them, each 16-byte
- * aligned.
+ * column sums (L <= the code count), the 4 * M f64 row terms, the block's 16 * (K + 1) bytes of
+ * code pairs (used only where L >= 8, so within 6 bytes per code less the sums) and its 32 i32 sums
+ * fit behind them, each 16-byte aligned.
  */
 export function wxScratch(codes: SymDim, M: number): SymDim {
-  return addDim(codes, ONE, 4 * M + 8);
+  return addDim(codes, ONE, 4 * M + 28);
 }
 
 export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batch: (b: WxBatch) => Ex[] } {
   const f = env.fn;
   const m = f.m;
   const { quant, M, K, L, codes, wt } = o;
-  const [sxAt, termsAt] = [f.i32Local(), f.i32Local()];
+  const [sxAt, termsAt, pairsAt, sumsAt] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
+  const blockSums: Arr = { elem: "i32", base: sumsAt.get };
   const sx: Arr = { elem: "i32", base: sxAt.get };
   const termTable: Arr = { elem: "f64", base: termsAt.get };
   const setup = [
     sxAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
     termsAt.set(alignedAfter(f, sxAt.get(), m.i32.shl(L(), f.i32(2)))),
+    pairsAt.set(alignedAfter(f, termsAt.get(), f.i32(32 * M))),
+    sumsAt.set(f.add(pairsAt.get(), f.i32(32 * Math.ceil(K / 2)))),
   ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
-  const steps = i16Steps(codeBound(quant) * weightBound(env));
-  const [mm, l, k, sw, acc] = Array.from({ length: 5 }, () => f.i32Local());
-  const [vv, colSums] = Array.from({ length: 2 }, () => f.local(f.b.v128));
+  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail, pp] = Array.from({ length: 12 }, () => f.i32Local());
+  const [vv, colSums, c0, c1, wv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
+  const sums = Array.from({ length: ROWS }, () => [f.local(f.b.v128), f.local(f.b.v128)]);
   const v = f.f64Local();
-  const sums = new WideSums(f);
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
   // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw.
   const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
-  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, term(t)));
+  const blockTerm = (t: number) => f.add(f.mul(row.get(), f.i32(4)), f.i32(t));
+  const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, blockTerm(t)));
   const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
@@ -99,78 +97,149 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(termTable, term(t), e)),
     ]);
   };
-  let lastBase: number | undefined;
-  const batch = (b: WxBatch): Ex[] => {
-    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
-    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
-    const pair = (p: number): Ex[] => [
+  // The i32 sums of `rows` rows of W from mm for columns l..l+7, by pairs of K: i32x4.dot_i16x8_s
+  // multiplies the gathered codes k and k+1 of four columns by a splat weight pair, and each pair of
+  // code vectors serves all the block's rows.
+  const rowBlock = (b: WxBatch, rows: number): Ex[] => {
+    const step = (pairs: (half: number) => Ex, weights: (i: number) => Ex): Ex[] => [
+      c0.set(pairs(0)),
+      c1.set(pairs(1)),
+      ...Array.from({ length: rows }, (_, i) => [
+        wv.set(m.i16x8.extend_low_i8x16_s(weights(i))),
+        ...[c0, c1].map((c, h) =>
+          sums[i][h].set(m.i32x4.add(sums[i][h].get(), m.i32x4.dot_i16x8_s(c.get(), wv.get()))),
+        ),
+      ]).flat(),
+    ];
+    // Outputs l + 2pp, l + 2pp + 1 of W's row `row` from the stored sums.
+    const pair: Ex[] = [
       vv.set(
         affineValue(
           f,
           true,
           splatTerm(0),
-          sums.pair(p),
+          m.f64x2.convert_low_i32x4_s(
+            m.v128.load64_zero(
+              0,
+              4,
+              f.addr(blockSums, f.add(f.mul(m.i32.sub(row.get(), mm.get()), f.i32(8)), m.i32.shl(pp.get(), f.i32(1)))),
+            ),
+          ),
           splatTerm(1),
-          m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), f.i32(2 * p))))),
+          m.f64x2.convert_low_i32x4_s(
+            m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), m.i32.shl(pp.get(), f.i32(1))))),
+          ),
           splatTerm(2),
           splatTerm(3),
         ),
       ),
-      ...o.finishPair(vv, mm, () => f.add(b.yRow(mm.get()), l.get(), f.i32(2 * p))),
+      ...o.finishPair(vv, row, () => f.add(b.yRow(row.get()), l.get(), m.i32.shl(pp.get(), f.i32(1)))),
     ];
+    return [
+      ...sums
+        .slice(0, rows)
+        .flat()
+        .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
+      pc.set(pairsAt.get()),
+      pw.set(f.addr(wt, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
+      end.set(f.add(pw.get(), f.i32(2 * (K >> 1)))),
+      f.for(
+        pw,
+        pw.get(),
+        end.get,
+        [
+          ...step(
+            (half) => m.v128.load(16 * half, 16, pc.get()),
+            (i) => m.v128.load16_splat(i * K, 1, pw.get()),
+          ),
+          pc.set(f.add(pc.get(), f.i32(32))),
+        ],
+        2,
+      ),
+      // An odd K's last codes pair with zeros, which make the other weight vanish.
+      ...(K % 2
+        ? step(
+            (half) => m.v128.load(16 * half, 16, pc.get()),
+            (i) => m.v128.load8_splat(i * K, 1, pw.get()),
+          )
+        : []),
+      // One copy of the epilogue serves every row and pair of the block.
+      ...sums
+        .slice(0, rows)
+        .flatMap((r, i) => r.map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get()))),
+      f.for(row, mm.get(), () => f.add(mm.get(), f.i32(rows)), [f.for(pp, f.i32(0), () => f.i32(4), pair)]),
+    ];
+  };
+  // Codes k and k+1 of columns l..l+7, interleaved into pairs (the last of an odd K with zeros), for
+  // K/2 steps of 32 contiguous bytes: the block's rows then read them without the cache conflicts of
+  // K code rows whose stride is a large power of two. Their pair sums are the column code sums.
+  const gather = (b: WxBatch): Ex[] => {
+    const low = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+    const zip = (a: Ex, z: Ex, half: number) =>
+      m.i8x16.shuffle(
+        a,
+        z,
+        low.map((i) => i + 8 * half),
+      );
+    const ones = m.i16x8.splat(f.i32(1));
+    const step = (second: Ex): Ex[] => [
+      c0.set(m.v128.load(0, 2, pc.get())),
+      wv.set(second),
+      ...[0, 1].flatMap((half) => [
+        colSums.set(zip(c0.get(), wv.get(), half)),
+        m.v128.store(16 * half, 16, pw.get(), colSums.get()),
+        sums[0][half].set(m.i32x4.add(sums[0][half].get(), m.i32x4.dot_i16x8_s(colSums.get(), ones))),
+      ]),
+    ];
+    return [
+      ...sums[0].map((s) => s.set(m.i32x4.splat(f.i32(0)))),
+      pc.set(f.addr(codes, f.add(b.xBase(), l.get()))),
+      pw.set(pairsAt.get()),
+      end.set(f.add(pw.get(), f.i32(32 * (K >> 1)))),
+      f.for(
+        pw,
+        pw.get(),
+        end.get,
+        [
+          ...step(m.v128.load(0, 2, f.add(pc.get(), rowBytes.get()))),
+          pc.set(f.add(pc.get(), m.i32.shl(rowBytes.get(), f.i32(1)))),
+        ],
+        32,
+      ),
+      ...(K % 2 ? step(m.v128.const(new Array(16).fill(0))) : []),
+      ...[0, 1].map((half) => m.v128.store(16 * half, 16, f.addr(sx, l.get()), sums[0][half].get())),
+    ];
+  };
+  let lastBase: number | undefined;
+  const batch = (b: WxBatch): Ex[] => {
+    const codeAt = (kk: Ex, ll: Ex) => f.add(b.xBase(), f.mul(kk, L()), ll);
+    const weightAt = () => f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase));
     // The terms change only with the weights: batches that share them (a broadcast W) share the terms.
     const rowTerms = b.wBase === lastBase ? [] : [termSetup(b)];
     lastBase = b.wBase;
     return [
       ...rowTerms,
-      // Column sums of the codes, four columns per step, then the remainder.
-      f.for(
-        l,
-        f.i32(0),
-        lastBlock(4),
-        [
-          colSums.set(m.v128.const(new Array(16).fill(0))),
-          f.for(k, f.i32(0), () => f.i32(K), [
-            colSums.set(m.i32x4.add(colSums.get(), m.v128.load16x4_s(0, 2, f.addr(codes, codeAt(k.get(), l.get()))))),
-          ]),
-          m.v128.store(0, 4, f.addr(sx, l.get()), colSums.get()),
-        ],
-        4,
-      ),
-      f.for(l, l.get(), L, [
-        acc.set(f.i32(0)),
-        f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
-        f.store(sx, l.get(), acc.get()),
-      ]),
-      // Eight columns at a time for every row of W: the block's codes stay in cache across the rows.
+      // Eight columns at a time for every row of W, four rows per block.
+      rowBytes.set(m.i32.shl(L(), f.i32(1))),
       f.for(
         l,
         f.i32(0),
         lastBlock(8),
         [
-          f.for(mm, f.i32(0), () => f.i32(M), [
-            ...sums.reset(),
-            ...stretches(
-              f,
-              k,
-              K,
-              steps,
-              [
-                sums.add(
-                  m.i16x8.mul(
-                    m.i16x8.splat(f.load(wt, weightAt())),
-                    m.v128.load(0, 2, f.addr(codes, codeAt(k.get(), l.get()))),
-                  ),
-                ),
-              ],
-              () => sums.widen(),
-            ),
-            ...[0, 1, 2, 3].flatMap(pair),
-          ]),
+          ...gather(b),
+          f.for(mm, f.i32(0), () => f.i32(M - 3), rowBlock(b, ROWS), ROWS),
+          f.for(mm, mm.get(), () => f.i32(M), rowBlock(b, 1)),
         ],
         8,
       ),
-      f.for(l, l.get(), L, [
+      // The remainder columns: their code sums, then their outputs.
+      tail.set(l.get()),
+      f.for(l, tail.get(), L, [
+        acc.set(f.i32(0)),
+        f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
+        f.store(sx, l.get(), acc.get()),
+      ]),
+      f.for(l, tail.get(), L, [
         f.for(mm, f.i32(0), () => f.i32(M), [
           acc.set(f.i32(0)),
           f.for(k, f.i32(0), () => f.i32(K), [
