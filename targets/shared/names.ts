@@ -8,13 +8,21 @@ const RESERVED = new Set(
   ).split(" "),
 );
 
-/** A safe identifier fragment: letters, digits and underscores only, at most `max` characters. */
-export function identifierPart(name: string, max = 40): string {
+/**
+ * A safe identifier fragment: letters, digits and underscores only, at most `max` characters. Long
+ * names keep their end, cut at an underscore: exported graphs name values by their module path, so
+ * the end (e.g. `self_attention_Mul_3`) is what tells them apart; ONNX's `_output_0` adds nothing.
+ */
+export function identifierPart(name: string, max = 24): string {
   const cleaned = name
+    .replace(/_output_0$/, "")
     .replace(/[^A-Za-z0-9_]+/g, "_")
     .replace(/_+/g, "_")
     .replace(/^_|_$/g, "");
-  return cleaned.slice(0, max).replace(/_$/, "");
+  if (cleaned.length <= max) return cleaned;
+  const end = cleaned.slice(-max);
+  const cut = end.indexOf("_");
+  return cut >= 0 && cut < end.length - 1 ? end.slice(cut + 1) : end;
 }
 
 /** A whole identifier built from a prefix the generator controls and a name it does not. */
