@@ -57,15 +57,15 @@ export function xwScratch(codes: SymDim, N: number): SymDim {
  * off the affine line, the weights met by those codes are summed (only in calls where a correction
  * is nonzero) by adding the weight rows of the row's extreme codes into per-column sums: extreme
  * codes are few. With the relaxed dot (affine quantizers), one instruction sums four rows of K for
- * four columns straight into the i32 sums, a row at a time, and the weights' bias comes off with the
- * row's code sum. Remainder columns run the same arithmetic one by one.
+ * four columns straight into the i32 sums, the weight blocks loaded once for the block's rows, and
+ * the weights' bias comes off with each row's code sum. Remainder columns run the same arithmetic one
+ * by one.
  */
 export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const f = env.fn;
   const m = f.m;
   const { quant, K, N, codes, wt } = o;
   const relaxed = o.relaxed;
-  const rowsPerBlock = relaxed ? 1 : ROWS;
   const [tablesAt, extremesAt, fix] = [f.i32Local(), f.i32Local(), f.i32Local()];
   const tables: Arr = { elem: "f64", base: tablesAt.get };
   const dls =
@@ -343,33 +343,36 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         : []),
     ];
   };
-  // Blocks j/4 and j/4 + 1 of the biased weights; sum qx*(qw + bias) - bias*sx = sum qx*qw exactly.
-  const relaxedSums = (r: Local, rw: RelaxedWeights): Ex[] => {
-    const block = (b: number) =>
-      m.v128.load(
-        0,
-        1,
-        f.addr(
-          rw.codes,
-          f.add(
-            f.mul(m.i32.add(m.i32.shr_u(j.get(), f.i32(2)), f.i32(b)), f.i32(rw.groups * 16)),
-            f.mul(k.get(), f.i32(16)),
-          ),
-        ),
-      );
-    const [lo, hi] = sums[0];
-    const unbias = (l: Local) =>
-      l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx(f.i32(0)).get(), f.i32(rw.bias)))));
+  // Blocks j/4 and j/4 + 1 of the biased weights, for `rows` rows from r; sum qx*(qw + bias) -
+  // bias*sx = sum qx*qw exactly. Each group's two weight blocks serve every row of the block.
+  const relaxedSums = (r: Local, rows: number, rw: RelaxedWeights): Ex[] => {
+    const unbias = (l: Local, i: number) =>
+      l.set(m.i32x4.sub(l.get(), m.i32x4.splat(m.i32.mul(sx(f.i32(i)).get(), f.i32(rw.bias)))));
     return [
-      lo.set(m.i32x4.splat(f.i32(0))),
-      hi.set(m.i32x4.splat(f.i32(0))),
-      f.for(k, f.i32(0), () => f.i32(rw.groups), [
-        c.set(m.v128.load32_splat(0, 1, f.addr(codes, f.add(f.mul(r.get(), f.i32(K)), f.mul(k.get(), f.i32(4)))))),
-        lo.set(relaxedDotAdd(f, c.get(), block(0), lo.get())),
-        hi.set(relaxedDotAdd(f, c.get(), block(1), hi.get())),
-      ]),
-      unbias(lo),
-      unbias(hi),
+      ...sums
+        .slice(0, rows)
+        .flat()
+        .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
+      pw.set(f.addr(rw.codes, f.mul(m.i32.shr_u(j.get(), f.i32(2)), f.i32(rw.groups * 16)))),
+      pc.set(f.addr(codes, f.mul(r.get(), f.i32(K)))),
+      end.set(f.add(pc.get(), f.i32(4 * rw.groups))),
+      f.for(
+        pc,
+        pc.get(),
+        end.get,
+        [
+          w0.set(m.v128.load(0, 1, pw.get())),
+          w1.set(m.v128.load(rw.groups * 16, 1, pw.get())),
+          ...Array.from({ length: rows }, (_, i) => [
+            c.set(m.v128.load32_splat(i * K, 1, pc.get())),
+            sums[i][0].set(relaxedDotAdd(f, c.get(), w0.get(), sums[i][0].get())),
+            sums[i][1].set(relaxedDotAdd(f, c.get(), w1.get(), sums[i][1].get())),
+          ]).flat(),
+          pw.set(f.add(pw.get(), f.i32(16))),
+        ],
+        4,
+      ),
+      ...sums.slice(0, rows).flatMap(([lo, hi], i) => [unbias(lo, i), unbias(hi, i)]),
     ];
   };
   // `rows` rows from r: eight columns at a time, then (i16 codes) four, then one by one.
@@ -383,7 +386,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         j,
         f.i32(0),
         () => f.i32(N - 7),
-        [...(relaxed ? relaxedSums(r, relaxed) : dotSums(r, rows, 2)), ...outputs(r, rows, 8)],
+        [...(relaxed ? relaxedSums(r, rows, relaxed) : dotSums(r, rows, 2)), ...outputs(r, rows, 8)],
         8,
       ),
       ...(!relaxed && N % 8 >= 4
@@ -396,9 +399,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const rows = (R: Val): Ex[] => {
     const r = f.i32Local();
     return [
-      ...(rowsPerBlock > 1
-        ? [f.for(r, f.i32(0), () => m.i32.sub(R(), f.i32(rowsPerBlock - 1)), block(r, rowsPerBlock), rowsPerBlock)]
-        : [r.set(f.i32(0))]),
+      f.for(r, f.i32(0), () => m.i32.sub(R(), f.i32(ROWS - 1)), block(r, ROWS), ROWS),
       f.for(r, r.get(), R, block(r, 1)),
     ];
   };
