@@ -36,13 +36,13 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Per code q a row of R: dt, then exp(dt * A[d, s]) per state. The scalar scans keep one channel's
   // rows and the states after them; the four-channel scan keeps four channels' rows, D of the four,
-  // and the direction's B and C (see quadScan).
+  // the two acc stores' slot and the direction's B and C (see quadScan).
   const R = N + 1;
   const TAB = levels * R;
   const Ld = us[2];
   const tab = env.scratch(
     quads
-      ? { c: 4 * TAB + 4 + 2 * N * Ld.c, h: 2 * N * Ld.h, w: 2 * N * Ld.w, hw: 2 * N * Ld.hw }
+      ? { c: 4 * TAB + 8 + 2 * N * Ld.c, h: 2 * N * Ld.h, w: 2 * N * Ld.w, hw: 2 * N * Ld.hw }
       : { c: TAB + N, h: 0, w: 0, hw: 0 },
   );
   const [b, d, k, s, t, q, row, bc, bcs] = Array.from({ length: 9 }, () => f.i32Local());
@@ -102,7 +102,9 @@ const qscan: WasmKernelGenerator = (env) => {
   // (t, state) order as f64 pairs (B, C), read as splats at constant offsets too.
   const quadScan = (code4: (v: Ex) => Ex): Ex[] => {
     const DV = 4 * TAB;
-    const BCT = DV + 4;
+    const SINK = DV + 4;
+    const BCT = SINK + 4;
+    const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
     const [L4, at, bct, e0, g] = [0, 1, 2, 3, 4].map(() => f.i32Local());
     const hs = Array.from({ length: 2 * N }, () => f.local(f.b.v128));
@@ -117,21 +119,27 @@ const qscan: WasmKernelGenerator = (env) => {
     const gather = (half: number, off: number) =>
       m.v128.load64_lane(off, 8, 1, rows[2 * half + 1].get(), m.v128.load64_zero(off, 8, rows[2 * half].get()));
     const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-    const step = (st: number): Ex[] =>
-      [0, 1].flatMap((half) => {
+    const [bS, cS] = [f.local(f.b.v128), f.local(f.b.v128)];
+    // Each state's acc is also stored (to a slot nothing reads): V8 computes a value no later than its
+    // first effectful use, and without the store that is y's store, so it would load every state's
+    // operands first and keep them all live, spilling.
+    const step = (st: number): Ex[] => [
+      bS.set(m.v128.load64_splat(16 * st, 8, bct.get())),
+      cS.set(m.v128.load64_splat(16 * st + 8, 8, bct.get())),
+      ...[0, 1].flatMap((half) => {
         const h = hs[2 * st + half];
         return [
           h.set(
             m.f64x2.add(
               m.f64x2.mul(gather(half, 8 * (1 + st)), h.get()),
-              m.f64x2.mul(m.f64x2.mul(dts[half].get(), m.v128.load64_splat(16 * st, 8, bct.get())), xs[half].get()),
+              m.f64x2.mul(m.f64x2.mul(dts[half].get(), bS.get()), xs[half].get()),
             ),
           ),
-          accs[half].set(
-            m.f64x2.add(accs[half].get(), m.f64x2.mul(m.v128.load64_splat(16 * st + 8, 8, bct.get()), h.get())),
-          ),
+          accs[half].set(m.f64x2.add(accs[half].get(), m.f64x2.mul(cS.get(), h.get()))),
+          m.v128.store(16 * half, 8, sink.get(), accs[half].get()),
         ];
-      });
+      }),
+    ];
     const out = (half: number): Ex[] => {
       const yv = () =>
         m.f32x4.demote_f64x2_zero(
@@ -172,6 +180,7 @@ const qscan: WasmKernelGenerator = (env) => {
               base4.set(
                 m.i32x4.add(m.i32x4.splat(tab.base()), i32x4([0, 1, 2, 3].map((c) => 8 * (c * TAB - quant.qn * R)))),
               ),
+              sink.set(f.addr(tab, f.i32(SINK))),
               ...hs.map((h) => h.set(zero())),
               at.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
               bct.set(f.addr(tab, f.i32(BCT))),
