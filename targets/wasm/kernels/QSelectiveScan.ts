@@ -42,7 +42,7 @@ const qscan: WasmKernelGenerator = (env) => {
   const Ld = us[2];
   const tab = env.scratch(
     quads
-      ? { c: 4 * TAB + 8 + 2 * N * Ld.c, h: 2 * N * Ld.h, w: 2 * N * Ld.w, hw: 2 * N * Ld.hw }
+      ? { c: 4 * TAB + 10 + 2 * N * Ld.c, h: 2 * N * Ld.h, w: 2 * N * Ld.w, hw: 2 * N * Ld.hw }
       : { c: TAB + N, h: 0, w: 0, hw: 0 },
   );
   const [b, d, k, s, t, q, row, bc, bcs] = Array.from({ length: 9 }, () => f.i32Local());
@@ -103,19 +103,25 @@ const qscan: WasmKernelGenerator = (env) => {
   const quadScan = (code4: (v: Ex) => Ex): Ex[] => {
     const DV = 4 * TAB;
     const SINK = DV + 4;
-    const BCT = SINK + 4;
+    const BCT = SINK + 6;
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
     const [L4, at, bct, e0, g] = [0, 1, 2, 3, 4].map(() => f.i32Local());
     const hs = Array.from({ length: 2 * N }, () => f.local(f.b.v128));
     const [dts, xs, accs] = [0, 1, 2].map(() => [f.local(f.b.v128), f.local(f.b.v128)]);
-    const [base4, v4] = [f.local(f.b.v128), f.local(f.b.v128)];
+    const [base4, v4, next4] = [f.local(f.b.v128), f.local(f.b.v128), f.local(f.b.v128)];
+    const nx = f.i32Local();
+    const rowsOf = (v: Ex) => m.i32x4.add(base4.get(), m.i32x4.mul(code4(v), m.i32x4.splat(f.i32(8 * R))));
     const zero = () => m.v128.const(new Array(16).fill(0));
     const i32x4 = (v: number[]) => m.v128.const([...new Uint8Array(Int32Array.from(v).buffer)]);
     // Lane c of the four channels' element at t: byte address `at` + c * L * 4 past `a`.
-    const laneAt = (a: typeof u, c: number) => f.add(a.base(), at.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
-    const four = (a: typeof u) =>
-      [1, 2, 3].reduce((v, c) => m.v128.load32_lane(0, 4, c, laneAt(a, c), v), m.v128.load32_zero(0, 4, laneAt(a, 0)));
+    const laneAt = (a: typeof u, c: number, off?: Local) =>
+      f.add(a.base(), at.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []), ...(off ? [off.get()] : []));
+    const four = (a: typeof u, off?: Local) =>
+      [1, 2, 3].reduce(
+        (v, c) => m.v128.load32_lane(0, 4, c, laneAt(a, c, off), v),
+        m.v128.load32_zero(0, 4, laneAt(a, 0, off)),
+      );
     const gather = (half: number, off: number) =>
       m.v128.load64_lane(off, 8, 1, rows[2 * half + 1].get(), m.v128.load64_zero(off, 8, rows[2 * half].get()));
     const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -184,9 +190,14 @@ const qscan: WasmKernelGenerator = (env) => {
               ...hs.map((h) => h.set(zero())),
               at.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
               bct.set(f.addr(tab, f.i32(BCT))),
+              v4.set(rowsOf(four(delta))),
+              ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
               f.for(t, f.i32(0), L, [
-                v4.set(m.i32x4.add(base4.get(), m.i32x4.mul(code4(four(delta)), m.i32x4.splat(f.i32(8 * R))))),
-                ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
+                // The next step's rows, stored like acc so that V8 computes them here, a step ahead
+                // of their gathers; the last step reads its own codes again rather than past the row.
+                nx.set(m.select(m.i32.lt_s(f.add(t.get(), f.i32(1)), L()), f.i32(4), f.i32(0))),
+                next4.set(rowsOf(four(delta, nx))),
+                m.v128.store(32, 8, sink.get(), next4.get()),
                 v4.set(four(u)),
                 xs[0].set(m.f64x2.promote_low_f32x4(v4.get())),
                 xs[1].set(m.f64x2.promote_low_f32x4(m.i8x16.shuffle(v4.get(), v4.get(), upper))),
@@ -194,6 +205,7 @@ const qscan: WasmKernelGenerator = (env) => {
                 ...Array.from({ length: N }, (_, st) => step(st)).flat(),
                 ...out(0),
                 ...out(1),
+                ...rows.map((r, c) => r.set(m.i32x4.extract_lane(next4.get(), c))),
                 at.set(f.add(at.get(), f.i32(4))),
                 bct.set(f.add(bct.get(), f.i32(16 * N))),
               ]),
