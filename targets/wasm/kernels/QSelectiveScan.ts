@@ -36,7 +36,7 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Per code q a row of R: dt, then exp(dt * A[d, s]) per state. The scalar scans keep one channel's
   // rows and the states after them; the four-channel scan keeps four channels' rows, D of the four,
-  // the two acc stores' slot and the direction's B and C (see quadScan).
+  // a slot for the stores that only order V8's schedule, and the direction's B and C (see quadScan).
   const R = N + 1;
   const TAB = levels * R;
   const Ld = us[2];
@@ -146,8 +146,8 @@ const qscan: WasmKernelGenerator = (env) => {
         ];
       }),
     ];
-    const out = (half: number): Ex[] => {
-      const yv = () =>
+    const out = (half: number): Ex[] => [
+      v4.set(
         m.f32x4.demote_f64x2_zero(
           D
             ? m.f64x2.add(
@@ -155,9 +155,10 @@ const qscan: WasmKernelGenerator = (env) => {
                 m.f64x2.mul(m.v128.load(16 * half, 8, f.addr(tab, f.i32(DV))), xs[half].get()),
               )
             : accs[half].get(),
-        );
-      return [0, 1].map((l) => m.v128.store32_lane(0, 4, l, laneAt(y, 2 * half + l), yv()));
-    };
+        ),
+      ),
+      ...[0, 1].map((l) => m.v128.store32_lane(0, 4, l, laneAt(y, 2 * half + l), v4.get())),
+    ];
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
       f.for(b, f.i32(0), () => f.i32(B), [
