@@ -364,6 +364,23 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QSelectiveScan, 1 direction of 8 channels, state size 3, sequence length h (one step at 1 x 7)",
+    plan: plan(
+      "QSelectiveScan",
+      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+      [
+        { activation: shape(1, 8, "h") },
+        { activation: shape(1, 8, "h") },
+        { floats: floats(8 * 3, 26, -2, -0.1), shape: [8, 3] },
+        { activation: shape(1, 1, 3, "h") },
+        { activation: shape(1, 1, 3, "h") },
+        { floats: floats(8, 27), shape: [8] },
+        { floats: floats(8, 28), shape: [8] },
+      ],
+      [shape(1, 8, "h")],
+    ),
+  },
+  {
     name: "QSelectiveScan, 2 directions, state size 8 (f64x2 pairs), no D, no delta bias",
     plan: plan(
       "QSelectiveScan",
