@@ -16,27 +16,54 @@ export interface DlsParams {
 }
 
 /**
+ * The statistics' reduction order. Element i goes to lane i mod 8, which keeps its own sum (in
+ * double, in element order), minimum and maximum; the lanes then combine as a fixed tree,
+ * ((0 1)(2 3))((4 5)(6 7)). Eight independent chains let vector targets sum and compare eight
+ * elements a step, and every target follows this order, so their statistics agree bit for bit.
+ */
+export const DLS_LANES = 8;
+
+/** The lanes' combination: ((l0 l1)(l2 l3))((l4 l5)(l6 l7)). */
+export function laneTree(l: readonly number[], op: (a: number, b: number) => number): number {
+  return op(op(op(l[0], l[1]), op(l[2], l[3])), op(op(l[4], l[5]), op(l[6], l[7])));
+}
+
+/**
+ * The lanes' minimum and maximum rules: the earlier value unless the later is smaller (larger), as
+ * wasm's f64x2.pmin/pmax. Not Math.min/max: those differ on NaN and on -0 against 0.
+ */
+// biome-ignore lint/complexity/useMathMinMax: NaN and signed zeros must go as the comparison says.
+export const laneMin = (a: number, b: number) => (b < a ? b : a);
+// biome-ignore lint/complexity/useMathMinMax: as laneMin.
+export const laneMax = (a: number, b: number) => (a < b ? b : a);
+const add = (a: number, b: number) => a + b;
+
+/**
  * Statistics and parameters of the dynamic quantizer (QMAMBAIR.md 2.2) over the whole tensor:
- * mean, unbiased std (two-pass), min and max, then beta and alpha from the eight learned scalars
- * w = [w1..w4, w21..w24], evaluated in the exporter's float32 operation order.
+ * mean, unbiased std (two-pass), min and max in the lane order of DLS_LANES, then beta and alpha from
+ * the eight learned scalars w = [w1..w4, w21..w24], evaluated in the exporter's float32 operation order.
  */
 export function dlsParams(x: ArrayLike<number>, w: ArrayLike<number>, bits: number, signed: boolean): DlsParams {
   const n = x.length;
-  let sum = 0;
-  let m = Number.POSITIVE_INFINITY;
-  let M = Number.NEGATIVE_INFINITY;
+  const sums = new Array<number>(DLS_LANES).fill(0);
+  const mins = new Array<number>(DLS_LANES).fill(Number.POSITIVE_INFINITY);
+  const maxs = new Array<number>(DLS_LANES).fill(Number.NEGATIVE_INFINITY);
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    sum += v;
-    if (v < m) m = v;
-    if (v > M) M = v;
+    const k = i % DLS_LANES;
+    sums[k] += v;
+    mins[k] = laneMin(mins[k], v);
+    maxs[k] = laneMax(maxs[k], v);
   }
-  const mu = fr(sum / n);
-  let ss = 0;
+  const m = laneTree(mins, laneMin);
+  const M = laneTree(maxs, laneMax);
+  const mu = fr(laneTree(sums, add) / n);
+  sums.fill(0);
   for (let i = 0; i < n; i++) {
     const d = fr(x[i] - mu);
-    ss += d * d;
+    sums[i % DLS_LANES] += d * d;
   }
+  const ss = laneTree(sums, add);
   const sd = fr(Math.sqrt(fr(fr(ss) / (n - 1))));
   const [w1, w2, w3, w4, w21, w22, w23, w24] = Array.from(w, fr);
   const beta = fr(fr(fr(fr(w21 * mu) + fr(w22 * sd)) + fr(w23 * m)) + fr(w24 * M));

@@ -160,8 +160,9 @@ export function loadScript(code: string): Artifact {
 }
 
 /**
- * Runs kernel 0 of a one-kernel plan at h x w: fills every activation input with random values at the
- * offsets the shared placement gives, runs, and returns the outputs and the inputs it used.
+ * Runs kernel 0 of a one-kernel plan at h x w: fills every activation input with random values (in
+ * `specs`' range for that buffer, or `given`'s values) at the offsets the shared placement gives,
+ * runs, and returns the outputs and the inputs it used.
  */
 export function runPlan(
   art: Artifact,
@@ -170,6 +171,7 @@ export function runPlan(
   w: number,
   seed: number,
   specs: ReadonlyMap<number, [number, number]> = new Map(),
+  given: ReadonlyMap<number, ArrayLike<number>> = new Map(),
 ) {
   const rc = art.qmc_prepare(h, w);
   if (rc !== 0) throw new Error(`qmc_prepare returned ${rc}`);
@@ -188,6 +190,8 @@ export function runPlan(
     const n = evalShape(b.shape, h, w).reduce((p, d) => p * d, 1);
     const view = new Float32Array(art.memory, offsets[b.id], n);
     for (let i = 0; i < n; i++) view[i] = lo + rnd() * (hi - lo);
+    const fixed = given.get(op.buffer);
+    if (fixed) view.set(fixed);
     values.set(b.id, Float32Array.from(view));
   });
   if (art.qmc_run() !== 0) throw new Error("qmc_run failed");

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { emitJs } from "../../targets/js/emit.js";
 import { WASM_KERNELS } from "../../targets/wasm/kernels/index.js";
 import { CASES } from "../targets/cases.js";
-import { loadScript, oneKernelPlan, runPlan } from "../targets/harness.js";
+import { int, type KernelSpec, loadScript, oneKernelPlan, reference, runPlan, shape } from "../targets/harness.js";
 import { INTEGER_CASES } from "./integer-cases.js";
 import { emit, hostHasRelaxedSimd, ISAS, instantiate } from "./support.js";
 
@@ -41,6 +41,34 @@ describe("wasm kernels agree bit for bit with the js target", () => {
         });
       });
     }
+  }
+});
+
+describe("DlsQuant statistics follow the lane order of compiler/quant/dls.ts on every target", () => {
+  // Lane 0 holds 2^60 (its 1 is lost), lane 4 -2^60, the other lanes 2 each. The lane tree
+  // ((0 1)(2 3))((4 5)(6 7)) loses the 2s next to +-2^60 and sums to 0; element order would give 3,
+  // and a tree pairing lanes 0 and 4 first 12. beta = mu shows the mean in every output.
+  const spec: KernelSpec = {
+    kind: "DlsQuant",
+    domain: "ai.qmambair",
+    attrs: { bits: int(4), signed: int(1) },
+    inputs: [{ activation: shape(1, 1, "h", "w") }, { constant: [0, 0, 0, 0, 1, 0, 0, 0], shape: [8] }],
+    outputs: [shape(1, 1, "h", "w")],
+  };
+  const values = Array.from({ length: 16 }, (_, i) => (i === 0 ? 2 ** 60 : i === 12 ? -(2 ** 60) : i === 4 ? 0 : 1));
+  for (const isa of ISAS) {
+    it(`${isa}: the lanes' mean of 2^60 and -2^60 among ones is 0`, async () => {
+      const plan = oneKernelPlan(spec);
+      const bytes = await emit(plan, isa);
+      if (isa === "relaxed" && !hostHasRelaxedSimd()) return;
+      const given = new Map([[(plan.kernels[0].inputs[0] as { buffer: number }).buffer, values]]);
+      const [wasm] = runPlan(instantiate(bytes), plan, 2, 8, 1, new Map(), given).outputs;
+      const js = runPlan(loadScript(emitJs(plan, { compilerVersion: "test" })), plan, 2, 8, 1, new Map(), given);
+      const [ref] = reference(spec, plan, js.values, 2, 8);
+      expect([...wasm]).toEqual([...js.outputs[0]]);
+      expect([...js.outputs[0]]).toEqual([...ref.values]);
+      expect(wasm[1]).toBeCloseTo(0, 4);
+    });
   }
 });
 

@@ -1,11 +1,12 @@
+import { writeDlsStatistics } from "./support/dls-statistics.js";
 import { literal } from "./support/elementwise.js";
 import { quantGrid } from "./support/quant.js";
 import { countOf, shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
- * Dynamic activation quantizer (QMAMBAIR.md 2.2): a statistics pass over the whole tensor, then the
- * quantize pass. The operation order and every float32 rounding follow compiler/quant/dls.ts line
+ * Dynamic activation quantizer (QMAMBAIR.md 2.2): the statistics passes over the whole tensor
+ * (support/dls-statistics.ts), then the quantize pass. The operation order and every float32 rounding follow compiler/quant/dls.ts line
  * for line (sums in float64, everything else rounded through f32), so results are bit-identical.
  */
 const dlsQuant: KernelGenerator = (env) => {
@@ -20,40 +21,28 @@ const dlsQuant: KernelGenerator = (env) => {
   const n = countOf(env, shape, "n");
   return {
     spec: `dls_quant_${shapeSpec(shape)}_${signed ? "s" : "u"}${bits}`,
-    helpers: ["f32", "roundHalfEven"],
+    helpers: ["f32", "roundHalfEven", "laneMin", "laneMax"],
     body: (w) => {
-      w.line("var i, v, d, q, u, mu, sd, beta, alpha, alphaDiv;");
-      w.line("var sum = 0, ss = 0, lo = Infinity, hi = -Infinity;");
+      w.line("var i, q, u, v, beta, alpha, alphaDiv;");
       w.line(`var w1 = ${wts}[0], w2 = ${wts}[1], w3 = ${wts}[2], w4 = ${wts}[3];`);
       w.line(`var w21 = ${wts}[4], w22 = ${wts}[5], w23 = ${wts}[6], w24 = ${wts}[7];`);
-      w.block(`for (i = 0; i < ${n}; i++)`, () => {
-        w.line(`v = ${x}[i];`);
-        w.line("sum += v;");
-        w.line("if (v < lo) lo = v;");
-        w.line("if (v > hi) hi = v;");
-      });
-      w.line(`mu = f32(sum / ${n});`);
-      w.block(`for (i = 0; i < ${n}; i++)`, () => {
-        w.line(`d = f32(${x}[i] - mu);`);
-        w.line("ss += d * d;");
-      });
-      w.line(`sd = f32(Math.sqrt(f32(f32(ss) / (${n} - 1))));`);
-      w.line("beta = f32(f32(f32(f32(w21 * mu) + f32(w22 * sd)) + f32(w23 * lo)) + f32(w24 * hi));");
+      writeDlsStatistics(w, x, n, "");
+      w.line("beta = f32(f32(f32(f32(w21 * mu) + f32(w22 * sd)) + f32(w23 * min)) + f32(w24 * max));");
       w.line("alpha = Math.abs(");
       w.indented(() =>
         w.line(
-          "f32(f32(f32(f32(w1 * Math.abs(f32(mu + beta))) + f32(w2 * sd)) + f32(w3 * f32(lo + beta))) + f32(w4 * f32(hi + beta)))",
+          "f32(f32(f32(f32(w1 * Math.abs(f32(mu + beta))) + f32(w2 * sd)) + f32(w3 * f32(min + beta))) + f32(w4 * f32(max + beta)))",
         ),
       );
       w.line(");");
-      w.line(`alpha = Math.min(Math.max(alpha, ${literal(Math.fround(1e-6))}), f32(f32(hi - lo) / ${2 ** bits}));`);
+      w.line(`alpha = Math.min(Math.max(alpha, ${literal(Math.fround(1e-6))}), f32(f32(max - min) / ${2 ** bits}));`);
       w.comment("A constant tensor has alpha = 0: divide by 1 instead, so its codes are finite and it maps to itself.");
       w.line("alphaDiv = alpha > 0 ? alpha : 1;");
       w.block(`for (i = 0; i < ${n}; i++)`, () => {
         w.line(`u = f32(f32(${x}[i] + beta) / alphaDiv);`);
         w.line(`q = roundHalfEven(u < ${qn} ? ${qn} : Math.min(u, ${qp}));`);
         w.line("v = f32(f32(q * alpha) - beta);");
-        w.line(`${y}[i] = v < lo ? lo : Math.min(v, hi);`);
+        w.line(`${y}[i] = v < min ? min : Math.min(v, max);`);
       });
     },
   };

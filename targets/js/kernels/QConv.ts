@@ -1,6 +1,6 @@
 import { qconvGeometry } from "../../shared/qconv-geometry.js";
 import { addDim, productDim } from "../../shared/sym.js";
-import { writeActivationQuant } from "./support/activation-quant.js";
+import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import { FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -38,7 +38,7 @@ const qconv: KernelGenerator = (env) => {
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}${epilogue.spec}`;
   return {
     spec,
-    helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
+    helpers: ["f32", "roundHalfEven", ...activationQuantHelpers(env), ...epilogue.helpers],
     body: (w) => {
       w.line("var i, n, oc, ic, kh, kw, oh, ow, p, xb, wb, row, off, offw, ohLo, ohHi, owLo, owHi, q, qw, v;");
       const quant = writeActivationQuant(w, env, x, `${N * C} * ${HW}`);

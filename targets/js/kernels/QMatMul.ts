@@ -1,7 +1,7 @@
 import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
 import { isStatic } from "../../../compiler/plan/kernel-plan.js";
 import { productDim } from "../../shared/sym.js";
-import { writeActivationQuant } from "./support/activation-quant.js";
+import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import {
   ACCUMULATORS,
   accumulate,
@@ -40,7 +40,7 @@ const qmatmul: KernelGenerator = (env) => {
     const R = env.dim(rows, "R");
     return {
       spec: `qmatmul_k${K}_n${N}_${bits}${epilogue.spec}`,
-      helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
+      helpers: ["f32", "roundHalfEven", ...activationQuantHelpers(env), ...epilogue.helpers],
       body: (w) => {
         w.line("var i, r, j, k, q, qw, v;");
         w.line(ACCUMULATORS);
@@ -77,7 +77,7 @@ const qmatmul: KernelGenerator = (env) => {
   const L = env.dim(xs[xs.length - 1], "L");
   return {
     spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}${epilogue.spec}`,
-    helpers: ["f32", "roundHalfEven", ...epilogue.helpers],
+    helpers: ["f32", "roundHalfEven", ...activationQuantHelpers(env), ...epilogue.helpers],
     body: (w) => {
       w.line("var i, t, m, l, k, q, qw, v, wb, xb;");
       w.line(ACCUMULATORS);

@@ -1,5 +1,5 @@
 import { scanShape } from "../../shared/scan-shape.js";
-import { writeActivationQuant } from "./support/activation-quant.js";
+import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
@@ -28,7 +28,7 @@ const qscan: KernelGenerator = (env) => {
   const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : qlog1p(qexp(${v})))` : v);
   return {
     spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
-    helpers: ["f32", "roundHalfEven", "qexp", "qlog1p"],
+    helpers: ["f32", "roundHalfEven", "qexp", "qlog1p", ...activationQuantHelpers(env, "delta")],
     body: (w) => {
       w.line("var b, d, g, t, k, s, q, row, bc, raw, dtv, xv, acc, h0;");
       const quant = writeActivationQuant(w, env, delta, n, "delta");

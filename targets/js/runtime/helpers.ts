@@ -6,6 +6,8 @@ import {
   expFn,
   F32_VARS,
   f32Fn,
+  laneMaxFn,
+  laneMinFn,
   log1pFn,
   powFn,
   roundHalfEvenFn,
@@ -29,6 +31,8 @@ interface Helper {
 const HELPERS = {
   f32: { vars: F32_VARS, fn: f32Fn },
   roundHalfEven: { fn: roundHalfEvenFn },
+  laneMin: { fn: laneMinFn },
+  laneMax: { fn: laneMaxFn },
   qexp: { vars: WORD_VARS, fn: expFn },
   qlog1p: { vars: WORD_VARS, fn: log1pFn },
   qtanh: { fn: tanhFn, needs: ["qexp"] },

@@ -221,6 +221,28 @@ return x < 0 ? -r : r;
 `,
 };
 
+export const laneMinFn: FnDecl = {
+  name: "laneMin",
+  params: [
+    { name: "a", type: "number" },
+    { name: "b", type: "number" },
+  ],
+  returns: "number",
+  doc: ["The DlsQuant lanes' minimum rule (compiler/quant/dls.ts): a unless b is smaller."],
+  body: "return b < a ? b : a;",
+};
+
+export const laneMaxFn: FnDecl = {
+  name: "laneMax",
+  params: [
+    { name: "a", type: "number" },
+    { name: "b", type: "number" },
+  ],
+  returns: "number",
+  doc: ["The DlsQuant lanes' maximum rule (compiler/quant/dls.ts): a unless b is larger."],
+  body: "return a < b ? b : a;",
+};
+
 export const sigmoidFn: FnDecl = {
   name: "qsigmoid",
   params: num,

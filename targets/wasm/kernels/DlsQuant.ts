@@ -23,7 +23,7 @@ const dlsQuant: WasmKernelGenerator = (env) => {
   const n = countOf(env, shape);
   const f = env.fn;
   const m = f.m;
-  const stats = dlsStatistics(f, x, n);
+  const stats = dlsStatistics(f, x, n, env.isa !== "mvp");
   const affine = dlsAffine(
     f,
     stats,

@@ -1,5 +1,6 @@
 import type { CodeWriter } from "../../../shared/code-writer.js";
 import type { KernelEnv } from "../types.js";
+import { writeDlsStatistics } from "./dls-statistics.js";
 
 /**
  * ES5 code that quantizes a whole float tensor the way compiler/quant/activation.ts does, operation
@@ -17,6 +18,11 @@ export interface ActivationQuantCode {
   readonly qp: number;
   /** An ES5 expression: the code of float value `v` (a variable name or expression). */
   code(v: string): string;
+}
+
+/** The runtime helpers the quantizer's code calls beyond f32 and roundHalfEven: DlsQuant's lane rules. */
+export function activationQuantHelpers(env: KernelEnv, prefix = "x"): ("laneMin" | "laneMax")[] {
+  return env.string(`${prefix}_mode`, "dls") === "dls" ? ["laneMin", "laneMax"] : [];
 }
 
 /** Reads x_mode/x_bits/x_signed/x_params (or a prefix's) and writes the parameter computation. */
@@ -54,19 +60,7 @@ export function writeActivationQuant(
   if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
   const [w1, w2, w3, w4, w21, w22, w23, w24] = p.map(lit);
   w.comment("DlsQuant statistics over the whole tensor: mean, unbiased std (two passes), min, max.");
-  w.line("var qi, qv, qsum = 0, qss = 0, qmin = Infinity, qmax = -Infinity;");
-  w.block(`for (qi = 0; qi < ${n}; qi++)`, () => {
-    w.line(`qv = ${x}[qi];`);
-    w.line("qsum += qv;");
-    w.line("if (qv < qmin) qmin = qv;");
-    w.line("if (qv > qmax) qmax = qv;");
-  });
-  w.line(`var qmu = f32(qsum / ${n});`);
-  w.block(`for (qi = 0; qi < ${n}; qi++)`, () => {
-    w.line(`qv = f32(${x}[qi] - qmu);`);
-    w.line("qss += qv * qv;");
-  });
-  w.line(`var qsd = f32(Math.sqrt(f32(f32(qss) / (${n} - 1))));`);
+  writeDlsStatistics(w, x, n, "q");
   w.line(`var qb = f32(f32(f32(f32(${w21} * qmu) + f32(${w22} * qsd)) + f32(${w23} * qmin)) + f32(${w24} * qmax));`);
   w.line(
     `var qraw = Math.abs(f32(f32(f32(f32(${w1} * Math.abs(f32(qmu + qb))) + f32(${w2} * qsd)) + f32(${w3} * f32(qmin + qb))) + f32(${w4} * f32(qmax + qb))));`,

@@ -1,3 +1,4 @@
+import { DLS_LANES } from "../../../../compiler/quant/dls.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
@@ -29,29 +30,119 @@ export interface ActivationQuant {
   readonly code4?: (v: Ex) => Ex;
 }
 
-/** Statistics of a whole tensor as DlsQuant takes them: mean, unbiased std (two passes), min, max. */
-export function dlsStatistics(f: Fn, x: Arr, n: Val) {
+const LANES = Array.from({ length: DLS_LANES }, (_, k) => k);
+
+/**
+ * Statistics of a whole tensor as DlsQuant takes them: mean, unbiased std (two passes), min, max, in
+ * compiler/quant/dls.ts's lane order (element i in lane i mod 8, lanes combined as a fixed tree), so
+ * bit-identical to the js target. With SIMD the eight lanes are four f64x2 accumulators fed eight
+ * float32 elements a step (f64x2.pmin/pmax are the lanes' comparison rules); the last n mod 8
+ * elements go lane by lane.
+ */
+export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
   const m = f.m;
-  const [i] = [f.i32Local()];
-  const [v, sum, ss, lo, hi, mu, sd] = [0, 1, 2, 3, 4, 5, 6].map(() => f.f64Local());
+  const v2 = m.f64x2;
+  const i = f.i32Local();
+  const [v, mu, sd, lo, hi] = [0, 1, 2, 3, 4].map(() => f.f64Local());
+  const [sums, mins, maxs] = [0, 1, 2].map(() => LANES.map(() => f.f64Local()));
+  const quads = () => (simd ? [0, 1, 2, 3].map(() => f.local(f.b.v128)) : []);
+  const [vsums, vmins, vmaxs] = [quads(), quads(), quads()];
+  const [a, b, t] = simd ? [0, 1, 2].map(() => f.local(f.b.v128)) : [];
+  const at = (k: number) => f.add(i.get(), f.i32(k));
+  const tree = (l: Local[], op: (p: Ex, q: Ex) => Ex) => {
+    const pair = (k: number) => op(l[k].get(), l[k + 1].get());
+    return op(op(pair(0), pair(2)), op(pair(4), pair(6)));
+  };
+  const laneMin = (p: Ex, q: Ex) => {
+    const [lp, lq] = [f.f64Local(), f.f64Local()];
+    return m.block(null, [lp.set(p), lq.set(q), m.select(m.f64.lt(lq.get(), lp.get()), lq.get(), lp.get())], f.b.f64);
+  };
+  const laneMax = (p: Ex, q: Ex) => {
+    const [lp, lq] = [f.f64Local(), f.f64Local()];
+    return m.block(null, [lp.set(p), lq.set(q), m.select(m.f64.lt(lp.get(), lq.get()), lq.get(), lp.get())], f.b.f64);
+  };
+  const init = (vs: Local[], ls: Local[], value: number): Ex[] => [
+    ...vs.map((q) => q.set(v2.splat(f.f64(value)))),
+    ...ls.map((l) => l.set(f.f64(value))),
+  ];
+  const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  // One pass over x: whole steps of eight (`vector(j, q)` updates lanes 2j and 2j+1 from the f64x2 q of
+  // the step's elements, after `map` on their f32x4), the vector lanes moved into the scalar ones,
+  // then `scalar(k)` for lane k's last element.
+  const pass = (
+    vectors: Local[][],
+    lanes: Local[][],
+    map: (q: Ex) => Ex,
+    vector: (j: number, q: Local) => Ex[],
+    scalar: (k: number) => Ex[],
+  ): Ex[] => {
+    const wholeSteps = () => m.i32.sub(n(), f.i32(DLS_LANES - 1));
+    const quarter = (q: Local, h: number) =>
+      v2.promote_low_f32x4(h ? m.i8x16.shuffle(q.get(), q.get(), upper) : q.get());
+    const steps = simd
+      ? [
+          f.for(
+            i,
+            f.i32(0),
+            wholeSteps,
+            [
+              a.set(map(m.v128.load(0, 4, f.addr(x, i.get())))),
+              b.set(map(m.v128.load(16, 4, f.addr(x, i.get())))),
+              ...[0, 1, 2, 3].flatMap((j) => [t.set(quarter(j < 2 ? a : b, j & 1)), ...vector(j, t)]),
+            ],
+            DLS_LANES,
+          ),
+          ...vectors.flatMap((vs, s) => LANES.map((k) => lanes[s][k].set(v2.extract_lane(vs[k >> 1].get(), k & 1)))),
+        ]
+      : [f.for(i, f.i32(0), wholeSteps, LANES.flatMap(scalar), DLS_LANES)];
+    return [...steps, ...LANES.slice(0, -1).map((k) => f.if(m.i32.lt_s(at(k), n()), scalar(k)))];
+  };
   const nf = () => m.f64.convert_u.i32(n());
   const setup = [
-    sum.set(f.f64(0)),
-    ss.set(f.f64(0)),
-    lo.set(f.f64(Number.POSITIVE_INFINITY)),
-    hi.set(f.f64(Number.NEGATIVE_INFINITY)),
-    f.for(i, f.i32(0), n, [
-      v.set(f.loadF(x, i.get())),
-      sum.set(m.f64.add(sum.get(), v.get())),
-      f.if(m.f64.lt(v.get(), lo.get()), [lo.set(v.get())]),
-      f.if(m.f64.gt(v.get(), hi.get()), [hi.set(v.get())]),
-    ]),
-    mu.set(f.f32(m.f64.div(sum.get(), nf()))),
-    f.for(i, f.i32(0), n, [
-      v.set(f.f32(m.f64.sub(f.loadF(x, i.get()), mu.get()))),
-      ss.set(m.f64.add(ss.get(), m.f64.mul(v.get(), v.get()))),
-    ]),
-    sd.set(f.f32(m.f64.sqrt(f.f32(m.f64.div(f.f32(ss.get()), m.f64.sub(nf(), f.f64(1))))))),
+    ...init(vsums, sums, 0),
+    ...init(vmins, mins, Number.POSITIVE_INFINITY),
+    ...init(vmaxs, maxs, Number.NEGATIVE_INFINITY),
+    ...pass(
+      [vsums, vmins, vmaxs],
+      [sums, mins, maxs],
+      (q) => q,
+      (j, q) => [
+        vsums[j].set(v2.add(vsums[j].get(), q.get())),
+        vmins[j].set(v2.pmin(vmins[j].get(), q.get())),
+        vmaxs[j].set(v2.pmax(vmaxs[j].get(), q.get())),
+      ],
+      (k) => [
+        v.set(f.loadF(x, at(k))),
+        sums[k].set(m.f64.add(sums[k].get(), v.get())),
+        mins[k].set(m.select(m.f64.lt(v.get(), mins[k].get()), v.get(), mins[k].get())),
+        maxs[k].set(m.select(m.f64.lt(maxs[k].get(), v.get()), v.get(), maxs[k].get())),
+      ],
+    ),
+    lo.set(tree(mins, laneMin)),
+    hi.set(tree(maxs, laneMax)),
+    mu.set(
+      f.f32(
+        m.f64.div(
+          tree(sums, (p, q) => m.f64.add(p, q)),
+          nf(),
+        ),
+      ),
+    ),
+    ...init(vsums, sums, 0),
+    ...pass(
+      [vsums],
+      [sums],
+      // x - mu of two float32 values rounds once to float32 either way.
+      (q) => m.f32x4.sub(q, m.f32x4.splat(m.f32.demote(mu.get()))),
+      (j, q) => [vsums[j].set(v2.add(vsums[j].get(), v2.mul(q.get(), q.get())))],
+      (k) => [
+        v.set(f.f32(m.f64.sub(f.loadF(x, at(k)), mu.get()))),
+        sums[k].set(m.f64.add(sums[k].get(), m.f64.mul(v.get(), v.get()))),
+      ],
+    ),
+    sd.set(
+      f.f32(m.f64.sqrt(f.f32(m.f64.div(f.f32(tree(sums, (p, q) => m.f64.add(p, q))), m.f64.sub(nf(), f.f64(1)))))),
+    ),
   ];
   return { setup, mu, sd, lo, hi };
 }
@@ -139,7 +230,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
     };
   }
   if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
-  const stats = dlsStatistics(f, x, n);
+  const stats = dlsStatistics(f, x, n, env.isa !== "mvp");
   const affine = dlsAffine(
     f,
     stats,
