@@ -17,8 +17,8 @@ import type { WasmKernelGenerator } from "./types.js";
  * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts); one
  * of stride 1 along the width with at least four output channels per group runs blocks of four
  * channels by eight columns (support/conv-blocks.ts), and any other one of stride 1 along the width
- * sums eight outputs of a row at once between the border columns (support/conv-rows.ts), the border
- * columns and the remainder one by one.
+ * sums eight outputs of a row of one channel at once (support/conv-rows.ts); both mask the codes
+ * outside the image in the border blocks, and take rows narrower than a block one output at a time.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);
