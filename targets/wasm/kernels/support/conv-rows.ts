@@ -58,7 +58,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
   const CG = o.channels;
   const steps = i16Steps(codeBound(quant) * Math.max(1, weightBound(env)));
   const [ic, s0, ow, last, rows, sw, xc, wc] = Array.from({ length: 8 }, () => f.i32Local());
-  // Byte address of each tap row's code at column -PL of the current input channel's first plane.
+  // The byte address of column -PL of each tap row's input row, in the current input channel.
   const rowAt = Array.from({ length: KH }, () => f.i32Local());
   const ih = Array.from({ length: KH }, () => f.i32Local());
   // The row's weight sums over the valid tap rows and input channels, per tap column.
@@ -106,8 +106,11 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
         ...(steps >= KW && steps < T ? widen() : []),
       ]),
     );
+    // With one input channel, the row addresses are the row's and the weights are in registers.
     return [
-      ...channels([...(CG === 1 ? [] : rowAddresses()), ...tapRows, ...(steps >= T && steps < CG * T ? widen() : [])]),
+      ...(CG === 1
+        ? tapRows
+        : channels([...rowAddresses(), ...tapRows, ...(steps >= T && steps < CG * T ? widen() : [])])),
       ...(steps >= CG * T ? widen() : []),
     ];
   };
