@@ -229,6 +229,92 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv depthwise 3x3 pads 1 3 0 2 (border blocks past both sides of narrow rows), a4w4, bias, GELU",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 3, 0, 2],
+        group: 5,
+        ...act(4),
+        ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4]),
+        ...epilogue(["div y c0", "erf t0", "add t1 c1", "mul y t2", "mul t3 c2"], [Math.SQRT2], [1], [0.5]),
+      },
+      [
+        { activation: shape(1, 5, "h", "w") },
+        { codes: codes(5 * 9, 4, 34), bits: 4, shape: [5, 1, 3, 3] },
+        { floats: floats(5, 35), shape: [5] },
+      ],
+      [shape(1, 5, "h", { c: 3, h: 0, w: 1, hw: 0 })],
+    ),
+  },
+  {
+    name: "QConv depthwise 3x5 pads 1 0 1 0, a8 unsigned at 0 and 255, 7-bit codes in w8 (widened every two taps), residual",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 0, 1, 0],
+        group: 4,
+        x_mode: "act",
+        x_bits: 8,
+        x_signed: 0,
+        x_params: [0.001, 0.3],
+        ...weights(8, [0.01, 0.02, 0.03, 0.04]),
+        ...epilogue(["mul c0 r", "add y t0"], floats(4, 36, 0.5, 1.5)),
+      },
+      [
+        { activation: shape(1, 4, "h", "w") },
+        { codes: Array.from({ length: 4 * 15 }, (_, i) => (i % 7 === 3 ? -64 : 63)), bits: 8, shape: [4, 1, 3, 5] },
+        null,
+        { activation: shape(1, 4, "h", { c: -4, h: 0, w: 1, hw: 0 }) },
+      ],
+      [shape(1, 4, "h", { c: -4, h: 0, w: 1, hw: 0 })],
+    ),
+  },
+  {
+    name: "QConv two groups of 2 -> 3 channels, dilation 1 2, a8 signed, 5-bit codes in w8 (widened per input channel)",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 2, 1, 2],
+        dilations: [1, 2],
+        group: 2,
+        x_mode: "act",
+        x_bits: 8,
+        x_signed: 1,
+        x_params: [0.004, 0.05],
+        ...weights(8, [0.02, 0.03, 0.04, 0.05, 0.06, 0.07]),
+      },
+      [
+        { activation: shape(1, 4, "h", "w") },
+        { codes: codes(6 * 2 * 9, 5, 37), bits: 8, shape: [6, 2, 3, 3] },
+        { floats: floats(6, 38), shape: [6] },
+      ],
+      [shape(1, 6, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv depthwise 3 -> 6 channels, a8 unsigned at 0 and 255, w8 at -128 and 127 (widened every tap), SiLU",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 1, 1, 1],
+        group: 3,
+        x_mode: "act",
+        x_bits: 8,
+        x_signed: 0,
+        x_params: [0.001, 0.3],
+        ...weights(8, [0.001, 0.002, 0.003, 0.002, 0.001, 0.004]),
+        ...epilogue(["sigmoid y", "mul y t0"]),
+      },
+      [
+        { activation: shape(1, 3, "h", "w") },
+        { codes: Array.from({ length: 6 * 9 }, (_, i) => (i % 5 === 0 ? 127 : -128)), bits: 8, shape: [6, 1, 3, 3] },
+        { floats: floats(6, 39), shape: [6] },
+      ],
+      [shape(1, 6, "h", "w")],
+    ),
+  },
+  {
     name: "QMatMul tokens x weight, N = 4 (one lane block, no tail), a8 signed w8",
     plan: plan(
       "QMatMul",

@@ -17,8 +17,8 @@ import type { WasmKernelGenerator } from "./types.js";
  * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts); one
  * of stride 1 along the width with at least four output channels per group runs blocks of four
  * channels by eight columns (support/conv-blocks.ts), and any other one of stride 1 along the width
- * sums eight outputs of a row at once between the border columns (support/conv-rows.ts), the border
- * columns and the remainder one by one.
+ * sums eight outputs of a row of one channel at once (support/conv-rows.ts); both mask the codes
+ * outside the image in the border blocks, and take rows narrower than a block one output at a time.
  */
 const qconv: WasmKernelGenerator = (env) => {
   const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations, pads } = qconvGeometry(env);
@@ -44,10 +44,14 @@ const qconv: WasmKernelGenerator = (env) => {
   const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
   const windowed = affine && !pointwise && SW === 1;
   const blocked = windowed && MG >= BLOCK;
-  // Behind the codes (2 bytes of each 8): wxColumns' sums and terms, or convBlocks' i32 code sums of
-  // one output plane.
+  // Behind the codes (2 bytes of each 8): wxColumns' sums and terms, convBlocks' i32 code sums of one
+  // output plane, or room for convRow's border blocks, which read up to PR codes past the last.
   const codes = env.scratch(
-    pointwise ? wxScratch(inputSize, M) : blocked ? addDim(inputSize, plane) : inputSize,
+    pointwise
+      ? wxScratch(inputSize, M)
+      : blocked
+        ? addDim(inputSize, plane)
+        : { ...inputSize, c: inputSize.c + Math.ceil(PR / 4) },
     "i16",
   );
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
@@ -187,40 +191,52 @@ const qconv: WasmKernelGenerator = (env) => {
       ],
     };
   }
-  // The scalar border path moves xb and wb per input channel; the row keeps its own bases.
+  if (!windowed) {
+    return {
+      spec,
+      body: [
+        ...quantize,
+        f.for(n, f.i32(0), () => f.i32(N), [
+          f.for(oc, f.i32(0), () => f.i32(M), [f.for(oh, f.i32(0), OH, [scalar(f.i32(0), OW)])]),
+        ]),
+      ],
+    };
+  }
+  // The scalar path moves xb and wb per input channel; the rows keep their own bases.
   const [xg, wg] = [f.i32Local(), f.i32Local()];
-  const body = windowed
-    ? [
-        xg.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG))), HW())),
-        wg.set(f.mul(oc.get(), f.i32(CG * KH * KW))),
-        ...convRow(env, {
-          quant,
-          channels: CG,
-          channelStride: HW,
-          kernel: [KH, KW],
-          dilations: [DH, DW],
-          padsBegin: [PT, PL],
-          W,
-          OW,
-          codes,
-          wt,
-          oc,
-          xb: xg,
-          wb: wg,
-          inputRow,
-          inside: (i) => inside(i, H),
-          aw,
-          bw,
-          scalar,
-          finishPair,
-        }),
-      ]
-    : [scalar(f.i32(0), OW)];
+  const rows = convRow(env, {
+    quant,
+    channels: CG,
+    channelStride: HW,
+    kernel: [KH, KW],
+    dilations: [DH, DW],
+    padsBegin: [PT, PL],
+    W,
+    OW,
+    codes,
+    wt,
+    oc,
+    xb: xg,
+    wb: wg,
+    inputRow,
+    inside: (i) => inside(i, H),
+    aw,
+    bw,
+    scalar,
+    finishPair,
+  });
   return {
-    spec: `${spec}${windowed ? "_simd" : ""}`,
+    spec: `${spec}_simd`,
     body: [
       ...quantize,
-      f.for(n, f.i32(0), () => f.i32(N), [f.for(oc, f.i32(0), () => f.i32(M), [f.for(oh, f.i32(0), OH, body)])]),
+      f.for(n, f.i32(0), () => f.i32(N), [
+        f.for(oc, f.i32(0), () => f.i32(M), [
+          xg.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG))), HW())),
+          wg.set(f.mul(oc.get(), f.i32(CG * KH * KW))),
+          ...rows.channel,
+          f.for(oh, f.i32(0), OH, rows.row),
+        ]),
+      ]),
     ],
   };
 };

@@ -2,7 +2,7 @@ import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import { affineValue, channelTerms, codeBound, i16Steps, WideSums, weightBound } from "./wide-sums.js";
+import { affineValue, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums, weightBound } from "./wide-sums.js";
 
 export interface ConvRow {
   readonly quant: ActivationQuant;
@@ -28,21 +28,25 @@ export interface ConvRow {
   readonly inside: (ih: Local) => Ex;
   readonly aw: (c: Ex) => Ex;
   readonly bw: (c: Ex) => Ex;
-  /** Outputs ow in [from, to) one by one, the scalar way (the border columns). */
+  /** Outputs ow in [from, to) one by one, the scalar way (rows narrower than a block). */
   readonly scalar: (from: Ex, to: Val) => Ex;
   /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
   readonly finishPair: (v: Local, ow: Val) => Ex[];
 }
 
 /**
- * One output row of a convolution of stride 1 along the width, with SIMD: between the border columns,
- * eight neighbouring outputs have all the taps of a valid tap row inside the image, so a tap adds a
- * splat weight times eight contiguous codes (WideSums) and the codes themselves; the weight-code sum
- * and the tap count depend only on the row. The border columns go the scalar way; both give the exact
- * integer sums of the scalar kernel, and the same epilogue. The i16 sums are widened after each tap,
- * tap row, input channel or the whole window, the longest stretch the i16 bound allows.
+ * One output row of a convolution of stride 1 along the width, with SIMD, eight columns at a time
+ * (the last block of a row overlaps the one before it): a tap adds a splat weight times eight
+ * contiguous codes (WideSums) and the codes themselves. In a block at the left or right border, the
+ * codes of columns outside the image are masked to 0, which adds nothing to either sum, and the
+ * weight sums and tap counts are per column; elsewhere they depend only on the row. So every column
+ * goes the SIMD way and its epilogue two lanes at a time; rows narrower than a block go the scalar
+ * way. Both give the exact integer sums of the scalar kernel, and the same epilogue. The i16 sums are
+ * widened after the longest stretch of taps the i16 bound allows. `channel` runs once per output
+ * channel before its rows: with one input channel per group (depthwise), it splats the channel's
+ * weights into registers for all its rows.
  */
-export function convRow(env: WasmKernelEnv, o: ConvRow): Ex[] {
+export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: Ex[] } {
   const f = env.fn;
   const m = f.m;
   const { quant, codes, wt, oc, xb, wb } = o;
@@ -50,87 +54,166 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): Ex[] {
   const [KH, KW] = o.kernel;
   const [, DW] = o.dilations;
   const [, PL] = o.padsBegin;
-  const steps = i16Steps(codeBound(quant) * Math.max(1, weightBound(env)));
+  const T = KH * KW;
   const CG = o.channels;
-  const [ic, kh, kw, ih, ow, sw, cnt, first, last, xc, wc] = Array.from({ length: 11 }, () => f.i32Local());
-  const [vp1, vp2, vs3, vt4, vv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
+  const steps = i16Steps(codeBound(quant) * Math.max(1, weightBound(env)));
+  const [ic, s0, ow, last, rows, sw, xc, wc] = Array.from({ length: 8 }, () => f.i32Local());
+  // The byte address of column -PL of each tap row's input row, in the current input channel.
+  const rowAt = Array.from({ length: KH }, () => f.i32Local());
+  const ih = Array.from({ length: KH }, () => f.i32Local());
+  // The row's weight sums over the valid tap rows and input channels, per tap column.
+  const cw = Array.from({ length: KW }, () => f.i32Local());
+  const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
+  const [vp1, vp2, vs3, vt4, vqa, vbw, vv, vc, swLo, swHi, cnLo, cnHi] = Array.from({ length: 12 }, () =>
+    f.local(f.b.v128),
+  );
+  const splats = CG === 1 ? Array.from({ length: T }, () => f.local(f.b.v128)) : [];
   const acc = new WideSums(f);
   const sx = new WideSums(f);
   const widen = () => [...acc.widen(), ...sx.widen()];
+  const F = (v: Ex) => m.f64x2.splat(v);
+  const weight = (t: number) => f.load(wt, f.add(wc.get(), f.i32(t)));
+  const weightVector = (t: number) => (CG === 1 ? splats[t].get() : m.i16x8.splat(weight(t)));
+  // For each input channel of the group: the channel's code and weight bases, then the body.
+  const channels = (body: Ex[]): Ex[] =>
+    CG === 1
+      ? [xc.set(xb.get()), wc.set(wb.get()), ...body]
+      : [
+          f.for(ic, f.i32(0), () => f.i32(CG), [
+            xc.set(f.add(xb.get(), m.i32.mul(ic.get(), o.channelStride()))),
+            wc.set(f.add(wb.get(), f.mul(ic.get(), f.i32(T)))),
+            ...body,
+          ]),
+        ];
+  const rowAddresses = () =>
+    Array.from({ length: KH }, (_, k) =>
+      rowAt[k].set(f.addr(codes, f.add(xc.get(), m.i32.mul(ih[k].get(), o.W()), f.i32(-PL)))),
+    );
+  // A stretch is `steps` taps of a tap row, a tap row, the taps of an input channel, or the whole
+  // window, whichever the i16 bound allows (a tap row outside the image skips its widening too).
+  const taps = (edge: boolean): Ex[] => {
+    const tapRows = Array.from({ length: KH }, (_, k) =>
+      f.if(o.inside(ih[k]), [
+        ...Array.from({ length: KW }, (_, kw) => {
+          const load = m.v128.load(2 * kw * DW, 2, m.i32.add(rowAt[k].get(), m.i32.shl(ow.get(), f.i32(1))));
+          return [
+            vc.set(edge ? m.v128.and(load, mask[kw].get()) : load),
+            acc.add(m.i16x8.mul(weightVector(k * KW + kw), vc.get())),
+            sx.add(vc.get()),
+            ...(steps < KW && ((kw + 1) % steps === 0 || kw === KW - 1) ? widen() : []),
+          ];
+        }).flat(),
+        ...(steps >= KW && steps < T ? widen() : []),
+      ]),
+    );
+    // With one input channel, the row addresses are the row's and the weights are in registers.
+    return [
+      ...(CG === 1
+        ? tapRows
+        : channels([...rowAddresses(), ...tapRows, ...(steps >= T && steps < CG * T ? widen() : [])])),
+      ...(steps >= CG * T ? widen() : []),
+    ];
+  };
+  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw: an
+  // unsigned i16 compare, so columns left of the image (negative) are out too.
+  const masks = () =>
+    Array.from({ length: KW }, (_, kw) =>
+      mask[kw].set(
+        m.i16x8.lt_u(
+          m.i16x8.add(m.i16x8.splat(f.add(ow.get(), f.i32(kw * DW - PL))), m.v128.const(iota())),
+          m.i16x8.splat(o.W()),
+        ),
+      ),
+    );
+  const maskedSum = (high: boolean, value: (kw: number) => Ex) =>
+    Array.from({ length: KW }, (_, kw) =>
+      m.v128.and(
+        high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
+        m.i32x4.splat(value(kw)),
+      ),
+    ).reduce((a, b) => m.i32x4.add(a, b));
+  const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
+  const block = (edge: boolean): Ex[] => [
+    ...acc.reset(),
+    ...sx.reset(),
+    ...taps(edge),
+    ...(edge
+      ? [
+          swLo.set(maskedSum(false, (kw) => cw[kw].get())),
+          swHi.set(maskedSum(true, (kw) => cw[kw].get())),
+          cnLo.set(maskedSum(false, () => f.mul(rows.get(), f.i32(CG)))),
+          cnHi.set(maskedSum(true, () => f.mul(rows.get(), f.i32(CG)))),
+        ]
+      : []),
+    ...[0, 1, 2, 3].flatMap((q) => {
+      const [swv, cnv] = q < 2 ? [swLo, cnLo] : [swHi, cnHi];
+      // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
+      const [s3, t4] = edge
+        ? [m.f64x2.mul(vqa.get(), half(swv, q)), m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vbw.get())]
+        : [vs3.get(), vt4.get()];
+      return [
+        vv.set(affineValue(f, true, vp1.get(), acc.pair(q), vp2.get(), sx.pair(q), s3, t4)),
+        ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * q))),
+      ];
+    }),
+  ];
   const terms = channelTerms(
     f,
     quant,
     () => o.aw(oc.get()),
     () => o.bw(oc.get()),
     sw.get,
-    cnt.get,
+    () => f.mul(rows.get(), f.i32(CG * KW)),
   );
-  const weight = () => f.load(wt, f.add(wc.get(), f.mul(kh.get(), f.i32(KW)), kw.get()));
-  // for each input channel of the group: the channel's code and weight bases, then the body.
-  const channels = (body: Ex[]): Ex =>
-    f.for(ic, f.i32(0), () => f.i32(CG), [
-      xc.set(f.add(xb.get(), m.i32.mul(ic.get(), o.channelStride()))),
-      wc.set(f.add(wb.get(), f.mul(ic.get(), f.i32(KH * KW)))),
-      ...body,
-    ]);
-  const tap = [
-    vv.set(
-      m.v128.load(
-        0,
-        2,
-        f.addr(codes, f.add(xc.get(), m.i32.mul(ih.get(), o.W()), ow.get(), f.i32(-PL), f.mul(kw.get(), f.i32(DW)))),
-      ),
-    ),
-    acc.add(m.i16x8.mul(m.i16x8.splat(weight()), vv.get())),
-    sx.add(vv.get()),
-    // A stretch is a tap, a tap row, or the whole window, whichever the i16 bound allows.
-    ...(steps < KW ? widen() : []),
+  const channel = [
+    ...splats.map((s, t) => s.set(m.i16x8.splat(f.load(wt, f.add(wb.get(), f.i32(t)))))),
+    vp1.set(F(terms.p1)),
+    vp2.set(F(terms.p2)),
+    vqa.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
+    vbw.set(F(o.bw(oc.get()))),
   ];
-  const tapRows = (body: Ex[]): Ex =>
-    f.for(kh, f.i32(0), () => f.i32(KH), [ih.set(o.inputRow(kh.get())), f.if(o.inside(ih), body)]);
-  const min = (a: Val, b: Val) => m.select(m.i32.lt_s(a(), b()), a(), b());
-  const pair = (p: number): Ex[] => [
-    vv.set(affineValue(f, true, vp1.get(), acc.pair(p), vp2.get(), sx.pair(p), vs3.get(), vt4.get())),
-    ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * p))),
-  ];
-  return [
-    // The row's weight-code sum and tap count (every tap of a valid tap row counts between the borders).
-    sw.set(f.i32(0)),
-    cnt.set(f.i32(0)),
-    channels([
-      tapRows([
-        f.for(kw, f.i32(0), () => f.i32(KW), [sw.set(m.i32.add(sw.get(), weight()))]),
-        cnt.set(f.add(cnt.get(), f.i32(KW))),
+  const row = [
+    ...Array.from({ length: KH }, (_, k) => ih[k].set(o.inputRow(f.i32(k)))),
+    // The row's valid tap rows and weight sums (all columns of an interior block, and per tap column).
+    rows.set(f.i32(0)),
+    ...cw.map((c) => c.set(f.i32(0))),
+    ...Array.from({ length: KH }, (_, k) =>
+      f.if(o.inside(ih[k]), [
+        rows.set(f.add(rows.get(), f.i32(1))),
+        ...channels(cw.map((c, kw) => c.set(m.i32.add(c.get(), weight(k * KW + kw))))),
       ]),
-    ]),
-    vp1.set(m.f64x2.splat(terms.p1)),
-    vp2.set(m.f64x2.splat(terms.p2)),
-    vs3.set(m.f64x2.splat(terms.s3)),
-    vt4.set(m.f64x2.splat(terms.t4)),
-    first.set(min(() => f.i32(PL), o.OW)),
-    last.set(
-      min(
-        () => m.i32.sub(o.OW(), f.i32(7)),
-        () => m.i32.sub(o.W(), f.i32(7 - PL + (KW - 1) * DW)),
-      ),
     ),
-    o.scalar(f.i32(0), first.get),
-    f.for(
-      ow,
-      first.get(),
-      last.get,
+    sw.set(cw.map((c) => c.get()).reduce((a, b) => m.i32.add(a, b))),
+    vs3.set(F(terms.s3)),
+    vt4.set(F(terms.t4)),
+    ...(CG === 1 ? [xc.set(xb.get()), ...rowAddresses()] : []),
+    f.if(
+      m.i32.ge_s(o.OW(), f.i32(8)),
       [
-        ...acc.reset(),
-        ...sx.reset(),
-        channels([
-          tapRows([f.for(kw, f.i32(0), () => f.i32(KW), tap), ...(steps >= KW && steps < KH * KW ? widen() : [])]),
-          ...(steps >= KH * KW && steps < CG * KH * KW ? widen() : []),
-        ]),
-        ...(steps >= CG * KH * KW ? widen() : []),
-        ...[0, 1, 2, 3].flatMap(pair),
+        f.for(
+          s0,
+          f.i32(0),
+          o.OW,
+          [
+            ow.set(m.select(m.i32.lt_s(s0.get(), m.i32.sub(o.OW(), f.i32(8))), s0.get(), m.i32.sub(o.OW(), f.i32(8)))),
+            f.if(m.i32.and(m.i32.ge_s(ow.get(), f.i32(PL)), m.i32.lt_s(ow.get(), last.get())), block(false), [
+              ...masks(),
+              ...block(true),
+            ]),
+          ],
+          8,
+        ),
       ],
-      8,
+      [o.scalar(f.i32(0), o.OW)],
     ),
-    o.scalar(ow.get(), o.OW),
   ];
+  return {
+    channel: [last.set(m.i32.sub(o.W(), f.i32(7 - PL + (KW - 1) * DW))), ...channel],
+    row,
+  };
+}
+
+/** The i16 lanes 0..7 as bytes. */
+function iota(): number[] {
+  return Array.from({ length: 8 }, (_, i) => [i, 0]).flat();
 }
