@@ -34,6 +34,14 @@ export function scanUpdates(k: PlanKernel, h: number, w: number): number {
   return b * ge * n * l;
 }
 
+/** One distinct specialisation of a group: how many kernels share it, one call's median and work. */
+export interface KernelTiming {
+  readonly name: string;
+  readonly count: number;
+  readonly ms: number;
+  readonly work: number;
+}
+
 export interface KernelGroupResult {
   readonly kernels: number;
   readonly distinct: number;
@@ -41,6 +49,7 @@ export interface KernelGroupResult {
   readonly ms: number;
   /** MACs or state updates, summed. */
   readonly work: number;
+  readonly each: readonly KernelTiming[];
 }
 
 /**
@@ -55,19 +64,19 @@ export async function benchKernelGroup(
   w: number,
   work: (k: PlanKernel) => number,
 ): Promise<KernelGroupResult> {
-  const groups = new Map<string, { index: number; n: number }>();
+  const groups = new Map<string, { index: number; n: number; units: number }>();
   let total = 0;
   plan.kernels.forEach((k, index) => {
     const units = work(k);
     if (units === 0) return;
     total += units;
     const key = `${k.name.replace(/^k\d+_/, "")} ${JSON.stringify(k.inputShapes)}`;
-    const g = groups.get(key) ?? { index, n: 0 };
+    const g = groups.get(key) ?? { index, n: 0, units };
     g.n++;
     groups.set(key, g);
   });
-  let ms = 0;
-  for (const { index, n } of groups.values()) {
+  const each: KernelTiming[] = [];
+  for (const { index, n, units } of groups.values()) {
     const one = extractKernel(plan, index);
     const art = await loadRawArtifact(await emitFor(target, one), target);
     let seed = 1;
@@ -83,7 +92,13 @@ export async function benchKernelGroup(
           );
     });
     const t = await timeIt(() => art.run(), { budgetMs: 300, maxRuns: 20 });
-    ms += t.medianMs * n;
+    each.push({ name: plan.kernels[index].name.replace(/^k\d+_/, ""), count: n, ms: t.medianMs, work: units });
   }
-  return { kernels: [...groups.values()].reduce((s, g) => s + g.n, 0), distinct: groups.size, ms, work: total };
+  return {
+    kernels: each.reduce((s, g) => s + g.count, 0),
+    distinct: each.length,
+    ms: each.reduce((s, g) => s + g.ms * g.count, 0),
+    work: total,
+    each,
+  };
 }

@@ -216,6 +216,25 @@ function modelReport(r: ModelBench, peaks: Peaks): string[] {
       ],
     ),
     "",
+    "Integer kernels one by one (a call's median; the share of the group's time is the count times it):",
+    "",
+    ...table(
+      ["kernel", "count", "ms per call", "share", "GMAC/s", "vs peak"],
+      [...r.integer.each]
+        .sort((a, b) => b.ms * b.count - a.ms * a.count)
+        .map((k) => {
+          const rate = k.work / (k.ms / 1000) / 1e9;
+          return [
+            `\`${k.name}\``,
+            String(k.count),
+            ms(k.ms),
+            `${((100 * k.ms * k.count) / r.integer.ms).toFixed(0)}%`,
+            rate.toFixed(2),
+            `${((100 * rate) / peaks.int8DotGmacs).toFixed(0)}%`,
+          ];
+        }),
+    ),
+    "",
     "Goals:",
     goal(
       "wasm-simd speed vs wasm",
