@@ -221,12 +221,14 @@ return x < 0 ? -r : r;
 `,
 };
 
+const twoNums = [
+  { name: "a", type: "number" },
+  { name: "b", type: "number" },
+];
+
 export const laneMinFn: FnDecl = {
   name: "laneMin",
-  params: [
-    { name: "a", type: "number" },
-    { name: "b", type: "number" },
-  ],
+  params: twoNums,
   returns: "number",
   doc: ["The DlsQuant lanes' minimum rule (compiler/quant/dls.ts): a unless b is smaller."],
   body: "return b < a ? b : a;",
@@ -234,10 +236,7 @@ export const laneMinFn: FnDecl = {
 
 export const laneMaxFn: FnDecl = {
   name: "laneMax",
-  params: [
-    { name: "a", type: "number" },
-    { name: "b", type: "number" },
-  ],
+  params: twoNums,
   returns: "number",
   doc: ["The DlsQuant lanes' maximum rule (compiler/quant/dls.ts): a unless b is larger."],
   body: "return a < b ? b : a;",

@@ -6,6 +6,7 @@ import { activationQuant } from "./support/activation-quant.js";
 import { quantizeAll } from "./support/codes.js";
 import { BLOCK, convBlocks } from "./support/conv-blocks.js";
 import { convRow } from "./support/conv-rows.js";
+import type { ConvWindow } from "./support/conv-window.js";
 import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
 import { wxColumns, wxScratch } from "./support/wx-columns.js";
 import type { WasmKernelGenerator } from "./types.js";
@@ -156,7 +157,23 @@ const qconv: WasmKernelGenerator = (env) => {
       () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col()),
       oc.get,
     );
-  const inputRow = (k: Ex) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH)));
+  const convWindow: ConvWindow = {
+    quant,
+    channels: CG,
+    kernel: [KH, KW],
+    dilations: [DH, DW],
+    padsBegin: [PT, PL],
+    W,
+    OW,
+    codes,
+    channelStride: HW,
+    inputRow: (k) => f.add(f.mul(oh.get(), f.i32(SH)), f.i32(-PT), f.mul(k, f.i32(DH))),
+    inside: (i) => inside(i, H),
+    aw,
+    bw,
+    scalar,
+    finishPair,
+  };
   if (blocked) {
     return {
       spec: `${spec}_blocks`,
@@ -164,28 +181,14 @@ const qconv: WasmKernelGenerator = (env) => {
         ...quantize,
         f.for(n, f.i32(0), () => f.i32(N), [
           ...convBlocks(env, {
-            quant,
+            ...convWindow,
             groups: G,
-            channels: CG,
             outputs: MG,
-            kernel: [KH, KW],
-            dilations: [DH, DW],
-            padsBegin: [PT, PL],
-            W,
             OH,
-            OW,
-            codes,
             codeCount: () => f.mul(HW(), f.i32(N * C)),
-            channelStride: HW,
             imageBase: () => f.mul(f.mul(n.get(), f.i32(C)), HW()),
             oc,
             oh,
-            inputRow,
-            inside: (i) => inside(i, H),
-            aw,
-            bw,
-            scalar,
-            finishPair,
           }),
         ]),
       ],
@@ -204,27 +207,7 @@ const qconv: WasmKernelGenerator = (env) => {
   }
   // The scalar path moves xb and wb per input channel; the rows keep their own bases.
   const [xg, wg] = [f.i32Local(), f.i32Local()];
-  const rows = convRow(env, {
-    quant,
-    channels: CG,
-    channelStride: HW,
-    kernel: [KH, KW],
-    dilations: [DH, DW],
-    padsBegin: [PT, PL],
-    W,
-    OW,
-    codes,
-    wt,
-    oc,
-    xb: xg,
-    wb: wg,
-    inputRow,
-    inside: (i) => inside(i, H),
-    aw,
-    bw,
-    scalar,
-    finishPair,
-  });
+  const rows = convRow(env, { ...convWindow, wt, oc, xb: xg, wb: wg });
   return {
     spec: `${spec}_simd`,
     body: [

@@ -1,43 +1,25 @@
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import type { ActivationQuant } from "./activation-quant.js";
+import { type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, alignedAfter, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums } from "./wide-sums.js";
 
 /** Output channels that share each load of codes. */
 export const BLOCK = 4;
 
-export interface ConvBlocks {
-  readonly quant: ActivationQuant;
-  /** Groups, and input and output channels per group. */
+/** The window (conv-window.ts) and what blocks of output channels add to it. */
+export interface ConvBlocks extends ConvWindow {
+  /** Groups, and output channels per group. */
   readonly groups: number;
-  readonly channels: number;
   readonly outputs: number;
-  readonly kernel: readonly [number, number];
-  readonly dilations: readonly [number, number];
-  readonly padsBegin: readonly [number, number];
-  readonly W: Val;
   readonly OH: Val;
-  readonly OW: Val;
-  /** Activation codes, one i16 each, and how many there are (the code sum plane follows them). */
-  readonly codes: Arr;
+  /** How many codes there are: the code sum plane follows them. */
   readonly codeCount: Val;
-  /** Elements between two input channels' codes (H*W). */
-  readonly channelStride: Val;
   /** Where the current image's codes start. */
   readonly imageBase: Val;
   /** Locals the scalar path and the stores read: the output channel and row. */
   readonly oc: Local;
   readonly oh: Local;
-  /** The input row of tap row `kh` for the current output row, and whether it is inside the image. */
-  readonly inputRow: (kh: Ex) => Ex;
-  readonly inside: (ih: Local) => Ex;
-  readonly aw: (c: Ex) => Ex;
-  readonly bw: (c: Ex) => Ex;
-  /** Outputs ow in [from, to) one by one, the scalar way (the border columns). */
-  readonly scalar: (from: Ex, to: Val) => Ex;
-  /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
-  readonly finishPair: (v: Local, ow: Val) => Ex[];
 }
 
 /**
@@ -197,13 +179,6 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       sw[jj].get,
       () => f.mul(rows.get(), f.i32(CG * KW)),
     );
-    const maskedSum = (high: boolean, value: (kw: number) => Ex) =>
-      Array.from({ length: KW }, (_, kw) =>
-        m.v128.and(
-          high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
-          m.i32x4.splat(value(kw)),
-        ),
-      ).reduce((a, b) => m.i32x4.add(a, b));
     const F = (v: Ex) => m.f64x2.splat(v);
     return valid(jj, [
       oc.set(f.add(ocb.get(), f.i32(jj))),
@@ -211,8 +186,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       vp2.set(F(terms.p2)),
       ...(edge
         ? [
-            swLo.set(maskedSum(false, (kw) => cw[jj * KW + kw].get())),
-            swHi.set(maskedSum(true, (kw) => cw[jj * KW + kw].get())),
+            swLo.set(maskedSum(f, mask, false, (kw) => cw[jj * KW + kw].get())),
+            swHi.set(maskedSum(f, mask, true, (kw) => cw[jj * KW + kw].get())),
             vs3.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
             vt4.set(F(o.bw(oc.get()))),
           ]

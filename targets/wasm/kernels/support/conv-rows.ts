@@ -1,37 +1,17 @@
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Local, Val } from "../../dsl.js";
+import type { Arr, Local } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import type { ActivationQuant } from "./activation-quant.js";
+import { type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums, weightBound } from "./wide-sums.js";
 
-export interface ConvRow {
-  readonly quant: ActivationQuant;
-  /** Input channels per group, and the kernel's height and width. */
-  readonly channels: number;
-  readonly kernel: readonly [number, number];
-  readonly dilations: readonly [number, number];
-  readonly padsBegin: readonly [number, number];
-  readonly W: Val;
-  readonly OW: Val;
-  /** Activation codes, one i16 each. */
-  readonly codes: Arr;
+/** The window (conv-window.ts) and the weights and bases of one output channel. */
+export interface ConvRow extends ConvWindow {
   readonly wt: Arr;
-  /** Elements between two input channels' codes (H*W). */
-  readonly channelStride: Val;
   /** Locals the caller keeps current: the output channel, and where the codes of the group's first
    * input channel and the output channel's weights start. */
   readonly oc: Local;
   readonly xb: Local;
   readonly wb: Local;
-  /** The input row of tap row `kh` for the current output row, and whether it is inside the image. */
-  readonly inputRow: (kh: Ex) => Ex;
-  readonly inside: (ih: Local) => Ex;
-  readonly aw: (c: Ex) => Ex;
-  readonly bw: (c: Ex) => Ex;
-  /** Outputs ow in [from, to) one by one, the scalar way (rows narrower than a block). */
-  readonly scalar: (from: Ex, to: Val) => Ex;
-  /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
-  readonly finishPair: (v: Local, ow: Val) => Ex[];
 }
 
 /**
@@ -125,13 +105,6 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
         ),
       ),
     );
-  const maskedSum = (high: boolean, value: (kw: number) => Ex) =>
-    Array.from({ length: KW }, (_, kw) =>
-      m.v128.and(
-        high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
-        m.i32x4.splat(value(kw)),
-      ),
-    ).reduce((a, b) => m.i32x4.add(a, b));
   const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   const block = (edge: boolean): Ex[] => [
     ...acc.reset(),
@@ -139,10 +112,10 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
     ...taps(edge),
     ...(edge
       ? [
-          swLo.set(maskedSum(false, (kw) => cw[kw].get())),
-          swHi.set(maskedSum(true, (kw) => cw[kw].get())),
-          cnLo.set(maskedSum(false, () => f.mul(rows.get(), f.i32(CG)))),
-          cnHi.set(maskedSum(true, () => f.mul(rows.get(), f.i32(CG)))),
+          swLo.set(maskedSum(f, mask, false, (kw) => cw[kw].get())),
+          swHi.set(maskedSum(f, mask, true, (kw) => cw[kw].get())),
+          cnLo.set(maskedSum(f, mask, false, () => f.mul(rows.get(), f.i32(CG)))),
+          cnHi.set(maskedSum(f, mask, true, () => f.mul(rows.get(), f.i32(CG)))),
         ]
       : []),
     ...[0, 1, 2, 3].flatMap((q) => {
