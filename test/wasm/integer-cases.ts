@@ -229,11 +229,11 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
-    name: "QConv depthwise 3x3 pads 1 3 0 2 (border blocks past both sides of narrow rows), a4w4, bias, GELU",
+    name: "QConv depthwise 3x3 pads 1 3 1 2 (border blocks past both sides of narrow rows), a4w4, bias, GELU",
     plan: plan(
       "QConv",
       {
-        pads: [1, 3, 0, 2],
+        pads: [1, 3, 1, 2],
         group: 5,
         ...act(4),
         ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4]),
