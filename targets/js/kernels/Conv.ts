@@ -1,3 +1,4 @@
+import { convGeometry } from "../../shared/conv-geometry.js";
 import { productDim, shapeText } from "../../shared/sym.js";
 import type { KernelEnv, KernelGenerator } from "./types.js";
 
@@ -22,25 +23,9 @@ function padBegin(env: KernelEnv, axis: 0 | 1, autoPad: string, ext: number, str
  * get their own loop nests.
  */
 const conv: KernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
-  const M = env.staticDim(ws[0], "the output channel count");
-  const CG = env.staticDim(ws[1], "the weight's channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
-  const G = env.int("group", 1);
-  if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
-    throw env.error(
-      `group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`,
-    );
-  }
-  const MG = M / G;
-  const [SH, SW] = env.ints("strides", [1, 1]);
-  const [DH, DW] = env.ints("dilations", [1, 1]);
+  const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations } = convGeometry(env);
+  const [SH, SW] = strides;
+  const [DH, DW] = dilations;
   const autoPad = env.string("auto_pad", "NOTSET");
   const x = env.input(0, "x");
   const wt = env.input(1, "wt");

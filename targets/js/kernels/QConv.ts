@@ -1,4 +1,4 @@
-import { qconvGeometry } from "../../shared/qconv-geometry.js";
+import { qconvGeometry } from "../../shared/conv-geometry.js";
 import { addDim, productDim } from "../../shared/sym.js";
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import { FloatEpilogue, weightParams } from "./support/integer-epilogue.js";

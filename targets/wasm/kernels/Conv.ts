@@ -1,3 +1,4 @@
+import { convGeometry } from "../../shared/conv-geometry.js";
 import { productDim, shapeText } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Fn, Local, Val } from "../dsl.js";
@@ -50,25 +51,9 @@ function floorDiv(f: Fn, a: Local, s: number): Ex {
  * operations per output either way, so still bit-identical).
  */
 const conv: WasmKernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
-  const M = env.staticDim(ws[0], "the output channel count");
-  const CG = env.staticDim(ws[1], "the weight's channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
-  const G = env.int("group", 1);
-  if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
-    throw env.error(
-      `group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`,
-    );
-  }
-  const MG = M / G;
-  const [SH, SW] = env.ints("strides", [1, 1]);
-  const [DH, DW] = env.ints("dilations", [1, 1]);
+  const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations } = convGeometry(env);
+  const [SH, SW] = strides;
+  const [DH, DW] = dilations;
   const autoPad = env.string("auto_pad", "NOTSET");
   const x = env.input(0);
   const wt = env.input(1);
@@ -101,43 +86,40 @@ const conv: WasmKernelGenerator = (env) => {
     { length: 19 },
     () => f.i32Local(),
   );
+  // For every image and output channel: `body`, after the padding is known.
+  const eachChannel = (body: Ex[]): Ex[] => [
+    ph.set(PH()),
+    pw.set(PW()),
+    f.for(n, f.i32(0), () => f.i32(N), [f.for(oc, f.i32(0), () => f.i32(M), body)]),
+  ];
   if (rows) {
     const group = () =>
       depthwise ? oc.get() : G === 1 ? f.i32(0) : f.mul(m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG));
     return {
       spec,
-      body: [
-        ph.set(PH()),
-        pw.set(PW()),
-        f.for(n, f.i32(0), () => f.i32(N), [
-          f.for(
-            oc,
-            f.i32(0),
-            () => f.i32(M),
-            floatConvRows(env, {
-              x,
-              wt,
-              bias,
-              y,
-              channels: CG,
-              kernel: [KH, KW],
-              strideH: SH,
-              dilations: [DH, DW],
-              H,
-              W,
-              OH,
-              OW,
-              HW,
-              ph,
-              pw,
-              oc,
-              inputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(C)), group()), HW()),
-              weightBase: () => f.mul(oc.get(), f.i32(CG * KH * KW)),
-              outputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()),
-            }),
-          ),
-        ]),
-      ],
+      body: eachChannel(
+        floatConvRows(env, {
+          x,
+          wt,
+          bias,
+          y,
+          channels: CG,
+          kernel: [KH, KW],
+          strideH: SH,
+          dilations: [DH, DW],
+          H,
+          W,
+          OH,
+          OW,
+          HW,
+          ph,
+          pw,
+          oc,
+          inputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(C)), group()), HW()),
+          weightBase: () => f.mul(oc.get(), f.i32(CG * KH * KW)),
+          outputBase: () => f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()),
+        }),
+      ),
     };
   }
   const acc = env.scratch(plane);
@@ -250,18 +232,12 @@ const conv: WasmKernelGenerator = (env) => {
   };
   return {
     spec,
-    body: [
-      ph.set(PH()),
-      pw.set(PW()),
-      f.for(n, f.i32(0), () => f.i32(N), [
-        f.for(oc, f.i32(0), () => f.i32(M), [
-          f.for(p, f.i32(0), OHW, [f.store(acc, p.get(), bias ? f.loadF(bias, oc.get()) : f.f64(0))]),
-          ...(depthwise ? taps() : [f.for(ic, f.i32(0), () => f.i32(CG), taps())]),
-          yb.set(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW())),
-          f.for(p, f.i32(0), OHW, [f.storeF(y, f.add(yb.get(), p.get()), f.load(acc, p.get()))]),
-        ]),
-      ]),
-    ],
+    body: eachChannel([
+      f.for(p, f.i32(0), OHW, [f.store(acc, p.get(), bias ? f.loadF(bias, oc.get()) : f.f64(0))]),
+      ...(depthwise ? taps() : [f.for(ic, f.i32(0), () => f.i32(CG), taps())]),
+      yb.set(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW())),
+      f.for(p, f.i32(0), OHW, [f.storeF(y, f.add(yb.get(), p.get()), f.load(acc, p.get()))]),
+    ]),
   };
 };
 

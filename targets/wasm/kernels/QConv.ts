@@ -1,4 +1,4 @@
-import { qconvGeometry } from "../../shared/qconv-geometry.js";
+import { qconvGeometry } from "../../shared/conv-geometry.js";
 import { addDim, productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";

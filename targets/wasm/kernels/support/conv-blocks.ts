@@ -1,7 +1,7 @@
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { type ConvWindow, maskedSum } from "./conv-window.js";
+import { borderMasks, type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, alignedAfter, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums } from "./wide-sums.js";
 
 /** Output channels that share each load of codes. */
@@ -72,17 +72,6 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
-  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw: an
-  // unsigned i16 compare, so columns left of the image (negative) are out too.
-  const masks = () =>
-    Array.from({ length: KW }, (_, kw) =>
-      mask[kw].set(
-        m.i16x8.lt_u(
-          m.i16x8.add(m.i16x8.splat(f.add(ow.get(), f.i32(kw * DW - PL))), m.v128.const(iota())),
-          m.i16x8.splat(o.W()),
-        ),
-      ),
-    );
   // The row's blocks: interior ones (every tap column inside the image) and border ones.
   const eachBlock = (interior: Ex[], edge: Ex[]): Ex =>
     f.for(
@@ -92,7 +81,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       [
         ow.set(m.select(m.i32.lt_s(s0.get(), m.i32.sub(o.OW(), f.i32(8))), s0.get(), m.i32.sub(o.OW(), f.i32(8)))),
         f.if(m.i32.and(m.i32.ge_s(ow.get(), f.i32(PL)), m.i32.lt_s(ow.get(), last.get())), interior, [
-          ...masks(),
+          ...borderMasks(f, mask, o, ow),
           ...edge,
         ]),
       ],
@@ -282,11 +271,6 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
 
 /** Interleaves the low four i16 lanes of two vectors (i8x16.shuffle's byte indices). */
 const LOW = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
-
-/** The i16 lanes 0..7 as bytes. */
-function iota(): number[] {
-  return Array.from({ length: 8 }, (_, i) => [i, 0]).flat();
-}
 
 /**
  * The derived table of convBlocks (i32), for the weight codes w [G*MG, CG, KH, KW]: per block of

@@ -1,7 +1,7 @@
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { type ConvWindow, maskedSum } from "./conv-window.js";
+import { borderMasks, type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums, weightBound } from "./wide-sums.js";
 
 /** The window (conv-window.ts) and the weights and bases of one output channel. */
@@ -94,17 +94,6 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
       ...(steps >= CG * T ? widen() : []),
     ];
   };
-  // Lanes of the block's columns whose tap column kw is inside the image (all ones), for each kw: an
-  // unsigned i16 compare, so columns left of the image (negative) are out too.
-  const masks = () =>
-    Array.from({ length: KW }, (_, kw) =>
-      mask[kw].set(
-        m.i16x8.lt_u(
-          m.i16x8.add(m.i16x8.splat(f.add(ow.get(), f.i32(kw * DW - PL))), m.v128.const(iota())),
-          m.i16x8.splat(o.W()),
-        ),
-      ),
-    );
   const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   const block = (edge: boolean): Ex[] => [
     ...acc.reset(),
@@ -170,7 +159,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
           [
             ow.set(m.select(m.i32.lt_s(s0.get(), m.i32.sub(o.OW(), f.i32(8))), s0.get(), m.i32.sub(o.OW(), f.i32(8)))),
             f.if(m.i32.and(m.i32.ge_s(ow.get(), f.i32(PL)), m.i32.lt_s(ow.get(), last.get())), block(false), [
-              ...masks(),
+              ...borderMasks(f, mask, o, ow),
               ...block(true),
             ]),
           ],
@@ -184,9 +173,4 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
     channel: [last.set(m.i32.sub(o.W(), f.i32(7 - PL + (KW - 1) * DW))), ...channel],
     row,
   };
-}
-
-/** The i16 lanes 0..7 as bytes. */
-function iota(): number[] {
-  return Array.from({ length: 8 }, (_, i) => [i, 0]).flat();
 }

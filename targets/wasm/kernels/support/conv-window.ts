@@ -31,6 +31,25 @@ export interface ConvWindow {
 }
 
 /**
+ * Sets `masks[kw]` to the lanes of the block of eight columns from `ow` whose tap column kw is inside
+ * the image (all ones): an unsigned i16 compare, so columns left of the image (negative) are out too.
+ */
+export function borderMasks(f: Fn, masks: readonly Local[], o: ConvWindow, ow: Local): Ex[] {
+  const m = f.m;
+  const DW = o.dilations[1];
+  const PL = o.padsBegin[1];
+  const lanes = Array.from({ length: 8 }, (_, i) => [i, 0]).flat();
+  return masks.map((mask, kw) =>
+    mask.set(
+      m.i16x8.lt_u(
+        m.i16x8.add(m.i16x8.splat(f.add(ow.get(), f.i32(kw * DW - PL))), m.v128.const(lanes)),
+        m.i16x8.splat(o.W()),
+      ),
+    ),
+  );
+}
+
+/**
  * Per column of a border block, the sum over the kernel columns kw of `value(kw)` where column kw's
  * tap is inside the image: `masks[kw]` holds 8 i16 lanes, all ones inside; `high` picks columns 4-7.
  */

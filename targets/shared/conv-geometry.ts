@@ -12,8 +12,8 @@ interface ConvEnv {
   error(what: string): QmcError;
 }
 
-/** The fixed geometry of a qmc.QConv: x [N, C, H, W], weights [M, C/G, KH, KW], explicit pads. */
-export interface QConvGeometry {
+/** The fixed geometry of a 2-D convolution: x [N, C, H, W], weights [M, C/G, KH, KW]. */
+export interface ConvGeometry {
   readonly xs: SymShape;
   readonly ys: SymShape;
   readonly N: number;
@@ -26,15 +26,14 @@ export interface QConvGeometry {
   readonly KW: number;
   readonly strides: readonly number[];
   readonly dilations: readonly number[];
-  /** [top, left, bottom, right]. */
-  readonly pads: readonly number[];
 }
 
-export function qconvGeometry(env: ConvEnv): QConvGeometry {
+/** The geometry every target's Conv and QConv kernels size themselves by, checked. */
+export function convGeometry(env: ConvEnv): ConvGeometry {
   const xs = env.inputShape(0);
   const ws = env.inputShape(1);
   const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution is supported`);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
   const N = env.staticDim(xs[0], "the batch");
   const C = env.staticDim(xs[1], "the input channel count");
   const M = env.staticDim(ws[0], "the output channel count");
@@ -42,9 +41,10 @@ export function qconvGeometry(env: ConvEnv): QConvGeometry {
   const KH = env.staticDim(ws[2], "the kernel height");
   const KW = env.staticDim(ws[3], "the kernel width");
   const G = env.int("group", 1);
-  if (CG * G !== C || M % G !== 0) throw env.error(`group ${G} does not fit ${C} input and ${M} output channels`);
-  if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
-    throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
+  if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
+    throw env.error(
+      `group ${G} does not fit ${C} input channels, ${M} output channels and a weight of ${CG} per group`,
+    );
   }
   return {
     xs,
@@ -59,6 +59,18 @@ export function qconvGeometry(env: ConvEnv): QConvGeometry {
     KW,
     strides: env.ints("strides", [1, 1]),
     dilations: env.ints("dilations", [1, 1]),
-    pads: env.ints("pads", [0, 0, 0, 0]),
   };
+}
+
+/** A qmc.QConv's geometry: a convolution's, with explicit pads [top, left, bottom, right]. */
+export interface QConvGeometry extends ConvGeometry {
+  readonly pads: readonly number[];
+}
+
+export function qconvGeometry(env: ConvEnv): QConvGeometry {
+  const geometry = convGeometry(env);
+  if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
+    throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");
+  }
+  return { ...geometry, pads: env.ints("pads", [0, 0, 0, 0]) };
 }
