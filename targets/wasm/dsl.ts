@@ -8,6 +8,14 @@ import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 
 export type Val = () => Ex;
 
+/**
+ * Statement lists of the same shape (one per independent value) merged statement by statement, so
+ * that the values' dependency chains run side by side.
+ */
+export function interleave(bodies: readonly (readonly Ex[])[]): Ex[] {
+  return bodies[0].flatMap((_, k) => bodies.map((b) => b[k]));
+}
+
 /** Element types of linear-memory arrays. */
 export type Elem = "f64" | "f32" | "i32" | "i16" | "i8" | "u8";
 

@@ -67,6 +67,7 @@ export class Layout {
   /** Where kernels read each constant: its bytes, or the unpacked codes of 2- and 4-bit ones. */
   private readonly addresses = new Map<number, number>();
   private readonly extra: { offset: number; data: Uint8Array }[] = [];
+  private readonly staticByContent = new Map<string, number>();
   private readonly bufferGlobals = new Map<number, string>();
   private readonly constants = new Map<number, PlanConstant>();
 
@@ -144,10 +145,17 @@ export class Layout {
     return at;
   }
 
-  /** Static data of one kernel (e.g. per-channel factors); returns its address. */
+  /**
+   * Static data of one kernel (e.g. per-channel factors) or of the math functions; returns its
+   * address. Nothing writes static data, so equal bytes are stored once.
+   */
   staticData(bytes: Uint8Array): number {
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+    const stored = this.staticByContent.get(key);
+    if (stored !== undefined) return stored;
     const at = this.end;
     this.extra.push({ offset: at, data: bytes });
+    this.staticByContent.set(key, at);
     this.end = align(at + bytes.length);
     return at;
   }

@@ -1,7 +1,8 @@
 import { ERF_COEFFICIENTS, ERF_DEGREE } from "../../compiler/ops/support/erf-table.js";
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
-import { ERF_ROW_BYTES, erf2Fn, exp2Fn, sigmoid2Fn } from "./math-simd.js";
+import { ERF_ROW_BYTES, erf2Fn, sigmoid2Fn } from "./math-simd.js";
+import { sigmoid4Fn, sigmoidFn } from "./sigmoid.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
@@ -10,20 +11,20 @@ import { ERF_ROW_BYTES, erf2Fn, exp2Fn, sigmoid2Fn } from "./math-simd.js";
  * target builds them, and erf evaluates the js target's polynomials from a coefficient table in a data
  * segment. Word access goes through i64 reinterpretation instead of typed arrays.
  */
-export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qexp2" | "qsigmoid2" | "qerf2";
+export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qsigmoid2" | "qerf2" | "qsigmoid4";
 
-/** The two-lane functions (f64x2 -> f64x2, math-simd.ts); the others are f64 -> f64. */
-const TWO_LANE: ReadonlySet<MathFn> = new Set(["qexp2", "qsigmoid2", "qerf2"]);
+/** The vector functions (f64x2 -> f64x2, math-simd.ts; f32x4 -> f32x4, sigmoid.ts); the others are f64 -> f64. */
+const VECTOR: ReadonlySet<MathFn> = new Set(["qsigmoid2", "qerf2", "qsigmoid4"]);
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
   qlog1p: [],
-  qsigmoid: ["qexp"],
+  qsigmoid: [],
   qerf: [],
   qtanh: ["qexp"],
-  qexp2: ["qexp"],
-  qsigmoid2: ["qexp2"],
+  qsigmoid2: ["qsigmoid4"],
   qerf2: [],
+  qsigmoid4: [],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -51,17 +52,17 @@ export function addMathFunctions(
     qsigmoid: () => sigmoidFn(new Fn(b, m)),
     qerf: () => erfFn(new Fn(b, m), erfTable()),
     qtanh: () => tanhFn(new Fn(b, m)),
-    qexp2: () => exp2Fn(new Fn(b, m)),
     qsigmoid2: () => sigmoid2Fn(new Fn(b, m)),
     qerf2: () => erf2Fn(new Fn(b, m), erfTable()),
+    qsigmoid4: () => sigmoid4Fn(new Fn(b, m)),
   };
-  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qexp2", "qsigmoid2", "qerf2"] as const) {
+  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsigmoid2", "qerf2", "qsigmoid4"] as const) {
     if (wanted.has(n)) builders[n]();
   }
 }
 
 export function callMath(f: Fn, name: MathFn, arg: Ex): Ex {
-  return f.m.call(name, [arg], TWO_LANE.has(name) ? f.b.v128 : f.b.f64);
+  return f.m.call(name, [arg], VECTOR.has(name) ? f.b.v128 : f.b.f64);
 }
 
 /** The high 32 bits of a double. */
@@ -295,25 +296,8 @@ function log1pFn(f: Fn): void {
   );
 }
 
-function sigmoidFn(f: Fn): void {
-  const { m } = f;
-  const x = f.param(f.b.f64);
-  const e = f.f64Local();
-  f.build(
-    "qsigmoid",
-    f.b.f64,
-    f.seq([
-      f.if(m.f64.ge(x.get(), f.f64(0)), [
-        m.return(m.f64.div(f.f64(1), m.f64.add(f.f64(1), callMath(f, "qexp", m.f64.neg(x.get()))))),
-      ]),
-      e.set(callMath(f, "qexp", x.get())),
-      m.return(m.f64.div(e.get(), m.f64.add(f.f64(1), e.get()))),
-    ]),
-  );
-}
-
 /** The erf coefficient table as little-endian f64, for a data segment. */
-function erfTableBytes(): Uint8Array {
+export function erfTableBytes(): Uint8Array {
   return new Uint8Array(Float64Array.from(ERF_COEFFICIENTS).buffer);
 }
 

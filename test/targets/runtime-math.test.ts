@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sigmoid } from "../../compiler/ops/support/activation.js";
 import { erf } from "../../compiler/ops/support/erf.js";
 import { roundHalfEven } from "../../compiler/quant/rounding.js";
 import { type HelperName, resolveHelpers } from "../../targets/js/runtime/helpers.js";
@@ -27,7 +28,7 @@ function samples(): number[] {
 }
 
 describe("ES5 runtime math", () => {
-  const m = helpers(["qexp", "qlog1p", "qtanh", "qerf", "f32", "roundHalfEven"]);
+  const m = helpers(["qexp", "qlog1p", "qtanh", "qerf", "qsigmoid", "f32", "roundHalfEven"]);
   it("qexp is bit-identical to Node's Math.exp (both fdlibm)", () => {
     const bad = samples().filter((x) => !Object.is(m.qexp(x), Math.exp(x)));
     expect(bad.slice(0, 5)).toEqual([]);
@@ -42,6 +43,11 @@ describe("ES5 runtime math", () => {
   it("qerf is the reference interpreter's erf bit for bit", () => {
     const xs = samples().concat([6, -6, 5.999999999999999, 0.5, -0.5, 5e-324]);
     const bad = xs.filter((x) => !Object.is(m.qerf(x), erf(x)));
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+  it("qsigmoid is the reference interpreter's float32 sigmoid bit for bit", () => {
+    const xs = samples().concat([104, -104, 103.97, -103.97, 88.7, -88.7, 1e-45, -1e-45]);
+    const bad = xs.filter((x) => !Object.is(m.qsigmoid(x), sigmoid(x)));
     expect(bad.slice(0, 5)).toEqual([]);
   });
   it("qtanh is within 2 ulp-ish of Math.tanh", () => {

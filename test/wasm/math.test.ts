@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sigmoid } from "../../compiler/ops/support/activation.js";
 import { erf } from "../../compiler/ops/support/erf.js";
 import { loadBinaryen } from "../../targets/wasm/binaryen.js";
 import { addMathFunctions, type MathFn } from "../../targets/wasm/math.js";
@@ -31,7 +32,7 @@ async function mathModule(): Promise<Record<string, (x: number) => number>> {
   const b = await loadBinaryen();
   const m = new b.Module();
   try {
-    const names = ["qexp", "qlog1p", "qtanh", "qerf"] as const;
+    const names = ["qexp", "qlog1p", "qtanh", "qerf", "qsigmoid"] as const;
     addMath(b, m, names);
     for (const n of names) m.addFunctionExport(n, n);
     expect(m.validate()).toBeTruthy();
@@ -53,6 +54,31 @@ describe("wasm math", () => {
     const logs = xs.filter((x) => x > -1 || Number.isNaN(x)).concat([-1, -0.9999, -0.29, 1e300]);
     const badLog = logs.filter((x) => !Object.is(qlog1p(x), Math.log1p(x)));
     expect(badLog.slice(0, 5)).toEqual([]);
+  });
+
+  it("sigmoid is the reference interpreter's float32 sigmoid bit for bit, and within 2 ulp of the exact one", async () => {
+    const { qsigmoid } = await mathModule();
+    const rnd = random(8);
+    const f32 = Math.fround;
+    const xs = [0, -0, 1, -1, 0.5, 88, -88, 103.9, -103.9, 104, -104, 1e4, -1e4, 1e-45, -1e-45, Infinity, -Infinity];
+    xs.push(Number.NaN);
+    for (let i = 0; i < 20000; i++)
+      xs.push(f32((rnd() - 0.5) * 2 ** Math.floor(rnd() * 20 - 12)), f32((rnd() - 0.5) * 220));
+    const bad = xs.filter((x) => !Object.is(qsigmoid(x), sigmoid(x)));
+    expect(bad.slice(0, 5)).toEqual([]);
+    // Distance in float32 steps from the exact sigmoid (in double) rounded to float32.
+    const bits = new Int32Array(1);
+    const cell = new Float32Array(bits.buffer);
+    const ord = (v: number) => {
+      cell[0] = v;
+      return bits[0];
+    };
+    const exact = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+    const worst = Math.max(...xs.filter((x) => !Number.isNaN(x)).map((x) => Math.abs(ord(sigmoid(x)) - ord(exact(x)))));
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(sigmoid(0)).toBe(0.5);
+    expect(sigmoid(-200)).toBe(0);
+    expect(sigmoid(200)).toBe(1);
   });
 
   it("erf is the reference interpreter's erf bit for bit, and within 3 ulp of erf", async () => {
@@ -87,15 +113,14 @@ describe("wasm math", () => {
     }
   });
 
-  it("the two-lane exp, sigmoid and erf give the scalar routines' results in each lane", async () => {
+  it("the two-lane sigmoid and erf and the four-lane sigmoid give the scalar routines' results in each lane", async () => {
     const b = await loadBinaryen();
     const m = new b.Module();
     m.setFeatures(b.Features.MVP | b.Features.SIMD128);
     try {
-      addMath(b, m, ["qexp", "qsigmoid", "qerf", "qexp2", "qsigmoid2", "qerf2"]);
+      addMath(b, m, ["qsigmoid", "qerf", "qsigmoid2", "qerf2", "qsigmoid4"]);
       // lane(i, a, b): lane i of f(a, b), to read a v128 result from JS.
       for (const [fn, two] of [
-        ["qexp", "qexp2"],
         ["qsigmoid", "qsigmoid2"],
         ["qerf", "qerf2"],
       ]) {
@@ -112,6 +137,20 @@ describe("wasm math", () => {
         }
         m.addFunctionExport(fn, fn);
       }
+      // sigmoid4_lane(i, a, b, c, d): lane i of qsigmoid4 on the four arguments as float32.
+      for (const i of [0, 1, 2, 3]) {
+        const arg = (k: number) => m.f32.demote(m.local.get(k, b.f64));
+        let quad = m.f32x4.splat(arg(0));
+        for (const k of [1, 2, 3]) quad = m.f32x4.replace_lane(quad, k, arg(k));
+        m.addFunction(
+          `sigmoid4_lane${i}`,
+          b.createType([b.f64, b.f64, b.f64, b.f64]),
+          b.f64,
+          [],
+          m.f64.promote(m.f32x4.extract_lane(m.call("qsigmoid4", [quad], b.v128), i)),
+        );
+        m.addFunctionExport(`sigmoid4_lane${i}`, `sigmoid4_lane${i}`);
+      }
       expect(m.validate()).toBeTruthy();
       const e = new WASM.Instance(new WASM.Module(m.emitBinary()), {}).exports as Record<
         string,
@@ -125,9 +164,14 @@ describe("wasm math", () => {
       const bad: string[] = [];
       for (let i = 0; i + 1 < xs.length; i++) {
         const [a, c] = [xs[i], xs[(i * 7 + 3) % xs.length]];
-        for (const fn of ["qexp", "qsigmoid", "qerf"]) {
+        for (const fn of ["qsigmoid", "qerf"]) {
           if (!Object.is(e[`${fn}_lane0`](a, c), e[fn](a))) bad.push(`${fn}(${a})`);
           if (!Object.is(e[`${fn}_lane1`](a, c), e[fn](c))) bad.push(`${fn}(${c})`);
+        }
+        const quad = [a, c, xs[(i * 5 + 1) % xs.length], xs[(i * 3 + 2) % xs.length]];
+        for (const l of [0, 1, 2, 3]) {
+          if (!Object.is(e[`sigmoid4_lane${l}`](...quad), e.qsigmoid(Math.fround(quad[l]))))
+            bad.push(`sigmoid4(${quad[l]})`);
         }
       }
       expect(bad.slice(0, 5)).toEqual([]);

@@ -1,3 +1,4 @@
+import { SIGMOID_F32 } from "../../../compiler/ops/support/activation.js";
 import { ERF_COEFFICIENTS, ERF_DEGREE, ERF_INTERVALS } from "../../../compiler/ops/support/erf-table.js";
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 
@@ -242,16 +243,40 @@ export const laneMaxFn: FnDecl = {
   body: "return a < b ? b : a;",
 };
 
+export const F32_BITS_VARS: readonly VarDecl[] = [
+  { name: "POW2_F32", init: "new Float32Array(1)" },
+  { name: "POW2_BITS", init: "new Int32Array(POW2_F32.buffer)" },
+];
+
+export const pow2f32Fn: FnDecl = {
+  name: "pow2f32",
+  params: [{ name: "k", type: "number" }],
+  returns: "number",
+  doc: ["2^k for an integer k of -126..127, from its float32 bits (exact on every engine, unlike pow)."],
+  body: `
+POW2_BITS[0] = (k + 127) << 23;
+return POW2_F32[0];
+`,
+};
+
+const S = SIGMOID_F32;
+
 export const sigmoidFn: FnDecl = {
   name: "qsigmoid",
   params: num,
   returns: "number",
-  doc: ["Logistic sigmoid; exp only of non-positive arguments, so it never overflows."],
+  doc: ["Logistic sigmoid in float32 arithmetic, as compiler/ops/support/activation.ts: never overflows."],
   body: `
-var e;
-if (x >= 0) return 1 / (1 + qexp(-x));
-e = qexp(x);
-return e / (1 + e);
+var a = Math.max(-Math.abs(f32(x)), ${S.floor});
+var k = Math.floor(f32(f32(a * ${S.log2e}) + 0.5));
+var r = f32(f32(a - f32(k * ${S.ln2Hi})) - f32(k * ${S.ln2Lo}));
+var p = ${S.taylor[5]};
+var e, k1;
+${[4, 3, 2, 1, 0].map((i) => `p = f32(f32(p * r) + ${S.taylor[i]});`).join("\n")}
+e = f32(f32(f32(f32(r * r) * p) + r) + 1);
+k1 = Math.floor(k * 0.5);
+e = f32(f32(e * pow2f32(k1)) * pow2f32(k - k1));
+return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));
 `,
 };
 

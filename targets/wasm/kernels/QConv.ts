@@ -75,20 +75,17 @@ const qconv: WasmKernelGenerator = (env) => {
     value.set(f.f32(value.get())),
     epilogue.store(y, index, channel, bias ? m.f64.add(value.get(), f.loadF(bias, channel())) : value.get()),
   ];
-  // The same for two neighbouring outputs of one channel (f64x2).
-  const storePair = (value: typeof v, index: Val, channel: Val): Ex[] => {
-    const rounded = () => m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get()));
-    return [
-      value.set(rounded()),
-      epilogue.storePair(
-        y,
-        index,
-        channel,
-        true,
-        bias ? m.f64x2.add(value.get(), m.f64x2.splat(f.loadF(bias, channel()))) : value.get(),
-      ),
-    ];
-  };
+  // The same for neighbouring outputs of one channel, two at a time (f64x2).
+  const storePairs = (values: readonly (typeof v)[], index: Val, channel: Val): Ex[] => [
+    ...values.map((value) => value.set(m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get())))),
+    ...epilogue.storePairs(
+      y,
+      index,
+      channel,
+      true,
+      values.map((value) => (bias ? m.f64x2.add(value.get(), m.f64x2.splat(f.loadF(bias, channel()))) : value.get())),
+    ),
+  ];
   const finish = (i: number): Ex[] => [
     ...sums.epilogue(
       v,
@@ -134,7 +131,7 @@ const qconv: WasmKernelGenerator = (env) => {
       aw,
       bw,
       finish: (value, row, index) => store(value, index, row.get),
-      finishPair: (value, row, index) => storePair(value, index, row.get),
+      finishPair: (value, row, index) => storePairs([value], index, row.get),
     });
     return {
       spec: `${spec}_simd`,
@@ -151,9 +148,9 @@ const qconv: WasmKernelGenerator = (env) => {
       ],
     };
   }
-  const finishPair = (value: typeof v, col: Val) =>
-    storePair(
-      value,
+  const finishPairs = (values: readonly (typeof v)[], col: Val) =>
+    storePairs(
+      values,
       () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col()),
       oc.get,
     );
@@ -172,7 +169,7 @@ const qconv: WasmKernelGenerator = (env) => {
     aw,
     bw,
     scalar,
-    finishPair,
+    finishPairs,
   };
   if (blocked) {
     return {

@@ -59,7 +59,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           aw,
           bw,
           finish: (value, col, index) => [epilogue.store(y, index, col, value.get())],
-          finishPair: (value, col, index) => [epilogue.storePair(y, index, col, false, value.get())],
+          finishPair: (value, col, index) => epilogue.storePairs(y, index, col, false, [value.get()]),
         })
       : undefined;
     return {
@@ -116,7 +116,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
       aw,
       bw,
       finish: (value, row, index) => [epilogue.store(y, index, row.get, value.get())],
-      finishPair: (value, row, index) => [epilogue.storePair(y, index, row.get, true, value.get())],
+      finishPair: (value, row, index) => epilogue.storePairs(y, index, row.get, true, [value.get()]),
     });
     return {
       spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,

@@ -200,7 +200,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               t4,
             ),
           ),
-          ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * q))),
+          ...o.finishPairs([vv], () => f.add(ow.get(), f.i32(2 * q))),
         ];
       }),
     ]);

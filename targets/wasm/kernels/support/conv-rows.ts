@@ -44,9 +44,11 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
   // The row's weight sums over the valid tap rows and input channels, per tap column.
   const cw = Array.from({ length: KW }, () => f.i32Local());
   const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
-  const [vp1, vp2, vs3, vt4, vqa, vbw, vv, vc, swLo, swHi, cnLo, cnHi] = Array.from({ length: 12 }, () =>
+  const [vp1, vp2, vs3, vt4, vqa, vbw, vc, swLo, swHi, cnLo, cnHi] = Array.from({ length: 11 }, () =>
     f.local(f.b.v128),
   );
+  // The block's eight values, two columns each.
+  const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const splats = CG === 1 ? Array.from({ length: T }, () => f.local(f.b.v128)) : [];
   const acc = new WideSums(f);
   const sx = new WideSums(f);
@@ -113,11 +115,9 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
       const [s3, t4] = edge
         ? [m.f64x2.mul(vqa.get(), half(swv, q)), m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vbw.get())]
         : [vs3.get(), vt4.get()];
-      return [
-        vv.set(affineValue(f, true, vp1.get(), acc.pair(q), vp2.get(), sx.pair(q), s3, t4)),
-        ...o.finishPair(vv, () => f.add(ow.get(), f.i32(2 * q))),
-      ];
+      return [values[q].set(affineValue(f, true, vp1.get(), acc.pair(q), vp2.get(), sx.pair(q), s3, t4))];
     }),
+    ...o.finishPairs(values, ow.get),
   ];
   const terms = channelTerms(
     f,

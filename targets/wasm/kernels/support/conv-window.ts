@@ -26,8 +26,8 @@ export interface ConvWindow {
   readonly bw: (c: Ex) => Ex;
   /** Outputs ow in [from, to) one by one, the scalar way (rows narrower than a block). */
   readonly scalar: (from: Ex, to: Val) => Ex;
-  /** Stores the f64x2 values `v` of columns `ow`, `ow` + 1 (the current channel and row). */
-  readonly finishPair: (v: Local, ow: Val) => Ex[];
+  /** Stores the f64x2 values `vs[i]` of columns `ow` + 2i, `ow` + 2i + 1 (the current channel and row). */
+  readonly finishPairs: (vs: readonly Local[], ow: Val) => Ex[];
 }
 
 /**

@@ -2,8 +2,15 @@ import type { Epilogue, EpilogueOperand, EpilogueStep } from "../../../../compil
 import { kernelEpilogue } from "../../../shared/epilogue.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
+import { erfTableBytes } from "../../math.js";
+import { erf2Inline } from "../../math-simd.js";
+import { sigmoid4Inline } from "../../sigmoid.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
+
+/** Bytes 0-7 and 8-15 of a v128: its low and high 64-bit halves, for shuffles. */
+const LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7];
+const HIGH_HALF = LOW_HALF.map((b) => b + 8);
 
 /**
  * The weight side of an integer kernel and the float epilogue that turns exact integer sums back into
@@ -126,8 +133,10 @@ export class FloatEpilogue {
   private readonly e: Epilogue;
   private readonly residual?: Arr;
   private readonly tables: (Arr | undefined)[];
+  /** The module's erf coefficients (math.ts), for the written-out two-lane erf. */
+  private readonly erfTable?: Arr;
   private locals?: { y: Local; steps: Local[]; at: Local };
-  private pairLocals?: { y: Local; steps: Local[] };
+  private readonly pairLocalsBySize = new Map<number, { y: Local[]; steps: Local[][]; quads: Local[] }>();
 
   constructor(
     private readonly env: WasmKernelEnv,
@@ -137,6 +146,8 @@ export class FloatEpilogue {
     this.e = kernelEpilogue(env, axis);
     this.residual = this.e.residual ? env.input(residualInput) : undefined;
     this.tables = this.e.constants.map((c) => (c.length > 1 ? env.data(c) : undefined));
+    if (env.isa !== "mvp" && this.e.steps.some((s) => s.op === "erf"))
+      this.erfTable = env.table(erfTableBytes(), "f64");
   }
 
   /** Stores `value` (f64) of output element `index` (of output channel `channel`), after the epilogue, into `y`. */
@@ -186,53 +197,103 @@ export class FloatEpilogue {
   }
 
   /**
-   * Two neighbouring outputs at once: `value` (f64x2) of output elements `index` and `index` + 1, of
-   * channel `channel` (both, when `sameChannel`) or `channel` and `channel` + 1. Each lane runs the
-   * operations of `store`: the two-lane sigmoid and erf are bit-identical to the scalar ones.
+   * Neighbouring outputs two at a time: `values[i]` (f64x2) of output elements `index` + 2i and
+   * `index` + 2i + 1, of channel `channel` (all, when `sameChannel`) or of channels `channel` + 2i
+   * and `channel` + 2i + 1. Each lane runs the operations of `store`. The steps go one at a time over
+   * all pairs, and the activations are written out here rather than called (a call in V8 spills every
+   * vector the kernel holds): erf two lanes per pair, sigmoid four lanes per two pairs, each
+   * interleaved across the pairs so that their chains overlap; both bit-identical to the scalar ones.
    */
-  storePair(y: Arr, index: Val, channel: Val, sameChannel: boolean, value: Ex): Ex {
+  storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[]): Ex[] {
     const { env, e } = this;
     const f = env.fn;
     const m = f.m;
     const v = m.f64x2;
+    const P = values.length;
     const round = (x: Ex) => v.promote_low_f32x4(m.f32x4.demote_f64x2_zero(x));
-    const storeTwo = (x: Ex) => m.v128.store64_lane(0, 4, 0, f.addr(y, index()), m.f32x4.demote_f64x2_zero(x));
-    if (e.steps.length === 0) return storeTwo(value);
-    this.pairLocals ??= { y: f.local(f.b.v128), steps: e.steps.slice(0, -1).map(() => f.local(f.b.v128)) };
-    const { y: yv, steps } = this.pairLocals;
-    const read = (a: EpilogueOperand): Ex => {
+    const at = (i: number) => (i === 0 ? index() : f.add(index(), f.i32(2 * i)));
+    const storeTwo = (i: number, x: Ex) => m.v128.store64_lane(0, 4, 0, f.addr(y, at(i)), m.f32x4.demote_f64x2_zero(x));
+    if (e.steps.length === 0) return values.map((x, i) => storeTwo(i, x));
+    const locals = this.pairLocals(P);
+    const pairs = Array.from({ length: P }, (_, i) => i);
+    const read = (a: EpilogueOperand, i: number): Ex => {
       switch (a.kind) {
         case "y":
-          return yv.get();
+          return locals.y[i].get();
         case "step":
-          return steps[a.index].get();
+          return locals.steps[a.index][i].get();
         case "constant": {
           const table = this.tables[a.index];
           if (!table) return v.splat(f.f64(e.constants[a.index][0]));
-          return sameChannel ? v.splat(f.load(table, channel())) : m.v128.load(0, 8, f.addr(table, channel()));
+          if (sameChannel) return v.splat(f.load(table, channel()));
+          return m.v128.load(0, 8, f.addr(table, i === 0 ? channel() : f.add(channel(), f.i32(2 * i))));
         }
         case "residual":
-          return v.promote_low_f32x4(m.v128.load64_zero(0, 4, f.addr(this.residual as Arr, index())));
+          return v.promote_low_f32x4(m.v128.load64_zero(0, 4, f.addr(this.residual as Arr, at(i))));
       }
     };
-    const formula = (s: EpilogueStep): Ex => {
-      const a = read(s.args[0]);
+    const formula = (s: EpilogueStep, i: number): Ex => {
+      const a = read(s.args[0], i);
       switch (s.op) {
         case "relu":
           return v.max(a, v.splat(f.f64(0)));
         case "sigmoid":
-          return env.math("qsigmoid2", a);
         case "erf":
-          return env.math("qerf2", a);
+          throw env.error(`${s.op} is a step of its own`);
         default:
-          return v[s.op](a, read(s.args[1]));
+          return v[s.op](a, read(s.args[1], i));
       }
     };
+    // Sets step k's results of every pair.
+    const step = (s: EpilogueStep, k: number): Ex[] => {
+      const out = locals.steps[k];
+      if (s.op === "erf") {
+        return [
+          ...pairs.map((i) => out[i].set(read(s.args[0], i))),
+          ...erf2Inline(f, out, out, (this.erfTable as Arr).base),
+          ...pairs.map((i) => out[i].set(round(out[i].get()))),
+        ];
+      }
+      if (s.op !== "sigmoid") return pairs.map((i) => out[i].set(round(formula(s, i))));
+      // Pairs 2q and 2q + 1 in the lanes of f32x4 q (a lone last pair with two idle lanes).
+      const quads = locals.quads;
+      const demoted = (i: number) => m.f32x4.demote_f64x2_zero(read(s.args[0], i));
+      return [
+        ...quads.map((quad, q) =>
+          quad.set(
+            2 * q + 1 < P
+              ? m.i8x16.shuffle(demoted(2 * q), demoted(2 * q + 1), [...LOW_HALF, ...LOW_HALF.map((b) => b + 16)])
+              : demoted(2 * q),
+          ),
+        ),
+        ...sigmoid4Inline(f, quads, quads),
+        ...pairs.map((i) => {
+          const quad = quads[i >> 1];
+          const half = i % 2 === 0 ? quad.get() : m.i8x16.shuffle(quad.get(), quad.get(), [...HIGH_HALF, ...HIGH_HALF]);
+          return out[i].set(v.promote_low_f32x4(half));
+        }),
+      ];
+    };
     const last = e.steps.length - 1;
-    return f.seq([
-      yv.set(round(value)),
-      ...e.steps.slice(0, -1).map((s, k) => steps[k].set(round(formula(s)))),
-      storeTwo(formula(e.steps[last])),
-    ]);
+    const final = e.steps[last];
+    return [
+      ...pairs.map((i) => locals.y[i].set(round(values[i]))),
+      ...e.steps.slice(0, -1).flatMap((s, k) => step(s, k)),
+      ...(final.op === "sigmoid" || final.op === "erf"
+        ? [...step(final, last), ...pairs.map((i) => storeTwo(i, locals.steps[last][i].get()))]
+        : pairs.map((i) => storeTwo(i, formula(final, i)))),
+    ];
+  }
+
+  /** The v128 locals of `storePairs` for `P` pairs: y, every step's result, and the f32x4 quads. */
+  private pairLocals(P: number): { y: Local[]; steps: Local[][]; quads: Local[] } {
+    const f = this.env.fn;
+    const vectors = (n: number) => Array.from({ length: n }, () => f.local(f.b.v128));
+    let locals = this.pairLocalsBySize.get(P);
+    if (!locals) {
+      locals = { y: vectors(P), steps: this.e.steps.map(() => vectors(P)), quads: vectors(Math.ceil(P / 2)) };
+      this.pairLocalsBySize.set(P, locals);
+    }
+    return locals;
   }
 }

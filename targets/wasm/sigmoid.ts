@@ -1,0 +1,113 @@
+import { SIGMOID_F32 } from "../../compiler/ops/support/activation.js";
+import type { Ex } from "./binaryen.js";
+import { type Fn, interleave, type Local } from "./dsl.js";
+
+/**
+ * The module's sigmoid: compiler/ops/support/activation.ts's float32 definition, operation for
+ * operation, once on one f32 (`qsigmoid`, f64 in and out like the other scalar math functions) and
+ * once on four f32x4 lanes (`qsigmoid4`). Each f32 operation is the js target's f32() of the double
+ * operation, so all three agree bit for bit.
+ */
+
+/** The float32 operations the definition uses, on one value or on four lanes. */
+interface F32Ops {
+  readonly type: number;
+  c(v: number): Ex;
+  abs(a: Ex): Ex;
+  neg(a: Ex): Ex;
+  floor(a: Ex): Ex;
+  max(a: Ex, b: Ex): Ex;
+  add(a: Ex, b: Ex): Ex;
+  sub(a: Ex, b: Ex): Ex;
+  mul(a: Ex, b: Ex): Ex;
+  div(a: Ex, b: Ex): Ex;
+  /** 2^k for integral k in -126..127 (k NaN only where the result is NaN anyway). */
+  pow2(k: Ex): Ex;
+  /** `then` where x >= 0, else `otherwise`. */
+  nonNegative(x: Ex, then: Ex, otherwise: Ex): Ex;
+}
+
+/** The statements that leave sigmoid(x) in `out`, x an f32 (or f32x4) local. */
+function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
+  const S = SIGMOID_F32;
+  const [a, k, r, p, e, k1] = Array.from({ length: 6 }, () => f.local(o.type));
+  const t = S.taylor;
+  return [
+    a.set(o.max(o.neg(o.abs(x.get())), o.c(S.floor))),
+    k.set(o.floor(o.add(o.mul(a.get(), o.c(S.log2e)), o.c(0.5)))),
+    r.set(o.sub(o.sub(a.get(), o.mul(k.get(), o.c(S.ln2Hi))), o.mul(k.get(), o.c(S.ln2Lo)))),
+    p.set(o.c(t[5])),
+    ...[4, 3, 2, 1, 0].map((i) => p.set(o.add(o.mul(p.get(), r.get()), o.c(t[i])))),
+    e.set(o.add(o.add(o.mul(o.mul(r.get(), r.get()), p.get()), r.get()), o.c(1))),
+    k1.set(o.floor(o.mul(k.get(), o.c(0.5)))),
+    e.set(o.mul(o.mul(e.get(), o.pow2(k1.get())), o.pow2(o.sub(k.get(), k1.get())))),
+    out.set(o.div(o.nonNegative(x.get(), o.c(1), e.get()), o.add(o.c(1), e.get()))),
+  ];
+}
+
+/** qsigmoid: f64 -> f64 through float32; NaN returns at once (i32.trunc_s would trap on it). */
+export function sigmoidFn(f: Fn): void {
+  const m = f.m;
+  const o: F32Ops = {
+    type: f.b.f32,
+    c: (v) => m.f32.const(v),
+    abs: (a) => m.f32.abs(a),
+    neg: (a) => m.f32.neg(a),
+    floor: (a) => m.f32.floor(a),
+    max: (a, b) => m.f32.max(a, b),
+    add: (a, b) => m.f32.add(a, b),
+    sub: (a, b) => m.f32.sub(a, b),
+    mul: (a, b) => m.f32.mul(a, b),
+    div: (a, b) => m.f32.div(a, b),
+    pow2: (k) => m.f32.reinterpret(m.i32.shl(m.i32.add(m.i32.trunc_s.f32(k), f.i32(127)), f.i32(23))),
+    nonNegative: (x, then, otherwise) => m.select(m.f32.ge(x, m.f32.const(0)), then, otherwise),
+  };
+  const x = f.param(f.b.f64);
+  const [x32, s] = [f.local(f.b.f32), f.local(f.b.f32)];
+  f.build(
+    "qsigmoid",
+    f.b.f64,
+    f.seq([
+      f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
+      x32.set(m.f32.demote(x.get())),
+      ...sigmoidBody(f, o, x32, s),
+      m.return(m.f64.promote(s.get())),
+    ]),
+  );
+}
+
+function f32x4Ops(f: Fn): F32Ops {
+  const m = f.m;
+  const v = m.f32x4;
+  const splat = (n: number) => v.splat(m.f32.const(n));
+  return {
+    type: f.b.v128,
+    c: splat,
+    abs: (a) => v.abs(a),
+    neg: (a) => v.neg(a),
+    floor: (a) => v.floor(a),
+    max: (a, b) => v.max(a, b),
+    add: (a, b) => v.add(a, b),
+    sub: (a, b) => v.sub(a, b),
+    mul: (a, b) => v.mul(a, b),
+    div: (a, b) => v.div(a, b),
+    pow2: (k) => m.i32x4.shl(m.i32x4.add(m.i32x4.trunc_sat_f32x4_s(k), m.i32x4.splat(f.i32(127))), f.i32(23)),
+    nonNegative: (x, then, otherwise) => m.v128.bitselect(then, otherwise, v.ge(x, splat(0))),
+  };
+}
+
+/** qsigmoid4: f32x4 -> f32x4, each lane as qsigmoid (a NaN lane gives NaN). */
+export function sigmoid4Fn(f: Fn): void {
+  const x = f.param(f.b.v128);
+  const s = f.local(f.b.v128);
+  f.build("qsigmoid4", f.b.v128, f.seq([...sigmoidBody(f, f32x4Ops(f), x, s), f.m.return(s.get())]));
+}
+
+/**
+ * qsigmoid4 written out in a kernel, on several f32x4 locals at once (outs[i] = sigmoid(xs[i])):
+ * their statements interleaved, so that the vectors' dependency chains overlap, and no call, which
+ * in V8 would spill every vector the kernel keeps in registers.
+ */
+export function sigmoid4Inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[] {
+  return interleave(xs.map((x, i) => sigmoidBody(f, f32x4Ops(f), x, outs[i])));
+}
