@@ -131,7 +131,7 @@ const qconv: WasmKernelGenerator = (env) => {
       aw,
       bw,
       finish: (value, row, index) => store(value, index, row.get),
-      finishPair: (value, row, index) => storePairs([value], index, row.get),
+      finishPairs: (values, row, index) => storePairs(values, index, row.get),
     });
     return {
       spec: `${spec}_simd`,

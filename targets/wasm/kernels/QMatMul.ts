@@ -116,7 +116,14 @@ const qmatmul: WasmKernelGenerator = (env) => {
       aw,
       bw,
       finish: (value, row, index) => [epilogue.store(y, index, row.get, value.get())],
-      finishPair: (value, row, index) => epilogue.storePairs(y, index, row.get, true, [value.get()]),
+      finishPairs: (values, row, index) =>
+        epilogue.storePairs(
+          y,
+          index,
+          row.get,
+          true,
+          values.map((v) => v.get()),
+        ),
     });
     return {
       spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}_simd`,

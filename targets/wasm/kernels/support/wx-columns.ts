@@ -4,7 +4,7 @@ import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-import { affineValue, alignedAfter, channelTerms } from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms, i32PairToF64 } from "./wide-sums.js";
 
 /** Rows of W summed together per block: each pair of code vectors serves this many rows. */
 const ROWS = 4;
@@ -33,8 +33,8 @@ export interface WxColumns {
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of output row `mm` at element `index`. */
   readonly finish: (v: Local, mm: Local, index: Ex) => Ex[];
-  /** Stores the f64x2 values `v` of output row `mm` at elements `index`, `index` + 1. */
-  readonly finishPair: (v: Local, mm: Local, index: Val) => Ex[];
+  /** Stores the f64x2 values `vs[i]` of output row `mm` at elements `index` + 2i, `index` + 2i + 1. */
+  readonly finishPairs: (vs: readonly Local[], mm: Local, index: Val) => Ex[];
 }
 
 /**
@@ -71,8 +71,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
     sumsAt.set(f.add(pairsAt.get(), f.i32(32 * Math.ceil(K / 2)))),
   ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
-  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail, pp] = Array.from({ length: 12 }, () => f.i32Local());
-  const [vv, colSums, c0, c1, wv] = Array.from({ length: 5 }, () => f.local(f.b.v128));
+  const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail] = Array.from({ length: 11 }, () => f.i32Local());
+  const [colSums, c0, c1, wv, p1, p2, s3, t4] = Array.from({ length: 8 }, () => f.local(f.b.v128));
+  // The block's column code sums (f64x2, two columns each) and a row's four output pairs.
+  const sxPairs = Array.from({ length: 4 }, () => f.local(f.b.v128));
+  const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const sums = Array.from({ length: ROWS }, () => [f.local(f.b.v128), f.local(f.b.v128)]);
   const v = f.f64Local();
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
@@ -80,6 +83,8 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
   const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
   const blockTerm = (t: number) => f.add(f.mul(row.get(), f.i32(4)), f.i32(t));
   const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, blockTerm(t)));
+  const rowSums = (h: number) =>
+    m.v128.load(16 * h, 16, f.addr(blockSums, f.mul(m.i32.sub(row.get(), mm.get()), f.i32(8))));
   const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
@@ -111,29 +116,26 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         ),
       ]).flat(),
     ];
-    // Outputs l + 2pp, l + 2pp + 1 of W's row `row` from the stored sums.
-    const pair: Ex[] = [
-      vv.set(
-        affineValue(
-          f,
-          true,
-          splatTerm(0),
-          m.f64x2.convert_low_i32x4_s(
-            m.v128.load64_zero(
-              0,
-              4,
-              f.addr(blockSums, f.add(f.mul(m.i32.sub(row.get(), mm.get()), f.i32(8)), m.i32.shl(pp.get(), f.i32(1)))),
-            ),
+    // The eight outputs of W's row `row` from the stored sums, with the row's terms splat once.
+    const outputs: Ex[] = [
+      ...[p1, p2, s3, t4].map((t, i) => t.set(splatTerm(i))),
+      c0.set(rowSums(0)),
+      c1.set(rowSums(1)),
+      ...values.map((value, p) =>
+        value.set(
+          affineValue(
+            f,
+            true,
+            p1.get(),
+            i32PairToF64(f, p < 2 ? c0 : c1, p & 1),
+            p2.get(),
+            sxPairs[p].get(),
+            s3.get(),
+            t4.get(),
           ),
-          splatTerm(1),
-          m.f64x2.convert_low_i32x4_s(
-            m.v128.load64_zero(0, 4, f.addr(sx, f.add(l.get(), m.i32.shl(pp.get(), f.i32(1))))),
-          ),
-          splatTerm(2),
-          splatTerm(3),
         ),
       ),
-      ...o.finishPair(vv, row, () => f.add(b.yRow(row.get()), l.get(), m.i32.shl(pp.get(), f.i32(1)))),
+      ...o.finishPairs(values, row, () => f.add(b.yRow(row.get()), l.get())),
     ];
     return [
       ...sums
@@ -167,7 +169,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       ...sums
         .slice(0, rows)
         .flatMap((r, i) => r.map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get()))),
-      f.for(row, mm.get(), () => f.add(mm.get(), f.i32(rows)), [f.for(pp, f.i32(0), () => f.i32(4), pair)]),
+      f.for(row, mm.get(), () => f.add(mm.get(), f.i32(rows)), outputs),
     ];
   };
   // Codes k and k+1 of columns l..l+7, interleaved into pairs (the last of an odd K with zeros), for
@@ -207,7 +209,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         32,
       ),
       ...(K % 2 ? step(m.v128.const(new Array(16).fill(0))) : []),
-      ...[0, 1].map((half) => m.v128.store(16 * half, 16, f.addr(sx, l.get()), sums[0][half].get())),
+      ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, sums[0][p >> 1], p & 1))),
     ];
   };
   let lastBase: number | undefined;
