@@ -1,7 +1,7 @@
+import { QmcError } from "../compiler/diagnostics.js";
 import { loadRawArtifact } from "../compiler/diff/raw-artifact.js";
-import { noiseImage } from "../compiler/diff/record.js";
 import { runKernel } from "../compiler/diff/run-kernel.js";
-import { Tensor } from "../compiler/ir/tensor.js";
+import type { Tensor } from "../compiler/ir/tensor.js";
 import { extractKernel } from "../compiler/plan/extract-kernel.js";
 import { evalShape, type KernelPlan, type PlanKernel } from "../compiler/plan/kernel-plan.js";
 import { emitFor } from "./qmc-target.js";
@@ -54,12 +54,15 @@ export interface KernelGroupResult {
 
 /**
  * The kernels `work` counts (integer MACs or scan updates), each timed on its own in a one-kernel
- * artifact (compiler/plan/extract-kernel.ts) on noise inputs; kernels of the same specialisation and
- * shapes are timed once.
+ * artifact (compiler/plan/extract-kernel.ts) on the activations `values` the reference interpreter
+ * recorded for a whole-model input (compiler/diff/record.ts): a dynamic quantizer's statistics and
+ * codes, and so its kernels' work, depend on the data, which noise would misrepresent. Kernels of
+ * the same specialisation and shapes are timed once, on the first one's inputs.
  */
 export async function benchKernelGroup(
   target: string,
   plan: KernelPlan,
+  values: ReadonlyMap<string, Tensor>,
   h: number,
   w: number,
   work: (k: PlanKernel) => number,
@@ -79,17 +82,10 @@ export async function benchKernelGroup(
   for (const { index, n, units } of groups.values()) {
     const one = extractKernel(plan, index);
     const art = await loadRawArtifact(await emitFor(target, one), target);
-    let seed = 1;
     runKernel(art, one, h, w, (b) => {
-      const size = count(evalShape(b.shape, h, w));
-      const noise = noiseImage(1, 1, size, seed++);
-      return b.dtype === "float32"
-        ? noise
-        : Tensor.from(
-            "int32",
-            [size],
-            noise.values.map((v) => Math.floor(v * 16)),
-          );
+      const t = values.get(b.name);
+      if (!t) throw new QmcError(`the reference run recorded no value '${b.name}'`);
+      return t;
     });
     const t = await timeIt(() => art.run(), { budgetMs: 300, maxRuns: 20 });
     each.push({ name: plan.kernels[index].name.replace(/^k\d+_/, ""), count: n, ms: t.medianMs, work: units });

@@ -3,10 +3,12 @@ import { cpus, hostname, totalmem } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
+import { recordValues } from "../compiler/diff/record.js";
 import type { KernelPlan } from "../compiler/plan/kernel-plan.js";
 import { benchKernelGroup, integerMacs, type KernelGroupResult, scanUpdates } from "./kernels.js";
 import { benchOrt, type OrtFlavour } from "./ort.js";
 import { measurePeaks, type Peaks } from "./peak.js";
+import { samplePhoto } from "./photo.js";
 import { benchTarget, type TargetResult } from "./qmc-target.js";
 import type { Timing } from "./time.js";
 
@@ -55,7 +57,7 @@ async function benchModel(
   withOrt: boolean,
   progress: (s: string) => void,
 ): Promise<ModelBench> {
-  const { plan } = planModelFile(file);
+  const { plan, compiled } = planModelFile(file);
   const { h, w } = SIZE;
   const targets: ModelBench["targets"][number][] = [];
   for (const target of TARGETS.keys()) {
@@ -80,9 +82,11 @@ async function benchModel(
     });
   }
   const kernelTarget = TARGETS.has("wasm-simd") ? "wasm-simd" : "js";
+  progress(`${plan.model.name}: recording the reference's activations of the sample photo`);
+  const values = recordValues(compiled, samplePhoto(plan.model.inChannels, h, w));
   progress(`${plan.model.name}: integer kernels and scans on ${kernelTarget}`);
-  const integer = await benchKernelGroup(kernelTarget, plan, h, w, (k) => integerMacs(plan, k, h, w));
-  const scan = await benchKernelGroup(kernelTarget, plan, h, w, (k) => scanUpdates(k, h, w));
+  const integer = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => integerMacs(plan, k, h, w));
+  const scan = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => scanUpdates(k, h, w));
   return {
     name: plan.model.name,
     file,
@@ -192,7 +196,7 @@ function modelReport(r: ModelBench, peaks: Peaks): string[] {
   const updates = r.scan.work / (r.scan.ms / 1000);
   lines.push(
     "",
-    `Kernels timed in isolation (one-kernel artifacts, target ${r.kernelTarget}, noise inputs; identical specialisations timed once):`,
+    `Kernels timed in isolation (one-kernel artifacts, target ${r.kernelTarget}, inputs: the activations the reference interpreter records for a ${SIZE.h}x${SIZE.w} crop of samples/images/flower-96x96.png; identical specialisations timed once, on the first one's inputs):`,
     "",
     ...table(
       ["group", "kernels (distinct)", "work at 64x64", "time ms", "rate", "vs peak"],

@@ -599,6 +599,15 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QMatMul tokens x weight, DlsQuant a4w8 with a nonzero low correction, K = 300 (extreme weight sums past i16), N = 9",
+    plan: plan(
+      "QMatMul",
+      { weight_first: 0, ...dls(4, DLS_LOW), ...weights(8, [0.004]) },
+      [{ activation: shape(1, "hw", 300) }, { codes: codes(300 * 9, 8, 35), bits: 8, shape: [300, 9] }],
+      [shape(1, "hw", 9)],
+    ),
+  },
+  {
     name: "QMatMul tokens x weight, DlsQuant a4w4 with a nonzero high correction, K = 10, N = 12, skip-scaled residual",
     plan: plan(
       "QMatMul",

@@ -41,7 +41,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
     const R = env.dim(rowCount);
     const relaxed = relaxedWeights(env, K, N);
     const wide = env.isa !== "mvp";
-    const codes = env.scratch(wide ? xwScratch(total, N) : total, relaxed ? "i8" : "i16");
+    const codes = env.scratch(wide ? xwScratch(total, N, K) : total, relaxed ? "i8" : "i16");
     const quant = activationQuant(env, x, n);
     const { aw, bw } = weightParams(env, N);
     const [r, j, k, q, qw] = [0, 1, 2, 3, 4].map(() => f.i32Local());
@@ -59,7 +59,14 @@ const qmatmul: WasmKernelGenerator = (env) => {
           aw,
           bw,
           finish: (value, col, index) => [epilogue.store(y, index, col, value.get())],
-          finishPair: (value, col, index) => epilogue.storePairs(y, index, col, false, [value.get()]),
+          finishPairs: (values, col, index) =>
+            epilogue.storePairs(
+              y,
+              index,
+              col,
+              false,
+              values.map((v) => v.get()),
+            ),
         })
       : undefined;
     return {

@@ -6,7 +6,7 @@ import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 import { extremeCodes } from "./lane-sums.js";
 import { type RelaxedWeights, relaxedDotAdd } from "./relaxed-dot.js";
-import { affineValue, alignedAfter, channelTerms } from "./wide-sums.js";
+import { affineValue, alignedAfter, channelTerms, weightBound } from "./wide-sums.js";
 
 export interface XwRows {
   readonly quant: ActivationQuant;
@@ -24,8 +24,8 @@ export interface XwRows {
   readonly bw: (c: Ex) => Ex;
   /** Stores the f64 value `v` of column `j` at element `index`. */
   readonly finish: (v: Local, j: Val, index: Ex) => Ex[];
-  /** Stores the f64x2 values `v` of columns `j`, `j` + 1 at elements `index`, `index` + 1. */
-  readonly finishPair: (v: Local, j: Val, index: Val) => Ex[];
+  /** Stores the f64x2 values `vs[i]` of columns `j` + 2i, `j` + 2i + 1 at elements `index` + 2i, `index` + 2i + 1. */
+  readonly finishPairs: (vs: readonly Local[], j: Val, index: Val) => Ex[];
 }
 
 export interface XwRowsCode {
@@ -40,11 +40,13 @@ const ROWS = 4;
 
 /**
  * The scratch xwRows needs, in 8-byte units: the codes take at most 2 bytes each of their 8; the
- * 6 * N f64 per-column terms follow them, then (DlsQuant) two i32 sums per column for each row of a
- * block, each 16-byte aligned, and the block's per-row counts and 32 i32 sums.
+ * 6 * N f64 per-column terms follow them, then (DlsQuant) where each row of a block has its lowest
+ * and highest codes (2 * ROWS lists of at most K i32), each 16-byte aligned; then the block's
+ * per-row code sums and counts, its 32 i32 sums, and its rows' weight sums over their extreme codes
+ * (2 * ROWS * 8 i32).
  */
-export function xwScratch(codes: SymDim, N: number): SymDim {
-  return addDim(codes, ONE, 6 * N + 4 * ROWS * Math.ceil(N / 4) + 24);
+export function xwScratch(codes: SymDim, N: number, K: number): SymDim {
+  return addDim(codes, ONE, 6 * N + 4 * K + 60);
 }
 
 /**
@@ -54,9 +56,10 @@ export function xwScratch(codes: SymDim, N: number): SymDim {
  * rows (32 i32 sums per pair of weight loads). Every sum over K counts, so a column's weight-code
  * sum and the count are constants: the epilogue's per-column products are computed once per call
  * into `tables`, the row's code sum once per row. For DlsQuant, whose two extreme codes dequantize
- * off the affine line, the weights met by those codes are summed (only in calls where a correction
- * is nonzero) by adding the weight rows of the row's extreme codes into per-column sums: extreme
- * codes are few. With the relaxed dot (affine quantizers), one instruction sums four rows of K for
+ * off the affine line, the weights met by those codes are summed only in calls where a correction
+ * is nonzero: each row lists where its extreme codes are (eight codes compared a step), and per
+ * block of columns the listed weight rows are added up, in i16 lanes where K weights cannot
+ * overflow them. With the relaxed dot (affine quantizers), one instruction sums four rows of K for
  * four columns straight into the i32 sums, the weight blocks loaded once for the block's rows, and
  * the weights' bias comes off with each row's code sum. Remainder columns run the same arithmetic one
  * by one.
@@ -66,40 +69,43 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const m = f.m;
   const { quant, K, N, codes, wt } = o;
   const relaxed = o.relaxed;
-  const [tablesAt, extremesAt, fix] = [f.i32Local(), f.i32Local(), f.i32Local()];
+  const [tablesAt, listsAt, fix] = [f.i32Local(), f.i32Local(), f.i32Local()];
   const tables: Arr = { elem: "f64", base: tablesAt.get };
   const dls =
     quant.mode === "dls" && quant.dlo && quant.dhi && quant.qlo && quant.qhi
       ? { dlo: quant.dlo, dhi: quant.dhi }
       : undefined;
-  const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail] = Array.from({ length: 14 }, () =>
-    f.i32Local(),
+  const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail, bits, count] = Array.from(
+    { length: 16 },
+    () => f.i32Local(),
   );
-  // Per block row: the code sum, the extreme codes' counts, and the i32 sums of eight columns.
-  const [infoAt, blockSumsAt] = [f.i32Local(), f.i32Local()];
+  // Per block row: the code sum, the extreme codes' counts, the i32 sums of eight columns, and the
+  // sums of those columns' weights over the row's lowest and highest codes.
+  const [infoAt, blockSumsAt, extremeSumsAt] = [f.i32Local(), f.i32Local(), f.i32Local()];
   const info = (t: number): Arr => ({ elem: "i32", base: () => f.add(infoAt.get(), f.i32(4 * ROWS * t)) });
   const blockSums: Arr = { elem: "i32", base: blockSumsAt.get };
-  const [ii, pp] = [f.i32Local(), f.i32Local()];
-  const [sx, nlo, nhi] = [0, 1, 2].map((t) => (i: Ex) => ({
+  const extremeSums = (i: Ex, h: number): Ex => f.add(extremeSumsAt.get(), f.mul(i, f.i32(64)), f.i32(32 * h));
+  // Where row i's lowest (h = 0) or highest (h = 1) codes' weight rows start (k * N).
+  const list = (i: number, h: number): Arr => ({
+    elem: "i32",
+    base: () => f.add(listsAt.get(), f.i32(4 * K * (2 * i + h))),
+  });
+  const ii = f.i32Local();
+  const [sx, nlo_, nhi_] = [0, 1, 2].map((t) => (i: Ex) => ({
     get: () => f.load(info(t), i),
     set: (e: Ex) => f.store(info(t), i, e),
   }));
   const vec = () => f.local(f.b.v128);
   const sums = Array.from({ length: ROWS }, () => [vec(), vec()]);
-  const [vv, w0, w1, c] = [vec(), vec(), vec(), vec()];
+  const [w0, w1, c, e0, e1, sxRow] = [vec(), vec(), vec(), vec(), vec(), vec()];
+  const values = Array.from({ length: 4 }, vec);
   const v = f.f64Local();
   const extremes = dls ? extremeCodes(f, quant) : undefined;
   const table = (t: number, col: Ex) => f.add(f.i32(t * N), col);
   const [P1, P2, S3, T4, AW, BW] = [0, 1, 2, 3, 4, 5];
   const weightAt = (col: Ex) => f.add(f.mul(k.get(), f.i32(N)), col);
-  const column = () => f.add(j.get(), m.i32.shl(pp.get(), f.i32(1)));
-  const vload = (t: number) => m.v128.load(0, 8, f.addr(tables, table(t, column())));
-  // Row i's sums of the weights met by the lowest (h = 0) and highest (h = 1) code, per column.
-  const stride = 4 * Math.ceil(N / 4);
-  const extremeSums = (i: Val, h: number): Arr => ({
-    elem: "i32",
-    base: () => f.add(extremesAt.get(), f.mul(f.add(f.mul(i(), f.i32(2)), f.i32(h)), f.i32(stride * 4))),
-  });
+  const column = (p: number) => f.add(j.get(), f.i32(2 * p));
+  const vload = (t: number, p: number) => m.v128.load(0, 8, f.addr(tables, table(t, column(p))));
   const terms = channelTerms(
     f,
     quant,
@@ -110,9 +116,10 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   );
   const setup = [
     tablesAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
-    extremesAt.set(alignedAfter(f, tablesAt.get(), f.i32(6 * N * 8))),
-    infoAt.set(f.add(extremesAt.get(), f.i32(2 * ROWS * stride * 4))),
+    listsAt.set(alignedAfter(f, tablesAt.get(), f.i32(6 * N * 8))),
+    infoAt.set(alignedAfter(f, listsAt.get(), f.i32(2 * ROWS * K * 4))),
     blockSumsAt.set(f.add(infoAt.get(), f.i32(4 * ROWS * 4))),
+    extremeSumsAt.set(f.add(blockSumsAt.get(), f.i32(32 * 4))),
     ...(extremes?.setup ?? []),
     ...(dls ? [fix.set(m.i32.or(m.f64.ne(dls.dlo.get(), f.f64(0)), m.f64.ne(dls.dhi.get(), f.f64(0))))] : []),
     f.for(j, f.i32(0), () => f.i32(N), [
@@ -127,11 +134,11 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     ]),
   ];
   // DlsQuant's correction for one extreme code: v + d*(aw*sw - bw*n), lane-wise or scalar.
-  const correction = (vector: boolean, d: Local, swSum: Ex, n: Ex, col: (t: number) => Ex): Ex => {
+  const correction = (vector: boolean, value: Ex, d: Local, swSum: Ex, n: Ex, col: (t: number) => Ex): Ex => {
     const ops = vector ? m.f64x2 : m.f64;
     const nf = m.f64.convert_s.i32(n);
     return ops.add(
-      vector ? vv.get() : v.get(),
+      value,
       ops.mul(
         vector ? m.f64x2.splat(d.get()) : d.get(),
         ops.sub(ops.mul(col(AW), swSum), ops.mul(col(BW), vector ? m.f64x2.splat(nf) : nf)),
@@ -146,111 +153,178 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
           isHi.set(m.i32.and(m.i32.eq(q.get(), extremes.hi.get()), m.i32.eqz(isLo.get()))),
         ]
       : [];
-  const codeAt = (row: Ex) => f.add(f.mul(row, f.i32(K)), k.get());
-  // Row `row` (block row i): its code sum, and for DlsQuant in calls that correct, the extreme sums.
-  const rowSums = (row: Val, at: number): Ex[] => {
-    const i = () => f.i32(at);
-    const addRow = (to: Arr): Ex[] => [
-      f.for(
-        j,
-        f.i32(0),
-        () => f.i32(N - 3),
-        [
-          m.v128.store(
-            0,
-            4,
-            f.addr(to, j.get()),
-            m.i32x4.add(
-              m.v128.load(0, 4, f.addr(to, j.get())),
-              m.i32x4.extend_low_i16x8_s(
-                m.i16x8.extend_low_i8x16_s(m.v128.load32_zero(0, 1, f.addr(wt, weightAt(j.get())))),
-              ),
-            ),
-          ),
-        ],
-        4,
+  // Appends (k + each set bit of `bits`) * N, where the weight row of that code starts, to `to`,
+  // counting in `n`.
+  const append = (to: Arr, n: Local): Ex => {
+    const top = f.label("bit");
+    return f.if(bits.get(), [
+      m.loop(
+        top,
+        f.seq([
+          f.store(to, n.get(), f.mul(f.add(k.get(), m.i32.ctz(bits.get())), f.i32(N))),
+          n.set(f.add(n.get(), f.i32(1))),
+          bits.set(m.i32.and(bits.get(), m.i32.sub(bits.get(), f.i32(1)))),
+          m.br(top, bits.get()),
+        ]),
       ),
-      f.for(j, j.get(), () => f.i32(N), [
-        f.store(to, j.get(), m.i32.add(f.load(to, j.get()), f.load(wt, weightAt(j.get())))),
-      ]),
-    ];
-    const zero = (to: Arr) =>
-      f.for(j, f.i32(0), () => f.i32(stride), [m.v128.store(0, 4, f.addr(to, j.get()), m.i32x4.splat(f.i32(0)))], 4);
-    return [
-      sx(f.i32(at)).set(f.i32(0)),
-      f.for(k, f.i32(0), () => f.i32(K), [
-        sx(f.i32(at)).set(m.i32.add(sx(f.i32(at)).get(), f.load(codes, codeAt(row())))),
-      ]),
-      ...(extremes
+    ]);
+  };
+  // The lanes of the eight codes in `c` equal to `code`, as the low eight bits of an i32 (the codes
+  // compared as i32, where no code equals the out-of-range code of a NaN quantizer).
+  const lanesEqual = (code: Local): Ex =>
+    m.i16x8.bitmask(
+      m.i16x8.narrow_i32x4_s(
+        m.i32x4.eq(m.i32x4.extend_low_i16x8_s(c.get()), m.i32x4.splat(code.get())),
+        m.i32x4.eq(m.i32x4.extend_high_i16x8_s(c.get()), m.i32x4.splat(code.get())),
+      ),
+    );
+  const codeAt = (row: Ex) => f.add(f.mul(row, f.i32(K)), k.get());
+  // Row `row` (block row `at`): its code sum, and for DlsQuant in calls that correct, where its
+  // lowest and highest codes are; eight i16 codes a step, the rest one by one.
+  const rowSums = (row: Val, at: number): Ex[] => {
+    const [nlo, nhi] = [swlo, swhi];
+    const classifyEight = (): Ex[] => {
+      if (!extremes) return [];
+      return [
+        f.if(fix.get(), [
+          bits.set(lanesEqual(extremes.lo)),
+          append(list(at, 0), nlo),
+          bits.set(m.i32.and(lanesEqual(extremes.hi), m.i32.xor(lanesEqual(extremes.lo), f.i32(-1)))),
+          append(list(at, 1), nhi),
+        ]),
+      ];
+    };
+    const classifyOne = (): Ex[] =>
+      extremes
         ? [
             f.if(fix.get(), [
-              nlo(f.i32(at)).set(f.i32(0)),
-              nhi(f.i32(at)).set(f.i32(0)),
-              zero(extremeSums(i, 0)),
-              zero(extremeSums(i, 1)),
-              f.for(k, f.i32(0), () => f.i32(K), [
-                q.set(f.load(codes, codeAt(row()))),
-                ...classify(),
-                f.if(isLo.get(), [
-                  nlo(f.i32(at)).set(m.i32.add(nlo(f.i32(at)).get(), f.i32(1))),
-                  ...addRow(extremeSums(i, 0)),
-                ]),
-                f.if(isHi.get(), [
-                  nhi(f.i32(at)).set(m.i32.add(nhi(f.i32(at)).get(), f.i32(1))),
-                  ...addRow(extremeSums(i, 1)),
-                ]),
+              ...classify(),
+              f.if(isLo.get(), [
+                f.store(list(at, 0), nlo.get(), f.mul(k.get(), f.i32(N))),
+                nlo.set(f.add(nlo.get(), f.i32(1))),
+              ]),
+              f.if(isHi.get(), [
+                f.store(list(at, 1), nhi.get(), f.mul(k.get(), f.i32(N))),
+                nhi.set(f.add(nhi.get(), f.i32(1))),
               ]),
             ]),
           ]
-        : []),
+        : [];
+    const lane = (t: number) => m.i32x4.extract_lane(e0.get(), t);
+    return [
+      acc.set(f.i32(0)),
+      ...(extremes ? [nlo.set(f.i32(0)), nhi.set(f.i32(0))] : []),
+      ...(relaxed
+        ? [k.set(f.i32(0))]
+        : [
+            e0.set(m.i32x4.splat(f.i32(0))),
+            f.for(
+              k,
+              f.i32(0),
+              () => f.i32(K - 7),
+              [
+                c.set(m.v128.load(0, 2, f.addr(codes, codeAt(row())))),
+                e0.set(m.i32x4.add(e0.get(), m.i32x4.dot_i16x8_s(c.get(), m.i16x8.splat(f.i32(1))))),
+                ...classifyEight(),
+              ],
+              8,
+            ),
+            acc.set(m.i32.add(m.i32.add(lane(0), lane(1)), m.i32.add(lane(2), lane(3)))),
+          ]),
+      f.for(k, k.get(), () => f.i32(K), [
+        q.set(f.load(codes, codeAt(row()))),
+        acc.set(m.i32.add(acc.get(), q.get())),
+        ...classifyOne(),
+      ]),
+      sx(f.i32(at)).set(acc.get()),
+      ...(extremes ? [nlo_(f.i32(at)).set(nlo.get()), nhi_(f.i32(at)).set(nhi.get())] : []),
     ];
   };
-  // Outputs j + 2pp, j + 2pp + 1 of block row ii of the block from row r, from the stored sums.
-  const pair = (r: Local): Ex[] => {
-    const row = () => f.add(r.get(), ii.get());
-    const extremeSum = (h: number) =>
-      m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, f.addr(extremeSums(ii.get, h), column())));
+  // For DlsQuant in calls that correct: each row's sums of the weights of columns j..j+width-1 met
+  // by its lowest and highest codes, as i32 into extremeSums; summed in i16 where K weights fit.
+  const narrow = K * weightBound(env) <= 32767;
+  const extremeBlock = (rows: number, width: number): Ex[] => {
+    if (!extremes) return [];
+    const weights = () =>
+      m.i16x8.extend_low_i8x16_s(
+        (width === 8 ? m.v128.load64_zero : m.v128.load32_zero)(0, 1, f.add(pw.get(), f.load(list(0, 0), q.get()))),
+      );
+    const sum = (i: number, h: number): Ex[] => [
+      e0.set(m.i32x4.splat(f.i32(0))),
+      e1.set(m.i32x4.splat(f.i32(0))),
+      pw.set(f.addr(wt, j.get())),
+      count.set(f.add(f.i32(K * (2 * i + h)), (h ? nhi_ : nlo_)(f.i32(i)).get())),
+      f.for(
+        q,
+        f.i32(K * (2 * i + h)),
+        count.get,
+        narrow
+          ? [e0.set(m.i16x8.add(e0.get(), weights()))]
+          : [
+              c.set(weights()),
+              e0.set(m.i32x4.add(e0.get(), m.i32x4.extend_low_i16x8_s(c.get()))),
+              e1.set(m.i32x4.add(e1.get(), m.i32x4.extend_high_i16x8_s(c.get()))),
+            ],
+      ),
+      ...(narrow ? [e1.set(m.i32x4.extend_high_i16x8_s(e0.get())), e0.set(m.i32x4.extend_low_i16x8_s(e0.get()))] : []),
+      m.v128.store(0, 16, extremeSums(f.i32(i), h), e0.get()),
+      m.v128.store(16, 16, extremeSums(f.i32(i), h), e1.get()),
+    ];
+    return [f.if(fix.get(), Array.from({ length: rows }, (_, i) => [0, 1].flatMap((h) => sum(i, h))).flat())];
+  };
+  // The block's outputs for columns j..j+width-1: one copy of the epilogue serves every row, its
+  // width/2 pairs together.
+  const outputs = (r: Local, rows: number, width: number): Ex[] => {
+    const pairs = values.slice(0, width / 2);
+    const fromI32 = (address: Ex) => m.f64x2.convert_low_i32x4_s(m.v128.load64_zero(0, 4, address));
+    const extremeSum = (h: number, p: number) => fromI32(f.add(extremeSums(ii.get(), h), f.i32(8 * p)));
     return [
-      vv.set(
-        affineValue(
-          f,
-          true,
-          vload(P1),
-          m.f64x2.convert_low_i32x4_s(
-            m.v128.load64_zero(
-              0,
-              4,
-              f.addr(blockSums, f.add(f.mul(ii.get(), f.i32(8)), m.i32.shl(pp.get(), f.i32(1)))),
+      ...sums
+        .slice(0, rows)
+        .flatMap((row, i) =>
+          row.slice(0, width / 4).map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get())),
+        ),
+      ...extremeBlock(rows, width),
+      f.for(ii, f.i32(0), () => f.i32(rows), [
+        sxRow.set(m.f64x2.splat(m.f64.convert_s.i32(sx(ii.get()).get()))),
+        ...pairs.map((value, p) =>
+          value.set(
+            affineValue(
+              f,
+              true,
+              vload(P1, p),
+              fromI32(f.addr(blockSums, f.add(f.mul(ii.get(), f.i32(8)), f.i32(2 * p)))),
+              vload(P2, p),
+              sxRow.get(),
+              vload(S3, p),
+              vload(T4, p),
             ),
           ),
-          vload(P2),
-          m.f64x2.splat(m.f64.convert_s.i32(sx(ii.get()).get())),
-          vload(S3),
-          vload(T4),
         ),
-      ),
-      ...(dls
-        ? [
-            f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dlo, extremeSum(0), nlo(ii.get()).get(), vload)),
-            ]),
-            f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
-              vv.set(correction(true, dls.dhi, extremeSum(1), nhi(ii.get()).get(), vload)),
-            ]),
-          ]
-        : []),
-      ...o.finishPair(vv, column, () => f.add(f.mul(row(), f.i32(N)), column())),
+        ...(dls
+          ? [
+              f.if(
+                m.f64.ne(dls.dlo.get(), f.f64(0)),
+                pairs.map((value, p) =>
+                  value.set(
+                    correction(true, value.get(), dls.dlo, extremeSum(0, p), nlo_(ii.get()).get(), (t) => vload(t, p)),
+                  ),
+                ),
+              ),
+              f.if(
+                m.f64.ne(dls.dhi.get(), f.f64(0)),
+                pairs.map((value, p) =>
+                  value.set(
+                    correction(true, value.get(), dls.dhi, extremeSum(1, p), nhi_(ii.get()).get(), (t) => vload(t, p)),
+                  ),
+                ),
+              ),
+            ]
+          : []),
+        ...o.finishPairs(pairs, j.get, () => f.add(f.mul(f.add(r.get(), ii.get()), f.i32(N)), j.get())),
+      ]),
     ];
   };
-  // The block's outputs for columns j..j+width-1: one copy of the epilogue serves every row and pair.
-  const outputs = (r: Local, rows: number, width: number): Ex[] => [
-    ...sums
-      .slice(0, rows)
-      .flatMap((row, i) =>
-        row.slice(0, width / 4).map((v, h) => m.v128.store(0, 16, f.addr(blockSums, f.i32(8 * i + 4 * h)), v.get())),
-      ),
-    f.for(ii, f.i32(0), () => f.i32(rows), [f.for(pp, f.i32(0), () => f.i32(width / 2), pair(r))]),
-  ];
   const scalarColumn = (row: Val, at: number): Ex[] => [
     acc.set(f.i32(0)),
     swlo.set(f.i32(0)),
@@ -283,14 +357,14 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       ? [
           f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
             v.set(
-              correction(false, dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo(f.i32(at)).get(), (t) =>
+              correction(false, v.get(), dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo_(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
           ]),
           f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
             v.set(
-              correction(false, dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi(f.i32(at)).get(), (t) =>
+              correction(false, v.get(), dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi_(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
