@@ -26,8 +26,8 @@ export function identifierPart(name: string, max = 24): string {
 }
 
 /** A whole identifier built from a prefix the generator controls and a name it does not. */
-export function identifier(prefix: string, name: string): string {
-  const part = identifierPart(name);
+export function identifier(prefix: string, name: string, max = 24): string {
+  const part = identifierPart(name, max);
   const id = part ? `${prefix}_${part}` : prefix;
   return RESERVED.has(id) ? `${id}_` : id;
 }

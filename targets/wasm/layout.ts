@@ -123,7 +123,8 @@ export class Layout {
     };
     this.end = at;
     for (const b of plan.buffers) {
-      this.bufferGlobals.set(b.id, identifier(`b${b.id}`, b.name));
+      // Short: every buffer's global is named in the names section, which counts against the size budget.
+      this.bufferGlobals.set(b.id, identifier(`b${b.id}`, b.name, 16));
       for (const d of b.shape) if (!isStatic(d)) this.dimGlobal(d);
     }
   }

@@ -49,7 +49,7 @@ const qconv: WasmKernelGenerator = (env) => {
   // output plane, or room for convRow's border blocks, which read up to PR codes past the last.
   const codes = env.scratch(
     pointwise
-      ? wxScratch(inputSize, M)
+      ? wxScratch(inputSize, M, C)
       : blocked
         ? addDim(inputSize, plane)
         : { ...inputSize, c: inputSize.c + Math.ceil(PR / 4) },

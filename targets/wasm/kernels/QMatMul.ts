@@ -108,7 +108,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const xi = broadcastIndexer(xBatch, batch);
   const L = env.dim(xs[xs.length - 1]);
   const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
-  const codes = env.scratch(wide ? wxScratch(total, M) : total, "i16");
+  const codes = env.scratch(wide ? wxScratch(total, M, K) : total, "i16");
   const quant = activationQuant(env, x, n);
   const { aw, bw } = weightParams(env, M);
   if (wide) {

@@ -38,28 +38,34 @@ export interface WxColumns {
 }
 
 /**
+ * The scratch wxColumns needs, in 8-byte units: the codes take 2 bytes each of their 8, and behind
+ * them, each 16-byte aligned, go the L i32 column sums, the 4 * M f64 row terms, a block's 32 i32
+ * sums and the code pairs of a batch's blocks, 4 * ceil(K / 2) bytes per column: with K >= 2 codes
+ * per column that is within the 6 bytes per code left (the sums take 4 per column, the pairs at most
+ * 3 per code), with K = 1 the codes' size more.
+ */
+export function wxScratch(codes: SymDim, M: number, K: number): SymDim {
+  return addDim(K < 2 ? addDim(codes, codes) : codes, ONE, 4 * M + 28);
+}
+
+/**
  * Y = W @ X with SIMD for an affine activation quantizer (ActQuant, QuantizeLinear): every sum over
  * K counts (no padding), so per row of W the weight-code sum and the count are constants and only
  * the products and the column's code sum vary. Per block of eight columns, code rows k and k+1 are
- * interleaved once into a small contiguous buffer of pairs (their column sums on the way); then,
- * four rows of W at a time, i32x4.dot_i16x8_s sums two products per lane straight into i32, each
- * pair of code vectors multiplied by every row's splat weight pair. The rows' epilogue terms are
- * computed once per weight matrix. The remainder columns run the same arithmetic one by one.
+ * interleaved once into a contiguous run of pairs (their column sums on the way), every block's
+ * before any output; then, four rows of W at a time over all the blocks (so each output row is
+ * written front to back, not eight columns of every row per block), i32x4.dot_i16x8_s sums two
+ * products per lane straight into i32, each pair of code vectors multiplied by every row's splat
+ * weight pair. The rows' epilogue terms are computed once per weight matrix. The remainder columns
+ * run the same arithmetic one by one.
  */
-/**
- * The scratch wxColumns needs, in 8-byte units: the codes take 2 bytes each of their 8, so the L i32
- * column sums (L <= the code count), the 4 * M f64 row terms, the block's 16 * (K + 1) bytes of
- * code pairs (used only where L >= 8, so within 6 bytes per code less the sums) and its 32 i32 sums
- * fit behind them, each 16-byte aligned.
- */
-export function wxScratch(codes: SymDim, M: number): SymDim {
-  return addDim(codes, ONE, 4 * M + 28);
-}
 
 export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batch: (b: WxBatch) => Ex[] } {
   const f = env.fn;
   const m = f.m;
   const { quant, M, K, L, codes, wt } = o;
+  // Bytes of a block's code pairs.
+  const blockBytes = 32 * Math.ceil(K / 2);
   const [sxAt, termsAt, pairsAt, sumsAt] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
   const blockSums: Arr = { elem: "i32", base: sumsAt.get };
   const sx: Arr = { elem: "i32", base: sxAt.get };
@@ -67,8 +73,8 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
   const setup = [
     sxAt.set(alignedAfter(f, codes.base(), m.i32.shl(o.codeCount(), f.i32(1)))),
     termsAt.set(alignedAfter(f, sxAt.get(), m.i32.shl(L(), f.i32(2)))),
-    pairsAt.set(alignedAfter(f, termsAt.get(), f.i32(32 * M))),
-    sumsAt.set(f.add(pairsAt.get(), f.i32(32 * Math.ceil(K / 2)))),
+    sumsAt.set(alignedAfter(f, termsAt.get(), f.i32(32 * M))),
+    pairsAt.set(f.add(sumsAt.get(), f.i32(32 * 4))),
   ];
   if (quant.mode === "dls") throw env.error("wxColumns needs an affine activation quantizer");
   const [mm, l, k, sw, acc, row, pc, pw, end, rowBytes, tail] = Array.from({ length: 11 }, () => f.i32Local());
@@ -142,7 +148,10 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         .slice(0, rows)
         .flat()
         .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
-      pc.set(pairsAt.get()),
+      colSums.set(m.v128.load(0, 16, f.addr(sx, l.get()))),
+      wv.set(m.v128.load(16, 16, f.addr(sx, l.get()))),
+      ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, p < 2 ? colSums : wv, p & 1))),
+      pc.set(f.add(pairsAt.get(), f.mul(l.get(), f.i32(blockBytes / 8)))),
       pw.set(f.addr(wt, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
       end.set(f.add(pw.get(), f.i32(2 * (K >> 1)))),
       f.for(
@@ -196,7 +205,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
     return [
       ...sums[0].map((s) => s.set(m.i32x4.splat(f.i32(0)))),
       pc.set(f.addr(codes, f.add(b.xBase(), l.get()))),
-      pw.set(pairsAt.get()),
+      pw.set(f.add(pairsAt.get(), f.mul(l.get(), f.i32(blockBytes / 8)))),
       end.set(f.add(pw.get(), f.i32(32 * (K >> 1)))),
       f.for(
         pw,
@@ -209,7 +218,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         32,
       ),
       ...(K % 2 ? step(m.v128.const(new Array(16).fill(0))) : []),
-      ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, sums[0][p >> 1], p & 1))),
+      ...[0, 1].map((half) => m.v128.store(16 * half, 16, f.addr(sx, l.get()), sums[0][half].get())),
     ];
   };
   let lastBase: number | undefined;
@@ -221,21 +230,14 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
     lastBase = b.wBase;
     return [
       ...rowTerms,
-      // Eight columns at a time for every row of W, four rows per block.
+      // The code pairs of every block of eight columns, then four rows of W at a time over all the
+      // blocks, so that each output row is written front to back.
       rowBytes.set(m.i32.shl(L(), f.i32(1))),
-      f.for(
-        l,
-        f.i32(0),
-        lastBlock(8),
-        [
-          ...gather(b),
-          f.for(mm, f.i32(0), () => f.i32(M - 3), rowBlock(b, ROWS), ROWS),
-          f.for(mm, mm.get(), () => f.i32(M), rowBlock(b, 1)),
-        ],
-        8,
-      ),
-      // The remainder columns: their code sums, then their outputs.
+      f.for(l, f.i32(0), lastBlock(8), gather(b), 8),
       tail.set(l.get()),
+      f.for(mm, f.i32(0), () => f.i32(M - 3), [f.for(l, f.i32(0), tail.get, rowBlock(b, ROWS), 8)], ROWS),
+      f.for(mm, mm.get(), () => f.i32(M), [f.for(l, f.i32(0), tail.get, rowBlock(b, 1), 8)]),
+      // The remainder columns: their code sums, then their outputs.
       f.for(l, tail.get(), L, [
         acc.set(f.i32(0)),
         f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
