@@ -99,7 +99,8 @@ export function parseEpilogue(attrs: EpilogueAttrs, channels: number, fail: (wha
   for (const size of attrs.sizes) {
     if (size !== 1 && size !== channels)
       throw fail(`an epilogue constant has ${size} values, expected 1 or ${channels} (the output channels)`);
-    constants.push(attrs.constants.slice(at, at + size));
+    // float32, as an ONNX float attribute is: the steps then take float32 operands only.
+    constants.push(attrs.constants.slice(at, at + size).map(Math.fround));
     at += size;
   }
   if (at !== attrs.constants.length)

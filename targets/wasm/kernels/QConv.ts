@@ -76,16 +76,16 @@ const qconv: WasmKernelGenerator = (env) => {
     epilogue.store(y, index, channel, bias ? m.f64.add(value.get(), f.loadF(bias, channel())) : value.get()),
   ];
   // The same for neighbouring outputs of one channel, two at a time (f64x2).
-  const storePairs = (values: readonly (typeof v)[], index: Val, channel: Val): Ex[] => [
-    ...values.map((value) => value.set(m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get())))),
-    ...epilogue.storePairs(
-      y,
-      index,
-      channel,
-      true,
-      values.map((value) => (bias ? m.f64x2.add(value.get(), m.f64x2.splat(f.loadF(bias, channel()))) : value.get())),
-    ),
-  ];
+  // Without `steps`, the values y only, for FloatEpilogue.applyRow to finish.
+  const storePairs = (values: readonly (typeof v)[], index: Val, channel: Val, steps = true): Ex[] => {
+    const ys = values.map((value) =>
+      bias ? m.f64x2.add(value.get(), m.f64x2.splat(f.loadF(bias, channel()))) : value.get(),
+    );
+    return [
+      ...values.map((value) => value.set(m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get())))),
+      ...(steps ? epilogue.storePairs(y, index, channel, true, ys) : epilogue.storeBare(y, index, ys)),
+    ];
+  };
   const finish = (i: number): Ex[] => [
     ...sums.epilogue(
       v,
@@ -148,12 +148,9 @@ const qconv: WasmKernelGenerator = (env) => {
       ],
     };
   }
+  const rowStart = () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()));
   const finishPairs = (values: readonly (typeof v)[], col: Val) =>
-    storePairs(
-      values,
-      () => f.add(f.mul(f.add(f.mul(n.get(), f.i32(M)), oc.get()), OHW()), m.i32.mul(oh.get(), OW()), col()),
-      oc.get,
-    );
+    storePairs(values, () => f.add(rowStart(), col()), oc.get);
   const convWindow: ConvWindow = {
     quant,
     channels: CG,
@@ -170,6 +167,12 @@ const qconv: WasmKernelGenerator = (env) => {
     bw,
     scalar,
     finishPairs,
+    deferred: epilogue.hasSteps
+      ? {
+          bare: (values, col) => storePairs(values, () => f.add(rowStart(), col()), oc.get, false),
+          finishRow: () => epilogue.applyRow(y, rowStart, OW, oc.get),
+        }
+      : undefined,
   };
   if (blocked) {
     return {

@@ -117,7 +117,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
         : [vs3.get(), vt4.get()];
       return [values[q].set(affineValue(f, true, vp1.get(), acc.pair(q), vp2.get(), sx.pair(q), s3, t4))];
     }),
-    ...o.finishPairs(values, ow.get),
+    ...(o.deferred ? o.deferred.bare(values, ow.get) : o.finishPairs(values, ow.get)),
   ];
   const terms = channelTerms(
     f,
@@ -165,6 +165,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
           ],
           8,
         ),
+        ...(o.deferred?.finishRow() ?? []),
       ],
       [o.scalar(f.i32(0), o.OW)],
     ),

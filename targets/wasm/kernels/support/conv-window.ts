@@ -28,6 +28,11 @@ export interface ConvWindow {
   readonly scalar: (from: Ex, to: Val) => Ex;
   /** Stores the f64x2 values `vs[i]` of columns `ow` + 2i, `ow` + 2i + 1 (the current channel and row). */
   readonly finishPairs: (vs: readonly Local[], ow: Val) => Ex[];
+  /**
+   * Where the epilogue has steps: store a row's values bare (`bare`, as finishPairs), then run the
+   * steps over the whole row (`finishRow`), many outputs at once, so that their activations overlap.
+   */
+  readonly deferred?: { readonly bare: (vs: readonly Local[], ow: Val) => Ex[]; readonly finishRow: () => Ex[] };
 }
 
 /**

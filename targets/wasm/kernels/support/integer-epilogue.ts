@@ -12,6 +12,11 @@ import type { ActivationQuant } from "./activation-quant.js";
 const LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7];
 const HIGH_HALF = LOW_HALF.map((b) => b + 8);
 
+/** The low halves of `lo` and `hi` as one vector. */
+function quadOf(m: Fn["m"], lo: Ex, hi: Ex): Ex {
+  return m.i8x16.shuffle(lo, hi, [...LOW_HALF, ...LOW_HALF.map((b) => b + 16)]);
+}
+
 /**
  * The weight side of an integer kernel and the float epilogue that turns exact integer sums back into
  * the product of dequantized values, in the order of targets/js/kernels/support/integer-epilogue.ts:
@@ -133,10 +138,12 @@ export class FloatEpilogue {
   private readonly e: Epilogue;
   private readonly residual?: Arr;
   private readonly tables: (Arr | undefined)[];
+  /** The per-channel constants again as float32, for the four-lane path (SIMD only). */
+  private readonly f32Tables: (Arr | undefined)[];
   /** The module's erf coefficients (math.ts), for the written-out two-lane erf. */
   private readonly erfTable?: Arr;
   private locals?: { y: Local; steps: Local[]; at: Local };
-  private readonly pairLocalsBySize = new Map<number, { y: Local[]; steps: Local[][]; quads: Local[] }>();
+  private readonly quadLocalsBySize = new Map<number, { y: Local[]; steps: Local[][]; halves: Local[] }>();
 
   constructor(
     private readonly env: WasmKernelEnv,
@@ -146,8 +153,11 @@ export class FloatEpilogue {
     this.e = kernelEpilogue(env, axis);
     this.residual = this.e.residual ? env.input(residualInput) : undefined;
     this.tables = this.e.constants.map((c) => (c.length > 1 ? env.data(c) : undefined));
-    if (env.isa !== "mvp" && this.e.steps.some((s) => s.op === "erf"))
-      this.erfTable = env.table(erfTableBytes(), "f64");
+    const simd = env.isa !== "mvp";
+    this.f32Tables = this.e.constants.map((c) =>
+      simd && c.length > 1 ? env.table(new Uint8Array(Float32Array.from(c).buffer), "f32") : undefined,
+    );
+    if (simd && this.e.steps.some((s) => s.op === "erf")) this.erfTable = env.table(erfTableBytes(), "f64");
   }
 
   /** Stores `value` (f64) of output element `index` (of output channel `channel`), after the epilogue, into `y`. */
@@ -199,100 +209,157 @@ export class FloatEpilogue {
   /**
    * Neighbouring outputs two at a time: `values[i]` (f64x2) of output elements `index` + 2i and
    * `index` + 2i + 1, of channel `channel` (all, when `sameChannel`) or of channels `channel` + 2i
-   * and `channel` + 2i + 1. Each lane runs the operations of `store`. The steps go one at a time over
-   * all pairs, and the activations are written out here rather than called (a call in V8 spills every
-   * vector the kernel holds): erf two lanes per pair, sigmoid four lanes per two pairs, each
-   * interleaved across the pairs so that their chains overlap; both bit-identical to the scalar ones.
+   * and `channel` + 2i + 1. Each lane runs the operations of `store`, four lanes at a time: y and
+   * every step's result are float32, and so are the constants, so a step's double operation rounded
+   * to float32 is the f32x4 operation; sigmoid is float32 anyway (sigmoid.ts), erf goes two lanes
+   * in double. The steps go one at a time over all the outputs, and the activations are written
+   * out here rather than called (a call in V8 spills every vector the kernel holds), interleaved so
+   * that their chains overlap; both bit-identical to the scalar ones.
    */
   storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[]): Ex[] {
-    const { env, e } = this;
-    const f = env.fn;
-    const m = f.m;
-    const v = m.f64x2;
+    return this.quadSteps(y, index, channel, sameChannel, this.quads(values), values.length % 2 === 0, true);
+  }
+
+  /** The values of storePairs rounded to float32 and stored without the steps (see applyRow). */
+  storeBare(y: Arr, index: Val, values: readonly Ex[]): Ex[] {
+    return this.quadSteps(y, index, index, true, this.quads(values), values.length % 2 === 0, false);
+  }
+
+  /** f64x2 pairs as f32x4 quads (the last one half full when the pairs are odd). */
+  private quads(values: readonly Ex[]): Ex[] {
+    const m = this.env.fn.m;
     const P = values.length;
-    const round = (x: Ex) => v.promote_low_f32x4(m.f32x4.demote_f64x2_zero(x));
-    const at = (i: number) => (i === 0 ? index() : f.add(index(), f.i32(2 * i)));
-    const storeTwo = (i: number, x: Ex) => m.v128.store64_lane(0, 4, 0, f.addr(y, at(i)), m.f32x4.demote_f64x2_zero(x));
-    if (e.steps.length === 0) return values.map((x, i) => storeTwo(i, x));
-    const locals = this.pairLocals(P);
-    const pairs = Array.from({ length: P }, (_, i) => i);
-    const read = (a: EpilogueOperand, i: number): Ex => {
-      switch (a.kind) {
-        case "y":
-          return locals.y[i].get();
-        case "step":
-          return locals.steps[a.index][i].get();
-        case "constant": {
-          const table = this.tables[a.index];
-          if (!table) return v.splat(f.f64(e.constants[a.index][0]));
-          if (sameChannel) return v.splat(f.load(table, channel()));
-          return m.v128.load(0, 8, f.addr(table, i === 0 ? channel() : f.add(channel(), f.i32(2 * i))));
-        }
-        case "residual":
-          return v.promote_low_f32x4(m.v128.load64_zero(0, 4, f.addr(this.residual as Arr, at(i))));
-      }
-    };
-    const formula = (s: EpilogueStep, i: number): Ex => {
-      const a = read(s.args[0], i);
-      switch (s.op) {
-        case "relu":
-          return v.max(a, v.splat(f.f64(0)));
-        case "sigmoid":
-        case "erf":
-          throw env.error(`${s.op} is a step of its own`);
-        default:
-          return v[s.op](a, read(s.args[1], i));
-      }
-    };
-    // Sets step k's results of every pair.
-    const step = (s: EpilogueStep, k: number): Ex[] => {
-      const out = locals.steps[k];
-      if (s.op === "erf") {
-        return [
-          ...pairs.map((i) => out[i].set(read(s.args[0], i))),
-          ...erf2Inline(f, out, out, (this.erfTable as Arr).base),
-          ...pairs.map((i) => out[i].set(round(out[i].get()))),
-        ];
-      }
-      if (s.op !== "sigmoid") return pairs.map((i) => out[i].set(round(formula(s, i))));
-      // Pairs 2q and 2q + 1 in the lanes of f32x4 q (a lone last pair with two idle lanes).
-      const quads = locals.quads;
-      const demoted = (i: number) => m.f32x4.demote_f64x2_zero(read(s.args[0], i));
-      return [
-        ...quads.map((quad, q) =>
-          quad.set(
-            2 * q + 1 < P
-              ? m.i8x16.shuffle(demoted(2 * q), demoted(2 * q + 1), [...LOW_HALF, ...LOW_HALF.map((b) => b + 16)])
-              : demoted(2 * q),
-          ),
-        ),
-        ...sigmoid4Inline(f, quads, quads),
-        ...pairs.map((i) => {
-          const quad = quads[i >> 1];
-          const half = i % 2 === 0 ? quad.get() : m.i8x16.shuffle(quad.get(), quad.get(), [...HIGH_HALF, ...HIGH_HALF]);
-          return out[i].set(v.promote_low_f32x4(half));
-        }),
-      ];
-    };
-    const last = e.steps.length - 1;
-    const final = e.steps[last];
+    const demoted = (i: number) => m.f32x4.demote_f64x2_zero(values[i]);
+    return Array.from({ length: Math.ceil(P / 2) }, (_, q) =>
+      2 * q + 1 < P ? quadOf(m, demoted(2 * q), demoted(2 * q + 1)) : demoted(2 * q),
+    );
+  }
+
+  /** Whether there are steps: without, storePairs just stores the values. */
+  get hasSteps(): boolean {
+    return this.e.steps.length > 0;
+  }
+
+  /**
+   * The steps applied in place to `count` outputs of channel `channel` from element `start` of `y`,
+   * which hold the values y (as storePairs without steps stores them): sixteen at a time, so that
+   * four quads' activation chains overlap, then four, then one by one.
+   */
+  applyRow(y: Arr, start: Val, count: Val, channel: Val): Ex[] {
+    const f = this.env.fn;
+    const m = f.m;
+    const i = f.i32Local();
+    const index = () => f.add(start(), i.get());
+    const quads = (Q: number) =>
+      this.quadSteps(
+        y,
+        index,
+        channel,
+        true,
+        Array.from({ length: Q }, (_, q) => m.v128.load(16 * q, 4, f.addr(y, index()))),
+        true,
+        true,
+      );
     return [
-      ...pairs.map((i) => locals.y[i].set(round(values[i]))),
-      ...e.steps.slice(0, -1).flatMap((s, k) => step(s, k)),
-      ...(final.op === "sigmoid" || final.op === "erf"
-        ? [...step(final, last), ...pairs.map((i) => storeTwo(i, locals.steps[last][i].get()))]
-        : pairs.map((i) => storeTwo(i, formula(final, i)))),
+      f.for(i, f.i32(0), () => m.i32.sub(count(), f.i32(15)), quads(4), 16),
+      f.for(i, i.get(), () => m.i32.sub(count(), f.i32(3)), quads(1), 4),
+      f.for(i, i.get(), count, [this.store(y, index(), channel, f.loadF(y, index()))]),
     ];
   }
 
-  /** The v128 locals of `storePairs` for `P` pairs: y, every step's result, and the f32x4 quads. */
-  private pairLocals(P: number): { y: Local[]; steps: Local[][]; quads: Local[] } {
+  /**
+   * The steps (unless not `withSteps`) on quads of four float32 values y, `initial[q]` holding
+   * outputs `index` + 4q ... (the last quad only two of them unless `lastFull`), and their stores.
+   */
+  private quadSteps(
+    y: Arr,
+    index: Val,
+    channel: Val,
+    sameChannel: boolean,
+    initial: Ex[],
+    lastFull: boolean,
+    withSteps: boolean,
+  ): Ex[] {
+    const { env, e } = this;
+    const f = env.fn;
+    const m = f.m;
+    const v = m.f32x4;
+    const Q = initial.length;
+    const full = (q: number) => q < Q - 1 || lastFull;
+    const at = (q: number, base: Ex) => (q === 0 ? base : f.add(base, f.i32(4 * q)));
+    const load = (a: Arr, q: number, base: Ex) =>
+      full(q) ? m.v128.load(0, 4, f.addr(a, at(q, base))) : m.v128.load64_zero(0, 4, f.addr(a, at(q, base)));
+    const quads = Array.from({ length: Q }, (_, q) => q);
+    const store = (q: number, x: Ex) =>
+      full(q)
+        ? m.v128.store(0, 4, f.addr(y, at(q, index())), x)
+        : m.v128.store64_lane(0, 4, 0, f.addr(y, at(q, index())), x);
+    if (e.steps.length === 0 || !withSteps) return quads.map((q) => store(q, initial[q]));
+    const locals = this.quadLocals(Q);
+    const read = (a: EpilogueOperand, q: number): Ex => {
+      switch (a.kind) {
+        case "y":
+          return locals.y[q].get();
+        case "step":
+          return locals.steps[a.index][q].get();
+        case "constant": {
+          const table = this.f32Tables[a.index];
+          if (!table) return v.splat(m.f32.const(e.constants[a.index][0]));
+          if (sameChannel) return m.v128.load32_splat(0, 4, f.addr(table, channel()));
+          return load(table, q, channel());
+        }
+        case "residual":
+          return load(this.residual as Arr, q, index());
+      }
+    };
+    const step = (s: EpilogueStep, k: number): Ex[] => {
+      const out = locals.steps[k];
+      switch (s.op) {
+        case "relu":
+          return quads.map((q) => out[q].set(v.max(read(s.args[0], q), v.splat(m.f32.const(0)))));
+        case "sigmoid":
+          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...sigmoid4Inline(f, out, out)];
+        case "erf": {
+          // Each quad's halves in double, their erf, rounded back into the quad.
+          const halves = locals.halves;
+          const high = (x: Ex) => m.i8x16.shuffle(x, m.v128.const(new Array(16).fill(0)), [...HIGH_HALF, ...HIGH_HALF]);
+          return [
+            ...quads.flatMap((q) => [
+              halves[2 * q].set(m.f64x2.promote_low_f32x4(read(s.args[0], q))),
+              halves[2 * q + 1].set(m.f64x2.promote_low_f32x4(high(read(s.args[0], q)))),
+            ]),
+            ...erf2Inline(f, halves.slice(0, 2 * Q), halves.slice(0, 2 * Q), (this.erfTable as Arr).base),
+            ...quads.map((q) =>
+              out[q].set(
+                quadOf(
+                  m,
+                  m.f32x4.demote_f64x2_zero(halves[2 * q].get()),
+                  m.f32x4.demote_f64x2_zero(halves[2 * q + 1].get()),
+                ),
+              ),
+            ),
+          ];
+        }
+        default:
+          return quads.map((q) => out[q].set(v[s.op](read(s.args[0], q), read(s.args[1], q))));
+      }
+    };
+    const last = e.steps.length - 1;
+    return [
+      ...quads.map((q) => locals.y[q].set(initial[q])),
+      ...e.steps.flatMap((s, k) => step(s, k)),
+      ...quads.map((q) => store(q, locals.steps[last][q].get())),
+    ];
+  }
+
+  /** The v128 locals of `storePairs` for `Q` quads: y, every step's result, and erf's f64x2 halves. */
+  private quadLocals(Q: number): { y: Local[]; steps: Local[][]; halves: Local[] } {
     const f = this.env.fn;
     const vectors = (n: number) => Array.from({ length: n }, () => f.local(f.b.v128));
-    let locals = this.pairLocalsBySize.get(P);
+    let locals = this.quadLocalsBySize.get(Q);
     if (!locals) {
-      locals = { y: vectors(P), steps: this.e.steps.map(() => vectors(P)), quads: vectors(Math.ceil(P / 2)) };
-      this.pairLocalsBySize.set(P, locals);
+      locals = { y: vectors(Q), steps: this.e.steps.map(() => vectors(Q)), halves: vectors(2 * Q) };
+      this.quadLocalsBySize.set(Q, locals);
     }
     return locals;
   }
