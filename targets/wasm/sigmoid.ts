@@ -30,7 +30,7 @@ interface F32Ops {
 /** The statements that leave sigmoid(x) in `out`, x an f32 (or f32x4) local. */
 function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   const S = SIGMOID_F32;
-  const [a, k, r, p, e, k1] = Array.from({ length: 6 }, () => f.local(o.type));
+  const [a, k, r, p, e] = Array.from({ length: 5 }, () => f.local(o.type));
   const t = S.taylor;
   return [
     a.set(o.max(o.neg(o.abs(x.get())), o.c(S.floor))),
@@ -39,8 +39,9 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
     p.set(o.c(t[5])),
     ...[4, 3, 2, 1, 0].map((i) => p.set(o.add(o.mul(p.get(), r.get()), o.c(t[i])))),
     e.set(o.add(o.add(o.mul(o.mul(r.get(), r.get()), p.get()), r.get()), o.c(1))),
-    k1.set(o.floor(o.mul(k.get(), o.c(0.5)))),
-    e.set(o.mul(o.mul(e.get(), o.pow2(k1.get())), o.pow2(o.sub(k.get(), k1.get())))),
+    // e * 2^(k + 64) is exact (normal), so times 2^-64 it rounds once, as the reference's two
+    // halves of 2^k do: the same value with one power built instead of two.
+    e.set(o.mul(o.mul(e.get(), o.pow2(o.add(k.get(), o.c(64)))), o.c(2 ** -64))),
     out.set(o.div(o.nonNegative(x.get(), o.c(1), e.get()), o.add(o.c(1), e.get()))),
   ];
 }
