@@ -124,6 +124,7 @@ const qconv: WasmKernelGenerator = (env) => {
       quant,
       M,
       K: C,
+      weightCount: M * C,
       L: HW,
       codes,
       wt,

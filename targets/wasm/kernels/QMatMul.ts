@@ -120,6 +120,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
       codes,
       codeCount: n,
       wt,
+      weightCount: wBatch.reduce((a, b) => a * b, M * K),
       aw,
       bw,
       finish: (value, row, index) => [epilogue.store(y, index, row.get, value.get())],

@@ -27,6 +27,8 @@ export interface WxColumns {
   /** Activation codes, one i16 each. */
   readonly codes: Arr;
   readonly wt: Arr;
+  /** How many weight codes `wt` holds (input 1 of the kernel). */
+  readonly weightCount: number;
   /** How many codes `codes` holds: the column sums and row terms follow them (see wxScratch). */
   readonly codeCount: Val;
   readonly aw: (c: Ex) => Ex;
@@ -64,6 +66,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
   const f = env.fn;
   const m = f.m;
   const { quant, M, K, L, codes, wt } = o;
+  // The weight codes widened to i16 once, at prepare: a splat pair then needs no widening per use.
+  const wt16 = env.derived(`i16_weights_${o.weightCount}`, 1, 2 * o.weightCount, "i16", (g, src, dst) => {
+    const i = g.i32Local();
+    return [g.for(i, g.i32(0), () => g.i32(o.weightCount), [g.store(dst, i.get(), g.load(src, i.get()))])];
+  });
   // Bytes of a block's code pairs.
   const blockBytes = 32 * Math.ceil(K / 2);
   const [sxAt, termsAt, pairsAt, sumsAt] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
@@ -116,7 +123,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       c0.set(pairs(0)),
       c1.set(pairs(1)),
       ...Array.from({ length: rows }, (_, i) => [
-        wv.set(m.i16x8.extend_low_i8x16_s(weights(i))),
+        wv.set(weights(i)),
         ...[c0, c1].map((c, h) =>
           sums[i][h].set(m.i32x4.add(sums[i][h].get(), m.i32x4.dot_i16x8_s(c.get(), wv.get()))),
         ),
@@ -152,8 +159,8 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       wv.set(m.v128.load(16, 16, f.addr(sx, l.get()))),
       ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, p < 2 ? colSums : wv, p & 1))),
       pc.set(f.add(pairsAt.get(), f.mul(l.get(), f.i32(blockBytes / 8)))),
-      pw.set(f.addr(wt, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
-      end.set(f.add(pw.get(), f.i32(2 * (K >> 1)))),
+      pw.set(f.addr(wt16, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
+      end.set(f.add(pw.get(), f.i32(4 * (K >> 1)))),
       f.for(
         pw,
         pw.get(),
@@ -161,17 +168,17 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         [
           ...step(
             (half) => m.v128.load(16 * half, 16, pc.get()),
-            (i) => m.v128.load16_splat(i * K, 1, pw.get()),
+            (i) => m.v128.load32_splat(2 * i * K, 2, pw.get()),
           ),
           pc.set(f.add(pc.get(), f.i32(32))),
         ],
-        2,
+        4,
       ),
       // An odd K's last codes pair with zeros, which make the other weight vanish.
       ...(K % 2
         ? step(
             (half) => m.v128.load(16 * half, 16, pc.get()),
-            (i) => m.v128.load8_splat(i * K, 1, pw.get()),
+            (i) => m.v128.load16_splat(2 * i * K, 2, pw.get()),
           )
         : []),
       // One copy of the epilogue serves every row and pair of the block.
