@@ -52,8 +52,8 @@ export function xwScratch(codes: SymDim, N: number, K: number): SymDim {
 /**
  * Y = X @ W with SIMD, a block of four rows at a time. i32x4.dot_i16x8_s sums two products per lane
  * straight into i32: a row's codes k and k+1 are neighbours, one 32-bit load splats the pair, and
- * the weight rows k and k+1 of eight columns are interleaved into two vectors that serve all four
- * rows (32 i32 sums per pair of weight loads). Every sum over K counts, so a column's weight-code
+ * the weight rows k and k+1 of eight columns, interleaved as i16 once at prepare (weightPairs), are
+ * two vectors that serve all four rows (32 i32 sums per pair of weight loads). Every sum over K counts, so a column's weight-code
  * sum and the count are constants: the epilogue's per-column products are computed once per call
  * into `tables`, the row's code sum once per row. For DlsQuant, whose two extreme codes dequantize
  * off the affine line, the weights met by those codes are summed only in calls where a correction
@@ -101,6 +101,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const values = Array.from({ length: 4 }, vec);
   const v = f.f64Local();
   const extremes = dls ? extremeCodes(f, quant) : undefined;
+  // Weight rows k and k+1 of each group of four columns, interleaved as i16 pairs (pairTable).
+  const PAIRS = Math.ceil(K / 2);
+  const pairTable = relaxed ? undefined : weightPairs(env, K, N);
   const table = (t: number, col: Ex) => f.add(f.i32(t * N), col);
   const [P1, P2, S3, T4, AW, BW] = [0, 1, 2, 3, 4, 5];
   const weightAt = (col: Ex) => f.add(f.mul(k.get(), f.i32(N)), col);
@@ -376,14 +379,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   // The i32 sums of `rows` rows from `r` for columns j..j+4*vectors-1 (vectors 1 or 2), by pairs of K.
   const dotSums = (r: Local, rows: number, vectors: number): Ex[] => {
     const rowBytes = 2 * K;
-    // Bytes 0-7 of a interleaved with bytes 0-7 of b: k's and k+1's code of each column, side by side.
-    const zip = (a: Ex, b: Ex) => m.i8x16.shuffle(a, b, [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23]);
-    const weightRow = (offset: number) =>
-      vectors === 2 ? m.v128.load64_zero(offset, 1, pw.get()) : m.v128.load32_zero(offset, 1, pw.get());
-    const step = (pairs: Ex, codeAt: (i: number) => Ex): Ex[] => [
-      c.set(pairs),
-      w0.set(m.i16x8.extend_low_i8x16_s(c.get())),
-      ...(vectors === 2 ? [w1.set(m.i16x8.extend_high_i8x16_s(c.get()))] : []),
+    const step = (codeAt: (i: number) => Ex): Ex[] => [
+      w0.set(m.v128.load(0, 16, pw.get())),
+      ...(vectors === 2 ? [w1.set(m.v128.load(16 * PAIRS, 16, pw.get()))] : []),
       ...Array.from({ length: rows }, (_, i) => [
         c.set(codeAt(i)),
         ...[w0, w1]
@@ -396,25 +394,18 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         .slice(0, rows)
         .flat()
         .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
-      pw.set(f.addr(wt, j.get())),
+      pw.set(f.add((pairTable as Arr).base(), f.mul(j.get(), f.i32(4 * PAIRS)))),
       pc.set(f.addr(codes, f.mul(r.get(), f.i32(K)))),
       end.set(f.add(pc.get(), f.i32(4 * (K >> 1)))),
       f.for(
         pc,
         pc.get(),
         end.get,
-        [
-          ...step(zip(weightRow(0), weightRow(N)), (i) => m.v128.load32_splat(i * rowBytes, 2, pc.get())),
-          pw.set(f.add(pw.get(), f.i32(2 * N))),
-        ],
+        [...step((i) => m.v128.load32_splat(i * rowBytes, 2, pc.get())), pw.set(f.add(pw.get(), f.i32(16)))],
         4,
       ),
-      // An odd K's last code pairs with a zero: the zero weights make whatever it multiplies vanish.
-      ...(K % 2
-        ? step(zip(weightRow(0), m.v128.const(new Array(16).fill(0))), (i) =>
-            m.i32x4.splat(m.i32.load16_u(i * rowBytes, 2, pc.get())),
-          )
-        : []),
+      // An odd K's last code pairs with a zero, and its weights with zeros.
+      ...(K % 2 ? step((i) => m.i32x4.splat(m.i32.load16_u(i * rowBytes, 2, pc.get()))) : []),
     ];
   };
   // Blocks j/4 and j/4 + 1 of the biased weights, for `rows` rows from r; sum qx*(qw + bias) -
@@ -478,4 +469,36 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     ];
   };
   return { setup, rows };
+}
+
+/**
+ * The weight codes w [K, N] (i8) as the dot takes them, made once at prepare: for each group g of
+ * four columns and pair p of rows, 8 i16 at (g * ceil(K / 2) + p) * 16 bytes, w[2p, 4g + c] and
+ * w[2p + 1, 4g + c] side by side for c = 0..3 (a row past K gives zeros).
+ */
+function weightPairs(env: WasmKernelEnv, K: number, N: number): Arr {
+  const P = Math.ceil(K / 2);
+  const G = Math.floor(N / 4);
+  return env.derived(`xw_weight_pairs_k${K}_n${N}`, 1, G * P * 16, "i16", (f, src, dst) => {
+    const m = f.m;
+    const [g, p, c, h] = Array.from({ length: 4 }, () => f.i32Local());
+    const k = () => f.add(f.mul(p.get(), f.i32(2)), h.get());
+    const at = () =>
+      f.add(f.mul(f.add(f.mul(g.get(), f.i32(P)), p.get()), f.i32(8)), f.mul(c.get(), f.i32(2)), h.get());
+    return [
+      f.for(g, f.i32(0), () => f.i32(G), [
+        f.for(p, f.i32(0), () => f.i32(P), [
+          f.for(c, f.i32(0), () => f.i32(4), [
+            f.for(h, f.i32(0), () => f.i32(2), [
+              f.if(
+                m.i32.lt_s(k(), f.i32(K)),
+                [f.store(dst, at(), f.load(src, f.add(f.mul(k(), f.i32(N)), f.mul(g.get(), f.i32(4)), c.get())))],
+                [f.store(dst, at(), f.i32(0))],
+              ),
+            ]),
+          ]),
+        ]),
+      ]),
+    ];
+  });
 }
