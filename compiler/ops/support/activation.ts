@@ -25,7 +25,9 @@ export const SIGMOID_F32 = {
  * that SIMD targets compute it four lanes at a time bit for bit: e = e^(-|x|) by range reduction,
  * the polynomial above and two exact power-of-two scalings (the second may round into the
  * subnormals), then 1/(1 + e) for x >= 0 and e/(1 + e) below. Within 2 ulp of the exact sigmoid's
- * float32 value (test/reference/activation.test.ts); NaN stays NaN; no overflow anywhere.
+ * float32 value (measured on every 31st float32 bit pattern of |x| <= 110, 72 million values: 94.4%
+ * exact, 5.6% 1 ulp, 0.01% 2 ulp; test/wasm/math.test.ts checks 40,000);
+ * NaN stays NaN; no overflow anywhere.
  */
 export function sigmoid(x: number): number {
   const c = SIGMOID_F32;
