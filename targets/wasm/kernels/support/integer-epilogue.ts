@@ -217,12 +217,24 @@ export class FloatEpilogue {
    * that their chains overlap; both bit-identical to the scalar ones.
    */
   storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[]): Ex[] {
-    return this.quadSteps(y, index, channel, sameChannel, this.quads(values), values.length % 2 === 0, true);
+    return this.quadSteps(y, index, channel, sameChannel, this.quads(values), values.length % 2 === 0);
   }
 
   /** The values of storePairs rounded to float32 and stored without the steps (see applyRow). */
   storeBare(y: Arr, index: Val, values: readonly Ex[]): Ex[] {
-    return this.quadSteps(y, index, index, true, this.quads(values), values.length % 2 === 0, false);
+    return this.storeQuads(y, index, this.quads(values), values.length % 2 === 0);
+  }
+
+  /** Quads of float32 outputs from element `index` (the last one only two unless `lastFull`). */
+  private storeQuads(y: Arr, index: Val, quads: readonly Ex[], lastFull: boolean): Ex[] {
+    const f = this.env.fn;
+    const m = f.m;
+    return quads.map((x, q) => {
+      const address = f.addr(y, q === 0 ? index() : f.add(index(), f.i32(4 * q)));
+      return q < quads.length - 1 || lastFull
+        ? m.v128.store(0, 4, address, x)
+        : m.v128.store64_lane(0, 4, 0, address, x);
+    });
   }
 
   /** f64x2 pairs as f32x4 quads (the last one half full when the pairs are odd). */
@@ -258,7 +270,6 @@ export class FloatEpilogue {
         true,
         Array.from({ length: Q }, (_, q) => m.v128.load(16 * q, 4, f.addr(y, index()))),
         true,
-        true,
       );
     return [
       f.for(i, f.i32(0), () => m.i32.sub(count(), f.i32(15)), quads(4), 16),
@@ -268,18 +279,10 @@ export class FloatEpilogue {
   }
 
   /**
-   * The steps (unless not `withSteps`) on quads of four float32 values y, `initial[q]` holding
-   * outputs `index` + 4q ... (the last quad only two of them unless `lastFull`), and their stores.
+   * The steps on quads of four float32 values y, `initial[q]` holding outputs `index` + 4q ... (the
+   * last quad only two of them unless `lastFull`), and their stores.
    */
-  private quadSteps(
-    y: Arr,
-    index: Val,
-    channel: Val,
-    sameChannel: boolean,
-    initial: Ex[],
-    lastFull: boolean,
-    withSteps: boolean,
-  ): Ex[] {
+  private quadSteps(y: Arr, index: Val, channel: Val, sameChannel: boolean, initial: Ex[], lastFull: boolean): Ex[] {
     const { env, e } = this;
     const f = env.fn;
     const m = f.m;
@@ -290,11 +293,7 @@ export class FloatEpilogue {
     const load = (a: Arr, q: number, base: Ex) =>
       full(q) ? m.v128.load(0, 4, f.addr(a, at(q, base))) : m.v128.load64_zero(0, 4, f.addr(a, at(q, base)));
     const quads = Array.from({ length: Q }, (_, q) => q);
-    const store = (q: number, x: Ex) =>
-      full(q)
-        ? m.v128.store(0, 4, f.addr(y, at(q, index())), x)
-        : m.v128.store64_lane(0, 4, 0, f.addr(y, at(q, index())), x);
-    if (e.steps.length === 0 || !withSteps) return quads.map((q) => store(q, initial[q]));
+    if (e.steps.length === 0) return this.storeQuads(y, index, initial, lastFull);
     const locals = this.quadLocals(Q);
     const read = (a: EpilogueOperand, q: number): Ex => {
       switch (a.kind) {
@@ -348,7 +347,12 @@ export class FloatEpilogue {
     return [
       ...quads.map((q) => locals.y[q].set(initial[q])),
       ...e.steps.flatMap((s, k) => step(s, k)),
-      ...quads.map((q) => store(q, locals.steps[last][q].get())),
+      ...this.storeQuads(
+        y,
+        index,
+        quads.map((q) => locals.steps[last][q].get()),
+        lastFull,
+      ),
     ];
   }
 
