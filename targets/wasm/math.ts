@@ -7,9 +7,10 @@ import { sigmoid4Fn, sigmoidFn } from "./sigmoid.js";
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
- * js artifacts and to Node's Math.exp / Math.log1p; sigmoid and tanh are built from exp as the js
- * target builds them, and erf evaluates the js target's polynomials from a coefficient table in a data
- * segment. Word access goes through i64 reinterpretation instead of typed arrays.
+ * js artifacts and to Node's Math.exp / Math.log1p; tanh is built from exp as the js target builds
+ * it, sigmoid is the reference's float32 routine (sigmoid.ts), and erf evaluates the js target's
+ * polynomials from a coefficient table in a data segment. Word access goes through i64
+ * reinterpretation instead of typed arrays.
  */
 export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qsigmoid2" | "qerf2" | "qsigmoid4";
 
