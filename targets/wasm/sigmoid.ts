@@ -39,8 +39,6 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
     p.set(o.c(t[5])),
     ...[4, 3, 2, 1, 0].map((i) => p.set(o.add(o.mul(p.get(), r.get()), o.c(t[i])))),
     e.set(o.add(o.add(o.mul(o.mul(r.get(), r.get()), p.get()), r.get()), o.c(1))),
-    // e * 2^(k + 64) is exact (normal), so times 2^-64 it rounds once, as the reference's two
-    // halves of 2^k do: the same value with one power built instead of two.
     e.set(o.mul(o.mul(e.get(), o.pow2(o.add(k.get(), o.c(64)))), o.c(2 ** -64))),
     out.set(o.div(o.nonNegative(x.get(), o.c(1), e.get()), o.add(o.c(1), e.get()))),
   ];

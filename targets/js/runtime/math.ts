@@ -271,11 +271,10 @@ var a = Math.max(-Math.abs(f32(x)), ${S.floor});
 var k = Math.floor(f32(f32(a * ${S.log2e}) + 0.5));
 var r = f32(f32(a - f32(k * ${S.ln2Hi})) - f32(k * ${S.ln2Lo}));
 var p = ${S.taylor[5]};
-var e, k1;
+var e;
 ${[4, 3, 2, 1, 0].map((i) => `p = f32(f32(p * r) + ${S.taylor[i]});`).join("\n")}
 e = f32(f32(f32(f32(r * r) * p) + r) + 1);
-k1 = Math.floor(k * 0.5);
-e = f32(f32(e * pow2f32(k1)) * pow2f32(k - k1));
+e = f32(f32(e * pow2f32(k + 64)) * ${2 ** -64});
 return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));
 `,
 };

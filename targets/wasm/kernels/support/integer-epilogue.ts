@@ -138,8 +138,6 @@ export class FloatEpilogue {
   private readonly e: Epilogue;
   private readonly residual?: Arr;
   private readonly tables: (Arr | undefined)[];
-  /** The per-channel constants again as float32, for the four-lane path (SIMD only). */
-  private readonly f32Tables: (Arr | undefined)[];
   /** The module's erf coefficients (math.ts), for the written-out two-lane erf. */
   private readonly erfTable?: Arr;
   private locals?: { y: Local; steps: Local[]; at: Local };
@@ -152,12 +150,12 @@ export class FloatEpilogue {
   ) {
     this.e = kernelEpilogue(env, axis);
     this.residual = this.e.residual ? env.input(residualInput) : undefined;
-    this.tables = this.e.constants.map((c) => (c.length > 1 ? env.data(c) : undefined));
-    const simd = env.isa !== "mvp";
-    this.f32Tables = this.e.constants.map((c) =>
-      simd && c.length > 1 ? env.table(new Uint8Array(Float32Array.from(c).buffer), "f32") : undefined,
+    // The constants are float32 (parseEpilogue), so float32 tables hold them exactly.
+    this.tables = this.e.constants.map((c) =>
+      c.length > 1 ? env.table(new Uint8Array(Float32Array.from(c).buffer), "f32") : undefined,
     );
-    if (simd && this.e.steps.some((s) => s.op === "erf")) this.erfTable = env.table(erfTableBytes(), "f64");
+    if (env.isa !== "mvp" && this.e.steps.some((s) => s.op === "erf"))
+      this.erfTable = env.table(erfTableBytes(), "f64");
   }
 
   /** Stores `value` (f64) of output element `index` (of output channel `channel`), after the epilogue, into `y`. */
@@ -176,7 +174,7 @@ export class FloatEpilogue {
           return steps[a.index].get();
         case "constant": {
           const table = this.tables[a.index];
-          return table ? f.load(table, channel()) : f.f64(e.constants[a.index][0]);
+          return table ? f.loadF(table, channel()) : f.f64(e.constants[a.index][0]);
         }
         case "residual":
           return f.loadF(this.residual as Arr, at.get());
@@ -302,7 +300,7 @@ export class FloatEpilogue {
         case "step":
           return locals.steps[a.index][q].get();
         case "constant": {
-          const table = this.f32Tables[a.index];
+          const table = this.tables[a.index];
           if (!table) return v.splat(m.f32.const(e.constants[a.index][0]));
           if (sameChannel) return m.v128.load32_splat(0, 4, f.addr(table, channel()));
           return load(table, q, channel());

@@ -75,8 +75,8 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     quant.mode === "dls" && quant.dlo && quant.dhi && quant.qlo && quant.qhi
       ? { dlo: quant.dlo, dhi: quant.dhi }
       : undefined;
-  const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail, bits, count] = Array.from(
-    { length: 16 },
+  const [j, k, q, qw, sw, acc, swlo, swhi, isLo, isHi, pc, pw, end, tail, bits, count, nlo, nhi] = Array.from(
+    { length: 18 },
     () => f.i32Local(),
   );
   // Per block row: the code sum, the extreme codes' counts, the i32 sums of eight columns, and the
@@ -91,7 +91,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     base: () => f.add(listsAt.get(), f.i32(4 * K * (2 * i + h))),
   });
   const ii = f.i32Local();
-  const [sx, nlo_, nhi_] = [0, 1, 2].map((t) => (i: Ex) => ({
+  const [sx, loCount, hiCount] = [0, 1, 2].map((t) => (i: Ex) => ({
     get: () => f.load(info(t), i),
     set: (e: Ex) => f.store(info(t), i, e),
   }));
@@ -185,7 +185,6 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   // Row `row` (block row `at`): its code sum, and for DlsQuant in calls that correct, where its
   // lowest and highest codes are; eight i16 codes a step, the rest one by one.
   const rowSums = (row: Val, at: number): Ex[] => {
-    const [nlo, nhi] = [swlo, swhi];
     const classifyEight = (): Ex[] => {
       if (!extremes) return [];
       return [
@@ -240,7 +239,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         ...classifyOne(),
       ]),
       sx(f.i32(at)).set(acc.get()),
-      ...(extremes ? [nlo_(f.i32(at)).set(nlo.get()), nhi_(f.i32(at)).set(nhi.get())] : []),
+      ...(extremes ? [loCount(f.i32(at)).set(nlo.get()), hiCount(f.i32(at)).set(nhi.get())] : []),
     ];
   };
   // For DlsQuant in calls that correct: each row's sums of the weights of columns j..j+width-1 met
@@ -256,7 +255,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       e0.set(m.i32x4.splat(f.i32(0))),
       e1.set(m.i32x4.splat(f.i32(0))),
       pw.set(f.addr(wt, j.get())),
-      count.set(f.add(f.i32(K * (2 * i + h)), (h ? nhi_ : nlo_)(f.i32(i)).get())),
+      count.set(f.add(f.i32(K * (2 * i + h)), (h ? hiCount : loCount)(f.i32(i)).get())),
       f.for(
         q,
         f.i32(K * (2 * i + h)),
@@ -310,7 +309,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
                 m.f64.ne(dls.dlo.get(), f.f64(0)),
                 pairs.map((value, p) =>
                   value.set(
-                    correction(true, value.get(), dls.dlo, extremeSum(0, p), nlo_(ii.get()).get(), (t) => vload(t, p)),
+                    correction(true, value.get(), dls.dlo, extremeSum(0, p), loCount(ii.get()).get(), (t) =>
+                      vload(t, p),
+                    ),
                   ),
                 ),
               ),
@@ -318,7 +319,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
                 m.f64.ne(dls.dhi.get(), f.f64(0)),
                 pairs.map((value, p) =>
                   value.set(
-                    correction(true, value.get(), dls.dhi, extremeSum(1, p), nhi_(ii.get()).get(), (t) => vload(t, p)),
+                    correction(true, value.get(), dls.dhi, extremeSum(1, p), hiCount(ii.get()).get(), (t) =>
+                      vload(t, p),
+                    ),
                   ),
                 ),
               ),
@@ -360,14 +363,14 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       ? [
           f.if(m.f64.ne(dls.dlo.get(), f.f64(0)), [
             v.set(
-              correction(false, v.get(), dls.dlo, m.f64.convert_s.i32(swlo.get()), nlo_(f.i32(at)).get(), (t) =>
+              correction(false, v.get(), dls.dlo, m.f64.convert_s.i32(swlo.get()), loCount(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
           ]),
           f.if(m.f64.ne(dls.dhi.get(), f.f64(0)), [
             v.set(
-              correction(false, v.get(), dls.dhi, m.f64.convert_s.i32(swhi.get()), nhi_(f.i32(at)).get(), (t) =>
+              correction(false, v.get(), dls.dhi, m.f64.convert_s.i32(swhi.get()), hiCount(f.i32(at)).get(), (t) =>
                 f.load(tables, table(t, j.get())),
               ),
             ),
