@@ -77,11 +77,13 @@ const qconv: WasmKernelGenerator = (env) => {
   ];
   // The same for neighbouring outputs of one channel, two at a time (f64x2).
   // Without `steps`, the values y only, for FloatEpilogue.applyRow to finish.
+  // The bias splat once per call, in a local made on first use (an MVP module has no v128 locals).
+  let biasPair: typeof v | undefined;
   const storePairs = (values: readonly (typeof v)[], index: Val, channel: Val, steps = true): Ex[] => {
-    const ys = values.map((value) =>
-      bias ? m.f64x2.add(value.get(), m.f64x2.splat(f.loadF(bias, channel()))) : value.get(),
-    );
+    if (bias) biasPair ??= f.local(f.b.v128);
+    const ys = values.map((value) => (biasPair ? m.f64x2.add(value.get(), biasPair.get()) : value.get()));
     return [
+      ...(bias && biasPair ? [biasPair.set(m.f64x2.splat(f.loadF(bias, channel())))] : []),
       ...values.map((value) => value.set(m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get())))),
       ...(steps ? epilogue.storePairs(y, index, channel, true, ys) : epilogue.storeBare(y, index, ys)),
     ];
