@@ -1,35 +1,37 @@
 #!/usr/bin/env python3
-"""Writes compiler/ops/support/erf-table.ts: the piecewise polynomials of qmc's erf.
+"""Writes compiler/ops/support/erf-table.ts: the constants of qmc's float32 erf.
 
-On [0, 6) in intervals of width 1/2, erf(a)/a is a polynomial of degree 13 in t = 4a - (2i + 1)
-(t in [-1, 1) on interval i): Chebyshev interpolation at 14 nodes in 50-digit arithmetic, converted
-to monomial coefficients and rounded to double. Fitting erf(a)/a and multiplying by a keeps the
-relative accuracy near 0. Every target evaluates the same Horner steps in double, so they agree bit
-for bit; the script prints the largest error it measured against mpmath, in ulps of the result.
+erf(a) for a = |x| in float32 arithmetic, two polynomials and no table lookup, so that four SIMD
+lanes compute it at once bit for bit:
+  a < 1:           erf(a) = a + a * q(a*a), q of degree 6 fitting erf(a)/a - 1 on a*a in [0, 1];
+  1 <= a < ONE:    erf(a) = 1 - e(t), t = a * SCALE + OFFSET in [-1, 1], e of degree 14 fitting erfc;
+  a >= ONE:        1 (the float32 value of erf there).
+Each is a Chebyshev interpolant (50-digit arithmetic, mpmath), converted to monomial coefficients and
+rounded to float32. The script then evaluates the routine exactly as the targets do (numpy float32,
+one rounding per operation) on every float32 in [0, 4.5) and prints its largest error against erf in
+double (torch), in ulps of the float32 result.
 
-Run: .venv/bin/python scripts/gen-erf-table.py   (needs mpmath, which torch's sympy brings)
+Run: .venv/bin/python scripts/gen-erf-table.py   (needs numpy, mpmath and torch: the exporter's venv)
 """
-import random
 from pathlib import Path
 
 import mpmath as mp
+import numpy as np
+import torch
 
 mp.mp.dps = 50
-WIDTH = mp.mpf(1) / 2
-INTERVALS = 12
-DEGREE = 13
+SMALL_BELOW = 1.0
+SMALL_DEGREE = 6
+LARGE_DEGREE = 14
 OUT = Path(__file__).resolve().parent.parent / "compiler" / "ops" / "support" / "erf-table.ts"
+f32 = np.float32
 
 
-def erf_over_a(a):
-    return mp.erf(a) / a if a != 0 else 2 / mp.sqrt(mp.pi)
-
-
-def monomial_fit(fun, degree):
-    """Chebyshev interpolant of fun on [-1, 1], as monomial coefficients c0..c_degree."""
+def chebyshev_monomials(fun, lo, hi, degree):
+    """The Chebyshev interpolant of fun on [lo, hi] as monomial coefficients in t in [-1, 1]."""
     n = degree + 1
     nodes = [mp.cos(mp.pi * (k + mp.mpf(1) / 2) / n) for k in range(n)]
-    values = [fun(x) for x in nodes]
+    values = [fun(lo + (t + 1) * (hi - lo) / 2) for t in nodes]
     cheb = [2 * mp.fsum(values[k] * mp.cos(mp.pi * j * (k + mp.mpf(1) / 2) / n) for k in range(n)) / n for j in range(n)]
     cheb[0] /= 2
     basis = [[mp.mpf(1)], [mp.mpf(0), mp.mpf(1)]]
@@ -42,52 +44,85 @@ def monomial_fit(fun, degree):
     for j in range(n):
         for k, v in enumerate(basis[j]):
             mono[k] += cheb[j] * v
-    return [float(v) for v in mono]
+    return mono
 
 
-def erf_double(a, table):
-    """The targets' evaluation, in double: Horner in t, then times a."""
-    i = int(2 * a)
-    t = 4 * a - (2 * i + 1)
-    c = table[i]
-    p = c[DEGREE]
-    for k in range(DEGREE - 1, -1, -1):
-        p = p * t + c[k]
-    return a * p
+def one_threshold():
+    """The least float32 a with erfc(a) <= 2^-25: from there 1 - erfc(a) rounds to 1 in float32."""
+    a = f32(mp.findroot(lambda v: mp.erfc(v) - mp.mpf(2) ** -25, 3.9))
+    while mp.erfc(mp.mpf(float(a))) > mp.mpf(2) ** -25:
+        a = np.nextafter(a, f32(np.inf))
+    while mp.erfc(mp.mpf(float(np.nextafter(a, f32(0))))) <= mp.mpf(2) ** -25:
+        a = np.nextafter(a, f32(0))
+    return a
 
 
-def ulps(x, exact):
-    import math
+def small_coefficients():
+    """q(z) = erf(sqrt z)/sqrt z - 1 on [0, SMALL_BELOW^2], fitted in t = 2z/S^2 - 1, then in z."""
+    span = mp.mpf(SMALL_BELOW) ** 2
 
-    return abs(mp.mpf(x) - exact) / math.ulp(float(exact))
+    def q(z):
+        if z == 0:
+            return 2 / mp.sqrt(mp.pi) - 1
+        return mp.erf(mp.sqrt(z)) / mp.sqrt(z) - 1
+
+    in_t = chebyshev_monomials(q, mp.mpf(0), span, SMALL_DEGREE)
+    in_z = [mp.mpf(0)] * (SMALL_DEGREE + 1)
+    for k, c in enumerate(in_t):  # t^k = (2z/S^2 - 1)^k
+        for j in range(k + 1):
+            in_z[j] += c * mp.binomial(k, j) * (2 / span) ** j * (-1) ** (k - j)
+    return [f32(float(c)) for c in in_z]
+
+
+def evaluate(x, small, large, scale, offset, one):
+    """The targets' routine on float32 x >= 0, operation for operation."""
+    a = np.abs(x)
+    z = a * a
+    q = np.full_like(a, small[-1])
+    for c in small[-2::-1]:
+        q = q * z + c
+    t = a * scale + offset
+    e = np.full_like(a, large[-1])
+    for c in large[-2::-1]:
+        e = e * t + c
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.where(a < f32(SMALL_BELOW), a + a * q, np.where(a < one, f32(1) - e, f32(1)))
 
 
 def main():
-    table = [monomial_fit(lambda t, i=i: erf_over_a(WIDTH * i + (t + 1) * WIDTH / 2), DEGREE) for i in range(INTERVALS)]
-    rnd = random.Random(1)
-    worst = 0.0
-    for i in range(INTERVALS):
-        for _ in range(2000):
-            a = float(WIDTH * i) + rnd.random() * 0.5
-            if a == 0:
-                continue
-            worst = max(worst, float(ulps(erf_double(a, table), mp.erf(a))))
-    for a in [1e-300, 1e-30, 1e-8, 0.25, 0.5, 5.999999999]:
-        worst = max(worst, float(ulps(erf_double(a, table), mp.erf(a))))
-    rows = "\n".join(
-        f"  // [{i / 2}, {(i + 1) / 2})\n" + "\n".join(f"  {c!r}," for c in row) for i, row in enumerate(table)
-    )
+    one = one_threshold()
+    small = small_coefficients()
+    lo, hi = mp.mpf(SMALL_BELOW), mp.mpf(float(one))
+    large = [f32(float(c)) for c in chebyshev_monomials(mp.erfc, lo, hi, LARGE_DEGREE)]
+    scale, offset = f32(float(2 / (hi - lo))), f32(float(-(hi + lo) / (hi - lo)))
+    worst, worst_at, exact, total = 0.0, 0.0, 0, 0
+    end = int(f32(4.5).view(np.int32))
+    for start in range(0, end, 1 << 24):
+        x = np.arange(start, min(end, start + (1 << 24)), dtype=np.int32).view(np.float32)
+        r = evaluate(x, small, large, scale, offset, one)
+        ref = torch.special.erf(torch.from_numpy(x.astype(np.float64))).numpy()
+        ulp = np.spacing(ref.astype(np.float32)).astype(np.float64)
+        err = np.abs(r.astype(np.float64) - ref) / ulp
+        i = int(err.argmax())
+        if err[i] > worst:
+            worst, worst_at = float(err[i]), float(x[i])
+        exact += int(np.count_nonzero(r == ref.astype(np.float32)))
+        total += len(x)
+    coefficients = lambda cs: "[\n" + "".join(f"    {float(c)!r},\n" for c in cs) + "  ]"
     OUT.write_text(
         "// Generated by scripts/gen-erf-table.py; do not edit.\n"
-        f"// erf(a)/a on [i/2, (i+1)/2), i = 0..{INTERVALS - 1}: coefficients c0..c{DEGREE} of a polynomial in\n"
-        f"// t = 4a - (2i + 1); measured error of a * p(t) in double: at most {worst:.2f} ulp.\n"
-        f"export const ERF_INTERVALS = {INTERVALS};\n"
-        f"export const ERF_DEGREE = {DEGREE};\n"
-        "export const ERF_COEFFICIENTS: readonly number[] = [\n"
-        f"{rows}\n"
-        "];\n"
+        f"// Measured on every float32 in [0, 4.5): at most {worst:.3f} ulp from erf (at {worst_at!r}),\n"
+        f"// {100 * exact / total:.2f}% of the values correctly rounded.\n"
+        "export const ERF_F32 = {\n"
+        f"  smallBelow: {SMALL_BELOW!r},\n"
+        f"  small: {coefficients(small)},\n"
+        f"  one: {float(one)!r},\n"
+        f"  scale: {float(scale)!r},\n"
+        f"  offset: {float(offset)!r},\n"
+        f"  large: {coefficients(large)},\n"
+        "} as const;\n"
     )
-    print(f"wrote {OUT}: {INTERVALS} x {DEGREE + 1} coefficients, max error {worst:.2f} ulp")
+    print(f"wrote {OUT}: max {worst:.3f} ulp at {worst_at!r}, {100 * exact / total:.2f}% correctly rounded")
 
 
 main()

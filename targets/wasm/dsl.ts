@@ -9,11 +9,12 @@ import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 export type Val = () => Ex;
 
 /**
- * Statement lists of the same shape (one per independent value) merged statement by statement, so
- * that the values' dependency chains run side by side.
+ * Statement lists (one per independent value) merged statement by statement, so that the values'
+ * dependency chains run side by side; a longer list's rest comes after the shorter ones end.
  */
 export function interleave(bodies: readonly (readonly Ex[])[]): Ex[] {
-  return bodies[0].flatMap((_, k) => bodies.map((b) => b[k]));
+  const length = Math.max(0, ...bodies.map((b) => b.length));
+  return Array.from({ length }, (_, k) => bodies.filter((b) => k < b.length).map((b) => b[k])).flat();
 }
 
 /** Element types of linear-memory arrays. */

@@ -104,7 +104,7 @@ export async function emitWasm(plan: KernelPlan, options: WasmEmitOptions): Prom
     m.setMemory(1, 65536, null, [], false, false, MEMORY);
     const layout = new Layout(plan, b, m);
     const { calls, math } = addKernels(b, m, plan, layout, options.isa, target);
-    addMathFunctions(b, m, math, (bytes) => layout.staticData(bytes));
+    addMathFunctions(b, m, math);
     addGlobals(b, m, layout);
     // The memory exists before qmc_prepare refers to it; kernels have added their static data by now.
     const segments = layout.segments().map((s) => ({ offset: m.i32.const(s.offset), data: s.data }));

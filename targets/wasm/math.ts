@@ -1,21 +1,20 @@
-import { ERF_COEFFICIENTS, ERF_DEGREE } from "../../compiler/ops/support/erf-table.js";
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
-import { ERF_ROW_BYTES, erf2Fn, sigmoid2Fn } from "./math-simd.js";
-import { sigmoid4Fn, sigmoidFn } from "./sigmoid.js";
+import { erf2Fn, erf4Fn, erfFn } from "./erf.js";
+import { sigmoid2Fn, sigmoid4Fn, sigmoidFn } from "./sigmoid.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
  * js artifacts and to Node's Math.exp / Math.log1p; tanh is built from exp as the js target builds
- * it, sigmoid is the reference's float32 routine (sigmoid.ts), and erf evaluates the js target's
- * polynomials from a coefficient table in a data segment. Word access goes through i64
- * reinterpretation instead of typed arrays.
+ * it; sigmoid and erf are the reference's float32 routines (sigmoid.ts, erf.ts). Word access goes
+ * through i64 reinterpretation instead of typed arrays.
  */
-export type MathFn = "qexp" | "qlog1p" | "qsigmoid" | "qerf" | "qtanh" | "qsigmoid2" | "qerf2" | "qsigmoid4";
+const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsigmoid2", "qerf2", "qsigmoid4", "qerf4"] as const;
+export type MathFn = (typeof MATH_FNS)[number];
 
-/** The vector functions (f64x2 -> f64x2, math-simd.ts; f32x4 -> f32x4, sigmoid.ts); the others are f64 -> f64. */
-const VECTOR: ReadonlySet<MathFn> = new Set(["qsigmoid2", "qerf2", "qsigmoid4"]);
+/** The vector functions (f64x2 or f32x4 in and out); the others are f64 -> f64. */
+const VECTOR: ReadonlySet<MathFn> = new Set(["qsigmoid2", "qerf2", "qsigmoid4", "qerf4"]);
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
@@ -24,17 +23,13 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qerf: [],
   qtanh: ["qexp"],
   qsigmoid2: ["qsigmoid4"],
-  qerf2: [],
+  qerf2: ["qerf4"],
   qsigmoid4: [],
+  qerf4: [],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
-export function addMathFunctions(
-  b: Binaryen,
-  m: WasmModule,
-  used: ReadonlySet<MathFn>,
-  place: (bytes: Uint8Array) => number,
-): void {
+export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<MathFn>): void {
   const wanted = new Set<MathFn>();
   const visit = (n: MathFn) => {
     if (wanted.has(n)) return;
@@ -42,24 +37,18 @@ export function addMathFunctions(
     for (const d of NEEDS[n]) visit(d);
   };
   for (const n of used) visit(n);
-  let erfAt: number | undefined;
-  const erfTable = () => {
-    erfAt ??= place(erfTableBytes());
-    return erfAt;
+  const builders: Record<MathFn, (f: Fn) => void> = {
+    qexp: expFn,
+    qlog1p: log1pFn,
+    qsigmoid: sigmoidFn,
+    qerf: erfFn,
+    qtanh: tanhFn,
+    qsigmoid2: sigmoid2Fn,
+    qerf2: erf2Fn,
+    qsigmoid4: sigmoid4Fn,
+    qerf4: erf4Fn,
   };
-  const builders: Record<MathFn, () => void> = {
-    qexp: () => expFn(new Fn(b, m)),
-    qlog1p: () => log1pFn(new Fn(b, m)),
-    qsigmoid: () => sigmoidFn(new Fn(b, m)),
-    qerf: () => erfFn(new Fn(b, m), erfTable()),
-    qtanh: () => tanhFn(new Fn(b, m)),
-    qsigmoid2: () => sigmoid2Fn(new Fn(b, m)),
-    qerf2: () => erf2Fn(new Fn(b, m), erfTable()),
-    qsigmoid4: () => sigmoid4Fn(new Fn(b, m)),
-  };
-  for (const n of ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsigmoid2", "qerf2", "qsigmoid4"] as const) {
-    if (wanted.has(n)) builders[n]();
-  }
+  for (const n of MATH_FNS) if (wanted.has(n)) builders[n](new Fn(b, m));
 }
 
 export function callMath(f: Fn, name: MathFn, arg: Ex): Ex {
@@ -293,49 +282,6 @@ function log1pFn(f: Fn): void {
           ),
         ),
       ),
-    ]),
-  );
-}
-
-/** The erf coefficient table as little-endian f64, for a data segment. */
-export function erfTableBytes(): Uint8Array {
-  return new Uint8Array(Float64Array.from(ERF_COEFFICIENTS).buffer);
-}
-
-/**
- * erf as compiler/ops/support/erf.ts computes it: below 6, |x| times its interval's polynomial (the
- * coefficient table at `table`; Horner in f64), 1 beyond, NaN as it came.
- */
-function erfFn(f: Fn, table: number): void {
-  const { m } = f;
-  const x = f.param(f.b.f64);
-  const [a, t, p, r] = [0, 1, 2, 3].map(() => f.f64Local());
-  const [i, row] = [f.i32Local(), f.i32Local()];
-  const coefficient = (k: number) => m.f64.load(k * 8, 8, row.get());
-  const horner = [p.set(coefficient(ERF_DEGREE))];
-  for (let k = ERF_DEGREE - 1; k >= 0; k--) {
-    horner.push(p.set(m.f64.add(m.f64.mul(p.get(), t.get()), coefficient(k))));
-  }
-  f.build(
-    "qerf",
-    f.b.f64,
-    f.seq([
-      f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
-      a.set(m.f64.abs(x.get())),
-      f.if(
-        m.f64.lt(a.get(), f.f64(6)),
-        [
-          i.set(m.i32.trunc_s.f64(m.f64.mul(a.get(), f.f64(2)))),
-          t.set(
-            m.f64.sub(m.f64.mul(a.get(), f.f64(4)), m.f64.convert_s.i32(f.add(f.mul(i.get(), f.i32(2)), f.i32(1)))),
-          ),
-          row.set(f.add(f.mul(i.get(), f.i32(ERF_ROW_BYTES)), f.i32(table))),
-          ...horner,
-          r.set(m.f64.mul(a.get(), p.get())),
-        ],
-        [r.set(f.f64(1))],
-      ),
-      m.return(m.select(m.f64.lt(x.get(), f.f64(0)), m.f64.neg(r.get()), r.get())),
     ]),
   );
 }

@@ -1,6 +1,7 @@
 import { SIGMOID_F32 } from "../../compiler/ops/support/activation.js";
 import type { Ex } from "./binaryen.js";
 import { type Fn, interleave, type Local } from "./dsl.js";
+import { type F32Ops, f32Ops, f32x4Ops } from "./f32-ops.js";
 
 /**
  * The module's sigmoid: compiler/ops/support/activation.ts's float32 definition, operation for
@@ -8,24 +9,6 @@ import { type Fn, interleave, type Local } from "./dsl.js";
  * once on four f32x4 lanes (`qsigmoid4`). Each f32 operation is the js target's f32() of the double
  * operation, so all three agree bit for bit.
  */
-
-/** The float32 operations the definition uses, on one value or on four lanes. */
-interface F32Ops {
-  readonly type: number;
-  c(v: number): Ex;
-  abs(a: Ex): Ex;
-  neg(a: Ex): Ex;
-  floor(a: Ex): Ex;
-  max(a: Ex, b: Ex): Ex;
-  add(a: Ex, b: Ex): Ex;
-  sub(a: Ex, b: Ex): Ex;
-  mul(a: Ex, b: Ex): Ex;
-  div(a: Ex, b: Ex): Ex;
-  /** 2^k for integral k in -126..127 (k NaN only where the result is NaN anyway). */
-  pow2(k: Ex): Ex;
-  /** `then` where x >= 0, else `otherwise`. */
-  nonNegative(x: Ex, then: Ex, otherwise: Ex): Ex;
-}
 
 /** The statements that leave sigmoid(x) in `out`, x an f32 (or f32x4) local. */
 function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
@@ -47,20 +30,6 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
 /** qsigmoid: f64 -> f64 through float32; NaN returns at once (i32.trunc_s would trap on it). */
 export function sigmoidFn(f: Fn): void {
   const m = f.m;
-  const o: F32Ops = {
-    type: f.b.f32,
-    c: (v) => m.f32.const(v),
-    abs: (a) => m.f32.abs(a),
-    neg: (a) => m.f32.neg(a),
-    floor: (a) => m.f32.floor(a),
-    max: (a, b) => m.f32.max(a, b),
-    add: (a, b) => m.f32.add(a, b),
-    sub: (a, b) => m.f32.sub(a, b),
-    mul: (a, b) => m.f32.mul(a, b),
-    div: (a, b) => m.f32.div(a, b),
-    pow2: (k) => m.f32.reinterpret(m.i32.shl(m.i32.add(m.i32.trunc_s.f32(k), f.i32(127)), f.i32(23))),
-    nonNegative: (x, then, otherwise) => m.select(m.f32.ge(x, m.f32.const(0)), then, otherwise),
-  };
   const x = f.param(f.b.f64);
   const [x32, s] = [f.local(f.b.f32), f.local(f.b.f32)];
   f.build(
@@ -69,30 +38,10 @@ export function sigmoidFn(f: Fn): void {
     f.seq([
       f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
       x32.set(m.f32.demote(x.get())),
-      ...sigmoidBody(f, o, x32, s),
+      ...sigmoidBody(f, f32Ops(f), x32, s),
       m.return(m.f64.promote(s.get())),
     ]),
   );
-}
-
-function f32x4Ops(f: Fn): F32Ops {
-  const m = f.m;
-  const v = m.f32x4;
-  const splat = (n: number) => v.splat(m.f32.const(n));
-  return {
-    type: f.b.v128,
-    c: splat,
-    abs: (a) => v.abs(a),
-    neg: (a) => v.neg(a),
-    floor: (a) => v.floor(a),
-    max: (a, b) => v.max(a, b),
-    add: (a, b) => v.add(a, b),
-    sub: (a, b) => v.sub(a, b),
-    mul: (a, b) => v.mul(a, b),
-    div: (a, b) => v.div(a, b),
-    pow2: (k) => m.i32x4.shl(m.i32x4.add(m.i32x4.trunc_sat_f32x4_s(k), m.i32x4.splat(f.i32(127))), f.i32(23)),
-    nonNegative: (x, then, otherwise) => m.v128.bitselect(then, otherwise, v.ge(x, splat(0))),
-  };
 }
 
 /** qsigmoid4: f32x4 -> f32x4, each lane as qsigmoid (a NaN lane gives NaN). */
@@ -109,4 +58,15 @@ export function sigmoid4Fn(f: Fn): void {
  */
 export function sigmoid4Inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[] {
   return interleave(xs.map((x, i) => sigmoidBody(f, f32x4Ops(f), x, outs[i])));
+}
+
+/** qsigmoid2: f64x2 -> f64x2, qsigmoid4 on the two lanes demoted (f64 kernels' two-lane form). */
+export function sigmoid2Fn(f: Fn): void {
+  const m = f.m;
+  const x = f.param(f.b.v128);
+  f.build(
+    "qsigmoid2",
+    f.b.v128,
+    m.f64x2.promote_low_f32x4(m.call("qsigmoid4", [m.f32x4.demote_f64x2_zero(x.get())], f.b.v128)),
+  );
 }

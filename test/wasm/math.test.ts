@@ -8,23 +8,9 @@ import { WASM } from "./support.js";
 
 type Binaryen = Awaited<ReturnType<typeof loadBinaryen>>;
 
-/** Adds the math functions `names` to `m` with a memory holding the tables they read. */
+/** Adds the math functions `names` to `m`. */
 function addMath(b: Binaryen, m: InstanceType<Binaryen["Module"]>, names: Iterable<MathFn>): void {
-  const segments: { offset: number; data: Uint8Array }[] = [];
-  let end = 0;
-  m.setMemory(1, 1, null);
-  addMathFunctions(b, m, new Set(names), (data) => {
-    const offset = end;
-    segments.push({ offset, data });
-    end += Math.ceil(data.length / 16) * 16;
-    return offset;
-  });
-  m.setMemory(
-    1,
-    1,
-    null,
-    segments.map((s) => ({ offset: m.i32.const(s.offset), data: s.data })),
-  );
+  addMathFunctions(b, m, new Set(names));
 }
 
 /** The module's math functions, exported on their own. */
@@ -81,28 +67,35 @@ describe("wasm math", () => {
     expect(sigmoid(200)).toBe(1);
   });
 
-  it("erf is the reference interpreter's erf bit for bit, and within 3 ulp of erf", async () => {
+  it("erf is the reference interpreter's float32 erf bit for bit, and within 1.5 ulp of erf", async () => {
     const { qerf } = await mathModule();
     const rnd = random(7);
-    const xs = [0, -0, 0.5, 5.999999999999999, 6, -6, 1e-300, 5e-324, Infinity, -Infinity, Number.NaN];
-    for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 16 - 12), (rnd() - 0.5) * 14);
+    const f32 = Math.fround;
+    const xs = [0, -0, 0.5, 1, -1, f32(1 - 2 ** -24), 3.919205904006958, f32(3.919205904006958 - 2 ** -22), 6, -6];
+    xs.push(1e-300, 5e-324, 1e-45, Infinity, -Infinity, Number.NaN);
+    for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 16 - 12), (rnd() - 0.5) * 9);
     const bad = xs.filter((x) => !Object.is(qerf(x), erf(x)));
     expect(bad.slice(0, 5)).toEqual([]);
-    // erf to 17 digits (mpmath, 50-digit arithmetic).
+    // erf to 17 digits (mpmath, 30-digit arithmetic); 1.0208929777145386 is the worst case measured.
     const known: [number, number][] = [
       [1e-10, 1.1283791670955126e-10],
       [0.1, 0.1124629160182849],
       [0.5, 0.5204998778130465],
+      [0.9999999403953552, 0.8427007682073785],
       [1, 0.8427007929497149],
+      [1.0208929777145386, 0.8511936982158178],
       [1.7, 0.9837904585907745],
       [2, 0.9953222650189527],
       [3, 0.9999779095030014],
+      [3.9, 0.9999999652077514],
       [4.5, 0.9999999998033839],
     ];
     for (const [x, e] of known) {
-      expect(Math.abs(erf(x) - e)).toBeLessThanOrEqual(3 * (2 ** -52 * 2 ** Math.floor(Math.log2(e))));
+      const ulp = 2 ** (Math.floor(Math.log2(e)) - 23);
+      expect(Math.abs(erf(x) - e) / ulp).toBeLessThanOrEqual(1.5);
       expect(erf(-x)).toBe(-erf(x));
     }
+    expect(erf(5)).toBe(1);
   });
 
   it("tanh is within 4e-16 relative of Math.tanh and odd", async () => {
@@ -113,12 +106,12 @@ describe("wasm math", () => {
     }
   });
 
-  it("the two-lane sigmoid and erf and the four-lane sigmoid give the scalar routines' results in each lane", async () => {
+  it("the two- and four-lane sigmoid and erf give the scalar routines' results in each lane", async () => {
     const b = await loadBinaryen();
     const m = new b.Module();
     m.setFeatures(b.Features.MVP | b.Features.SIMD128);
     try {
-      addMath(b, m, ["qsigmoid", "qerf", "qsigmoid2", "qerf2", "qsigmoid4"]);
+      addMath(b, m, ["qsigmoid", "qerf", "qsigmoid2", "qerf2", "qsigmoid4", "qerf4"]);
       // lane(i, a, b): lane i of f(a, b), to read a v128 result from JS.
       for (const [fn, two] of [
         ["qsigmoid", "qsigmoid2"],
@@ -137,19 +130,19 @@ describe("wasm math", () => {
         }
         m.addFunctionExport(fn, fn);
       }
-      // sigmoid4_lane(i, a, b, c, d): lane i of qsigmoid4 on the four arguments as float32.
-      for (const i of [0, 1, 2, 3]) {
+      // fn4_lane(i, a, b, c, d): lane i of qsigmoid4 / qerf4 on the four arguments as float32.
+      for (const [fn, i] of ["qsigmoid4", "qerf4"].flatMap((fn) => [0, 1, 2, 3].map((i) => [fn, i] as const))) {
         const arg = (k: number) => m.f32.demote(m.local.get(k, b.f64));
         let quad = m.f32x4.splat(arg(0));
         for (const k of [1, 2, 3]) quad = m.f32x4.replace_lane(quad, k, arg(k));
         m.addFunction(
-          `sigmoid4_lane${i}`,
+          `${fn}_lane${i}`,
           b.createType([b.f64, b.f64, b.f64, b.f64]),
           b.f64,
           [],
-          m.f64.promote(m.f32x4.extract_lane(m.call("qsigmoid4", [quad], b.v128), i)),
+          m.f64.promote(m.f32x4.extract_lane(m.call(fn, [quad], b.v128), i)),
         );
-        m.addFunctionExport(`sigmoid4_lane${i}`, `sigmoid4_lane${i}`);
+        m.addFunctionExport(`${fn}_lane${i}`, `${fn}_lane${i}`);
       }
       expect(m.validate()).toBeTruthy();
       const e = new WASM.Instance(new WASM.Module(m.emitBinary()), {}).exports as Record<
@@ -158,7 +151,25 @@ describe("wasm math", () => {
       >;
       const rnd = random(6);
       const edges = [0, -0, 1, -1, 2 ** -28, -(2 ** -29), 0.34657359027997264, -0.3465735902799727, 1.0397207708399179];
-      const xs = [...edges, 1.04, -1.04, 2.999, -3, 3, 5.9, 700, -700, 700.1, -707.5, 709.9, -746, Infinity, -Infinity];
+      const xs = [
+        ...edges,
+        1.04,
+        -1.04,
+        2.999,
+        -3,
+        3,
+        5.9,
+        3.919205904006958,
+        0.99999994,
+        700,
+        -700,
+        700.1,
+        -707.5,
+        709.9,
+        -746,
+        Infinity,
+        -Infinity,
+      ];
       xs.push(Number.NaN);
       for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 24 - 12));
       const bad: string[] = [];
@@ -170,8 +181,9 @@ describe("wasm math", () => {
         }
         const quad = [a, c, xs[(i * 5 + 1) % xs.length], xs[(i * 3 + 2) % xs.length]];
         for (const l of [0, 1, 2, 3]) {
-          if (!Object.is(e[`sigmoid4_lane${l}`](...quad), e.qsigmoid(Math.fround(quad[l]))))
-            bad.push(`sigmoid4(${quad[l]})`);
+          for (const fn of ["qsigmoid", "qerf"]) {
+            if (!Object.is(e[`${fn}4_lane${l}`](...quad), e[fn](Math.fround(quad[l])))) bad.push(`${fn}4(${quad[l]})`);
+          }
         }
       }
       expect(bad.slice(0, 5)).toEqual([]);

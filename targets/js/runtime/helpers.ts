@@ -1,7 +1,6 @@
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 import { BASE64_VARS, decodeBase64Fn, float32ConstantFn, int32ConstantFn, packedConstantFn } from "./constants.js";
 import {
-  ERF_VARS,
   erfFn,
   expFn,
   F32_BITS_VARS,
@@ -38,7 +37,7 @@ const HELPERS = {
   qexp: { vars: WORD_VARS, fn: expFn },
   qlog1p: { vars: WORD_VARS, fn: log1pFn },
   qtanh: { fn: tanhFn, needs: ["qexp"] },
-  qerf: { vars: ERF_VARS, fn: erfFn },
+  qerf: { fn: erfFn, needs: ["f32"] },
   pow2f32: { vars: F32_BITS_VARS, fn: pow2f32Fn },
   qsigmoid: { fn: sigmoidFn, needs: ["f32", "pow2f32"] },
   qsoftplus: { fn: softplusFn, needs: ["qexp", "qlog1p"] },

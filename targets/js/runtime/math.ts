@@ -1,5 +1,5 @@
 import { SIGMOID_F32 } from "../../../compiler/ops/support/activation.js";
-import { ERF_COEFFICIENTS, ERF_DEGREE, ERF_INTERVALS } from "../../../compiler/ops/support/erf-table.js";
+import { ERF_F32 } from "../../../compiler/ops/support/erf-table.js";
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 
 /**
@@ -184,39 +184,35 @@ return x < 0 ? -r : r;
 `,
 };
 
-/** erf's coefficient table (compiler/ops/support/erf-table.ts), a row of 14 per interval of 1/2. */
-export const ERF_VARS: readonly VarDecl[] = [
-  {
-    name: "ERF_C",
-    init: `[\n${Array.from({ length: ERF_INTERVALS }, (_, i) =>
-      ERF_COEFFICIENTS.slice(i * (ERF_DEGREE + 1), (i + 1) * (ERF_DEGREE + 1)).join(", "),
-    ).join(",\n")}\n]`,
-    type: "readonly number[]",
-    doc: ["erf(a)/a on [i/2, (i+1)/2): row i's coefficients c0..c13 of a polynomial in t = 4a - (2i+1)."],
-  },
-];
+const E = ERF_F32;
+
+/** `p = f32(f32(p * v) + c_k)` from the last coefficient down, p starting at the last. */
+function horner(p: string, v: string, coefficients: readonly number[]): string {
+  const steps = coefficients
+    .slice(0, -1)
+    .reverse()
+    .map((c) => `${p} = f32(f32(${p} * ${v}) + ${c});`);
+  return [`${p} = ${coefficients[coefficients.length - 1]};`, ...steps].join("\n  ");
+}
 
 export const erfFn: FnDecl = {
   name: "qerf",
   params: num,
   returns: "number",
-  doc: [
-    "erf to double precision, as compiler/ops/support/erf.ts: below 6, |x| times its interval's",
-    "polynomial (Horner in double); 1 beyond.",
-  ],
+  doc: ["erf in float32 arithmetic, as compiler/ops/support/erf.ts: two polynomials, 1 beyond."],
   body: `
-var a = Math.abs(x);
-var i, t, c, p, k, r;
+var a = Math.abs(f32(x));
+var z, q, t, e;
+var r = 1;
 if (x !== x) return x;
-if (a < 6) {
-  i = (2 * a) | 0;
-  t = 4 * a - (2 * i + 1);
-  c = i * ${ERF_DEGREE + 1};
-  p = ERF_C[c + ${ERF_DEGREE}];
-  for (k = ${ERF_DEGREE - 1}; k >= 0; k--) p = p * t + ERF_C[c + k];
-  r = a * p;
-} else {
-  r = 1;
+if (a < ${E.smallBelow}) {
+  z = f32(a * a);
+  ${horner("q", "z", E.small)}
+  r = f32(a + f32(a * q));
+} else if (a < ${E.one}) {
+  t = f32(f32(a * ${E.scale}) + ${E.offset});
+  ${horner("e", "t", E.large)}
+  r = f32(1 - e);
 }
 return x < 0 ? -r : r;
 `,

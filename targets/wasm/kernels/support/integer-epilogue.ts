@@ -2,15 +2,13 @@ import type { Epilogue, EpilogueOperand, EpilogueStep } from "../../../../compil
 import { kernelEpilogue } from "../../../shared/epilogue.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
-import { erfTableBytes } from "../../math.js";
-import { erf2Inline } from "../../math-simd.js";
+import { erf4Inline } from "../../erf.js";
 import { sigmoid4Inline } from "../../sigmoid.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 
-/** Bytes 0-7 and 8-15 of a v128: its low and high 64-bit halves, for shuffles. */
+/** Bytes 0-7 of a v128: its low 64-bit half, for shuffles. */
 const LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7];
-const HIGH_HALF = LOW_HALF.map((b) => b + 8);
 
 /** The low halves of `lo` and `hi` as one vector. */
 function quadOf(m: Fn["m"], lo: Ex, hi: Ex): Ex {
@@ -138,10 +136,8 @@ export class FloatEpilogue {
   private readonly e: Epilogue;
   private readonly residual?: Arr;
   private readonly tables: (Arr | undefined)[];
-  /** The module's erf coefficients (math.ts), for the written-out two-lane erf. */
-  private readonly erfTable?: Arr;
   private locals?: { y: Local; steps: Local[]; at: Local };
-  private readonly quadLocalsBySize = new Map<number, { y: Local[]; steps: Local[][]; halves: Local[] }>();
+  private readonly quadLocalsBySize = new Map<number, { y: Local[]; steps: Local[][] }>();
 
   constructor(
     private readonly env: WasmKernelEnv,
@@ -154,8 +150,6 @@ export class FloatEpilogue {
     this.tables = this.e.constants.map((c) =>
       c.length > 1 ? env.table(new Uint8Array(Float32Array.from(c).buffer), "f32") : undefined,
     );
-    if (env.isa !== "mvp" && this.e.steps.some((s) => s.op === "erf"))
-      this.erfTable = env.table(erfTableBytes(), "f64");
   }
 
   /** Stores `value` (f64) of output element `index` (of output channel `channel`), after the epilogue, into `y`. */
@@ -209,10 +203,10 @@ export class FloatEpilogue {
    * `index` + 2i + 1, of channel `channel` (all, when `sameChannel`) or of channels `channel` + 2i
    * and `channel` + 2i + 1. Each lane runs the operations of `store`, four lanes at a time: y and
    * every step's result are float32, and so are the constants, so a step's double operation rounded
-   * to float32 is the f32x4 operation; sigmoid is float32 anyway (sigmoid.ts), erf goes two lanes
-   * in double. The steps go one at a time over all the outputs, and the activations are written
-   * out here rather than called (a call in V8 spills every vector the kernel holds), interleaved so
-   * that their chains overlap; both bit-identical to the scalar ones.
+   * to float32 is the f32x4 operation; sigmoid and erf are float32 routines (sigmoid.ts, erf.ts).
+   * The steps go one at a time over all the outputs, and the activations are written out here
+   * rather than called (a call in V8 spills every vector the kernel holds), interleaved so that
+   * their chains overlap; both bit-identical to the scalar ones.
    */
   storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[]): Ex[] {
     return this.quadSteps(y, index, channel, sameChannel, this.quads(values), values.length % 2 === 0);
@@ -316,27 +310,8 @@ export class FloatEpilogue {
           return quads.map((q) => out[q].set(v.max(read(s.args[0], q), v.splat(m.f32.const(0)))));
         case "sigmoid":
           return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...sigmoid4Inline(f, out, out)];
-        case "erf": {
-          // Each quad's halves in double, their erf, rounded back into the quad.
-          const halves = locals.halves;
-          const high = (x: Ex) => m.i8x16.shuffle(x, m.v128.const(new Array(16).fill(0)), [...HIGH_HALF, ...HIGH_HALF]);
-          return [
-            ...quads.flatMap((q) => [
-              halves[2 * q].set(m.f64x2.promote_low_f32x4(read(s.args[0], q))),
-              halves[2 * q + 1].set(m.f64x2.promote_low_f32x4(high(read(s.args[0], q)))),
-            ]),
-            ...erf2Inline(f, halves.slice(0, 2 * Q), halves.slice(0, 2 * Q), (this.erfTable as Arr).base),
-            ...quads.map((q) =>
-              out[q].set(
-                quadOf(
-                  m,
-                  m.f32x4.demote_f64x2_zero(halves[2 * q].get()),
-                  m.f32x4.demote_f64x2_zero(halves[2 * q + 1].get()),
-                ),
-              ),
-            ),
-          ];
-        }
+        case "erf":
+          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...erf4Inline(f, out, out)];
         default:
           return quads.map((q) => out[q].set(v[s.op](read(s.args[0], q), read(s.args[1], q))));
       }
@@ -354,13 +329,13 @@ export class FloatEpilogue {
     ];
   }
 
-  /** The v128 locals of `storePairs` for `Q` quads: y, every step's result, and erf's f64x2 halves. */
-  private quadLocals(Q: number): { y: Local[]; steps: Local[][]; halves: Local[] } {
+  /** The v128 locals of `storePairs` for `Q` quads: y and every step's result. */
+  private quadLocals(Q: number): { y: Local[]; steps: Local[][] } {
     const f = this.env.fn;
     const vectors = (n: number) => Array.from({ length: n }, () => f.local(f.b.v128));
     let locals = this.quadLocalsBySize.get(Q);
     if (!locals) {
-      locals = { y: vectors(Q), steps: this.e.steps.map(() => vectors(Q)), halves: vectors(2 * Q) };
+      locals = { y: vectors(Q), steps: this.e.steps.map(() => vectors(Q)) };
       this.quadLocalsBySize.set(Q, locals);
     }
     return locals;

@@ -1,0 +1,70 @@
+import type { Ex } from "./binaryen.js";
+import type { Fn } from "./dsl.js";
+
+/**
+ * The float32 operations of the reference's float32 routines (sigmoid.ts, erf.ts), on one f32 or on
+ * four f32x4 lanes, so that one body builds both: each operation is the js target's f32() of the
+ * double operation, and a select computes both of its values, which float32 code can do safely.
+ */
+export interface F32Ops {
+  readonly type: number;
+  c(v: number): Ex;
+  abs(a: Ex): Ex;
+  neg(a: Ex): Ex;
+  floor(a: Ex): Ex;
+  max(a: Ex, b: Ex): Ex;
+  add(a: Ex, b: Ex): Ex;
+  sub(a: Ex, b: Ex): Ex;
+  mul(a: Ex, b: Ex): Ex;
+  div(a: Ex, b: Ex): Ex;
+  /** 2^k for integral k in -126..127 (k NaN only where the result is NaN anyway). */
+  pow2(k: Ex): Ex;
+  /** `then` where x >= 0, else `otherwise`. */
+  nonNegative(x: Ex, then: Ex, otherwise: Ex): Ex;
+  /** `then` where a < b, else `otherwise`. */
+  below(a: Ex, b: Ex, then: Ex, otherwise: Ex): Ex;
+  /** x where x is NaN, else r (x read three times, so a getter). */
+  keepNaN(x: () => Ex, r: Ex): Ex;
+}
+
+export function f32Ops(f: Fn): F32Ops {
+  const m = f.m;
+  return {
+    type: f.b.f32,
+    c: (v) => m.f32.const(v),
+    abs: (a) => m.f32.abs(a),
+    neg: (a) => m.f32.neg(a),
+    floor: (a) => m.f32.floor(a),
+    max: (a, b) => m.f32.max(a, b),
+    add: (a, b) => m.f32.add(a, b),
+    sub: (a, b) => m.f32.sub(a, b),
+    mul: (a, b) => m.f32.mul(a, b),
+    div: (a, b) => m.f32.div(a, b),
+    pow2: (k) => m.f32.reinterpret(m.i32.shl(m.i32.add(m.i32.trunc_s.f32(k), f.i32(127)), f.i32(23))),
+    nonNegative: (x, then, otherwise) => m.select(m.f32.ge(x, m.f32.const(0)), then, otherwise),
+    below: (a, b, then, otherwise) => m.select(m.f32.lt(a, b), then, otherwise),
+    keepNaN: (x, r) => m.select(m.f32.ne(x(), x()), x(), r),
+  };
+}
+
+export function f32x4Ops(f: Fn): F32Ops {
+  const m = f.m;
+  const v = m.f32x4;
+  const splat = (n: number) => v.splat(m.f32.const(n));
+  return {
+    type: f.b.v128,
+    c: splat,
+    abs: (a) => v.abs(a),
+    neg: (a) => v.neg(a),
+    floor: (a) => v.floor(a),
+    max: (a, b) => v.max(a, b),
+    add: (a, b) => v.add(a, b),
+    sub: (a, b) => v.sub(a, b),
+    mul: (a, b) => v.mul(a, b),
+    div: (a, b) => v.div(a, b),
+    pow2: (k) => m.i32x4.shl(m.i32x4.add(m.i32x4.trunc_sat_f32x4_s(k), m.i32x4.splat(f.i32(127))), f.i32(23)),
+    nonNegative: (x, then, otherwise) => m.v128.bitselect(then, otherwise, v.ge(x, splat(0))),
+    below: (a, b, then, otherwise) => m.v128.bitselect(then, otherwise, v.lt(a, b)),
+    keepNaN: (x, r) => m.v128.bitselect(x(), r, v.ne(x(), x())),
+  };
+}
