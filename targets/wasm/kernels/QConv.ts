@@ -75,17 +75,19 @@ const qconv: WasmKernelGenerator = (env) => {
     value.set(f.f32(value.get())),
     epilogue.store(y, index, channel, bias ? m.f64.add(value.get(), f.loadF(bias, channel())) : value.get()),
   ];
-  // The same for neighbouring outputs of one channel, two at a time (f64x2).
+  // The same for neighbouring outputs of one channel, two at a time (f64x2): the bias is added to
+  // the values rounded to float32 in float32, which is the double sum rounded.
   // Without `steps`, the values y only, for FloatEpilogue.applyRow to finish.
   // The bias splat once per call, in a local made on first use (an MVP module has no v128 locals).
-  let biasPair: typeof v | undefined;
+  let bias4: typeof v | undefined;
   const storePairs = (values: readonly (typeof v)[], index: Val, channel: Val, steps = true): Ex[] => {
-    if (bias) biasPair ??= f.local(f.b.v128);
-    const ys = values.map((value) => (biasPair ? m.f64x2.add(value.get(), biasPair.get()) : value.get()));
+    if (bias) bias4 ??= f.local(f.b.v128);
+    const ys = values.map((value) => value.get());
     return [
-      ...(bias && biasPair ? [biasPair.set(m.f64x2.splat(f.loadF(bias, channel())))] : []),
-      ...values.map((value) => value.set(m.f64x2.promote_low_f32x4(m.f32x4.demote_f64x2_zero(value.get())))),
-      ...(steps ? epilogue.storePairs(y, index, channel, true, ys) : epilogue.storeBare(y, index, ys)),
+      ...(bias && bias4 ? [bias4.set(m.v128.load32_splat(0, 4, f.addr(bias, channel())))] : []),
+      ...(steps
+        ? epilogue.storePairs(y, index, channel, true, ys, bias4?.get)
+        : epilogue.storeBare(y, index, ys, bias4?.get)),
     ];
   };
   const finish = (i: number): Ex[] => [

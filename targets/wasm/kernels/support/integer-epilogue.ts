@@ -206,15 +206,17 @@ export class FloatEpilogue {
    * to float32 is the f32x4 operation; sigmoid and erf are float32 routines (sigmoid.ts, erf.ts).
    * The steps go one at a time over all the outputs, and the activations are written out here
    * rather than called (a call in V8 spills every vector the kernel holds), interleaved so that
-   * their chains overlap; both bit-identical to the scalar ones.
+   * their chains overlap; both bit-identical to the scalar ones. With `addend` (an f32x4, a conv's
+   * bias), y is the values rounded to float32 plus it, in float32 (the double sum of two float32
+   * values rounded to float32).
    */
-  storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[]): Ex[] {
-    return this.quadSteps(y, index, channel, sameChannel, this.quads(values), values.length % 2 === 0);
+  storePairs(y: Arr, index: Val, channel: Val, sameChannel: boolean, values: readonly Ex[], addend?: Val): Ex[] {
+    return this.quadSteps(y, index, channel, sameChannel, this.quads(values, addend), values.length % 2 === 0);
   }
 
-  /** The values of storePairs rounded to float32 and stored without the steps (see applyRow). */
-  storeBare(y: Arr, index: Val, values: readonly Ex[]): Ex[] {
-    return this.storeQuads(y, index, this.quads(values), values.length % 2 === 0);
+  /** The values y of storePairs stored without the steps (see applyRow). */
+  storeBare(y: Arr, index: Val, values: readonly Ex[], addend?: Val): Ex[] {
+    return this.storeQuads(y, index, this.quads(values, addend), values.length % 2 === 0);
   }
 
   /** Quads of float32 outputs from element `index` (the last one only two unless `lastFull`). */
@@ -229,14 +231,15 @@ export class FloatEpilogue {
     });
   }
 
-  /** f64x2 pairs as f32x4 quads (the last one half full when the pairs are odd). */
-  private quads(values: readonly Ex[]): Ex[] {
+  /** f64x2 pairs as f32x4 quads (the last one half full when the pairs are odd), plus `addend`. */
+  private quads(values: readonly Ex[], addend?: Val): Ex[] {
     const m = this.env.fn.m;
     const P = values.length;
     const demoted = (i: number) => m.f32x4.demote_f64x2_zero(values[i]);
-    return Array.from({ length: Math.ceil(P / 2) }, (_, q) =>
-      2 * q + 1 < P ? quadOf(m, demoted(2 * q), demoted(2 * q + 1)) : demoted(2 * q),
-    );
+    return Array.from({ length: Math.ceil(P / 2) }, (_, q) => {
+      const quad = 2 * q + 1 < P ? quadOf(m, demoted(2 * q), demoted(2 * q + 1)) : demoted(2 * q);
+      return addend ? m.f32x4.add(quad, addend()) : quad;
+    });
   }
 
   /** Whether there are steps: without, storePairs just stores the values. */
