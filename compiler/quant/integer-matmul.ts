@@ -12,6 +12,18 @@ export interface QuantizedWeight {
 
 const channel = (a: readonly number[], c: number) => (a.length === 1 ? a[0] : a[c]);
 
+const symmetry = new WeakMap<readonly number[], boolean>();
+
+/** Whether weights with offsets `beta` are symmetric: every offset 0 (known when compiling). */
+export function symmetricWeights(beta: readonly number[]): boolean {
+  let s = symmetry.get(beta);
+  if (s === undefined) {
+    s = beta.every((b) => b === 0);
+    symmetry.set(beta, s);
+  }
+  return s;
+}
+
 /**
  * One output element of sum_k xhat_k * what_k computed in the integer domain: with xhat = qx*ax - bx
  * (+ delta for corrected codes) and what = qw*aw - bw,
@@ -19,6 +31,9 @@ const channel = (a: readonly number[], c: number) => (a.length === 1 ? a[0] : a[
  * where every S is an exact integer sum over the k that take part (padding taps do not: a zero-padded
  * dequantized input contributes 0, which is not any code's value) and S_j, n_j run over the k whose
  * activation code is j. Integer sums are exact in int32 for any realistic K (|q| <= 128, K < 2^17).
+ * With symmetric weights (every beta 0) the terms with bw, each a signed zero, are left out:
+ *   sum = ax*aw*S(qx*qw) - bx*aw*S(qw) + sum_j delta_j*(aw*S_j(qw)),
+ * the same value but for the sign of an exact zero, so that kernels need no S(qx).
  */
 export class IntegerDot {
   private acc = 0;
@@ -60,6 +75,11 @@ export class IntegerDot {
   value(w: QuantizedWeight, c: number): number {
     const { alpha: ax, beta: bx, corrections } = this.x;
     const aw = channel(w.alpha, c);
+    if (symmetricWeights(w.beta)) {
+      let y = ax * aw * this.acc - bx * aw * this.sumW;
+      for (let j = 0; j < corrections.length; j++) y += corrections[j].delta * (aw * this.corrW[j]);
+      return Math.fround(y);
+    }
     const bw = channel(w.beta, c);
     let y = ax * aw * this.acc - ax * bw * this.sumX - bx * aw * this.sumW + this.count * bx * bw;
     for (let j = 0; j < corrections.length; j++) y += corrections[j].delta * (aw * this.corrW[j] - bw * this.corrN[j]);

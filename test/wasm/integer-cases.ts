@@ -93,7 +93,12 @@ const dls = (bits: number, params = DLS) => ({ x_mode: "dls", x_bits: bits, x_si
 // beta just past the minimum (maximum): the lowest (highest) code's line misses it, so its correction is nonzero.
 const DLS_LOW = [0, 0.1, 0, 0, 0, 0.02, -1, 0].map(Math.fround);
 const DLS_HIGH = [0, 0.1, 0, 0, 0, -0.02, 0, -1].map(Math.fround);
-const weights = (bits: 2 | 4 | 8, alpha: number[]) => ({ w_bits: bits, w_alpha: alpha, w_beta: alpha.map(() => 0) });
+/** Weight quantizer params: symmetric (every beta 0) unless `offset`, which makes beta = alpha * offset. */
+const weights = (bits: 2 | 4 | 8, alpha: number[], offset = 0) => ({
+  w_bits: bits,
+  w_alpha: alpha,
+  w_beta: alpha.map((a) => Math.fround(a * offset)),
+});
 /** A float epilogue (compiler/ops/support/epilogue.ts): its steps, then each constant's float32 values. */
 const epilogue = (program: string[], ...constants: number[][]) => ({
   epilogue: program,
@@ -106,7 +111,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv 3x3 pad 1, a4w4, per-channel alpha, bias",
     plan: plan(
       "QConv",
-      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.07, 0.05, 0.09, 0.11, 0.06]) },
+      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.07, 0.05, 0.09, 0.11, 0.06], 0.37) },
       [
         { activation: shape(1, 6, "h", "w") },
         { codes: codes(5 * 6 * 9, 4, 1), bits: 4, shape: [5, 6, 3, 3] },
@@ -119,7 +124,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv depthwise 3x3 dilation 2, a2 unsigned, w2",
     plan: plan(
       "QConv",
-      { pads: [2, 2, 2, 2], dilations: [2, 2], group: 4, ...act(2, 0), ...weights(2, [0.2]) },
+      { pads: [2, 2, 2, 2], dilations: [2, 2], group: 4, ...act(2, 0), ...weights(2, [0.2], -0.4) },
       [
         { activation: shape(1, 4, "h", "w") },
         { codes: codes(4 * 9, 2, 3), bits: 2, shape: [4, 1, 3, 3] },
@@ -149,7 +154,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv 1x1 a8 unsigned, w8",
     plan: plan(
       "QConv",
-      { pads: [0, 0, 0, 0], ...act(8, 0), ...weights(8, [0.01]) },
+      { pads: [0, 0, 0, 0], ...act(8, 0), ...weights(8, [0.01], 0.3) },
       [{ activation: shape(1, 5, "h", "w") }, { codes: codes(3 * 5, 8, 5), bits: 8, shape: [3, 5, 1, 1] }],
       [shape(1, 3, "h", "w")],
     ),
@@ -158,7 +163,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul tokens x weight, DlsQuant a4w4",
     plan: plan(
       "QMatMul",
-      { weight_first: 0, ...dls(4), ...weights(4, [0.07]) },
+      { weight_first: 0, ...dls(4), ...weights(4, [0.07], 0.2) },
       [{ activation: shape(1, "hw", 12) }, { codes: codes(12 * 7, 4, 6), bits: 4, shape: [12, 7] }],
       [shape(1, "hw", 7)],
     ),
@@ -167,7 +172,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul weight x activation over 4 directions, a4w4",
     plan: plan(
       "QMatMul",
-      { weight_first: 1, ...act(4), ...weights(4, [0.06]) },
+      { weight_first: 1, ...act(4), ...weights(4, [0.06], -0.25) },
       [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 7), bits: 4, shape: [4, 5, 6] }],
       [shape(1, 4, 5, "hw")],
     ),
@@ -185,7 +190,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv 3x3 pad 1, a4w4, 5 -> 6 channels (a block and a short one, an odd channel pair)",
     plan: plan(
       "QConv",
-      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]) },
+      { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1], 0.15) },
       [
         { activation: shape(1, 5, "h", "w") },
         { codes: codes(6 * 5 * 9, 4, 31), bits: 4, shape: [6, 5, 3, 3] },
@@ -236,7 +241,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         pads: [1, 3, 1, 2],
         group: 5,
         ...act(4),
-        ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4]),
+        ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4], -0.1),
         ...epilogue(["div y c0", "erf t0", "add t1 c1", "mul y t2", "mul t3 c2"], [Math.SQRT2], [1], [0.5]),
       },
       [
@@ -336,7 +341,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul one weight x 4 directions (broadcast), DlsQuant a4w4, M = 3",
     plan: plan(
       "QMatMul",
-      { weight_first: 1, ...dls(4), ...weights(4, [0.05, 0.06, 0.07]) },
+      { weight_first: 1, ...dls(4), ...weights(4, [0.05, 0.06, 0.07], 0.3) },
       [{ activation: shape(1, 4, 5, "hw") }, { codes: codes(3 * 5, 4, 15), bits: 4, shape: [1, 3, 5] }],
       [shape(1, 4, 3, "hw")],
     ),
@@ -345,7 +350,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul tokens x weight, a4w4, K = 7, N = 10 (relaxed dot with row and column tails)",
     plan: plan(
       "QMatMul",
-      { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.04, 0.03, 0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06]) },
+      { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.04, 0.03, 0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06], 0.45) },
       [{ activation: shape(1, "hw", 7) }, { codes: codes(7 * 10, 4, 16), bits: 4, shape: [7, 10] }],
       [shape(1, "hw", 10)],
     ),
@@ -592,6 +597,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(
           4,
           Array.from({ length: 15 }, (_, i) => 0.02 + 0.003 * i),
+          0.6,
         ),
       },
       [{ activation: shape(1, "hw", 13) }, { codes: codes(13 * 15, 4, 32), bits: 4, shape: [13, 15] }],

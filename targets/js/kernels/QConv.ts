@@ -69,18 +69,20 @@ const qconv: KernelGenerator = (env) => {
                   w.block(`for (ow = owLo; ow < owHi; ow++)`, () => {
                     w.line(`q = ${s}[row + ow * ${SW}];`);
                     w.line(`${s}[acc + p + ow] += q * qw;`);
-                    w.line(`${s}[sx + p + ow] += q;`);
+                    if (bw) w.line(`${s}[sx + p + ow] += q;`);
                     w.line(`${s}[sw + p + ow] += qw;`);
-                    w.line(`${s}[cnt + p + ow] += 1;`);
+                    if (bw) w.line(`${s}[cnt + p + ow] += 1;`);
                   });
                 });
               });
             });
           });
           w.block(`for (p = 0; p < ${OHW}; p++)`, () => {
-            const [a, b] = [aw("oc"), bw("oc")];
+            const [a, b] = [aw("oc"), bw?.("oc")];
             w.line(
-              `v = f32(qa * ${a} * ${s}[acc + p] - qa * ${b} * ${s}[sx + p] - qb * ${a} * ${s}[sw + p] + ${s}[cnt + p] * qb * ${b});`,
+              b === undefined
+                ? `v = f32(qa * ${a} * ${s}[acc + p] - qb * ${a} * ${s}[sw + p]);`
+                : `v = f32(qa * ${a} * ${s}[acc + p] - qa * ${b} * ${s}[sx + p] - qb * ${a} * ${s}[sw + p] + ${s}[cnt + p] * qb * ${b});`,
             );
             epilogue.store(w, y, `(n * ${M} + oc) * ${OHW} + p`, "oc", bias ? `f32(v + ${bias}[oc])` : "v");
           });

@@ -54,9 +54,9 @@ const qmatmul: KernelGenerator = (env) => {
             w.block(`for (k = 0; k < ${K}; k++)`, () => {
               w.line(`q = ${codes}[r * ${K} + k];`);
               w.line(`qw = ${wt}[k * ${N} + j];`);
-              accumulate(w, quant, "q", "qw");
+              accumulate(w, quant, "q", "qw", bw !== undefined);
             });
-            writeEpilogue(w, quant, aw("j"), bw("j"), "v");
+            writeEpilogue(w, quant, aw("j"), bw?.("j"), "v");
             epilogue.store(w, y, `r * ${N} + j`, "j", "f32(v)");
           });
         });
@@ -96,9 +96,9 @@ const qmatmul: KernelGenerator = (env) => {
             w.block(`for (k = 0; k < ${K}; k++)`, () => {
               w.line(`q = ${codes}[xb + k * ${L} + l];`);
               w.line(`qw = ${wt}[wb + m * ${K} + k];`);
-              accumulate(w, quant, "q", "qw");
+              accumulate(w, quant, "q", "qw", bw !== undefined);
             });
-            writeEpilogue(w, quant, aw("m"), bw("m"), "v");
+            writeEpilogue(w, quant, aw("m"), bw?.("m"), "v");
             epilogue.store(w, y, `(t * ${M} + m) * ${L} + l`, "m", "f32(v)");
           });
         });

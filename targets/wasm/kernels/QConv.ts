@@ -91,11 +91,7 @@ const qconv: WasmKernelGenerator = (env) => {
     ];
   };
   const finish = (i: number): Ex[] => [
-    ...sums.epilogue(
-      v,
-      () => aw(oc.get()),
-      () => bw(oc.get()),
-    ),
+    ...sums.epilogue(v, () => aw(oc.get()), bw && (() => bw(oc.get()))),
     ...store(v, outAt(i), oc.get),
   ];
   const taps = (row: Ex[]): Ex[] => [

@@ -84,11 +84,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
                   qw.set(f.load(wt, f.add(f.mul(k.get(), f.i32(N)), j.get()))),
                   ...sums.add(q, qw),
                 ]),
-                ...sums.epilogue(
-                  v,
-                  () => aw(j.get()),
-                  () => bw(j.get()),
-                ),
+                ...sums.epilogue(v, () => aw(j.get()), bw && (() => bw(j.get()))),
                 epilogue.store(y, f.add(f.mul(r.get(), f.i32(N)), j.get()), j.get, v.get()),
               ]),
             ]),
@@ -171,11 +167,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
               ]),
               ...[0, 1, 2, 3].flatMap((i) => [
                 ...lanes.lane(i),
-                ...sums.epilogue(
-                  v,
-                  () => aw(mm.get()),
-                  () => bw(mm.get()),
-                ),
+                ...sums.epilogue(v, () => aw(mm.get()), bw && (() => bw(mm.get()))),
                 epilogue.store(
                   y,
                   f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get(), f.i32(i)),
@@ -199,11 +191,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           qw.set(f.load(wt, weightAt(t))),
           ...sums.add(q, qw),
         ]),
-        ...sums.epilogue(
-          v,
-          () => aw(mm.get()),
-          () => bw(mm.get()),
-        ),
+        ...sums.epilogue(v, () => aw(mm.get()), bw && (() => bw(mm.get()))),
         epilogue.store(y, f.add(m.i32.mul(f.add(mm.get(), f.i32(t * M)), L()), l.get()), mm.get, v.get()),
       ]),
     ]),

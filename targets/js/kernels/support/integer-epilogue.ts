@@ -4,6 +4,7 @@ import type {
   EpilogueOperand,
   EpilogueStep,
 } from "../../../../compiler/ops/support/epilogue.js";
+import { symmetricWeights } from "../../../../compiler/quant/integer-matmul.js";
 import type { CodeWriter } from "../../../shared/code-writer.js";
 import { epilogueSpec, kernelEpilogue } from "../../../shared/epilogue.js";
 import type { HelperName } from "../../runtime/helpers.js";
@@ -14,13 +15,14 @@ import { type ActivationQuantCode, lit } from "./activation-quant.js";
  * The weight side of an integer kernel (w_alpha, w_beta: one value or one per output channel) and
  * the float epilogue that turns the exact integer sums back into the product of dequantized values,
  * in the operation order of compiler/quant/integer-matmul.ts (so js results equal the reference's):
- *   y = qa*aw*acc - qa*bw*sx - qb*aw*sw + cnt*qb*bw  (+ dlo*(aw*swlo - bw*nlo) + dhi*(...)), rounded to f32.
+ *   y = qa*aw*acc - qa*bw*sx - qb*aw*sw + cnt*qb*bw  (+ dlo*(aw*swlo - bw*nlo) + dhi*(...)), rounded to f32,
+ * without the terms in bw where the weights are symmetric (every w_beta 0; `bw` undefined).
  */
 export function weightParams(
   w: CodeWriter,
   env: KernelEnv,
   channels: number,
-): { aw: (c: string) => string; bw: (c: string) => string } {
+): { aw: (c: string) => string; bw?: (c: string) => string } {
   const alpha = env.kernel.params.w_alpha;
   const beta = env.kernel.params.w_beta;
   if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
@@ -31,11 +33,13 @@ export function weightParams(
     if (v.length !== 1 && v.length !== channels)
       throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
   }
+  const symmetric = symmetricWeights(beta.map(Number));
   if (alpha.length === 1) {
-    w.line(`var aw0 = ${lit(Number(alpha[0]))}, bw0 = ${lit(Number(beta[0]))};`);
-    return { aw: () => "aw0", bw: () => "bw0" };
+    w.line(`var aw0 = ${lit(Number(alpha[0]))}${symmetric ? "" : `, bw0 = ${lit(Number(beta[0]))}`};`);
+    return { aw: () => "aw0", bw: symmetric ? undefined : () => "bw0" };
   }
   w.line(`var AW = [${alpha.map((v) => lit(Number(v))).join(", ")}];`);
+  if (symmetric) return { aw: (c) => `AW[${c}]` };
   w.line(`var BW = [${beta.map((v) => lit(Number(v))).join(", ")}];`);
   return { aw: (c) => `AW[${c}]`, bw: (c) => `BW[${c}]` };
 }
@@ -47,20 +51,34 @@ export function resetAccumulators(w: CodeWriter): void {
   w.line("acc = 0; sx = 0; sw = 0; cnt = 0; swlo = 0; nlo = 0; swhi = 0; nhi = 0;");
 }
 
-/** Accumulates one (activation code, weight code) pair. */
-export function accumulate(w: CodeWriter, q: ActivationQuantCode, qx: string, qw: string): void {
-  w.line(`acc += ${qx} * ${qw}; sx += ${qx}; sw += ${qw}; cnt++;`);
+/** Accumulates one (activation code, weight code) pair; the code sum and count only if `offsets` (bw) are read. */
+export function accumulate(w: CodeWriter, q: ActivationQuantCode, qx: string, qw: string, offsets: boolean): void {
+  w.line(offsets ? `acc += ${qx} * ${qw}; sx += ${qx}; sw += ${qw}; cnt++;` : `acc += ${qx} * ${qw}; sw += ${qw};`);
   if (q.mode === "dls") {
     w.line(`if (${qx} === qlo) { swlo += ${qw}; nlo++; } else if (${qx} === qhi) { swhi += ${qw}; nhi++; }`);
   }
 }
 
-/** The epilogue's value for channel expressions aw, bw, as an ES5 expression statement into `target`. */
-export function writeEpilogue(w: CodeWriter, q: ActivationQuantCode, aw: string, bw: string, target: string): void {
-  w.line(`${target} = qa * ${aw} * acc - qa * ${bw} * sx - qb * ${aw} * sw + cnt * qb * ${bw};`);
+/** The epilogue's value for channel expressions aw, bw (none: symmetric), as ES5 statements into `target`. */
+export function writeEpilogue(
+  w: CodeWriter,
+  q: ActivationQuantCode,
+  aw: string,
+  bw: string | undefined,
+  target: string,
+): void {
+  w.line(
+    bw === undefined
+      ? `${target} = qa * ${aw} * acc - qb * ${aw} * sw;`
+      : `${target} = qa * ${aw} * acc - qa * ${bw} * sx - qb * ${aw} * sw + cnt * qb * ${bw};`,
+  );
   if (q.mode === "dls") {
-    w.line(`if (dlo !== 0) ${target} += dlo * (${aw} * swlo - ${bw} * nlo);`);
-    w.line(`if (dhi !== 0) ${target} += dhi * (${aw} * swhi - ${bw} * nhi);`);
+    const fix = (d: string, sw: string, n: string) =>
+      w.line(
+        `if (${d} !== 0) ${target} += ${d} * (${bw === undefined ? `${aw} * ${sw}` : `${aw} * ${sw} - ${bw} * ${n}`});`,
+      );
+    fix("dlo", "swlo", "nlo");
+    fix("dhi", "swhi", "nhi");
   }
 }
 

@@ -29,7 +29,8 @@ export interface ConvBlocks extends ConvWindow {
  * i32x4.dot_i16x8_s with a splat pair of weight codes adds both channels' products for four pixels,
  * exactly in i32; each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
  * channels times eight columns). The code sums of the window (the zero-point term) do not depend on
- * the output channel: they are computed once per group into a plane of scratch. In a block at the
+ * the output channel: they are computed once per group into a plane of scratch, where the weights
+ * are not symmetric (with symmetric ones the epilogue has no such term). In a block at the
  * left or right border, the codes of columns outside the image are masked to 0, which adds nothing
  * to either sum, and the weight sums and tap counts are per column. The weight pairs and each output
  * channel's weight sum per tap are a derived table. Rows narrower than a block go the scalar way;
@@ -38,7 +39,7 @@ export interface ConvBlocks extends ConvWindow {
 export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const f = env.fn;
   const m = f.m;
-  const { quant, codes, oc, oh } = o;
+  const { quant, codes, oc, oh, bw } = o;
   if (quant.mode === "dls") throw env.error("convBlocks needs an affine activation quantizer");
   const [KH, KW] = o.kernel;
   const [, DW] = o.dilations;
@@ -152,8 +153,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       ...pairTaps(edge),
       wp.set(f.add(wp.get(), f.i32(pairBytes))),
     ]),
-    sxLo.set(m.v128.load(0, 4, planeAt())),
-    sxHi.set(m.v128.load(16, 4, planeAt())),
+    ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
     MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
@@ -164,7 +164,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       f,
       quant,
       () => o.aw(oc.get()),
-      () => o.bw(oc.get()),
+      bw && (() => bw(oc.get())),
       sw[jj].get,
       () => f.mul(rows.get(), f.i32(CG * KW)),
     );
@@ -172,34 +172,23 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     return valid(jj, [
       oc.set(f.add(ocb.get(), f.i32(jj))),
       vp1.set(F(terms.p1)),
-      vp2.set(F(terms.p2)),
+      ...(bw && terms.offsets ? [vp2.set(F(terms.offsets.p2))] : []),
       ...(edge
         ? [
             swLo.set(maskedSum(f, mask, false, (kw) => cw[jj * KW + kw].get())),
             swHi.set(maskedSum(f, mask, true, (kw) => cw[jj * KW + kw].get())),
             vs3.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
-            vt4.set(F(o.bw(oc.get()))),
+            ...(bw ? [vt4.set(F(bw(oc.get())))] : []),
           ]
-        : [vs3.set(F(terms.s3)), vt4.set(F(terms.t4))]),
+        : [vs3.set(F(terms.s3)), ...(terms.offsets ? [vt4.set(F(terms.offsets.t4))] : [])]),
       ...[0, 1, 2, 3].flatMap((q) => {
         const [sxv, swv, cnv] = q < 2 ? [sxLo, swLo, cnLo] : [sxHi, swHi, cnHi];
         // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
-        const [s3, t4] = edge
-          ? [m.f64x2.mul(vs3.get(), half(swv, q)), m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vt4.get())]
-          : [vs3.get(), vt4.get()];
+        const s3 = edge ? m.f64x2.mul(vs3.get(), half(swv, q)) : vs3.get();
+        const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
+        const offsets = bw && { p2: vp2.get(), sx: half(sxv, q), t4: t4() };
         return [
-          vv.set(
-            affineValue(
-              f,
-              true,
-              vp1.get(),
-              i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1),
-              vp2.get(),
-              half(sxv, q),
-              s3,
-              t4,
-            ),
-          ),
+          vv.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets)),
           ...o.finishPairs([vv], () => f.add(ow.get(), f.i32(2 * q))),
         ];
       }),
@@ -238,8 +227,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
           [...products(false), ...Array.from({ length: BLOCK }, (_, jj) => output(jj, false)).flat()],
           [
             ...products(true),
-            cnLo.set(counts(false)),
-            cnHi.set(counts(true)),
+            ...(bw ? [cnLo.set(counts(false)), cnHi.set(counts(true))] : []),
             ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
           ],
         ),
@@ -257,7 +245,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     last.set(m.i32.sub(o.W(), f.i32(7 - PL + (KW - 1) * DW))),
     f.for(g, f.i32(0), () => f.i32(G), [
       xg.set(f.add(o.imageBase(), m.i32.mul(f.mul(g.get(), f.i32(CG)), o.channelStride()))),
-      f.if(m.i32.ge_s(o.OW(), f.i32(8)), [sums]),
+      ...(bw ? [f.if(m.i32.ge_s(o.OW(), f.i32(8)), [sums])] : []),
       f.for(bi, f.i32(0), () => f.i32(blocks), [
         // The block's first output channel, and its first row of the table (where every block has
         // BLOCK rows).

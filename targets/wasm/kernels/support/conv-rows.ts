@@ -51,8 +51,9 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
   const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const splats = CG === 1 ? Array.from({ length: T }, () => f.local(f.b.v128)) : [];
   const acc = new WideSums(f);
-  const sx = new WideSums(f);
-  const widen = () => [...acc.widen(), ...sx.widen()];
+  // The code sums only where the epilogue has the offset terms (weights not symmetric).
+  const sx = o.bw ? new WideSums(f) : undefined;
+  const widen = () => [...acc.widen(), ...(sx?.widen() ?? [])];
   const F = (v: Ex) => m.f64x2.splat(v);
   const weight = (t: number) => f.load(wt, f.add(wc.get(), f.i32(t)));
   const weightVector = (t: number) => (CG === 1 ? splats[t].get() : m.i16x8.splat(weight(t)));
@@ -81,7 +82,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
           return [
             vc.set(edge ? m.v128.and(load, mask[kw].get()) : load),
             acc.add(m.i16x8.mul(weightVector(k * KW + kw), vc.get())),
-            sx.add(vc.get()),
+            ...(sx ? [sx.add(vc.get())] : []),
             ...(steps < KW && ((kw + 1) % steps === 0 || kw === KW - 1) ? widen() : []),
           ];
         }).flat(),
@@ -99,40 +100,44 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
   const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   const block = (edge: boolean): Ex[] => [
     ...acc.reset(),
-    ...sx.reset(),
+    ...(sx?.reset() ?? []),
     ...taps(edge),
     ...(edge
       ? [
           swLo.set(maskedSum(f, mask, false, (kw) => cw[kw].get())),
           swHi.set(maskedSum(f, mask, true, (kw) => cw[kw].get())),
-          cnLo.set(maskedSum(f, mask, false, () => f.mul(rows.get(), f.i32(CG)))),
-          cnHi.set(maskedSum(f, mask, true, () => f.mul(rows.get(), f.i32(CG)))),
+          ...(sx
+            ? [
+                cnLo.set(maskedSum(f, mask, false, () => f.mul(rows.get(), f.i32(CG)))),
+                cnHi.set(maskedSum(f, mask, true, () => f.mul(rows.get(), f.i32(CG)))),
+              ]
+            : []),
         ]
       : []),
     ...[0, 1, 2, 3].flatMap((q) => {
       const [swv, cnv] = q < 2 ? [swLo, cnLo] : [swHi, cnHi];
       // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
-      const [s3, t4] = edge
-        ? [m.f64x2.mul(vqa.get(), half(swv, q)), m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vbw.get())]
-        : [vs3.get(), vt4.get()];
-      return [values[q].set(affineValue(f, true, vp1.get(), acc.pair(q), vp2.get(), sx.pair(q), s3, t4))];
+      const s3 = edge ? m.f64x2.mul(vqa.get(), half(swv, q)) : vs3.get();
+      const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vbw.get()) : vt4.get());
+      const offsets = sx && { p2: vp2.get(), sx: sx.pair(q), t4: t4() };
+      return [values[q].set(affineValue(f, true, vp1.get(), acc.pair(q), s3, offsets))];
     }),
     ...(o.deferred ? o.deferred.bare(values, ow.get) : o.finishPairs(values, ow.get)),
   ];
+  const bw = o.bw;
   const terms = channelTerms(
     f,
     quant,
     () => o.aw(oc.get()),
-    () => o.bw(oc.get()),
+    bw && (() => bw(oc.get())),
     sw.get,
     () => f.mul(rows.get(), f.i32(CG * KW)),
   );
   const channel = [
     ...splats.map((s, t) => s.set(m.i16x8.splat(f.load(wt, f.add(wb.get(), f.i32(t)))))),
     vp1.set(F(terms.p1)),
-    vp2.set(F(terms.p2)),
     vqa.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
-    vbw.set(F(o.bw(oc.get()))),
+    ...(bw && terms.offsets ? [vp2.set(F(terms.offsets.p2)), vbw.set(F(bw(oc.get())))] : []),
   ];
   const row = [
     ...Array.from({ length: KH }, (_, k) => ih[k].set(o.inputRow(f.i32(k)))),
@@ -147,7 +152,7 @@ export function convRow(env: WasmKernelEnv, o: ConvRow): { channel: Ex[]; row: E
     ),
     sw.set(cw.map((c) => c.get()).reduce((a, b) => m.i32.add(a, b))),
     vs3.set(F(terms.s3)),
-    vt4.set(F(terms.t4)),
+    ...(terms.offsets ? [vt4.set(F(terms.offsets.t4))] : []),
     ...(CG === 1 ? [xc.set(xb.get()), ...rowAddresses()] : []),
     f.if(
       m.i32.ge_s(o.OW(), f.i32(8)),

@@ -23,7 +23,8 @@ export interface ConvWindow {
   readonly inputRow: (kh: Ex) => Ex;
   readonly inside: (ih: Local) => Ex;
   readonly aw: (c: Ex) => Ex;
-  readonly bw: (c: Ex) => Ex;
+  /** The weight offsets; none where the weights are symmetric (weightParams). */
+  readonly bw?: (c: Ex) => Ex;
   /** Outputs ow in [from, to) one by one, the scalar way (rows narrower than a block). */
   readonly scalar: (from: Ex, to: Val) => Ex;
   /** Stores the f64x2 values `vs[i]` of columns `ow` + 2i, `ow` + 2i + 1 (the current channel and row). */

@@ -1,4 +1,5 @@
 import type { Epilogue, EpilogueOperand, EpilogueStep } from "../../../../compiler/ops/support/epilogue.js";
+import { symmetricWeights } from "../../../../compiler/quant/integer-matmul.js";
 import { kernelEpilogue } from "../../../shared/epilogue.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
@@ -19,9 +20,11 @@ function quadOf(m: Fn["m"], lo: Ex, hi: Ex): Ex {
  * The weight side of an integer kernel and the float epilogue that turns exact integer sums back into
  * the product of dequantized values, in the order of targets/js/kernels/support/integer-epilogue.ts:
  *   y = qa*aw*acc - qa*bw*sx - qb*aw*sw + cnt*qb*bw  (+ dlo*(aw*swlo - bw*nlo) + dhi*(...)).
- * The sums are i32 here (exact, as the js target's doubles are), converted exactly to f64.
+ * The sums are i32 here (exact, as the js target's doubles are), converted exactly to f64. With
+ * symmetric weights (every w_beta 0) the terms in bw are left out, as the reference leaves them out,
+ * and `bw` is undefined: the kernel needs no activation code sums or counts.
  */
-export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex) => Ex; bw: (c: Ex) => Ex } {
+export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex) => Ex; bw?: (c: Ex) => Ex } {
   const alpha = env.kernel.params.w_alpha;
   const beta = env.kernel.params.w_beta;
   if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
@@ -33,11 +36,13 @@ export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex
       throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
   }
   const f = env.fn;
+  const symmetric = symmetricWeights(beta.map(Number));
   if (alpha.length === 1) {
-    const [aw, bw] = [env.scalar(Number(alpha[0])), env.scalar(Number(beta[0]))];
-    return { aw, bw };
+    const aw = env.scalar(Number(alpha[0]));
+    return symmetric ? { aw } : { aw, bw: env.scalar(Number(beta[0])) };
   }
   const aw = env.data(alpha.map(Number));
+  if (symmetric) return { aw: (c) => f.load(aw, c) };
   const bw = env.data(beta.map(Number));
   return { aw: (c) => f.load(aw, c), bw: (c) => f.load(bw, c) };
 }
@@ -91,26 +96,35 @@ export class Accumulators {
     return out;
   }
 
-  /** The epilogue's f64 value for the channel's aw and bw, into `v`. */
-  epilogue(v: Local, aw: () => Ex, bw: () => Ex): Ex[] {
+  /** The epilogue's f64 value for the channel's aw and bw (none: symmetric weights), into `v`. */
+  epilogue(v: Local, aw: () => Ex, bw?: () => Ex): Ex[] {
     const { m } = this.f;
     const q = this.q;
     const F = (l: Local) => m.f64.convert_s.i32(l.get());
+    const product = m.f64.mul(m.f64.mul(q.qa(), aw()), F(this.acc));
+    const weightSum = m.f64.mul(m.f64.mul(q.qb(), aw()), F(this.sw));
     const out = [
       v.set(
-        m.f64.add(
-          m.f64.sub(
-            m.f64.sub(m.f64.mul(m.f64.mul(q.qa(), aw()), F(this.acc)), m.f64.mul(m.f64.mul(q.qa(), bw()), F(this.sx))),
-            m.f64.mul(m.f64.mul(q.qb(), aw()), F(this.sw)),
-          ),
-          m.f64.mul(m.f64.mul(F(this.cnt), q.qb()), bw()),
-        ),
+        bw
+          ? m.f64.add(
+              m.f64.sub(m.f64.sub(product, m.f64.mul(m.f64.mul(q.qa(), bw()), F(this.sx))), weightSum),
+              m.f64.mul(m.f64.mul(F(this.cnt), q.qb()), bw()),
+            )
+          : m.f64.sub(product, weightSum),
       ),
     ];
     if (q.mode === "dls" && q.dlo && q.dhi) {
       const fix = (d: Local, sw: Local, n: Local) =>
         this.f.if(m.f64.ne(d.get(), this.f.f64(0)), [
-          v.set(m.f64.add(v.get(), m.f64.mul(d.get(), m.f64.sub(m.f64.mul(aw(), F(sw)), m.f64.mul(bw(), F(n)))))),
+          v.set(
+            m.f64.add(
+              v.get(),
+              m.f64.mul(
+                d.get(),
+                bw ? m.f64.sub(m.f64.mul(aw(), F(sw)), m.f64.mul(bw(), F(n))) : m.f64.mul(aw(), F(sw)),
+              ),
+            ),
+          ),
         ]);
       out.push(fix(q.dlo, this.swlo, this.nlo), fix(q.dhi, this.swhi, this.nhi));
     }

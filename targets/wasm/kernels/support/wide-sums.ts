@@ -74,31 +74,44 @@ export function weightBound(env: WasmKernelEnv): number {
 
 /**
  * The integer epilogue's terms for one channel, in the order of Accumulators.epilogue:
- *   y = (qa*aw)*acc - (qa*bw)*sx - (qb*aw)*sw + (cnt*qb)*bw.
+ *   y = (qa*aw)*acc - (qa*bw)*sx - (qb*aw)*sw + (cnt*qb)*bw,
+ * the terms in bw (`offsets`) only where the weights are not symmetric (bw given).
  * Where sw and cnt are the same for many outputs (no padding, or one row of a depthwise conv), the
  * last two products are computed once for all of them: the same doubles as computing them per output.
  */
 export interface ChannelTerms {
   readonly p1: Ex;
-  readonly p2: Ex;
   readonly s3: Ex;
-  readonly t4: Ex;
+  readonly offsets?: { readonly p2: Ex; readonly t4: Ex };
 }
 
-export function channelTerms(f: Fn, q: ActivationQuant, aw: Val, bw: Val, sw: Val, cnt: Val): ChannelTerms {
+export function channelTerms(f: Fn, q: ActivationQuant, aw: Val, bw: Val | undefined, sw: Val, cnt: Val): ChannelTerms {
   const m = f.m;
   return {
     p1: m.f64.mul(q.qa(), aw()),
-    p2: m.f64.mul(q.qa(), bw()),
     s3: m.f64.mul(m.f64.mul(q.qb(), aw()), m.f64.convert_s.i32(sw())),
-    t4: m.f64.mul(m.f64.mul(m.f64.convert_s.i32(cnt()), q.qb()), bw()),
+    offsets: bw && {
+      p2: m.f64.mul(q.qa(), bw()),
+      t4: m.f64.mul(m.f64.mul(m.f64.convert_s.i32(cnt()), q.qb()), bw()),
+    },
   };
 }
 
-/** (p1*acc - p2*sx - s3) + t4, lane-wise on f64x2 or on f64 (the same IEEE operations either way). */
-export function affineValue(f: Fn, vector: boolean, p1: Ex, acc: Ex, p2: Ex, sx: Ex, s3: Ex, t4: Ex): Ex {
+/** The offset terms of affineValue: p2 times the code sum sx, and t4. */
+export interface Offsets {
+  readonly p2: Ex;
+  readonly sx: Ex;
+  readonly t4: Ex;
+}
+
+/**
+ * (p1*acc - p2*sx - s3) + t4, or p1*acc - s3 without offsets (symmetric weights), lane-wise on
+ * f64x2 or on f64 (the same IEEE operations either way).
+ */
+export function affineValue(f: Fn, vector: boolean, p1: Ex, acc: Ex, s3: Ex, offsets?: Offsets): Ex {
   const o = vector ? f.m.f64x2 : f.m.f64;
-  return o.add(o.sub(o.sub(o.mul(p1, acc), o.mul(p2, sx)), s3), t4);
+  if (!offsets) return o.sub(o.mul(p1, acc), s3);
+  return o.add(o.sub(o.sub(o.mul(p1, acc), o.mul(offsets.p2, offsets.sx)), s3), offsets.t4);
 }
 
 /** The first 16-byte-aligned address at or after `base` + `bytes` (i32 values). */

@@ -32,7 +32,8 @@ export interface WxColumns {
   /** How many codes `codes` holds: the column sums and row terms follow them (see wxScratch). */
   readonly codeCount: Val;
   readonly aw: (c: Ex) => Ex;
-  readonly bw: (c: Ex) => Ex;
+  /** The weight offsets; none where the weights are symmetric (weightParams). */
+  readonly bw?: (c: Ex) => Ex;
   /** Stores the f64 value `v` of output row `mm` at element `index`. */
   readonly finish: (v: Local, mm: Local, index: Ex) => Ex[];
   /** Stores the f64x2 values `vs[i]` of output row `mm` at elements `index` + 2i, `index` + 2i + 1. */
@@ -92,18 +93,20 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
   const sums = Array.from({ length: ROWS }, () => [f.local(f.b.v128), f.local(f.b.v128)]);
   const v = f.f64Local();
   const lastBlock = (n: number) => () => m.i32.sub(L(), f.i32(n - 1));
-  // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw.
+  // Row mm's epilogue terms at terms[4 * mm + t]: (qa*aw), (qa*bw), (qb*aw)*sw, (K*qb)*bw (the terms in
+  // bw only where the weights are not symmetric).
   const term = (t: number) => f.add(f.mul(mm.get(), f.i32(4)), f.i32(t));
   const blockTerm = (t: number) => f.add(f.mul(row.get(), f.i32(4)), f.i32(t));
   const splatTerm = (t: number) => m.v128.load64_splat(0, 8, f.addr(termTable, blockTerm(t)));
   const rowSums = (h: number) =>
     m.v128.load(16 * h, 16, f.addr(blockSums, f.mul(m.i32.sub(row.get(), mm.get()), f.i32(8))));
+  const bw = o.bw;
   const termSetup = (b: WxBatch): Ex => {
     const terms = channelTerms(
       f,
       quant,
       () => o.aw(mm.get()),
-      () => o.bw(mm.get()),
+      bw && (() => bw(mm.get())),
       sw.get,
       () => f.i32(K),
     );
@@ -112,7 +115,11 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       f.for(k, f.i32(0), () => f.i32(K), [
         sw.set(m.i32.add(sw.get(), f.load(wt, f.add(f.mul(mm.get(), f.i32(K)), k.get(), f.i32(b.wBase))))),
       ]),
-      ...[terms.p1, terms.p2, terms.s3, terms.t4].map((e, t) => f.store(termTable, term(t), e)),
+      f.store(termTable, term(0), terms.p1),
+      f.store(termTable, term(2), terms.s3),
+      ...(terms.offsets
+        ? [f.store(termTable, term(1), terms.offsets.p2), f.store(termTable, term(3), terms.offsets.t4)]
+        : []),
     ]);
   };
   // The i32 sums of `rows` rows of W from mm for columns l..l+7, by pairs of K: i32x4.dot_i16x8_s
@@ -131,7 +138,9 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
     ];
     // The eight outputs of W's row `row` from the stored sums, with the row's terms splat once.
     const outputs: Ex[] = [
-      ...[p1, p2, s3, t4].map((t, i) => t.set(splatTerm(i))),
+      p1.set(splatTerm(0)),
+      s3.set(splatTerm(2)),
+      ...(bw ? [p2.set(splatTerm(1)), t4.set(splatTerm(3))] : []),
       c0.set(rowSums(0)),
       c1.set(rowSums(1)),
       ...values.map((value, p) =>
@@ -141,10 +150,8 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
             true,
             p1.get(),
             i32PairToF64(f, p < 2 ? c0 : c1, p & 1),
-            p2.get(),
-            sxPairs[p].get(),
             s3.get(),
-            t4.get(),
+            bw && { p2: p2.get(), sx: sxPairs[p].get(), t4: t4.get() },
           ),
         ),
       ),
@@ -155,9 +162,13 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         .slice(0, rows)
         .flat()
         .map((s) => s.set(m.i32x4.splat(f.i32(0)))),
-      colSums.set(m.v128.load(0, 16, f.addr(sx, l.get()))),
-      wv.set(m.v128.load(16, 16, f.addr(sx, l.get()))),
-      ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, p < 2 ? colSums : wv, p & 1))),
+      ...(bw
+        ? [
+            colSums.set(m.v128.load(0, 16, f.addr(sx, l.get()))),
+            wv.set(m.v128.load(16, 16, f.addr(sx, l.get()))),
+            ...sxPairs.map((pair, p) => pair.set(i32PairToF64(f, p < 2 ? colSums : wv, p & 1))),
+          ]
+        : []),
       pc.set(f.add(pairsAt.get(), f.mul(l.get(), f.i32(blockBytes / 8)))),
       pw.set(f.addr(wt16, f.add(f.mul(mm.get(), f.i32(K)), f.i32(b.wBase)))),
       end.set(f.add(pw.get(), f.i32(4 * (K >> 1)))),
@@ -206,7 +217,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       ...[0, 1].flatMap((half) => [
         colSums.set(zip(c0.get(), wv.get(), half)),
         m.v128.store(16 * half, 16, pw.get(), colSums.get()),
-        sums[0][half].set(m.i32x4.add(sums[0][half].get(), m.i32x4.dot_i16x8_s(colSums.get(), ones))),
+        ...(bw ? [sums[0][half].set(m.i32x4.add(sums[0][half].get(), m.i32x4.dot_i16x8_s(colSums.get(), ones)))] : []),
       ]),
     ];
     return [
@@ -225,7 +236,7 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
         32,
       ),
       ...(K % 2 ? step(m.v128.const(new Array(16).fill(0))) : []),
-      ...[0, 1].map((half) => m.v128.store(16 * half, 16, f.addr(sx, l.get()), sums[0][half].get())),
+      ...(bw ? [0, 1].map((half) => m.v128.store(16 * half, 16, f.addr(sx, l.get()), sums[0][half].get())) : []),
     ];
   };
   let lastBase: number | undefined;
@@ -244,12 +255,18 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       tail.set(l.get()),
       f.for(mm, f.i32(0), () => f.i32(M - 3), [f.for(l, f.i32(0), tail.get, rowBlock(b, ROWS), 8)], ROWS),
       f.for(mm, mm.get(), () => f.i32(M), [f.for(l, f.i32(0), tail.get, rowBlock(b, 1), 8)]),
-      // The remainder columns: their code sums, then their outputs.
-      f.for(l, tail.get(), L, [
-        acc.set(f.i32(0)),
-        f.for(k, f.i32(0), () => f.i32(K), [acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get()))))]),
-        f.store(sx, l.get(), acc.get()),
-      ]),
+      // The remainder columns: their code sums (for the offset terms), then their outputs.
+      ...(bw
+        ? [
+            f.for(l, tail.get(), L, [
+              acc.set(f.i32(0)),
+              f.for(k, f.i32(0), () => f.i32(K), [
+                acc.set(m.i32.add(acc.get(), f.load(codes, codeAt(k.get(), l.get())))),
+              ]),
+              f.store(sx, l.get(), acc.get()),
+            ]),
+          ]
+        : []),
       f.for(l, tail.get(), L, [
         f.for(mm, f.i32(0), () => f.i32(M), [
           acc.set(f.i32(0)),
@@ -262,10 +279,12 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
               false,
               f.load(termTable, term(0)),
               m.f64.convert_s.i32(acc.get()),
-              f.load(termTable, term(1)),
-              m.f64.convert_s.i32(f.load(sx, l.get())),
               f.load(termTable, term(2)),
-              f.load(termTable, term(3)),
+              bw && {
+                p2: f.load(termTable, term(1)),
+                sx: m.f64.convert_s.i32(f.load(sx, l.get())),
+                t4: f.load(termTable, term(3)),
+              },
             ),
           ),
           ...o.finish(v, mm, f.add(b.yRow(mm.get()), l.get())),

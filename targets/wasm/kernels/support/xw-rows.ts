@@ -21,7 +21,8 @@ export interface XwRows {
   /** How many codes `codes` holds: the per-column terms follow them (see xwScratch). */
   readonly codeCount: Val;
   readonly aw: (c: Ex) => Ex;
-  readonly bw: (c: Ex) => Ex;
+  /** The weight offsets; none where the weights are symmetric (weightParams). */
+  readonly bw?: (c: Ex) => Ex;
   /** Stores the f64 value `v` of column `j` at element `index`. */
   readonly finish: (v: Local, j: Val, index: Ex) => Ex[];
   /** Stores the f64x2 values `vs[i]` of columns `j` + 2i, `j` + 2i + 1 at elements `index` + 2i, `index` + 2i + 1. */
@@ -109,11 +110,12 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
   const weightAt = (col: Ex) => f.add(f.mul(k.get(), f.i32(N)), col);
   const column = (p: number) => f.add(j.get(), f.i32(2 * p));
   const vload = (t: number, p: number) => m.v128.load(0, 8, f.addr(tables, table(t, column(p))));
+  const bw = o.bw;
   const terms = channelTerms(
     f,
     quant,
     () => o.aw(j.get()),
-    () => o.bw(j.get()),
+    bw && (() => bw(j.get())),
     sw.get,
     () => f.i32(K),
   );
@@ -129,22 +131,28 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
       sw.set(f.i32(0)),
       f.for(k, f.i32(0), () => f.i32(K), [sw.set(m.i32.add(sw.get(), f.load(wt, weightAt(j.get()))))]),
       f.store(tables, table(P1, j.get()), terms.p1),
-      f.store(tables, table(P2, j.get()), terms.p2),
       f.store(tables, table(S3, j.get()), terms.s3),
-      f.store(tables, table(T4, j.get()), terms.t4),
       f.store(tables, table(AW, j.get()), o.aw(j.get())),
-      f.store(tables, table(BW, j.get()), o.bw(j.get())),
+      ...(bw && terms.offsets
+        ? [
+            f.store(tables, table(P2, j.get()), terms.offsets.p2),
+            f.store(tables, table(T4, j.get()), terms.offsets.t4),
+            f.store(tables, table(BW, j.get()), bw(j.get())),
+          ]
+        : []),
     ]),
   ];
-  // DlsQuant's correction for one extreme code: v + d*(aw*sw - bw*n), lane-wise or scalar.
+  // DlsQuant's correction for one extreme code: v + d*(aw*sw - bw*n) (v + d*(aw*sw) with symmetric
+  // weights), lane-wise or scalar.
   const correction = (vector: boolean, value: Ex, d: Local, swSum: Ex, n: Ex, col: (t: number) => Ex): Ex => {
     const ops = vector ? m.f64x2 : m.f64;
-    const nf = m.f64.convert_s.i32(n);
+    const nf = () => m.f64.convert_s.i32(n);
+    const weights = ops.mul(col(AW), swSum);
     return ops.add(
       value,
       ops.mul(
         vector ? m.f64x2.splat(d.get()) : d.get(),
-        ops.sub(ops.mul(col(AW), swSum), ops.mul(col(BW), vector ? m.f64x2.splat(nf) : nf)),
+        bw ? ops.sub(weights, ops.mul(col(BW), vector ? m.f64x2.splat(nf()) : nf())) : weights,
       ),
     );
   };
@@ -288,7 +296,7 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         ),
       ...extremeBlock(rows, width),
       f.for(ii, f.i32(0), () => f.i32(rows), [
-        sxRow.set(m.f64x2.splat(m.f64.convert_s.i32(sx(ii.get()).get()))),
+        ...(bw ? [sxRow.set(m.f64x2.splat(m.f64.convert_s.i32(sx(ii.get()).get())))] : []),
         ...pairs.map((value, p) =>
           value.set(
             affineValue(
@@ -296,10 +304,8 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
               true,
               vload(P1, p),
               fromI32(f.addr(blockSums, f.add(f.mul(ii.get(), f.i32(8)), f.i32(2 * p)))),
-              vload(P2, p),
-              sxRow.get(),
               vload(S3, p),
-              vload(T4, p),
+              bw && { p2: vload(P2, p), sx: sxRow.get(), t4: vload(T4, p) },
             ),
           ),
         ),
@@ -353,10 +359,12 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
         false,
         f.load(tables, table(P1, j.get())),
         m.f64.convert_s.i32(acc.get()),
-        f.load(tables, table(P2, j.get())),
-        m.f64.convert_s.i32(sx(f.i32(at)).get()),
         f.load(tables, table(S3, j.get())),
-        f.load(tables, table(T4, j.get())),
+        bw && {
+          p2: f.load(tables, table(P2, j.get())),
+          sx: m.f64.convert_s.i32(sx(f.i32(at)).get()),
+          t4: f.load(tables, table(T4, j.get())),
+        },
       ),
     ),
     ...(dls
