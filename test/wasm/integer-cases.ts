@@ -506,7 +506,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
-    name: "QConv 1x1, a4w4, bias, GELU epilogue in its Erf form (CAB's)",
+    name: "QConv 1x1, a4w4, 6 output channels (a block of four rows and one of two), bias, GELU epilogue in its Erf form (CAB's)",
     plan: plan(
       "QConv",
       {
@@ -517,10 +517,10 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       },
       [
         { activation: shape(1, 5, "h", "w") },
-        { codes: codes(4 * 5, 4, 23), bits: 4, shape: [4, 5, 1, 1] },
-        { floats: floats(4, 24), shape: [4] },
+        { codes: codes(6 * 5, 4, 23), bits: 4, shape: [6, 5, 1, 1] },
+        { floats: floats(6, 24), shape: [6] },
       ],
-      [shape(1, 4, "h", "w")],
+      [shape(1, 6, "h", "w")],
     ),
   },
   {

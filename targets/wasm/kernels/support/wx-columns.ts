@@ -254,7 +254,8 @@ export function wxColumns(env: WasmKernelEnv, o: WxColumns): { setup: Ex[]; batc
       f.for(l, f.i32(0), lastBlock(8), gather(b), 8),
       tail.set(l.get()),
       f.for(mm, f.i32(0), () => f.i32(M - 3), [f.for(l, f.i32(0), tail.get, rowBlock(b, ROWS), 8)], ROWS),
-      f.for(mm, mm.get(), () => f.i32(M), [f.for(l, f.i32(0), tail.get, rowBlock(b, 1), 8)]),
+      // The last M mod 4 rows as one block (mm stops at M - M mod 4).
+      ...(M % ROWS ? [f.for(l, f.i32(0), tail.get, rowBlock(b, M % ROWS), 8)] : []),
       // The remainder columns: their code sums (for the offset terms), then their outputs.
       ...(bw
         ? [
