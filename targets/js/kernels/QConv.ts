@@ -44,7 +44,9 @@ const qconv: KernelGenerator = (env) => {
       const quant = writeActivationQuant(w, env, x, `${N * C} * ${HW}`);
       const { aw, bw } = weightParams(w, env, M);
       epilogue.declare(w);
-      w.comment("Scratch: the input's codes, then four planes: sum qx*qw, sum qx, sum qw, tap count.");
+      w.comment(
+        `Scratch: the input's codes, then four planes: sum qx*qw, sum qx, sum qw, tap count${bw ? "." : " (symmetric weights: only the first and third are summed)."}`,
+      );
       w.line(`var acc = ${N * C} * ${HW}, sx = acc + ${OHW}, sw = sx + ${OHW}, cnt = sw + ${OHW};`);
       w.line(`for (i = 0; i < ${N * C} * ${HW}; i++) ${s}[i] = ${quant.code(`${x}[i]`)};`);
       w.block(`for (n = 0; n < ${N}; n++)`, () => {

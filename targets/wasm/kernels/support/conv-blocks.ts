@@ -172,7 +172,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     return valid(jj, [
       oc.set(f.add(ocb.get(), f.i32(jj))),
       vp1.set(F(terms.p1)),
-      ...(bw && terms.offsets ? [vp2.set(F(terms.offsets.p2))] : []),
+      ...(terms.offsets ? [vp2.set(F(terms.offsets.p2))] : []),
       ...(edge
         ? [
             swLo.set(maskedSum(f, mask, false, (kw) => cw[jj * KW + kw].get())),
