@@ -1,5 +1,5 @@
 import type { Ex } from "./binaryen.js";
-import type { Fn } from "./dsl.js";
+import { type Fn, interleave, type Local } from "./dsl.js";
 
 /**
  * The float32 operations of the reference's float32 routines (sigmoid.ts, erf.ts), on one f32 or on
@@ -75,5 +75,53 @@ export function f32x4Ops(f: Fn): F32Ops {
     nonNegative: (x, then, otherwise) => m.v128.bitselect(then, otherwise, v.ge(x, splat(0))),
     below: (a, b, then, otherwise) => m.v128.bitselect(then, otherwise, v.lt(a, b)),
     keepNaN: (x, r) => m.v128.bitselect(x(), r, v.ne(x(), x())),
+  };
+}
+
+/** A float32 routine's statements: they leave f(x) in `out` (which may be x), x an f32 or f32x4 local. */
+export type F32Body = (f: Fn, o: F32Ops, x: Local, out: Local) => Ex[];
+
+/**
+ * The module functions of a float32 routine `name` built from one body: `name` (f64 -> f64 through
+ * float32; NaN returns at once), `name4` (f32x4 -> f32x4, each lane as `name`) and `name2` (f64x2 ->
+ * f64x2, `name4` on the two lanes demoted, for kernels in f64), plus `inline`: the body written out
+ * in a kernel on several f32x4 locals at once (outs[i] = f(xs[i])), the statements interleaved so
+ * that the vectors' dependency chains overlap, and no call, which in V8 would spill every vector the
+ * kernel keeps in registers.
+ */
+export function f32Routine(name: string, body: F32Body) {
+  return {
+    scalar(f: Fn): void {
+      const m = f.m;
+      const x = f.param(f.b.f64);
+      const [x32, out] = [f.local(f.b.f32), f.local(f.b.f32)];
+      f.build(
+        name,
+        f.b.f64,
+        f.seq([
+          f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
+          x32.set(m.f32.demote(x.get())),
+          ...body(f, f32Ops(f), x32, out),
+          m.return(m.f64.promote(out.get())),
+        ]),
+      );
+    },
+    four(f: Fn): void {
+      const x = f.param(f.b.v128);
+      const out = f.local(f.b.v128);
+      f.build(`${name}4`, f.b.v128, f.seq([...body(f, f32x4Ops(f), x, out), f.m.return(out.get())]));
+    },
+    two(f: Fn): void {
+      const m = f.m;
+      const x = f.param(f.b.v128);
+      f.build(
+        `${name}2`,
+        f.b.v128,
+        m.f64x2.promote_low_f32x4(m.call(`${name}4`, [m.f32x4.demote_f64x2_zero(x.get())], f.b.v128)),
+      );
+    },
+    inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[] {
+      return interleave(xs.map((x, i) => body(f, f32x4Ops(f), x, outs[i])));
+    },
   };
 }

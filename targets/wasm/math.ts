@@ -1,7 +1,7 @@
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
-import { erf2Fn, erf4Fn, erfFn } from "./erf.js";
-import { sigmoid2Fn, sigmoid4Fn, sigmoidFn } from "./sigmoid.js";
+import { qerf } from "./erf.js";
+import { qsigmoid } from "./sigmoid.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
@@ -40,13 +40,13 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
   const builders: Record<MathFn, (f: Fn) => void> = {
     qexp: expFn,
     qlog1p: log1pFn,
-    qsigmoid: sigmoidFn,
-    qerf: erfFn,
+    qsigmoid: qsigmoid.scalar,
+    qerf: qerf.scalar,
     qtanh: tanhFn,
-    qsigmoid2: sigmoid2Fn,
-    qerf2: erf2Fn,
-    qsigmoid4: sigmoid4Fn,
-    qerf4: erf4Fn,
+    qsigmoid2: qsigmoid.two,
+    qerf2: qerf.two,
+    qsigmoid4: qsigmoid.four,
+    qerf4: qerf.four,
   };
   for (const n of MATH_FNS) if (wanted.has(n)) builders[n](new Fn(b, m));
 }

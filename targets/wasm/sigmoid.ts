@@ -1,7 +1,7 @@
 import { SIGMOID_F32 } from "../../compiler/ops/support/activation.js";
 import type { Ex } from "./binaryen.js";
-import { type Fn, interleave, type Local } from "./dsl.js";
-import { type F32Ops, f32Ops, f32x4Ops } from "./f32-ops.js";
+import type { Fn, Local } from "./dsl.js";
+import { type F32Ops, f32Routine } from "./f32-ops.js";
 
 /**
  * The module's sigmoid: compiler/ops/support/activation.ts's float32 definition, operation for
@@ -27,46 +27,5 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   ];
 }
 
-/** qsigmoid: f64 -> f64 through float32; NaN returns at once (i32.trunc_s would trap on it). */
-export function sigmoidFn(f: Fn): void {
-  const m = f.m;
-  const x = f.param(f.b.f64);
-  const [x32, s] = [f.local(f.b.f32), f.local(f.b.f32)];
-  f.build(
-    "qsigmoid",
-    f.b.f64,
-    f.seq([
-      f.if(m.f64.ne(x.get(), x.get()), [m.return(x.get())]),
-      x32.set(m.f32.demote(x.get())),
-      ...sigmoidBody(f, f32Ops(f), x32, s),
-      m.return(m.f64.promote(s.get())),
-    ]),
-  );
-}
-
-/** qsigmoid4: f32x4 -> f32x4, each lane as qsigmoid (a NaN lane gives NaN). */
-export function sigmoid4Fn(f: Fn): void {
-  const x = f.param(f.b.v128);
-  const s = f.local(f.b.v128);
-  f.build("qsigmoid4", f.b.v128, f.seq([...sigmoidBody(f, f32x4Ops(f), x, s), f.m.return(s.get())]));
-}
-
-/**
- * qsigmoid4 written out in a kernel, on several f32x4 locals at once (outs[i] = sigmoid(xs[i])):
- * their statements interleaved, so that the vectors' dependency chains overlap, and no call, which
- * in V8 would spill every vector the kernel keeps in registers.
- */
-export function sigmoid4Inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[] {
-  return interleave(xs.map((x, i) => sigmoidBody(f, f32x4Ops(f), x, outs[i])));
-}
-
-/** qsigmoid2: f64x2 -> f64x2, qsigmoid4 on the two lanes demoted (f64 kernels' two-lane form). */
-export function sigmoid2Fn(f: Fn): void {
-  const m = f.m;
-  const x = f.param(f.b.v128);
-  f.build(
-    "qsigmoid2",
-    f.b.v128,
-    m.f64x2.promote_low_f32x4(m.call("qsigmoid4", [m.f32x4.demote_f64x2_zero(x.get())], f.b.v128)),
-  );
-}
+/** qsigmoid, qsigmoid4, qsigmoid2 and the written-out form (f32-ops.ts). */
+export const qsigmoid = f32Routine("qsigmoid", sigmoidBody);

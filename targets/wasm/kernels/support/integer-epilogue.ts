@@ -3,8 +3,8 @@ import { symmetricWeights } from "../../../../compiler/quant/integer-matmul.js";
 import { kernelEpilogue } from "../../../shared/epilogue.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
-import { erf4Inline } from "../../erf.js";
-import { sigmoid4Inline } from "../../sigmoid.js";
+import { qerf } from "../../erf.js";
+import { qsigmoid } from "../../sigmoid.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
 
@@ -326,9 +326,9 @@ export class FloatEpilogue {
         case "relu":
           return quads.map((q) => out[q].set(v.max(read(s.args[0], q), v.splat(m.f32.const(0)))));
         case "sigmoid":
-          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...sigmoid4Inline(f, out, out)];
+          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...qsigmoid.inline(f, out, out)];
         case "erf":
-          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...erf4Inline(f, out, out)];
+          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...qerf.inline(f, out, out)];
         default:
           return quads.map((q) => out[q].set(v[s.op](read(s.args[0], q), read(s.args[1], q))));
       }
