@@ -106,6 +106,35 @@ const epilogue = (program: string[], ...constants: number[][]) => ({
   epilogue_constant_sizes: constants.map((c) => c.length),
 });
 
+/**
+ * A QSelectiveScan of E channels in G directions with state size N along `length` (a dim of the
+ * input size), delta quantized a4: u, delta, A (seeded `seed`), B, C, then D and the delta bias
+ * (seeds + 1, + 2) unless `dAndBias` is false.
+ */
+function scan(
+  E: number,
+  G: number,
+  N: number,
+  seed: number,
+  o: { readonly length?: "hw" | "h"; readonly softplus?: 0 | 1; readonly dAndBias?: boolean } = {},
+): KernelPlan {
+  const L = o.length ?? "hw";
+  const perChannel = (k: number): Input => ({ floats: floats(E, seed + k), shape: [E] });
+  return plan(
+    "QSelectiveScan",
+    { delta_softplus: o.softplus ?? 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+    [
+      { activation: shape(1, E, L) },
+      { activation: shape(1, E, L) },
+      { floats: floats(E * N, seed, -2, -0.1), shape: [E, N] },
+      { activation: shape(1, G, N, L) },
+      { activation: shape(1, G, N, L) },
+      ...(o.dAndBias === false ? [] : [perChannel(1), perChannel(2)]),
+    ],
+    [shape(1, E, L)],
+  );
+}
+
 export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
   {
     name: "QConv 3x3 pad 1, a4w4, per-channel alpha, bias",
@@ -405,86 +434,22 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       [shape(1, "hw", 8)],
     ),
   },
-  {
-    name: "QSelectiveScan, 4 directions, delta a4",
-    plan: plan(
-      "QSelectiveScan",
-      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
-      [
-        { activation: shape(1, 8, "hw") },
-        { activation: shape(1, 8, "hw") },
-        { floats: floats(8 * 3, 8, -2, -0.1), shape: [8, 3] },
-        { activation: shape(1, 4, 3, "hw") },
-        { activation: shape(1, 4, 3, "hw") },
-        { floats: floats(8, 9), shape: [8] },
-        { floats: floats(8, 10), shape: [8] },
-      ],
-      [shape(1, 8, "hw")],
-    ),
-  },
+  { name: "QSelectiveScan, 4 directions, delta a4", plan: scan(8, 4, 3, 8) },
   {
     name: "QSelectiveScan, 2 directions of 8 channels (four channels per step), state size 5, delta a4",
-    plan: plan(
-      "QSelectiveScan",
-      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
-      [
-        { activation: shape(1, 16, "hw") },
-        { activation: shape(1, 16, "hw") },
-        { floats: floats(16 * 5, 22, -2, -0.1), shape: [16, 5] },
-        { activation: shape(1, 2, 5, "hw") },
-        { activation: shape(1, 2, 5, "hw") },
-        { floats: floats(16, 23), shape: [16] },
-        { floats: floats(16, 24), shape: [16] },
-      ],
-      [shape(1, 16, "hw")],
-    ),
+    plan: scan(16, 2, 5, 22),
   },
   {
     name: "QSelectiveScan, 1 direction of 4 channels, no D, no delta bias, no softplus",
-    plan: plan(
-      "QSelectiveScan",
-      { delta_softplus: 0, delta_bits: 4, delta_signed: 1, delta_w: DLS },
-      [
-        { activation: shape(1, 4, "hw") },
-        { activation: shape(1, 4, "hw") },
-        { floats: floats(4 * 3, 25, -2, -0.1), shape: [4, 3] },
-        { activation: shape(1, 1, 3, "hw") },
-        { activation: shape(1, 1, 3, "hw") },
-      ],
-      [shape(1, 4, "hw")],
-    ),
+    plan: scan(4, 1, 3, 25, { softplus: 0, dAndBias: false }),
   },
   {
     name: "QSelectiveScan, 1 direction of 8 channels, state size 3, sequence length h (one step at 1 x 7)",
-    plan: plan(
-      "QSelectiveScan",
-      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
-      [
-        { activation: shape(1, 8, "h") },
-        { activation: shape(1, 8, "h") },
-        { floats: floats(8 * 3, 26, -2, -0.1), shape: [8, 3] },
-        { activation: shape(1, 1, 3, "h") },
-        { activation: shape(1, 1, 3, "h") },
-        { floats: floats(8, 27), shape: [8] },
-        { floats: floats(8, 28), shape: [8] },
-      ],
-      [shape(1, 8, "h")],
-    ),
+    plan: scan(8, 1, 3, 26, { length: "h" }),
   },
   {
     name: "QSelectiveScan, 2 directions, state size 8 (f64x2 pairs), no D, no delta bias",
-    plan: plan(
-      "QSelectiveScan",
-      { delta_softplus: 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
-      [
-        { activation: shape(1, 4, "hw") },
-        { activation: shape(1, 4, "hw") },
-        { floats: floats(4 * 8, 18, -2, -0.1), shape: [4, 8] },
-        { activation: shape(1, 2, 8, "hw") },
-        { activation: shape(1, 2, 8, "hw") },
-      ],
-      [shape(1, 4, "hw")],
-    ),
+    plan: scan(4, 2, 8, 18, { dAndBias: false }),
   },
   {
     name: "QConv depthwise 3x3 pad 1, a4w4, per-channel alpha, bias, SiLU epilogue (SS2D's conv)",
