@@ -8,20 +8,15 @@ export interface QuantizedWeight {
   readonly codes: ArrayLike<number>;
   readonly alpha: readonly number[];
   readonly beta: readonly number[];
+  /** symmetricWeights(beta), once per kernel. */
+  readonly symmetric: boolean;
 }
 
 const channel = (a: readonly number[], c: number) => (a.length === 1 ? a[0] : a[c]);
 
-const symmetry = new WeakMap<readonly number[], boolean>();
-
 /** Whether weights with offsets `beta` are symmetric: every offset 0 (known when compiling). */
 export function symmetricWeights(beta: readonly number[]): boolean {
-  let s = symmetry.get(beta);
-  if (s === undefined) {
-    s = beta.every((b) => b === 0);
-    symmetry.set(beta, s);
-  }
-  return s;
+  return beta.every((b) => b === 0);
 }
 
 /**
@@ -75,7 +70,7 @@ export class IntegerDot {
   value(w: QuantizedWeight, c: number): number {
     const { alpha: ax, beta: bx, corrections } = this.x;
     const aw = channel(w.alpha, c);
-    if (symmetricWeights(w.beta)) {
+    if (w.symmetric) {
       let y = ax * aw * this.acc - bx * aw * this.sumW;
       for (let j = 0; j < corrections.length; j++) y += corrections[j].delta * (aw * this.corrW[j]);
       return Math.fround(y);

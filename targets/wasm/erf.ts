@@ -1,7 +1,7 @@
 import { ERF_F32 } from "../../compiler/ops/support/erf-table.js";
 import type { Ex } from "./binaryen.js";
 import { type Fn, interleave, type Local } from "./dsl.js";
-import { type F32Ops, f32Routine } from "./f32-ops.js";
+import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
 
 /**
  * The module's erf: compiler/ops/support/erf.ts's float32 definition, operation for operation, on
@@ -14,18 +14,11 @@ import { type F32Ops, f32Routine } from "./f32-ops.js";
 function erfBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   const c = ERF_F32;
   const [a, z, q, t, e, r] = Array.from({ length: 6 }, () => f.local(o.type));
-  const horner = (p: Local, v: Local, coefficients: readonly number[]): Ex[] => [
-    p.set(o.c(coefficients[coefficients.length - 1])),
-    ...coefficients
-      .slice(0, -1)
-      .reverse()
-      .map((k) => p.set(o.add(o.mul(p.get(), v.get()), o.c(k)))),
-  ];
   return [
     a.set(o.abs(x.get())),
     z.set(o.mul(a.get(), a.get())),
     t.set(o.add(o.mul(a.get(), o.c(c.scale)), o.c(c.offset))),
-    ...interleave([horner(q, z, c.small), horner(e, t, c.large)]),
+    ...interleave([horner(o, q, z, c.small), horner(o, e, t, c.large)]),
     r.set(
       o.below(
         a.get(),

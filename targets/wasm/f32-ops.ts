@@ -78,6 +78,17 @@ export function f32x4Ops(f: Fn): F32Ops {
   };
 }
 
+/** Statements that leave in `p` the polynomial with `coefficients` (constant term first) at `v`, by Horner. */
+export function horner(o: F32Ops, p: Local, v: Local, coefficients: readonly number[]): Ex[] {
+  return [
+    p.set(o.c(coefficients[coefficients.length - 1])),
+    ...coefficients
+      .slice(0, -1)
+      .reverse()
+      .map((k) => p.set(o.add(o.mul(p.get(), v.get()), o.c(k)))),
+  ];
+}
+
 /** A float32 routine's statements: they leave f(x) in `out` (which may be x), x an f32 or f32x4 local. */
 export type F32Body = (f: Fn, o: F32Ops, x: Local, out: Local) => Ex[];
 

@@ -20,6 +20,13 @@ export const SIGMOID_F32 = {
   taylor: [2, 6, 24, 120, 720, 5040].map((n) => f32(1 / n)),
 } as const;
 
+/** The polynomial with `coefficients` (constant term first) at v, by Horner in float32 steps. */
+export function hornerF32(coefficients: readonly number[], v: number): number {
+  let p = coefficients[coefficients.length - 1];
+  for (let i = coefficients.length - 2; i >= 0; i--) p = f32(f32(p * v) + coefficients[i]);
+  return p;
+}
+
 /**
  * Logistic sigmoid of x rounded to float32, every operation in float32 (Math.fround after each), so
  * that SIMD targets compute it four lanes at a time bit for bit: e = e^(-|x|) by range reduction,
@@ -34,8 +41,7 @@ export function sigmoid(x: number): number {
   const a = Math.max(-Math.abs(f32(x)), c.floor);
   const k = Math.floor(f32(f32(a * c.log2e) + 0.5));
   const r = f32(f32(a - f32(k * c.ln2Hi)) - f32(k * c.ln2Lo));
-  let p = c.taylor[5];
-  for (let i = 4; i >= 0; i--) p = f32(f32(p * r) + c.taylor[i]);
+  const p = hornerF32(c.taylor, r);
   const er = f32(f32(f32(f32(r * r) * p) + r) + 1);
   const e = f32(f32(er * 2 ** (k + 64)) * 2 ** -64);
   return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));

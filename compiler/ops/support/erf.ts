@@ -1,3 +1,4 @@
+import { hornerF32 } from "./activation.js";
 import { ERF_F32 } from "./erf-table.js";
 
 const f32 = Math.fround;
@@ -16,15 +17,9 @@ export function erf(x: number): number {
   const a = Math.abs(f32(x));
   let r = 1;
   if (a < c.smallBelow) {
-    const z = f32(a * a);
-    let q: number = c.small[c.small.length - 1];
-    for (let i = c.small.length - 2; i >= 0; i--) q = f32(f32(q * z) + c.small[i]);
-    r = f32(a + f32(a * q));
+    r = f32(a + f32(a * hornerF32(c.small, f32(a * a))));
   } else if (a < c.one) {
-    const t = f32(f32(a * c.scale) + c.offset);
-    let e: number = c.large[c.large.length - 1];
-    for (let i = c.large.length - 2; i >= 0; i--) e = f32(f32(e * t) + c.large[i]);
-    r = f32(1 - e);
+    r = f32(1 - hornerF32(c.large, f32(f32(a * c.scale) + c.offset)));
   }
   return x < 0 ? -r : r;
 }

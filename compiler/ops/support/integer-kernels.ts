@@ -1,6 +1,6 @@
 import type { Tensor } from "../../ir/tensor.js";
 import type { ActivationQuant } from "../../quant/activation.js";
-import type { QuantizedWeight } from "../../quant/integer-matmul.js";
+import { type QuantizedWeight, symmetricWeights } from "../../quant/integer-matmul.js";
 import type { OpContext } from "../define.js";
 import { epilogueFunction, parseEpilogue } from "./epilogue.js";
 
@@ -35,7 +35,7 @@ export function readWeightQuant(
     if (v.length !== 1 && v.length !== channels)
       throw ctx.error(`attribute '${name}' has ${v.length} values, expected 1 or ${channels}`);
   }
-  return { codes: codes.values, alpha, beta, bits: ctx.attrs.int("w_bits") };
+  return { codes: codes.values, alpha, beta, symmetric: symmetricWeights(beta), bits: ctx.attrs.int("w_bits") };
 }
 
 /**

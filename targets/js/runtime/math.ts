@@ -186,13 +186,13 @@ return x < 0 ? -r : r;
 
 const E = ERF_F32;
 
-/** `p = f32(f32(p * v) + c_k)` from the last coefficient down, p starting at the last. */
-function horner(p: string, v: string, coefficients: readonly number[]): string {
+/** `p = f32(f32(p * v) + c_k)` from the last coefficient down, p starting at the last; lines after the first indented. */
+function horner(p: string, v: string, coefficients: readonly number[], indent = ""): string {
   const steps = coefficients
     .slice(0, -1)
     .reverse()
     .map((c) => `${p} = f32(f32(${p} * ${v}) + ${c});`);
-  return [`${p} = ${coefficients[coefficients.length - 1]};`, ...steps].join("\n  ");
+  return [`${p} = ${coefficients[coefficients.length - 1]};`, ...steps].join(`\n${indent}`);
 }
 
 export const erfFn: FnDecl = {
@@ -207,11 +207,11 @@ var r = 1;
 if (x !== x) return x;
 if (a < ${E.smallBelow}) {
   z = f32(a * a);
-  ${horner("q", "z", E.small)}
+  ${horner("q", "z", E.small, "  ")}
   r = f32(a + f32(a * q));
 } else if (a < ${E.one}) {
   t = f32(f32(a * ${E.scale}) + ${E.offset});
-  ${horner("e", "t", E.large)}
+  ${horner("e", "t", E.large, "  ")}
   r = f32(1 - e);
 }
 return x < 0 ? -r : r;
@@ -266,9 +266,8 @@ export const sigmoidFn: FnDecl = {
 var a = Math.max(-Math.abs(f32(x)), ${S.floor});
 var k = Math.floor(f32(f32(a * ${S.log2e}) + 0.5));
 var r = f32(f32(a - f32(k * ${S.ln2Hi})) - f32(k * ${S.ln2Lo}));
-var p = ${S.taylor[5]};
-var e;
-${[4, 3, 2, 1, 0].map((i) => `p = f32(f32(p * r) + ${S.taylor[i]});`).join("\n")}
+var p, e;
+${horner("p", "r", S.taylor)}
 e = f32(f32(f32(f32(r * r) * p) + r) + 1);
 e = f32(f32(e * pow2f32(k + 64)) * ${2 ** -64});
 return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));

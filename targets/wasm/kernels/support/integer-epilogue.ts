@@ -326,9 +326,10 @@ export class FloatEpilogue {
         case "relu":
           return quads.map((q) => out[q].set(v.max(read(s.args[0], q), v.splat(m.f32.const(0)))));
         case "sigmoid":
-          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...qsigmoid.inline(f, out, out)];
-        case "erf":
-          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...qerf.inline(f, out, out)];
+        case "erf": {
+          const routine = s.op === "sigmoid" ? qsigmoid : qerf;
+          return [...quads.map((q) => out[q].set(read(s.args[0], q))), ...routine.inline(f, out, out)];
+        }
         default:
           return quads.map((q) => out[q].set(v[s.op](read(s.args[0], q), read(s.args[1], q))));
       }

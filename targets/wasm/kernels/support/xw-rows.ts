@@ -457,7 +457,9 @@ export function xwRows(env: WasmKernelEnv, o: XwRows): XwRowsCode {
     const each = (body: (row: Val, i: number) => Ex[]) =>
       Array.from({ length: rows }, (_, i) => body(rowAt(i), i)).flat();
     return [
-      ...each(rowSums),
+      // The row code sums feed the offset terms and the relaxed dot's unbiasing; the same pass finds
+      // DlsQuant's extreme codes.
+      ...(bw || relaxed || extremes ? each(rowSums) : []),
       f.for(
         j,
         f.i32(0),
