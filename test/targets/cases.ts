@@ -149,6 +149,43 @@ export const CASES: Case[] = [
       outputs: [shape(1, "h", "w", 3)],
     },
   },
+  // Six and five channels: 4x4 register blocks (wasm SIMD) with edges along both axes.
+  {
+    name: "Transpose NCHW -> NHWC, 6 channels",
+    spec: {
+      kind: "Transpose",
+      attrs: { perm: ints([0, 2, 3, 1]) },
+      inputs: [act(1, 6, "h", "w")],
+      outputs: [shape(1, "h", "w", 6)],
+    },
+  },
+  {
+    name: "Transpose NHWC -> NCHW, 5 channels",
+    spec: {
+      kind: "Transpose",
+      attrs: { perm: ints([0, 3, 1, 2]) },
+      inputs: [act(1, "h", "w", 5)],
+      outputs: [shape(1, 5, "h", "w")],
+    },
+  },
+  {
+    name: "Transpose (1, 7, L) -> (1, L, 7)",
+    spec: {
+      kind: "Transpose",
+      attrs: { perm: ints([0, 2, 1]) },
+      inputs: [act(1, 7, HW)],
+      outputs: [shape(1, HW, 7)],
+    },
+  },
+  {
+    name: "Transpose keeping the last axis",
+    spec: {
+      kind: "Transpose",
+      attrs: { perm: ints([0, 2, 1, 3]) },
+      inputs: [act(1, 3, "h", "w")],
+      outputs: [shape(1, "h", 3, "w")],
+    },
+  },
   {
     name: "LayerNormalization over channels",
     spec: {
@@ -233,6 +270,14 @@ export const CASES: Case[] = [
       kind: "Slice",
       inputs: [act(1, 6, "h", "w"), { ints: [1] }, { ints: [5] }, { ints: [1] }, { ints: [2] }],
       outputs: [NCHW(2)],
+    },
+  },
+  {
+    name: "Slice the last axis 2:9",
+    spec: {
+      kind: "Slice",
+      inputs: [act(1, "h", "w", 11), { ints: [2] }, { ints: [9] }, { ints: [3] }],
+      outputs: [shape(1, "h", "w", 7)],
     },
   },
   {

@@ -46,9 +46,11 @@ const slice: WasmKernelGenerator = (env) => {
   });
   const extents = ys.map((d) => env.dim(d));
   const offset = () => offsets.reduce((acc, o) => m.i32.add(acc, o()), env.fn.i32(0));
+  const last = xs.length - 1;
+  const stepped = axes.some((a, i) => a === last && steps[i] !== 1);
   return {
     spec: `slice_${shapeSpec(xs)}_to_${shapeSpec(ys)}`,
-    body: stridedCopy(env, { x, y, extents, strides, offset }),
+    body: stridedCopy(env, { x, y, extents, strides, offset, contiguous: stepped ? undefined : last }),
   };
 };
 

@@ -1,12 +1,12 @@
 import type { SymDim } from "../../../compiler/plan/kernel-plan.js";
 import { shapeSpec } from "../../shared/broadcast.js";
-import type { Arr } from "../dsl.js";
 import { normalizeAxis } from "./support/axes.js";
+import { copyRun } from "./support/tiles.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 const addDims = (a: SymDim, b: SymDim): SymDim => ({ c: a.c + b.c, h: a.h + b.h, w: a.w + b.w, hw: a.hw + b.hw });
 
-/** Parts along one axis, sized by the outputs' extents on it; elements move as raw 32-bit words. */
+/** Parts along one axis, sized by the outputs' extents on it: one run of words per part and outer position. */
 const split: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
   const axis = normalizeAxis(env, env.int("axis", 0), xs.length);
@@ -24,20 +24,23 @@ const split: WasmKernelGenerator = (env) => {
   const f = env.fn;
   const m = f.m;
   const o = f.i32Local();
-  const j = f.i32Local();
-  const raw = (a: Arr): Arr => ({ elem: "i32", base: a.base });
   return {
     spec: `split_${shapeSpec(xs)}_a${axis}_${parts.length}`,
     body: parts.map(({ y, run, offset }) =>
-      f.for(o, f.i32(0), outer, [
-        f.for(j, f.i32(0), run, [
-          f.store(
-            raw(y),
-            m.i32.add(m.i32.mul(o.get(), run()), j.get()),
-            f.load(raw(x), f.add(m.i32.mul(o.get(), row()), offset(), j.get())),
-          ),
-        ]),
-      ]),
+      f.for(
+        o,
+        f.i32(0),
+        outer,
+        copyRun(
+          f,
+          env.isa !== "mvp",
+          x,
+          () => f.add(m.i32.mul(o.get(), row()), offset()),
+          y,
+          () => m.i32.mul(o.get(), run()),
+          run,
+        ),
+      ),
     ),
   };
 };

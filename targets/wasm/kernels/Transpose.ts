@@ -18,7 +18,14 @@ const transpose: WasmKernelGenerator = (env) => {
   const extents = perm.map((p) => env.dim(xs[p]));
   return {
     spec: `transpose_${shapeSpec(xs)}_p${perm.join("")}`,
-    body: stridedCopy(env, { x, y, extents, strides: perm.map((p) => inStrides[p]), offset: () => env.fn.i32(0) }),
+    body: stridedCopy(env, {
+      x,
+      y,
+      extents,
+      strides: perm.map((p) => inStrides[p]),
+      offset: () => env.fn.i32(0),
+      contiguous: perm.indexOf(rank - 1),
+    }),
   };
 };
 

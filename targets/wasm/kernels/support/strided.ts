@@ -1,21 +1,42 @@
 import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Val } from "../../dsl.js";
+import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
+import { copyRun, QuadTranspose } from "./tiles.js";
 
 /** Row-major element strides of a shape. */
 export function stridesOf(env: WasmKernelEnv, s: SymShape): Val[] {
   return s.map((_, k) => (k === s.length - 1 ? () => env.fn.i32(1) : env.count(s.slice(k + 1))));
 }
 
+export interface StridedView {
+  readonly x: Arr;
+  readonly y: Arr;
+  /** y's extents, outermost first. */
+  readonly extents: readonly Val[];
+  /** The x stride of each of y's axes. */
+  readonly strides: readonly Val[];
+  readonly offset: Val;
+  /** The axis of y whose x stride is 1, where one is known when compiling. */
+  readonly contiguous?: number;
+}
+
 /**
- * Copies a strided view of x into y in y's order: nested loops over `extents` (outermost first),
- * reading x at offset + sum(i_k * strides[k]); elements move as raw 32-bit words.
+ * Copies a strided view of x into y: element (i_0, ..., i_r) of y, in row-major order, is x at
+ * offset + sum(i_k * strides[k]); elements move as raw 32-bit words. With SIMD and an axis of unit
+ * stride, whole vectors move: runs of four where it is y's last axis (slices), and 4x4 blocks
+ * transposed in registers where it is another one (transposes). The order of the stores does not
+ * matter: every element of y is written once, and y never overlaps x.
  */
-export function stridedCopy(
-  env: WasmKernelEnv,
-  view: { x: Arr; y: Arr; extents: readonly Val[]; strides: readonly Val[]; offset: Val },
-): Ex[] {
+export function stridedCopy(env: WasmKernelEnv, view: StridedView): Ex[] {
+  const last = view.extents.length - 1;
+  const unit = env.isa === "mvp" ? undefined : view.contiguous;
+  if (unit === undefined || last < 0) return elementCopy(env, view);
+  return unit === last ? runCopy(env, view) : tileCopy(env, view, unit);
+}
+
+/** Element by element, in y's order. */
+function elementCopy(env: WasmKernelEnv, view: StridedView): Ex[] {
   const f = env.fn;
   const m = f.m;
   const counters = view.extents.map(() => f.i32Local());
@@ -30,4 +51,84 @@ export function stridedCopy(
     return [f.for(counters[k], f.i32(0), view.extents[k], nest(k + 1))];
   };
   return [o.set(f.i32(0)), ...nest(0)];
+}
+
+/**
+ * Loops over y's axes `outer` (outermost first), with `from` (x) and `to` (y) set to the element
+ * offsets of the current position on them, then `body`.
+ */
+function outerLoops(
+  env: WasmKernelEnv,
+  view: StridedView,
+  outer: readonly number[],
+  from: Local,
+  to: Local,
+  body: Ex[],
+) {
+  const f = env.fn;
+  const m = f.m;
+  const counters = outer.map(() => f.i32Local());
+  const yStride = (k: number): Ex => view.extents.slice(k + 1).reduce<Ex>((acc, e) => m.i32.mul(acc, e()), f.i32(1));
+  const nest = (n: number): Ex[] => {
+    if (n === outer.length) {
+      return [
+        from.set(
+          counters.reduce((acc, c, i) => m.i32.add(acc, m.i32.mul(c.get(), view.strides[outer[i]]())), view.offset()),
+        ),
+        to.set(counters.reduce<Ex>((acc, c, i) => m.i32.add(acc, m.i32.mul(c.get(), yStride(outer[i]))), f.i32(0))),
+        ...body,
+      ];
+    }
+    return [f.for(counters[n], f.i32(0), view.extents[outer[n]], nest(n + 1))];
+  };
+  return nest(0);
+}
+
+/** y's last axis has unit stride in x: a run of its extent per position on the others. */
+function runCopy(env: WasmKernelEnv, view: StridedView): Ex[] {
+  const f = env.fn;
+  const [from, to] = [f.i32Local(), f.i32Local()];
+  const last = view.extents.length - 1;
+  const outer = view.extents.slice(0, last).map((_, k) => k);
+  return outerLoops(env, view, outer, from, to, copyRun(f, true, view.x, from.get, view.y, to.get, view.extents[last]));
+}
+
+/**
+ * Axis `unit` of y (not its last) has unit stride in x: per position on the other axes but the last,
+ * 4x4 blocks of (unit, last) go through registers, x's rows of four along `unit` becoming y's
+ * rows of four along the last axis; the edges short of a block go element by element.
+ */
+function tileCopy(env: WasmKernelEnv, view: StridedView, unit: number): Ex[] {
+  const f = env.fn;
+  const m = f.m;
+  const last = view.extents.length - 1;
+  const outer = view.extents.slice(0, last).flatMap((_, k) => (k === unit ? [] : [k]));
+  const [from, to, u, r] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
+  const raw = (a: Arr): Arr => ({ elem: "i32", base: a.base });
+  const [x, y] = [raw(view.x), raw(view.y)];
+  const sr = view.strides[last];
+  const [U, R] = [view.extents[unit], view.extents[last]];
+  const yUnit = () => view.extents.slice(unit + 1).reduce<Ex>((acc, e) => m.i32.mul(acc, e()), f.i32(1));
+  // x at (u + du, r + dr) and y at the same position.
+  const xAt = (du: number, dr: Ex) => f.add(from.get(), u.get(), f.i32(du), m.i32.mul(dr, sr()));
+  const yAt = (du: number, dr: Ex) => f.add(to.get(), m.i32.mul(f.add(u.get(), f.i32(du)), yUnit()), dr);
+  const rows = Array.from({ length: 4 }, () => f.local(f.b.v128));
+  const t = new QuadTranspose(f);
+  const block = [
+    ...rows.map((row, k) => row.set(m.v128.load(0, 4, f.addr(x, xAt(0, f.add(r.get(), f.i32(k))))))),
+    ...t.of(rows),
+    ...rows.map((_, k) => m.v128.store(0, 4, f.addr(y, yAt(k, r.get())), t.column(k))),
+  ];
+  const one = (du: number) => f.store(y, yAt(du, r.get()), f.load(x, xAt(du, r.get())));
+  const minus3 = (e: Val) => () => m.i32.sub(e(), f.i32(3));
+  return outerLoops(env, view, outer, from, to, [
+    f.for(
+      u,
+      f.i32(0),
+      minus3(U),
+      [f.for(r, f.i32(0), minus3(R), block, 4), f.for(r, r.get(), R, [0, 1, 2, 3].map(one))],
+      4,
+    ),
+    f.for(u, u.get(), U, [f.for(r, f.i32(0), R, [one(0)])]),
+  ]);
 }
