@@ -2,7 +2,7 @@ import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { copyRun, QuadTranspose } from "./tiles.js";
+import { copyRun, QuadTranspose, tiledPlane } from "./tiles.js";
 
 /** Row-major element strides of a shape. */
 export function stridesOf(env: WasmKernelEnv, s: SymShape): Val[] {
@@ -120,15 +120,12 @@ function tileCopy(env: WasmKernelEnv, view: StridedView, unit: number): Ex[] {
     ...rows.map((_, k) => m.v128.store(0, 4, f.addr(y, yAt(k, r.get())), t.column(k))),
   ];
   const one = (du: number) => f.store(y, yAt(du, r.get()), f.load(x, xAt(du, r.get())));
-  const minus3 = (e: Val) => () => m.i32.sub(e(), f.i32(3));
-  return outerLoops(env, view, outer, from, to, [
-    f.for(
-      u,
-      f.i32(0),
-      minus3(U),
-      [f.for(r, f.i32(0), minus3(R), block, 4), f.for(r, r.get(), R, [0, 1, 2, 3].map(one))],
-      4,
-    ),
-    f.for(u, u.get(), U, [f.for(r, f.i32(0), R, [one(0)])]),
-  ]);
+  return outerLoops(
+    env,
+    view,
+    outer,
+    from,
+    to,
+    tiledPlane(f, U, R, u, r, block, (du) => [one(du)]),
+  );
 }

@@ -72,3 +72,22 @@ export function copyRun(f: Fn, vector: boolean, x: Arr, from: Val, y: Arr, to: V
     ]),
   ];
 }
+
+/**
+ * Visits an H x W plane: `block` at every (h, c) of a 4x4 block (h and c multiples of 4), `one(dh)`
+ * at every element (h + dh, c) outside the blocks.
+ */
+export function tiledPlane(f: Fn, H: Val, W: Val, h: Local, c: Local, block: Ex[], one: (dh: number) => Ex[]): Ex[] {
+  const m = f.m;
+  const minus3 = (e: Val) => () => m.i32.sub(e(), f.i32(3));
+  return [
+    f.for(
+      h,
+      f.i32(0),
+      minus3(H),
+      [f.for(c, f.i32(0), minus3(W), block, 4), f.for(c, c.get(), W, [0, 1, 2, 3].flatMap(one))],
+      4,
+    ),
+    f.for(h, h.get(), H, [f.for(c, f.i32(0), W, one(0))]),
+  ];
+}
