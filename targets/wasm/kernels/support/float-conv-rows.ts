@@ -36,8 +36,11 @@ const BLOCK = 8;
  * neighbouring outputs of a row whose taps all lie inside the row accumulate in four f64x2 registers:
  * each output gets the js kernel's additions in its order (bias, input channel, kernel row, kernel
  * column; f32 x f32 products are exact in f64), so the float32 results are bit-identical, without the
- * accumulator plane the tap-major loop reads and writes per tap. The border columns go one by one,
- * leaving out the taps outside the image as the js kernel does; the blocks cover all others.
+ * accumulator plane the tap-major loop reads and writes per tap. Per input row, the inputs the
+ * block's taps read are promoted to f64 pairs once and serve every tap (pairs at odd offsets
+ * shuffled from the even ones); constant weights are promoted once, at prepare, so a tap's weight
+ * is one splat load. The border columns go one by one, leaving out the taps outside the image as
+ * the js kernel does; the blocks cover all others.
  */
 export function floatConvRows(env: WasmKernelEnv, o: FloatConvRows): Ex[] {
   const f = env.fn;
@@ -45,10 +48,9 @@ export function floatConvRows(env: WasmKernelEnv, o: FloatConvRows): Ex[] {
   const v = m.f64x2;
   const [KH, KW] = o.kernel;
   const [DH, DW] = o.dilations;
+  const wt64 = weightsF64(env);
   const [ic, kh, kw, oh, ow, ih, iw, xc, wc, first, last] = Array.from({ length: 11 }, () => f.i32Local());
   const [b, s] = [f.f64Local(), f.f64Local()];
-  const wv = f.local(f.b.v128);
-  const acc = Array.from({ length: BLOCK / 2 }, () => f.local(f.b.v128));
   const inside = (i: Local, size: Val) => m.i32.and(m.i32.ge_s(i.get(), f.i32(0)), m.i32.lt_s(i.get(), size()));
   const weight = (kwAt: Ex) => f.loadF(o.wt, f.add(wc.get(), f.mul(kh.get(), f.i32(KW)), kwAt));
   // For each input channel of the group and each kernel row inside the image: `body`.
@@ -81,17 +83,40 @@ export function floatConvRows(env: WasmKernelEnv, o: FloatConvRows): Ex[] {
       f.storeF(o.y, outAt(0), s.get()),
     ]);
   // Byte addresses of the block's first input and of the kernel row's weights, so that every load
-  // of a tap takes a constant offset.
+  // takes a constant offset.
   const [xp, wp] = [f.i32Local(), f.i32Local()];
-  const pairAt = (k: number, j: number) => v.promote_low_f32x4(m.v128.load64_zero((k * DW + 2 * j) * 4, 4, xp.get()));
+  // The block reads inputs 0 .. span - 1 of its row: pairs start at k*DW + 2j.
+  const span = (KW - 1) * DW + BLOCK;
+  const evens = Array.from({ length: Math.ceil(span / 2) }, () => f.local(f.b.v128));
+  const odds = new Map<number, Local>();
+  for (let k = 0; k < KW; k++) {
+    for (let j = 0; j < BLOCK / 2; j++) if ((k * DW) % 2 === 1) odds.set(k * DW + 2 * j, f.local(f.b.v128));
+  }
+  const pair = (start: number): Ex => (start % 2 === 0 ? evens[start / 2] : (odds.get(start) as Local)).get();
+  const loadPairs = (): Ex[] => [
+    ...evens.map((l, e) => {
+      // The last input alone where it ends the span, so that nothing past the row is read.
+      const load = 2 * e + 1 < span ? m.v128.load64_zero(8 * e, 4, xp.get()) : m.v128.load32_zero(8 * e, 4, xp.get());
+      return l.set(v.promote_low_f32x4(load));
+    }),
+    ...[...odds].map(([start, l]) => {
+      const [lo, hi] = [evens[(start - 1) / 2], evens[(start + 1) / 2]];
+      return l.set(m.i8x16.shuffle(lo.get(), hi.get(), [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]));
+    }),
+  ];
+  const acc = Array.from({ length: BLOCK / 2 }, () => f.local(f.b.v128));
+  const wv = f.local(f.b.v128);
+  const splatWeight = (k: number): Ex =>
+    wt64 ? m.v128.load64_splat(8 * k, 8, wp.get()) : v.splat(m.f64.promote(m.f32.load(4 * k, 4, wp.get())));
   const block = (): Ex[] => [
     ...acc.map((a) => a.set(v.splat(b.get()))),
     taps([
       xp.set(f.addr(o.x, f.add(xc.get(), m.i32.mul(ih.get(), o.W()), m.i32.sub(ow.get(), o.pw.get())))),
-      wp.set(f.addr(o.wt, f.add(wc.get(), f.mul(kh.get(), f.i32(KW))))),
+      wp.set(f.addr(wt64 ?? o.wt, f.add(wc.get(), f.mul(kh.get(), f.i32(KW))))),
+      ...loadPairs(),
       ...Array.from({ length: KW }, (_, k) => [
-        wv.set(v.splat(m.f64.promote(m.f32.load(k * 4, 4, wp.get())))),
-        ...acc.map((a, j) => a.set(v.add(a.get(), v.mul(wv.get(), pairAt(k, j))))),
+        wv.set(splatWeight(k)),
+        ...acc.map((a, j) => a.set(v.add(a.get(), v.mul(wv.get(), pair(k * DW + 2 * j))))),
       ]).flat(),
     ]),
     ...acc.map((a, j) => m.v128.store64_lane(0, 4, 0, f.addr(o.y, outAt(2 * j)), m.f32x4.demote_f64x2_zero(a.get()))),
@@ -117,4 +142,14 @@ export function floatConvRows(env: WasmKernelEnv, o: FloatConvRows): Ex[] {
       single(ow.get(), o.OW),
     ]),
   ];
+}
+
+/** Constant weights promoted to f64 once, at prepare (none for weights computed at run time). */
+function weightsF64(env: WasmKernelEnv): Arr | undefined {
+  const w = env.constant(1);
+  if (!w) return undefined;
+  return env.derived(`f64_weights_${w.length}`, 1, 8 * w.length, "f64", (g, src, dst) => {
+    const i = g.i32Local();
+    return [g.for(i, g.i32(0), () => g.i32(w.length), [g.store(dst, i.get(), g.loadF(src, i.get()))])];
+  });
 }
