@@ -5,9 +5,9 @@ import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
 
 /**
  * The module's erf: compiler/ops/support/erf.ts's float32 definition, operation for operation, on
- * one f32 (`qerf`, f64 in and out like the other scalar math functions) and on four f32x4 lanes
- * (`qerf4`). Both of its polynomials run on every lane and a select keeps the one the lane's
- * magnitude picks, which gives the scalar definition's value: neither can trap.
+ * one f32 (`qerf`, f64 in and out like the other scalar math functions) or written out on f32x4
+ * lanes. Both of its polynomials run on every lane and a select keeps the one the lane's magnitude
+ * picks, which gives the scalar definition's value: neither can trap.
  */
 
 /** The statements that leave erf(x) in `out` (which may be x), x an f32 (or f32x4) local. */
@@ -31,5 +31,5 @@ function erfBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   ];
 }
 
-/** qerf, qerf4, qerf2 and the written-out form (f32-ops.ts). */
+/** qerf and its written-out form (f32-ops.ts). */
 export const qerf = f32Routine("qerf", erfBody);

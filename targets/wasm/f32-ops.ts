@@ -92,15 +92,20 @@ export function horner(o: F32Ops, p: Local, v: Local, coefficients: readonly num
 /** A float32 routine's statements: they leave f(x) in `out` (which may be x), x an f32 or f32x4 local. */
 export type F32Body = (f: Fn, o: F32Ops, x: Local, out: Local) => Ex[];
 
+/** A float32 routine: its module function and its form written out in a kernel (f32Routine). */
+export interface F32Routine {
+  scalar(f: Fn): void;
+  inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[];
+}
+
 /**
- * The module functions of a float32 routine `name` built from one body: `name` (f64 -> f64 through
- * float32; NaN returns at once), `name4` (f32x4 -> f32x4, each lane as `name`) and `name2` (f64x2 ->
- * f64x2, `name4` on the two lanes demoted, for kernels in f64), plus `inline`: the body written out
- * in a kernel on several f32x4 locals at once (outs[i] = f(xs[i])), the statements interleaved so
- * that the vectors' dependency chains overlap, and no call, which in V8 would spill every vector the
- * kernel keeps in registers.
+ * A float32 routine `name` built from one body: the module function `name` (f64 -> f64 through
+ * float32; NaN returns at once) for scalar code, and `inline`: the body written out in a kernel on
+ * several f32x4 locals at once (outs[i] = f(xs[i]), each lane as `name`), the statements interleaved
+ * so that the vectors' dependency chains overlap, and no call, which in V8 would spill every vector
+ * the kernel keeps in registers.
  */
-export function f32Routine(name: string, body: F32Body) {
+export function f32Routine(name: string, body: F32Body): F32Routine {
   return {
     scalar(f: Fn): void {
       const m = f.m;
@@ -115,20 +120,6 @@ export function f32Routine(name: string, body: F32Body) {
           ...body(f, f32Ops(f), x32, out),
           m.return(m.f64.promote(out.get())),
         ]),
-      );
-    },
-    four(f: Fn): void {
-      const x = f.param(f.b.v128);
-      const out = f.local(f.b.v128);
-      f.build(`${name}4`, f.b.v128, f.seq([...body(f, f32x4Ops(f), x, out), f.m.return(out.get())]));
-    },
-    two(f: Fn): void {
-      const m = f.m;
-      const x = f.param(f.b.v128);
-      f.build(
-        `${name}2`,
-        f.b.v128,
-        m.f64x2.promote_low_f32x4(m.call(`${name}4`, [m.f32x4.demote_f64x2_zero(x.get())], f.b.v128)),
       );
     },
     inline(f: Fn, xs: readonly Local[], outs: readonly Local[]): Ex[] {

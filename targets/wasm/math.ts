@@ -10,11 +10,8 @@ import { qsigmoid } from "./sigmoid.js";
  * it; sigmoid and erf are the reference's float32 routines (sigmoid.ts, erf.ts). Word access goes
  * through i64 reinterpretation instead of typed arrays.
  */
-const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsigmoid2", "qerf2", "qsigmoid4", "qerf4"] as const;
+const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh"] as const;
 export type MathFn = (typeof MATH_FNS)[number];
-
-/** The vector functions (f64x2 or f32x4 in and out); the others are f64 -> f64. */
-const VECTOR: ReadonlySet<MathFn> = new Set(["qsigmoid2", "qerf2", "qsigmoid4", "qerf4"]);
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
@@ -22,10 +19,6 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qsigmoid: [],
   qerf: [],
   qtanh: ["qexp"],
-  qsigmoid2: ["qsigmoid4"],
-  qerf2: ["qerf4"],
-  qsigmoid4: [],
-  qerf4: [],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -43,16 +36,12 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     qsigmoid: qsigmoid.scalar,
     qerf: qerf.scalar,
     qtanh: tanhFn,
-    qsigmoid2: qsigmoid.two,
-    qerf2: qerf.two,
-    qsigmoid4: qsigmoid.four,
-    qerf4: qerf.four,
   };
   for (const n of MATH_FNS) if (wanted.has(n)) builders[n](new Fn(b, m));
 }
 
 export function callMath(f: Fn, name: MathFn, arg: Ex): Ex {
-  return f.m.call(name, [arg], VECTOR.has(name) ? f.b.v128 : f.b.f64);
+  return f.m.call(name, [arg], f.b.f64);
 }
 
 /** The high 32 bits of a double. */

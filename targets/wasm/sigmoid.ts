@@ -5,9 +5,9 @@ import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
 
 /**
  * The module's sigmoid: compiler/ops/support/activation.ts's float32 definition, operation for
- * operation, once on one f32 (`qsigmoid`, f64 in and out like the other scalar math functions) and
- * once on four f32x4 lanes (`qsigmoid4`). Each f32 operation is the js target's f32() of the double
- * operation, so all three agree bit for bit.
+ * operation, on one f32 (`qsigmoid`, f64 in and out like the other scalar math functions) or written
+ * out on f32x4 lanes. Each f32 operation is the js target's f32() of the double operation, so all
+ * three agree bit for bit.
  */
 
 /** The statements that leave sigmoid(x) in `out`, x an f32 (or f32x4) local. */
@@ -25,5 +25,5 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   ];
 }
 
-/** qsigmoid, qsigmoid4, qsigmoid2 and the written-out form (f32-ops.ts). */
+/** qsigmoid and its written-out form (f32-ops.ts). */
 export const qsigmoid = f32Routine("qsigmoid", sigmoidBody);

@@ -1,7 +1,4 @@
+import { qerf } from "../erf.js";
 import { unaryKernel } from "./support/elementwise.js";
 
-export default unaryKernel(
-  "erf",
-  (env, v) => env.math("qerf", v),
-  (env, v) => env.math("qerf2", v),
-);
+export default unaryKernel("erf", (env, v) => env.math("qerf", v), qerf);

@@ -1,6 +1,5 @@
 import { unaryKernel } from "./support/elementwise.js";
 
-/** The erf form, 0.5 * v * (1 + erf(v / sqrt 2)), in the js target's order. */
 /** 0.5 * v * (1 + erf(v / sqrt 2)), or the tanh form, in the js target's order of operations. */
 export default unaryKernel("gelu", (env, v) => {
   const approximate = env.string("approximate", "none");

@@ -1,7 +1,4 @@
+import { qsigmoid } from "../sigmoid.js";
 import { unaryKernel } from "./support/elementwise.js";
 
-export default unaryKernel(
-  "sigmoid",
-  (env, v) => env.math("qsigmoid", v),
-  (env, v) => env.math("qsigmoid2", v),
-);
+export default unaryKernel("sigmoid", (env, v) => env.math("qsigmoid", v), qsigmoid);

@@ -2,6 +2,7 @@ import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import { broadcastLoops, shapeSpec } from "../../../shared/broadcast.js";
 import type { Ex } from "../../binaryen.js";
 import type { Fn, Local, Val } from "../../dsl.js";
+import type { F32Routine } from "../../f32-ops.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "../types.js";
 
 /** The element count of a shape. */
@@ -11,13 +12,14 @@ export function countOf(env: WasmKernelEnv, s: SymShape): Val {
 
 /**
  * y = f(x) over every element: x promoted to f64, f computed in f64 as the js target computes it,
- * the result rounded to float32 on the store, so values are bit-identical to the js artifacts. With
- * SIMD and a two-lane `pair` form of f (the same operations per lane), four elements per step.
+ * the result rounded to float32 on the store, so values are bit-identical to the js artifacts. Where
+ * f is a float32 routine (`routine`, the same operations per lane) and SIMD is there, its written-out
+ * form on sixteen elements at a time (four vectors, their chains interleaved), then four.
  */
 export function unaryKernel(
   op: string,
   f64: (env: WasmKernelEnv, v: Ex) => Ex,
-  pair?: (env: WasmKernelEnv, v: Ex) => Ex,
+  routine?: F32Routine,
 ): WasmKernelGenerator {
   return (env) => {
     const x = env.input(0);
@@ -26,40 +28,24 @@ export function unaryKernel(
     const f = env.fn;
     const m = f.m;
     const i = f.i32Local();
-    const four = pair && env.isa !== "mvp";
-    const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-    const halves = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-    const vectorLoop = (x4: Local): Ex[] =>
-      pair
-        ? [
-            f.for(
-              i,
-              f.i32(0),
-              () => m.i32.sub(n(), f.i32(3)),
-              [
-                x4.set(m.v128.load(0, 4, f.addr(x, i.get()))),
-                m.v128.store(
-                  0,
-                  4,
-                  f.addr(y, i.get()),
-                  m.i8x16.shuffle(
-                    m.f32x4.demote_f64x2_zero(pair(env, m.f64x2.promote_low_f32x4(x4.get()))),
-                    m.f32x4.demote_f64x2_zero(
-                      pair(env, m.f64x2.promote_low_f32x4(m.i8x16.shuffle(x4.get(), x4.get(), upper))),
-                    ),
-                    halves,
-                  ),
-                ),
-              ],
-              4,
-            ),
-          ]
-        : [];
+    const vector = routine && env.isa !== "mvp" ? routine : undefined;
+    const quads = (r: F32Routine, vs: Local[]): Ex[] => [
+      ...vs.map((v, q) => v.set(m.v128.load(16 * q, 4, f.addr(x, i.get())))),
+      ...r.inline(f, vs, vs),
+      ...vs.map((v, q) => m.v128.store(16 * q, 4, f.addr(y, i.get()), v.get())),
+    ];
+    const vectorLoops = (r: F32Routine): Ex[] => {
+      const vs = Array.from({ length: 4 }, () => f.local(f.b.v128));
+      return [
+        f.for(i, f.i32(0), () => m.i32.sub(n(), f.i32(15)), quads(r, vs), 16),
+        f.for(i, i.get(), () => m.i32.sub(n(), f.i32(3)), quads(r, vs.slice(0, 1)), 4),
+      ];
+    };
     return {
-      spec: `${op}_${shapeSpec(env.outputShape(0))}${four ? "_simd" : ""}`,
+      spec: `${op}_${shapeSpec(env.outputShape(0))}${vector ? "_simd" : ""}`,
       body: [
-        ...(four ? vectorLoop(f.local(f.b.v128)) : []),
-        f.for(i, four ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))]),
+        ...(vector ? vectorLoops(vector) : []),
+        f.for(i, vector ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))]),
       ],
     };
   };
