@@ -196,6 +196,15 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "LayerNormalization over 9 channels, one scale, no bias",
+    spec: {
+      kind: "LayerNormalization",
+      attrs: { epsilon: float(1e-3) },
+      inputs: [act(1, HW, 9), weights([1], 18)],
+      outputs: [shape(1, HW, 9)],
+    },
+  },
+  {
     name: "GlobalAveragePool",
     spec: { kind: "GlobalAveragePool", inputs: [act(1, 5, "h", "w")], outputs: [shape(1, 5, 1, 1)] },
   },

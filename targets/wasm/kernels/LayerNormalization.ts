@@ -1,9 +1,17 @@
 import { shapeSpec } from "../../shared/broadcast.js";
+import type { Ex } from "../binaryen.js";
+import type { Local, Val } from "../dsl.js";
 import type { WasmKernelGenerator } from "./types.js";
+
+/** Rows whose statistics a SIMD block gathers at once: four f64x2 chains, so that the adds overlap. */
+const ROWS = 8;
 
 /**
  * Normalization over the last axis, statistics in f64 and two passes, in the js target's order of
  * operations (so results are bit-identical). Scale and bias hold one value per channel, or one in all.
+ * With SIMD and a channel count fixed when compiling, blocks of eight rows gather their statistics
+ * together, row r in lane r of four f64x2 sums (each lane still adds its row's elements in order),
+ * and each row is normalized four channels at a time; the rows after the last block go one by one.
  */
 const layerNorm: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
@@ -15,7 +23,8 @@ const layerNorm: WasmKernelGenerator = (env) => {
   const scale = env.input(1);
   const bias = env.has(2) ? env.input(2) : undefined;
   const y = env.output(0);
-  const C = env.dim(xs[rank - 1]);
+  const last = xs[rank - 1];
+  const C = env.dim(last);
   const G = env.count(xs.slice(0, -1));
   const perChannel = (i: number) => {
     const s = env.inputShape(i);
@@ -25,36 +34,112 @@ const layerNorm: WasmKernelGenerator = (env) => {
   const bPer = bias ? perChannel(2) : false;
   const f = env.fn;
   const m = f.m;
+  const v = m.f64x2;
   const [g, i, base] = [0, 1, 2].map(() => f.i32Local());
   const [mu, sq, d, inv] = [0, 1, 2, 3].map(() => f.f64Local());
   const xi = () => f.loadF(x, f.add(base.get(), i.get()));
   const cf = () => m.f64.convert_s.i32(C());
-  return {
-    spec: `layer_norm_${shapeSpec(xs)}${bias ? "" : "_nobias"}`,
-    body: [
-      f.for(g, f.i32(0), G, [
-        base.set(m.i32.mul(g.get(), C())),
-        mu.set(f.f64(0)),
-        f.for(i, f.i32(0), C, [mu.set(m.f64.add(mu.get(), xi()))]),
-        mu.set(m.f64.div(mu.get(), cf())),
-        sq.set(f.f64(0)),
-        f.for(i, f.i32(0), C, [
-          d.set(m.f64.sub(xi(), mu.get())),
-          sq.set(m.f64.add(sq.get(), m.f64.mul(d.get(), d.get()))),
-        ]),
-        inv.set(m.f64.div(f.f64(1), m.f64.sqrt(m.f64.add(m.f64.div(sq.get(), cf()), f.f64(epsilon))))),
-        f.for(i, f.i32(0), C, [
-          f.storeF(
-            y,
-            f.add(base.get(), i.get()),
-            m.f64.add(
-              m.f64.mul(m.f64.mul(m.f64.sub(xi(), mu.get()), inv.get()), f.loadF(scale, sPer ? i.get() : f.i32(0))),
-              bias ? f.loadF(bias, bPer ? i.get() : f.i32(0)) : f.f64(0),
+  const channelValue = (a: typeof scale, per: boolean) => f.loadF(a, per ? i.get() : f.i32(0));
+  const biasValue = () => (bias ? channelValue(bias, bPer) : f.f64(0));
+  const normalized = (xv: Ex, muv: Ex, invv: Ex) =>
+    m.f64.add(m.f64.mul(m.f64.mul(m.f64.sub(xv, muv), invv), channelValue(scale, sPer)), biasValue());
+  const row = (): Ex[] => [
+    base.set(m.i32.mul(g.get(), C())),
+    mu.set(f.f64(0)),
+    f.for(i, f.i32(0), C, [mu.set(m.f64.add(mu.get(), xi()))]),
+    mu.set(m.f64.div(mu.get(), cf())),
+    sq.set(f.f64(0)),
+    f.for(i, f.i32(0), C, [d.set(m.f64.sub(xi(), mu.get())), sq.set(m.f64.add(sq.get(), m.f64.mul(d.get(), d.get())))]),
+    inv.set(m.f64.div(f.f64(1), m.f64.sqrt(m.f64.add(m.f64.div(sq.get(), cf()), f.f64(epsilon))))),
+    f.for(i, f.i32(0), C, [f.storeF(y, f.add(base.get(), i.get()), normalized(xi(), mu.get(), inv.get()))]),
+  ];
+  const fixed = last.h === 0 && last.w === 0 && last.hw === 0;
+  if (env.isa === "mvp" || !fixed) {
+    return { spec: `layer_norm_${shapeSpec(xs)}${bias ? "" : "_nobias"}`, body: [f.for(g, f.i32(0), G, row())] };
+  }
+  // A block of ROWS rows from row g: element i of row r is at p + r * C floats, p = x + (g*C + i) * 4.
+  const Cs = last.c;
+  const p = f.i32Local();
+  const [sums, mus, invs] = [0, 1, 2].map(() => Array.from({ length: ROWS / 2 }, () => f.local(f.b.v128)));
+  const [q, lo, hi] = [0, 1, 2].map(() => f.local(f.b.v128));
+  const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  const gathered = (quad: number): Ex =>
+    [1, 2, 3].reduce(
+      (acc, r) => m.v128.load32_lane(4 * Cs * (4 * quad + r), 4, r, p.get(), acc),
+      m.v128.load32_zero(4 * Cs * 4 * quad, 4, p.get()),
+    );
+  // For each element i, the rows' values as f64 pairs: pair(k) holds rows 2k and 2k + 1.
+  const gatherPass = (update: (k: number, pair: Ex) => Ex): Ex =>
+    f.for(i, f.i32(0), C, [
+      p.set(f.addr(x, f.add(m.i32.mul(g.get(), C()), i.get()))),
+      ...[0, 1].flatMap((quad) => [
+        q.set(gathered(quad)),
+        update(2 * quad, v.promote_low_f32x4(q.get())),
+        update(2 * quad + 1, v.promote_low_f32x4(m.i8x16.shuffle(q.get(), q.get(), upper))),
+      ]),
+    ]);
+  const splat = (value: number) => v.splat(f.f64(value));
+  const pairValue = (a: typeof scale, per: boolean, h: number): Ex =>
+    per ? v.promote_low_f32x4(m.v128.load64_zero(8 * h, 4, f.addr(a, i.get()))) : v.splat(f.loadF(a, f.i32(0)));
+  const [muR, invR] = [f.local(f.b.v128), f.local(f.b.v128)];
+  // Row r of the block, four channels a step, then one by one.
+  const normalizeRow = (r: number): Ex[] => {
+    const lane = (l: Local) => v.extract_lane(l.get(), r & 1);
+    const half = (h: number, value: Ex) =>
+      v.add(
+        v.mul(v.mul(v.sub(value, muR.get()), invR.get()), pairValue(scale, sPer, h)),
+        bias ? pairValue(bias, bPer, h) : splat(0),
+      );
+    const at = () => f.add(base.get(), i.get());
+    return [
+      base.set(m.i32.mul(f.add(g.get(), f.i32(r)), C())),
+      muR.set(v.splat(lane(mus[r >> 1]))),
+      invR.set(v.splat(lane(invs[r >> 1]))),
+      f.for(
+        i,
+        f.i32(0),
+        () => f.i32(Cs - 3),
+        [
+          q.set(m.v128.load(0, 4, f.addr(x, at()))),
+          lo.set(half(0, v.promote_low_f32x4(q.get()))),
+          hi.set(half(1, v.promote_low_f32x4(m.i8x16.shuffle(q.get(), q.get(), upper)))),
+          m.v128.store(
+            0,
+            4,
+            f.addr(y, at()),
+            m.i8x16.shuffle(
+              m.f32x4.demote_f64x2_zero(lo.get()),
+              m.f32x4.demote_f64x2_zero(hi.get()),
+              [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
             ),
           ),
-        ]),
+        ],
+        4,
+      ),
+      f.for(i, i.get(), C, [
+        f.storeF(y, at(), normalized(xi(), v.extract_lane(muR.get(), 0), v.extract_lane(invR.get(), 0))),
       ]),
-    ],
+    ];
+  };
+  const block: Ex[] = [
+    ...sums.map((s) => s.set(splat(0))),
+    gatherPass((k, pair) => sums[k].set(v.add(sums[k].get(), pair))),
+    ...mus.map((l, k) => l.set(v.div(sums[k].get(), v.splat(cf())))),
+    ...sums.map((s) => s.set(splat(0))),
+    gatherPass((k, pair) => {
+      const dv = f.local(f.b.v128);
+      return f.seq([dv.set(v.sub(pair, mus[k].get())), sums[k].set(v.add(sums[k].get(), v.mul(dv.get(), dv.get())))]);
+    }),
+    ...invs.map((l, k) => l.set(v.div(splat(1), v.sqrt(v.add(v.div(sums[k].get(), v.splat(cf())), splat(epsilon)))))),
+    ...Array.from({ length: ROWS }, (_, r) => normalizeRow(r)).flat(),
+  ];
+  const rowsBefore =
+    (n: number): Val =>
+    () =>
+      m.i32.sub(G(), f.i32(n - 1));
+  return {
+    spec: `layer_norm_${shapeSpec(xs)}${bias ? "" : "_nobias"}_simd`,
+    body: [f.for(g, f.i32(0), rowsBefore(ROWS), block, ROWS), f.for(g, g.get(), G, row())],
   };
 };
 
