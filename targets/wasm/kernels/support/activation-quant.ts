@@ -35,9 +35,10 @@ const LANES = Array.from({ length: DLS_LANES }, (_, k) => k);
 /**
  * Statistics of a whole tensor as DlsQuant takes them: mean, unbiased std (two passes), min, max, in
  * compiler/quant/dls.ts's lane order (element i in lane i mod 8, lanes combined as a fixed tree), so
- * bit-identical to the js target. With SIMD the eight lanes are four f64x2 accumulators fed eight
- * float32 elements a step (f64x2.pmin/pmax are the lanes' comparison rules); the last n mod 8
- * elements go lane by lane.
+ * bit-identical to the js target. With SIMD the eight lanes' sums are four f64x2 accumulators fed
+ * eight float32 elements a step, their minima and maxima two f32x4 ones fed the elements as they
+ * are (f32x4.pmin/pmax are the lanes' comparison rules, and a float32 compares and is kept the same
+ * as its f64 promotion); the last n mod 8 elements go lane by lane.
  */
 export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
   const m = f.m;
@@ -46,7 +47,8 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
   const [v, mu, sd, lo, hi] = [0, 1, 2, 3, 4].map(() => f.f64Local());
   const [sums, mins, maxs] = [0, 1, 2].map(() => LANES.map(() => f.f64Local()));
   const quads = () => (simd ? [0, 1, 2, 3].map(() => f.local(f.b.v128)) : []);
-  const [vsums, vmins, vmaxs] = [quads(), quads(), quads()];
+  const vsums = quads();
+  const [vmins, vmaxs] = simd ? [0, 1].map(() => [f.local(f.b.v128), f.local(f.b.v128)]) : [[], []];
   const [a, b, t] = simd ? [0, 1, 2].map(() => f.local(f.b.v128)) : [];
   const at = (k: number) => f.add(i.get(), f.i32(k));
   const tree = (l: Local[], op: (p: Ex, q: Ex) => Ex) => {
@@ -61,20 +63,23 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
     const [lp, lq] = [f.f64Local(), f.f64Local()];
     return m.block(null, [lp.set(p), lq.set(q), m.select(m.f64.lt(lp.get(), lq.get()), lq.get(), lp.get())], f.b.f64);
   };
-  const init = (vs: Local[], ls: Local[], value: number): Ex[] => [
-    ...vs.map((q) => q.set(v2.splat(f.f64(value)))),
+  // The vectors `vs` (f64x2, or f32x4 where `f32`) and the lanes `ls` all set to `value`.
+  const init = (vs: Local[], ls: Local[], value: number, f32 = false): Ex[] => [
+    ...vs.map((q) => q.set(f32 ? m.f32x4.splat(m.f32.const(value)) : v2.splat(f.f64(value)))),
     ...ls.map((l) => l.set(f.f64(value))),
   ];
   const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
   // One pass over x: whole steps of eight (`vector(j, q)` updates lanes 2j and 2j+1 from the f64x2 q of
-  // the step's elements, after `map` on their f32x4), the vector lanes moved into the scalar ones,
-  // then `scalar(k)` for lane k's last element.
+  // the step's elements, after `map` on their f32x4; `floats.update(a, b)` lanes 0-3 and 4-7 from
+  // those f32x4), the vector lanes moved into the scalar ones, then `scalar(k)` for lane k's last
+  // element.
   const pass = (
     vectors: Local[][],
     lanes: Local[][],
     map: (q: Ex) => Ex,
     vector: (j: number, q: Local) => Ex[],
     scalar: (k: number) => Ex[],
+    floats?: { vectors: Local[][]; lanes: Local[][]; update: (a: Local, b: Local) => Ex[] },
   ): Ex[] => {
     const wholeSteps = () => m.i32.sub(n(), f.i32(DLS_LANES - 1));
     const quarter = (q: Local, h: number) =>
@@ -88,11 +93,17 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
             [
               a.set(map(m.v128.load(0, 4, f.addr(x, i.get())))),
               b.set(map(m.v128.load(16, 4, f.addr(x, i.get())))),
+              ...(floats?.update(a, b) ?? []),
               ...[0, 1, 2, 3].flatMap((j) => [t.set(quarter(j < 2 ? a : b, j & 1)), ...vector(j, t)]),
             ],
             DLS_LANES,
           ),
           ...vectors.flatMap((vs, s) => LANES.map((k) => lanes[s][k].set(v2.extract_lane(vs[k >> 1].get(), k & 1)))),
+          ...(floats
+            ? floats.vectors.flatMap((vs, s) =>
+                LANES.map((k) => floats.lanes[s][k].set(m.f64.promote(m.f32x4.extract_lane(vs[k >> 2].get(), k & 3)))),
+              )
+            : []),
         ]
       : [f.for(i, f.i32(0), wholeSteps, LANES.flatMap(scalar), DLS_LANES)];
     return [...steps, ...LANES.slice(0, -1).map((k) => f.if(m.i32.lt_s(at(k), n()), scalar(k)))];
@@ -100,23 +111,28 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
   const nf = () => m.f64.convert_u.i32(n());
   const setup = [
     ...init(vsums, sums, 0),
-    ...init(vmins, mins, Number.POSITIVE_INFINITY),
-    ...init(vmaxs, maxs, Number.NEGATIVE_INFINITY),
+    ...init(vmins, mins, Number.POSITIVE_INFINITY, true),
+    ...init(vmaxs, maxs, Number.NEGATIVE_INFINITY, true),
     ...pass(
-      [vsums, vmins, vmaxs],
-      [sums, mins, maxs],
+      [vsums],
+      [sums],
       (q) => q,
-      (j, q) => [
-        vsums[j].set(v2.add(vsums[j].get(), q.get())),
-        vmins[j].set(v2.pmin(vmins[j].get(), q.get())),
-        vmaxs[j].set(v2.pmax(vmaxs[j].get(), q.get())),
-      ],
+      (j, q) => [vsums[j].set(v2.add(vsums[j].get(), q.get()))],
       (k) => [
         v.set(f.loadF(x, at(k))),
         sums[k].set(m.f64.add(sums[k].get(), v.get())),
         mins[k].set(m.select(m.f64.lt(v.get(), mins[k].get()), v.get(), mins[k].get())),
         maxs[k].set(m.select(m.f64.lt(maxs[k].get(), v.get()), v.get(), maxs[k].get())),
       ],
+      {
+        vectors: [vmins, vmaxs],
+        lanes: [mins, maxs],
+        update: (p, q) =>
+          [p, q].flatMap((e, h) => [
+            vmins[h].set(m.f32x4.pmin(vmins[h].get(), e.get())),
+            vmaxs[h].set(m.f32x4.pmax(vmaxs[h].get(), e.get())),
+          ]),
+      },
     ),
     lo.set(tree(mins, laneMin)),
     hi.set(tree(maxs, laneMax)),
