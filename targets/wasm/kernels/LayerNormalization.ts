@@ -1,6 +1,6 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import type { Local, Val } from "../dsl.js";
+import type { Val } from "../dsl.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /** Rows whose statistics a SIMD block gathers at once: four f64x2 chains, so that the adds overlap. */
@@ -82,9 +82,12 @@ const layerNorm: WasmKernelGenerator = (env) => {
   const pairValue = (a: typeof scale, per: boolean, h: number): Ex =>
     per ? v.promote_low_f32x4(m.v128.load64_zero(8 * h, 4, f.addr(a, i.get()))) : v.splat(f.loadF(a, f.i32(0)));
   const [muR, invR] = [f.local(f.b.v128), f.local(f.b.v128)];
-  // Row r of the block, four channels a step, then one by one.
-  const normalizeRow = (r: number): Ex[] => {
-    const lane = (l: Local) => v.extract_lane(l.get(), r & 1);
+  // The block's means and inverse deviations, row r's at 2r and 2r + 1, so that one loop serves its rows.
+  const stats = env.scratch({ c: 2 * ROWS, h: 0, w: 0, hw: 0 });
+  const r = f.i32Local();
+  // Row g + r of the block, four channels a step, then one by one.
+  const normalizeRow = (): Ex[] => {
+    const splatStat = (k: number) => m.v128.load64_splat(8 * k, 8, f.addr(stats, m.i32.shl(r.get(), f.i32(1))));
     const half = (h: number, value: Ex) =>
       v.add(
         v.mul(v.mul(v.sub(value, muR.get()), invR.get()), pairValue(scale, sPer, h)),
@@ -92,9 +95,9 @@ const layerNorm: WasmKernelGenerator = (env) => {
       );
     const at = () => f.add(base.get(), i.get());
     return [
-      base.set(m.i32.mul(f.add(g.get(), f.i32(r)), C())),
-      muR.set(v.splat(lane(mus[r >> 1]))),
-      invR.set(v.splat(lane(invs[r >> 1]))),
+      base.set(m.i32.mul(f.add(g.get(), r.get()), C())),
+      muR.set(splatStat(0)),
+      invR.set(splatStat(1)),
       f.for(
         i,
         f.i32(0),
@@ -131,7 +134,12 @@ const layerNorm: WasmKernelGenerator = (env) => {
       return f.seq([dv.set(v.sub(pair, mus[k].get())), sums[k].set(v.add(sums[k].get(), v.mul(dv.get(), dv.get())))]);
     }),
     ...invs.map((l, k) => l.set(v.div(splat(1), v.sqrt(v.add(v.div(sums[k].get(), v.splat(cf())), splat(epsilon)))))),
-    ...Array.from({ length: ROWS }, (_, r) => normalizeRow(r)).flat(),
+    ...[mus, invs].flatMap((ls, k) =>
+      ls.flatMap((l, pair) =>
+        [0, 1].map((h) => f.store(stats, f.i32(2 * (2 * pair + h) + k), v.extract_lane(l.get(), h))),
+      ),
+    ),
+    f.for(r, f.i32(0), () => f.i32(ROWS), normalizeRow()),
   ];
   const rowsBefore =
     (n: number): Val =>

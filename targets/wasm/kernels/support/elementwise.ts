@@ -14,7 +14,8 @@ export function countOf(env: WasmKernelEnv, s: SymShape): Val {
  * y = f(x) over every element: x promoted to f64, f computed in f64 as the js target computes it,
  * the result rounded to float32 on the store, so values are bit-identical to the js artifacts. Where
  * f is a float32 routine (`routine`, the same operations per lane) and SIMD is there, its written-out
- * form on sixteen elements at a time (four vectors, their chains interleaved), then four.
+ * form on sixteen elements at a time (four vectors, their chains interleaved); the last n mod 16
+ * one by one.
  */
 export function unaryKernel(
   op: string,
@@ -34,17 +35,21 @@ export function unaryKernel(
       ...r.inline(f, vs, vs),
       ...vs.map((v, q) => m.v128.store(16 * q, 4, f.addr(y, i.get()), v.get())),
     ];
-    const vectorLoops = (r: F32Routine): Ex[] => {
-      const vs = Array.from({ length: 4 }, () => f.local(f.b.v128));
-      return [
-        f.for(i, f.i32(0), () => m.i32.sub(n(), f.i32(15)), quads(r, vs), 16),
-        f.for(i, i.get(), () => m.i32.sub(n(), f.i32(3)), quads(r, vs.slice(0, 1)), 4),
-      ];
-    };
+    const vectorLoop = (r: F32Routine): Ex =>
+      f.for(
+        i,
+        f.i32(0),
+        () => m.i32.sub(n(), f.i32(15)),
+        quads(
+          r,
+          Array.from({ length: 4 }, () => f.local(f.b.v128)),
+        ),
+        16,
+      );
     return {
       spec: `${op}_${shapeSpec(env.outputShape(0))}${vector ? "_simd" : ""}`,
       body: [
-        ...(vector ? vectorLoops(vector) : []),
+        ...(vector ? [vectorLoop(vector)] : []),
         f.for(i, vector ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))]),
       ],
     };
