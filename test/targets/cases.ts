@@ -24,6 +24,17 @@ const unary = (kind: string, attrs: KernelSpec["attrs"] = {}, extra: KernelSpec[
   spec: { kind, attrs, inputs: [act(1, 3, "h", "w"), ...extra], outputs: [NCHW(3)] },
 });
 
+/** Transpose of an activation with dims `dims` by `perm`. */
+const transpose = (what: string, perm: number[], dims: Dim[]): Case => ({
+  name: `Transpose ${what}`,
+  spec: {
+    kind: "Transpose",
+    attrs: { perm: ints(perm) },
+    inputs: [act(...dims)],
+    outputs: [shape(...perm.map((p) => dims[p]))],
+  },
+});
+
 export const CASES: Case[] = [
   {
     name: "Conv 3x3 pad 1 with bias",
@@ -140,52 +151,12 @@ export const CASES: Case[] = [
     { constant: [-0.5], shape: [] },
     { constant: [0.75], shape: [] },
   ]),
-  {
-    name: "Transpose NCHW -> NHWC",
-    spec: {
-      kind: "Transpose",
-      attrs: { perm: ints([0, 2, 3, 1]) },
-      inputs: [act(1, 3, "h", "w")],
-      outputs: [shape(1, "h", "w", 3)],
-    },
-  },
+  transpose("NCHW -> NHWC", [0, 2, 3, 1], [1, 3, "h", "w"]),
   // Six and five channels: 4x4 register blocks (wasm SIMD) with edges along both axes.
-  {
-    name: "Transpose NCHW -> NHWC, 6 channels",
-    spec: {
-      kind: "Transpose",
-      attrs: { perm: ints([0, 2, 3, 1]) },
-      inputs: [act(1, 6, "h", "w")],
-      outputs: [shape(1, "h", "w", 6)],
-    },
-  },
-  {
-    name: "Transpose NHWC -> NCHW, 5 channels",
-    spec: {
-      kind: "Transpose",
-      attrs: { perm: ints([0, 3, 1, 2]) },
-      inputs: [act(1, "h", "w", 5)],
-      outputs: [shape(1, 5, "h", "w")],
-    },
-  },
-  {
-    name: "Transpose (1, 7, L) -> (1, L, 7)",
-    spec: {
-      kind: "Transpose",
-      attrs: { perm: ints([0, 2, 1]) },
-      inputs: [act(1, 7, HW)],
-      outputs: [shape(1, HW, 7)],
-    },
-  },
-  {
-    name: "Transpose keeping the last axis",
-    spec: {
-      kind: "Transpose",
-      attrs: { perm: ints([0, 2, 1, 3]) },
-      inputs: [act(1, 3, "h", "w")],
-      outputs: [shape(1, "h", 3, "w")],
-    },
-  },
+  transpose("NCHW -> NHWC, 6 channels", [0, 2, 3, 1], [1, 6, "h", "w"]),
+  transpose("NHWC -> NCHW, 5 channels", [0, 3, 1, 2], [1, "h", "w", 5]),
+  transpose("(1, 7, L) -> (1, L, 7)", [0, 2, 1], [1, 7, HW]),
+  transpose("keeping the last axis", [0, 2, 1, 3], [1, 3, "h", "w"]),
   {
     name: "LayerNormalization over channels",
     spec: {
