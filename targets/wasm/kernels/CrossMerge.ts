@@ -1,6 +1,7 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import { QuadTranspose, reversed, tiledPlane } from "./support/tiles.js";
+import { reversed } from "./support/lanes.js";
+import { QuadTranspose, tiledPlane } from "./support/tiles.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**

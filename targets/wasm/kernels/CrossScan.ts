@@ -1,7 +1,7 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import type { Arr } from "../dsl.js";
-import { QuadTranspose, reversed, tiledPlane } from "./support/tiles.js";
+import { reversed } from "./support/lanes.js";
+import { QuadTranspose, tiledPlane, words } from "./support/tiles.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -14,9 +14,8 @@ const crossScan: WasmKernelGenerator = (env) => {
   if (xs.length !== 4) throw env.error(`input has rank ${xs.length}, expected 4 (B, E, H, W)`);
   const B = env.staticDim(xs[0], "the batch");
   const E = env.staticDim(xs[1], "the channel count");
-  const raw = (a: Arr): Arr => ({ elem: "i32", base: a.base });
-  const x = raw(env.input(0));
-  const y = raw(env.output(0));
+  const x = words(env.input(0));
+  const y = words(env.output(0));
   const H = env.dim(xs[2]);
   const W = env.dim(xs[3]);
   const L = env.count([xs[2], xs[3]]);

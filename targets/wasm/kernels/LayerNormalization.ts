@@ -1,6 +1,6 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import type { Val } from "../dsl.js";
+import { joinLow, promoteHigh } from "./support/lanes.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /** Rows whose statistics a SIMD block gathers at once: four f64x2 chains, so that the adds overlap. */
@@ -61,8 +61,7 @@ const layerNorm: WasmKernelGenerator = (env) => {
   const Cs = last.c;
   const p = f.i32Local();
   const [sums, mus, invs] = [0, 1, 2].map(() => Array.from({ length: ROWS / 2 }, () => f.local(f.b.v128)));
-  const [q, lo, hi] = [0, 1, 2].map(() => f.local(f.b.v128));
-  const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [q, lo, hi, dv] = [0, 1, 2, 3].map(() => f.local(f.b.v128));
   const gathered = (quad: number): Ex =>
     [1, 2, 3].reduce(
       (acc, r) => m.v128.load32_lane(4 * Cs * (4 * quad + r), 4, r, p.get(), acc),
@@ -75,19 +74,20 @@ const layerNorm: WasmKernelGenerator = (env) => {
       ...[0, 1].flatMap((quad) => [
         q.set(gathered(quad)),
         update(2 * quad, v.promote_low_f32x4(q.get())),
-        update(2 * quad + 1, v.promote_low_f32x4(m.i8x16.shuffle(q.get(), q.get(), upper))),
+        update(2 * quad + 1, promoteHigh(f, q)),
       ]),
     ]);
   const splat = (value: number) => v.splat(f.f64(value));
   const pairValue = (a: typeof scale, per: boolean, h: number): Ex =>
     per ? v.promote_low_f32x4(m.v128.load64_zero(8 * h, 4, f.addr(a, i.get()))) : v.splat(f.loadF(a, f.i32(0)));
   const [muR, invR] = [f.local(f.b.v128), f.local(f.b.v128)];
-  // The block's means and inverse deviations, row r's at 2r and 2r + 1, so that one loop serves its rows.
+  // The block's means (rows 0-7) and inverse deviations (8-15), so that one loop serves its rows.
   const stats = env.scratch({ c: 2 * ROWS, h: 0, w: 0, hw: 0 });
   const r = f.i32Local();
   // Row g + r of the block, four channels a step, then one by one.
   const normalizeRow = (): Ex[] => {
-    const splatStat = (k: number) => m.v128.load64_splat(8 * k, 8, f.addr(stats, m.i32.shl(r.get(), f.i32(1))));
+    const stat = (k: number) => f.add(r.get(), f.i32(k * ROWS));
+    const splatStat = (k: number) => m.v128.load64_splat(0, 8, f.addr(stats, stat(k)));
     const half = (h: number, value: Ex) =>
       v.add(
         v.mul(v.mul(v.sub(value, muR.get()), invR.get()), pairValue(scale, sPer, h)),
@@ -105,23 +105,17 @@ const layerNorm: WasmKernelGenerator = (env) => {
         [
           q.set(m.v128.load(0, 4, f.addr(x, at()))),
           lo.set(half(0, v.promote_low_f32x4(q.get()))),
-          hi.set(half(1, v.promote_low_f32x4(m.i8x16.shuffle(q.get(), q.get(), upper)))),
+          hi.set(half(1, promoteHigh(f, q))),
           m.v128.store(
             0,
             4,
             f.addr(y, at()),
-            m.i8x16.shuffle(
-              m.f32x4.demote_f64x2_zero(lo.get()),
-              m.f32x4.demote_f64x2_zero(hi.get()),
-              [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23],
-            ),
+            joinLow(f, m.f32x4.demote_f64x2_zero(lo.get()), m.f32x4.demote_f64x2_zero(hi.get())),
           ),
         ],
         4,
       ),
-      f.for(i, i.get(), C, [
-        f.storeF(y, at(), normalized(xi(), v.extract_lane(muR.get(), 0), v.extract_lane(invR.get(), 0))),
-      ]),
+      f.for(i, i.get(), C, [f.storeF(y, at(), normalized(xi(), f.load(stats, stat(0)), f.load(stats, stat(1))))]),
     ];
   };
   const block: Ex[] = [
@@ -129,25 +123,18 @@ const layerNorm: WasmKernelGenerator = (env) => {
     gatherPass((k, pair) => sums[k].set(v.add(sums[k].get(), pair))),
     ...mus.map((l, k) => l.set(v.div(sums[k].get(), v.splat(cf())))),
     ...sums.map((s) => s.set(splat(0))),
-    gatherPass((k, pair) => {
-      const dv = f.local(f.b.v128);
-      return f.seq([dv.set(v.sub(pair, mus[k].get())), sums[k].set(v.add(sums[k].get(), v.mul(dv.get(), dv.get())))]);
-    }),
+    gatherPass((k, pair) =>
+      f.seq([dv.set(v.sub(pair, mus[k].get())), sums[k].set(v.add(sums[k].get(), v.mul(dv.get(), dv.get())))]),
+    ),
     ...invs.map((l, k) => l.set(v.div(splat(1), v.sqrt(v.add(v.div(sums[k].get(), v.splat(cf())), splat(epsilon)))))),
     ...[mus, invs].flatMap((ls, k) =>
-      ls.flatMap((l, pair) =>
-        [0, 1].map((h) => f.store(stats, f.i32(2 * (2 * pair + h) + k), v.extract_lane(l.get(), h))),
-      ),
+      ls.map((l, pair) => m.v128.store(16 * pair, 8, f.addr(stats, f.i32(k * ROWS)), l.get())),
     ),
     f.for(r, f.i32(0), () => f.i32(ROWS), normalizeRow()),
   ];
-  const rowsBefore =
-    (n: number): Val =>
-    () =>
-      m.i32.sub(G(), f.i32(n - 1));
   return {
     spec: `layer_norm_${shapeSpec(xs)}${bias ? "" : "_nobias"}_simd`,
-    body: [f.for(g, f.i32(0), rowsBefore(ROWS), block, ROWS), f.for(g, g.get(), G, row())],
+    body: [f.for(g, f.i32(0), () => m.i32.sub(G(), f.i32(ROWS - 1)), block, ROWS), f.for(g, g.get(), G, row())],
   };
 };
 

@@ -3,6 +3,7 @@ import type { Ex } from "../binaryen.js";
 import type { Local } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
+import { promoteHigh } from "./support/lanes.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -124,7 +125,6 @@ const qscan: WasmKernelGenerator = (env) => {
       );
     const gather = (half: number, off: number) =>
       m.v128.load64_lane(off, 8, 1, rows[2 * half + 1].get(), m.v128.load64_zero(off, 8, rows[2 * half].get()));
-    const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
     const [bS, cS] = [f.local(f.b.v128), f.local(f.b.v128)];
     // Each state's acc is also stored (to a slot nothing reads): V8 computes a value no later than its
     // first effectful use, and without the store that is y's store, so it would load every state's
@@ -201,7 +201,7 @@ const qscan: WasmKernelGenerator = (env) => {
                 m.v128.store(32, 8, sink.get(), next4.get()),
                 v4.set(four(u)),
                 xs[0].set(m.f64x2.promote_low_f32x4(v4.get())),
-                xs[1].set(m.f64x2.promote_low_f32x4(m.i8x16.shuffle(v4.get(), v4.get(), upper))),
+                xs[1].set(promoteHigh(f, v4)),
                 ...[0, 1].flatMap((half) => [dts[half].set(gather(half, 0)), accs[half].set(zero())]),
                 ...Array.from({ length: N }, (_, st) => step(st)).flat(),
                 ...out(0),

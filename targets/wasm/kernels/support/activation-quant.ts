@@ -2,6 +2,7 @@ import { DLS_LANES } from "../../../../compiler/quant/dls.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
+import { promoteHigh } from "./lanes.js";
 
 /**
  * The activation quantizer of an integer kernel, as targets/js/kernels/support/activation-quant.ts
@@ -68,22 +69,14 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
     ...vs.map((q) => q.set(f32 ? m.f32x4.splat(m.f32.const(value)) : v2.splat(f.f64(value)))),
     ...ls.map((l) => l.set(f.f64(value))),
   ];
-  const upper = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-  // One pass over x: whole steps of eight (`vector(j, q)` updates lanes 2j and 2j+1 from the f64x2 q of
-  // the step's elements, after `map` on their f32x4; `floats.update(a, b)` lanes 0-3 and 4-7 from
-  // those f32x4), the vector lanes moved into the scalar ones, then `scalar(k)` for lane k's last
-  // element.
-  const pass = (
-    vectors: Local[][],
-    lanes: Local[][],
-    map: (q: Ex) => Ex,
-    vector: (j: number, q: Local) => Ex[],
-    scalar: (k: number) => Ex[],
-    floats?: { vectors: Local[][]; lanes: Local[][]; update: (a: Local, b: Local) => Ex[] },
-  ): Ex[] => {
+  // One pass over x: whole steps of eight (lanes 2j and 2j+1 of the sums add `term` of the f64x2 q of
+  // the step's elements, after `map` on their f32x4; with `extremes`, the minima and maxima take
+  // those f32x4 as they are), the vector lanes moved into the scalar ones, then `scalar(k)` for lane
+  // k's last element.
+  const pass = (map: (q: Ex) => Ex, term: (q: Local) => Ex, scalar: (k: number) => Ex[], extremes = false): Ex[] => {
     const wholeSteps = () => m.i32.sub(n(), f.i32(DLS_LANES - 1));
-    const quarter = (q: Local, h: number) =>
-      v2.promote_low_f32x4(h ? m.i8x16.shuffle(q.get(), q.get(), upper) : q.get());
+    const quarter = (q: Local, h: number) => (h ? promoteHigh(f, q) : v2.promote_low_f32x4(q.get()));
+    const extremeVectors = extremes ? [vmins, vmaxs] : [];
     const steps = simd
       ? [
           f.for(
@@ -93,17 +86,20 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
             [
               a.set(map(m.v128.load(0, 4, f.addr(x, i.get())))),
               b.set(map(m.v128.load(16, 4, f.addr(x, i.get())))),
-              ...(floats?.update(a, b) ?? []),
-              ...[0, 1, 2, 3].flatMap((j) => [t.set(quarter(j < 2 ? a : b, j & 1)), ...vector(j, t)]),
+              ...[a, b].flatMap((e, h) =>
+                extremeVectors.map((vs, s) => vs[h].set((s ? m.f32x4.pmax : m.f32x4.pmin)(vs[h].get(), e.get()))),
+              ),
+              ...[0, 1, 2, 3].flatMap((j) => [
+                t.set(quarter(j < 2 ? a : b, j & 1)),
+                vsums[j].set(v2.add(vsums[j].get(), term(t))),
+              ]),
             ],
             DLS_LANES,
           ),
-          ...vectors.flatMap((vs, s) => LANES.map((k) => lanes[s][k].set(v2.extract_lane(vs[k >> 1].get(), k & 1)))),
-          ...(floats
-            ? floats.vectors.flatMap((vs, s) =>
-                LANES.map((k) => floats.lanes[s][k].set(m.f64.promote(m.f32x4.extract_lane(vs[k >> 2].get(), k & 3)))),
-              )
-            : []),
+          ...LANES.map((k) => sums[k].set(v2.extract_lane(vsums[k >> 1].get(), k & 1))),
+          ...extremeVectors.flatMap((vs, s) =>
+            LANES.map((k) => [mins, maxs][s][k].set(m.f64.promote(m.f32x4.extract_lane(vs[k >> 2].get(), k & 3)))),
+          ),
         ]
       : [f.for(i, f.i32(0), wholeSteps, LANES.flatMap(scalar), DLS_LANES)];
     return [...steps, ...LANES.slice(0, -1).map((k) => f.if(m.i32.lt_s(at(k), n()), scalar(k)))];
@@ -114,25 +110,15 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
     ...init(vmins, mins, Number.POSITIVE_INFINITY, true),
     ...init(vmaxs, maxs, Number.NEGATIVE_INFINITY, true),
     ...pass(
-      [vsums],
-      [sums],
       (q) => q,
-      (j, q) => [vsums[j].set(v2.add(vsums[j].get(), q.get()))],
+      (q) => q.get(),
       (k) => [
         v.set(f.loadF(x, at(k))),
         sums[k].set(m.f64.add(sums[k].get(), v.get())),
         mins[k].set(m.select(m.f64.lt(v.get(), mins[k].get()), v.get(), mins[k].get())),
         maxs[k].set(m.select(m.f64.lt(maxs[k].get(), v.get()), v.get(), maxs[k].get())),
       ],
-      {
-        vectors: [vmins, vmaxs],
-        lanes: [mins, maxs],
-        update: (p, q) =>
-          [p, q].flatMap((e, h) => [
-            vmins[h].set(m.f32x4.pmin(vmins[h].get(), e.get())),
-            vmaxs[h].set(m.f32x4.pmax(vmaxs[h].get(), e.get())),
-          ]),
-      },
+      true,
     ),
     lo.set(tree(mins, laneMin)),
     hi.set(tree(maxs, laneMax)),
@@ -146,11 +132,9 @@ export function dlsStatistics(f: Fn, x: Arr, n: Val, simd: boolean) {
     ),
     ...init(vsums, sums, 0),
     ...pass(
-      [vsums],
-      [sums],
       // x - mu of two float32 values rounds once to float32 either way.
       (q) => m.f32x4.sub(q, m.f32x4.splat(m.f32.demote(mu.get()))),
-      (j, q) => [vsums[j].set(v2.add(vsums[j].get(), v2.mul(q.get(), q.get())))],
+      (q) => v2.mul(q.get(), q.get()),
       (k) => [
         v.set(f.f32(m.f64.sub(f.loadF(x, at(k)), mu.get()))),
         sums[k].set(m.f64.add(sums[k].get(), m.f64.mul(v.get(), v.get()))),

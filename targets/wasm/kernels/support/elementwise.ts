@@ -30,26 +30,26 @@ export function unaryKernel(
     const m = f.m;
     const i = f.i32Local();
     const vector = routine && env.isa !== "mvp" ? routine : undefined;
-    const quads = (r: F32Routine, vs: Local[]): Ex[] => [
-      ...vs.map((v, q) => v.set(m.v128.load(16 * q, 4, f.addr(x, i.get())))),
-      ...r.inline(f, vs, vs),
-      ...vs.map((v, q) => m.v128.store(16 * q, 4, f.addr(y, i.get()), v.get())),
-    ];
-    const vectorLoop = (r: F32Routine): Ex =>
-      f.for(
-        i,
-        f.i32(0),
-        () => m.i32.sub(n(), f.i32(15)),
-        quads(
-          r,
-          Array.from({ length: 4 }, () => f.local(f.b.v128)),
-        ),
-        16,
-      );
+    const vs = vector ? Array.from({ length: 4 }, () => f.local(f.b.v128)) : [];
+    const sixteen = vector
+      ? [
+          f.for(
+            i,
+            f.i32(0),
+            () => m.i32.sub(n(), f.i32(15)),
+            [
+              ...vs.map((v, q) => v.set(m.v128.load(16 * q, 4, f.addr(x, i.get())))),
+              ...vector.inline(f, vs, vs),
+              ...vs.map((v, q) => m.v128.store(16 * q, 4, f.addr(y, i.get()), v.get())),
+            ],
+            16,
+          ),
+        ]
+      : [];
     return {
       spec: `${op}_${shapeSpec(env.outputShape(0))}${vector ? "_simd" : ""}`,
       body: [
-        ...(vector ? [vectorLoop(vector)] : []),
+        ...sixteen,
         f.for(i, vector ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), f64(env, f.loadF(x, i.get())))]),
       ],
     };

@@ -1,6 +1,7 @@
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
+import { lanes32 } from "./lanes.js";
 
 export interface FloatConvRows {
   readonly x: Arr;
@@ -101,7 +102,7 @@ export function floatConvRows(env: WasmKernelEnv, o: FloatConvRows): Ex[] {
     }),
     ...[...odds].map(([start, l]) => {
       const [lo, hi] = [evens[(start - 1) / 2], evens[(start + 1) / 2]];
-      return l.set(m.i8x16.shuffle(lo.get(), hi.get(), [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]));
+      return l.set(lanes32(f, lo.get(), hi.get(), [2, 3, 4, 5]));
     }),
   ];
   const acc = Array.from({ length: BLOCK / 2 }, () => f.local(f.b.v128));

@@ -7,14 +7,7 @@ import { qerf } from "../../erf.js";
 import { qsigmoid } from "../../sigmoid.js";
 import type { WasmKernelEnv } from "../types.js";
 import type { ActivationQuant } from "./activation-quant.js";
-
-/** Bytes 0-7 of a v128: its low 64-bit half, for shuffles. */
-const LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7];
-
-/** The low halves of `lo` and `hi` as one vector. */
-function quadOf(m: Fn["m"], lo: Ex, hi: Ex): Ex {
-  return m.i8x16.shuffle(lo, hi, [...LOW_HALF, ...LOW_HALF.map((b) => b + 16)]);
-}
+import { joinLow } from "./lanes.js";
 
 /**
  * The weight side of an integer kernel and the float epilogue that turns exact integer sums back into
@@ -251,7 +244,7 @@ export class FloatEpilogue {
     const P = values.length;
     const demoted = (i: number) => m.f32x4.demote_f64x2_zero(values[i]);
     return Array.from({ length: Math.ceil(P / 2) }, (_, q) => {
-      const quad = 2 * q + 1 < P ? quadOf(m, demoted(2 * q), demoted(2 * q + 1)) : demoted(2 * q);
+      const quad = 2 * q + 1 < P ? joinLow(this.env.fn, demoted(2 * q), demoted(2 * q + 1)) : demoted(2 * q);
       return addend ? m.f32x4.add(quad, addend()) : quad;
     });
   }

@@ -2,7 +2,7 @@ import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { copyRun, QuadTranspose, tiledPlane } from "./tiles.js";
+import { copyRun, QuadTranspose, tiledPlane, words } from "./tiles.js";
 
 /** Row-major element strides of a shape. */
 export function stridesOf(env: WasmKernelEnv, s: SymShape): Val[] {
@@ -43,14 +43,18 @@ function elementCopy(env: WasmKernelEnv, view: StridedView): Ex[] {
   const o = f.i32Local();
   const index = () =>
     counters.reduce((acc, c, k) => m.i32.add(acc, m.i32.mul(c.get(), view.strides[k]())), view.offset());
-  const raw = (a: Arr): Arr => ({ elem: a.elem === "f32" ? "i32" : a.elem, base: a.base });
   const nest = (k: number): Ex[] => {
     if (k === view.extents.length) {
-      return [f.store(raw(view.y), o.get(), f.load(raw(view.x), index())), o.set(m.i32.add(o.get(), f.i32(1)))];
+      return [f.store(words(view.y), o.get(), f.load(words(view.x), index())), o.set(m.i32.add(o.get(), f.i32(1)))];
     }
     return [f.for(counters[k], f.i32(0), view.extents[k], nest(k + 1))];
   };
   return [o.set(f.i32(0)), ...nest(0)];
+}
+
+/** y's element stride along its axis k: the product of the extents after it. */
+function yStride(env: WasmKernelEnv, view: StridedView, k: number): Ex {
+  return view.extents.slice(k + 1).reduce<Ex>((acc, e) => env.fn.m.i32.mul(acc, e()), env.fn.i32(1));
 }
 
 /**
@@ -68,14 +72,18 @@ function outerLoops(
   const f = env.fn;
   const m = f.m;
   const counters = outer.map(() => f.i32Local());
-  const yStride = (k: number): Ex => view.extents.slice(k + 1).reduce<Ex>((acc, e) => m.i32.mul(acc, e()), f.i32(1));
   const nest = (n: number): Ex[] => {
     if (n === outer.length) {
       return [
         from.set(
           counters.reduce((acc, c, i) => m.i32.add(acc, m.i32.mul(c.get(), view.strides[outer[i]]())), view.offset()),
         ),
-        to.set(counters.reduce<Ex>((acc, c, i) => m.i32.add(acc, m.i32.mul(c.get(), yStride(outer[i]))), f.i32(0))),
+        to.set(
+          counters.reduce<Ex>(
+            (acc, c, i) => m.i32.add(acc, m.i32.mul(c.get(), yStride(env, view, outer[i]))),
+            f.i32(0),
+          ),
+        ),
         ...body,
       ];
     }
@@ -104,14 +112,13 @@ function tileCopy(env: WasmKernelEnv, view: StridedView, unit: number): Ex[] {
   const last = view.extents.length - 1;
   const outer = view.extents.slice(0, last).flatMap((_, k) => (k === unit ? [] : [k]));
   const [from, to, u, r] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
-  const raw = (a: Arr): Arr => ({ elem: "i32", base: a.base });
-  const [x, y] = [raw(view.x), raw(view.y)];
+  const [x, y] = [words(view.x), words(view.y)];
   const sr = view.strides[last];
   const [U, R] = [view.extents[unit], view.extents[last]];
-  const yUnit = () => view.extents.slice(unit + 1).reduce<Ex>((acc, e) => m.i32.mul(acc, e()), f.i32(1));
   // x at (u + du, r + dr) and y at the same position.
   const xAt = (du: number, dr: Ex) => f.add(from.get(), u.get(), f.i32(du), m.i32.mul(dr, sr()));
-  const yAt = (du: number, dr: Ex) => f.add(to.get(), m.i32.mul(f.add(u.get(), f.i32(du)), yUnit()), dr);
+  const yAt = (du: number, dr: Ex) =>
+    f.add(to.get(), m.i32.mul(f.add(u.get(), f.i32(du)), yStride(env, view, unit)), dr);
   const rows = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const t = new QuadTranspose(f);
   const block = [

@@ -1,18 +1,10 @@
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
+import { lanes32 } from "./lanes.js";
 
-/** A shuffle of two vectors by 32-bit lanes (0-3 from `a`, 4-7 from `b`). */
-export function lanes32(f: Fn, a: Ex, b: Ex, lanes: readonly number[]): Ex {
-  return f.m.i8x16.shuffle(
-    a,
-    b,
-    lanes.flatMap((l) => [0, 1, 2, 3].map((k) => 4 * l + k)),
-  );
-}
-
-/** The four 32-bit lanes of `v` in reverse order. */
-export function reversed(f: Fn, v: Ex): Ex {
-  return lanes32(f, v, f.m.v128.const([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), [3, 2, 1, 0]);
+/** `a` read as raw 32-bit words (float32 values move bit for bit, NaN payloads included). */
+export function words(a: Arr): Arr {
+  return { elem: "i32", base: a.base };
 }
 
 /**
@@ -53,7 +45,7 @@ export class QuadTranspose {
 export function copyRun(f: Fn, vector: boolean, x: Arr, from: Val, y: Arr, to: Val, count: Val): Ex[] {
   const m = f.m;
   const i = f.i32Local();
-  const [rx, ry] = [x, y].map((a): Arr => ({ elem: "i32", base: a.base }));
+  const [rx, ry] = [words(x), words(y)];
   const quads = vector
     ? [
         f.for(
