@@ -46,6 +46,15 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "Conv 3x3 pad 1, weights computed at run time",
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 4, "h", "w"), act(6, 4, 3, 3)],
+      outputs: [NCHW(6)],
+    },
+  },
+  {
     name: "Conv 1x1 without bias",
     spec: { kind: "Conv", inputs: [act(1, 4, "h", "w"), weights([5, 4, 1, 1], 3)], outputs: [NCHW(5)] },
   },
