@@ -1,16 +1,5 @@
-import type { QmcError } from "../../compiler/diagnostics.js";
-import type { SymDim, SymShape } from "../../compiler/plan/kernel-plan.js";
-
-/** What the integer convolutions of every target read of their env to size themselves. */
-interface ConvEnv {
-  inputShape(i: number): SymShape;
-  outputShape(i: number): SymShape;
-  staticDim(d: SymDim, what: string): number;
-  int(name: string, fallback?: number): number;
-  ints(name: string, fallback?: readonly number[]): readonly number[];
-  string(name: string, fallback?: string): string;
-  error(what: string): QmcError;
-}
+import type { SymShape } from "../../compiler/plan/kernel-plan.js";
+import type { KernelFacts } from "./kernel-params.js";
 
 /** The fixed geometry of a 2-D convolution: x [N, C, H, W], weights [M, C/G, KH, KW]. */
 export interface ConvGeometry {
@@ -29,7 +18,7 @@ export interface ConvGeometry {
 }
 
 /** The geometry every target's Conv and QConv kernels size themselves by, checked. */
-export function convGeometry(env: ConvEnv): ConvGeometry {
+export function convGeometry(env: KernelFacts): ConvGeometry {
   const xs = env.inputShape(0);
   const ws = env.inputShape(1);
   const ys = env.outputShape(0);
@@ -67,7 +56,7 @@ export interface QConvGeometry extends ConvGeometry {
   readonly pads: readonly number[];
 }
 
-export function qconvGeometry(env: ConvEnv): QConvGeometry {
+export function qconvGeometry(env: KernelFacts): QConvGeometry {
   const geometry = convGeometry(env);
   if (env.string("auto_pad", "NOTSET") !== "NOTSET") {
     throw env.error("auto_pad is not supported by integer convolutions; export explicit pads");

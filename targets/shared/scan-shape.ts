@@ -1,12 +1,5 @@
-import type { QmcError } from "../../compiler/diagnostics.js";
-import type { SymDim, SymShape } from "../../compiler/plan/kernel-plan.js";
-
-/** What the scan kernels of every target read of their env to size themselves. */
-interface ScanEnv {
-  inputShape(i: number): SymShape;
-  staticDim(d: SymDim, what: string): number;
-  error(what: string): QmcError;
-}
+import type { SymShape } from "../../compiler/plan/kernel-plan.js";
+import type { KernelFacts } from "./kernel-params.js";
 
 /** The fixed sizes of a selective scan: u, delta (B, G*E, L); A (G*E, N); B, C (B, G, N, L). */
 export interface ScanShape {
@@ -20,7 +13,7 @@ export interface ScanShape {
   readonly bs: SymShape;
 }
 
-export function scanShape(env: ScanEnv): ScanShape {
+export function scanShape(env: KernelFacts): ScanShape {
   const us = env.inputShape(0);
   const bs = env.inputShape(3);
   if (us.length !== 3 || bs.length !== 4) throw env.error("expected u (B, G*E, L) and B (B, G, N, L)");

@@ -4,9 +4,7 @@ import {
   type PlanDType,
   type PlanKernel,
   type SymDim,
-  type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
-import { constantValues } from "../js/kernel-env.js";
 import { KernelParams } from "../shared/kernel-params.js";
 import { productDim } from "../shared/sym.js";
 import type { Ex } from "./binaryen.js";
@@ -47,7 +45,7 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
       const dtype = this.layout.bufferDType(op.buffer, this);
       return this.array(this.layout.bufferAddress(op.buffer), BUFFER_ELEM[dtype], elem, `input ${i}`);
     }
-    const c = this.layout.constant(op.constant, this);
+    const c = this.constantOf(op.constant);
     return this.array(() => this.fn.i32(this.layout.constantAddress(c.id)), constantElem(c), elem, `input ${i}`);
   }
 
@@ -56,32 +54,6 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
     if (id === undefined) throw this.error(`output ${i} is missing`);
     const dtype = this.layout.bufferDType(id, this);
     return this.array(this.layout.bufferAddress(id), BUFFER_ELEM[dtype], elem, `output ${i}`);
-  }
-
-  inputShape(i: number): SymShape {
-    const s = this.kernel.inputShapes[i];
-    if (!s) throw this.error(`input ${i} has no shape`);
-    return s;
-  }
-
-  outputShape(i: number): SymShape {
-    const s = this.kernel.outputShapes[i];
-    if (!s) throw this.error(`output ${i} has no shape`);
-    return s;
-  }
-
-  constant(i: number): ArrayLike<number> | undefined {
-    const op = this.kernel.inputs[i];
-    return op && "constant" in op ? constantValues(this.layout.constant(op.constant, this)) : undefined;
-  }
-
-  constInts(i: number): readonly number[] | undefined {
-    const v = this.kernel.params[`const_input_${i}`];
-    if (v === undefined) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== "number")) {
-      throw this.error(`param 'const_input_${i}' is not a list of integers`);
-    }
-    return v as readonly number[];
   }
 
   dim(d: SymDim): Val {
@@ -94,11 +66,6 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
     if (p) return this.dim(p);
     const parts = dims.map((d) => this.dim(d));
     return () => parts.map((v) => v()).reduce((a, b) => this.fn.m.i32.mul(a, b));
-  }
-
-  staticDim(d: SymDim, what: string): number {
-    if (!isStatic(d)) throw this.error(`${what} depends on the input size; expected a fixed size`);
-    return d.c;
   }
 
   scratch(n: SymDim, elem: Elem = "f64"): Arr {
@@ -119,7 +86,7 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
   derived(spec: string, input: number, bytes: number, elem: Elem, fill: (f: Fn, src: Arr, dst: Arr) => Ex[]): Arr {
     const op = this.kernel.inputs[input];
     if (!op || !("constant" in op)) throw this.error(`input ${input} is not a constant; a derived table needs one`);
-    const c = this.layout.constant(op.constant, this);
+    const c = this.constantOf(op.constant);
     const at = this.layout.reserve(bytes);
     const { b, m } = this.fn;
     const f = new Fn(b, m);
@@ -139,6 +106,10 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
   math(name: MathFn, arg: Ex): Ex {
     this.mathUsed.add(name);
     return callMath(this.fn, name, arg);
+  }
+
+  protected constantOf(id: number): PlanConstant {
+    return this.layout.constant(id, this);
   }
 
   /** A new i32 parameter bound to `arg` at the call. */

@@ -9,7 +9,7 @@ import {
   type PlanConstant,
   type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
-import { constantValues } from "../../targets/js/kernel-env.js";
+import { constantValues } from "../../targets/shared/kernel-params.js";
 import { evaluateNode, random, shape } from "../targets/harness.js";
 
 /** One-kernel plans of the integer kernels (packed weight codes), which have no ONNX reference op. */

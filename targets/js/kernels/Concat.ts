@@ -1,4 +1,4 @@
-import { normalizeAxis } from "./support/axes.js";
+import { normalizeAxis } from "../../shared/data-movement.js";
 import { shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 

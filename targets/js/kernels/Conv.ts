@@ -1,5 +1,6 @@
 import { convGeometry } from "../../shared/conv-geometry.js";
 import { productDim, shapeText } from "../../shared/sym.js";
+import { convPlanes } from "./support/shapes.js";
 import type { KernelEnv, KernelGenerator } from "./types.js";
 
 /** Top-left padding of one axis: a literal, or code when SAME padding depends on the input size. */
@@ -31,12 +32,7 @@ const conv: KernelGenerator = (env) => {
   const wt = env.input(1, "wt");
   const bias = env.has(2) ? env.input(2, "bias") : undefined;
   const y = env.output(0, "y");
-  const H = env.dim(xs[2], "H");
-  const W = env.dim(xs[3], "W");
-  const OH = env.dim(ys[2], "OH");
-  const OW = env.dim(ys[3], "OW");
-  const HW = env.count([xs[2], xs[3]], "HW");
-  const OHW = env.count([ys[2], ys[3]], "OHW");
+  const { H, W, OH, OW, HW, OHW } = convPlanes(env, xs, ys);
   const plane = productDim([ys[2], ys[3]]);
   if (!plane) throw env.error(`output plane ${shapeText(ys.slice(2))} is not linear in h, w and h*w`);
   const acc = env.scratch(plane, "acc");

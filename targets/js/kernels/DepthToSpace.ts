@@ -1,18 +1,11 @@
+import { depthToSpaceGeometry } from "../../shared/data-movement.js";
 import { shapeSpec } from "./support/shapes.js";
 import { writeStridedCopy } from "./support/strided.js";
 import type { KernelGenerator } from "./types.js";
 
 /** [N, C, H, W] -> [N, C/b², H·b, W·b]: DCR reads channels as (b1, b2, c), CRD as (c, b1, b2). */
 const depthToSpace: KernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}, expected 4 (N, C, H, W)`);
-  const b = env.int("blocksize");
-  const mode = env.string("mode", "DCR");
-  if (mode !== "DCR" && mode !== "CRD") throw env.error(`attribute 'mode' is '${mode}', expected 'DCR' or 'CRD'`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the channel count");
-  if (b < 1 || C % (b * b) !== 0) throw env.error(`channels ${C} are not divisible by blocksize² (${b}²)`);
-  const OC = C / (b * b);
+  const { xs, b, mode, N, C, OC } = depthToSpaceGeometry(env);
   const x = env.input(0, "x");
   const y = env.output(0, "y");
   const H = env.dim(xs[2], "H");

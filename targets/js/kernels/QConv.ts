@@ -2,6 +2,7 @@ import { qconvGeometry } from "../../shared/conv-geometry.js";
 import { addDim, productDim } from "../../shared/sym.js";
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import { FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
+import { convPlanes } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
@@ -24,12 +25,7 @@ const qconv: KernelGenerator = (env) => {
   const bias = env.has(2) ? env.input(2, "bias") : undefined;
   const y = env.output(0, "y");
   const epilogue = new FloatEpilogue(env, 1, 3);
-  const H = env.dim(xs[2], "H");
-  const W = env.dim(xs[3], "W");
-  const OH = env.dim(ys[2], "OH");
-  const OW = env.dim(ys[3], "OW");
-  const HW = env.count([xs[2], xs[3]], "HW");
-  const OHW = env.count([ys[2], ys[3]], "OHW");
+  const { H, W, OH, OW, HW, OHW } = convPlanes(env, xs, ys);
   const inputSize = productDim(xs);
   const plane = productDim([ys[2], ys[3]]);
   if (!inputSize || !plane) throw env.error("the input or output size is not a polynomial in h and w");

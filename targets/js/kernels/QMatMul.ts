@@ -1,5 +1,4 @@
-import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
-import { isStatic } from "../../../compiler/plan/kernel-plan.js";
+import { wxGeometry, xwGeometry } from "../../shared/matmul-geometry.js";
 import { productDim } from "../../shared/sym.js";
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import {
@@ -32,11 +31,7 @@ const qmatmul: KernelGenerator = (env) => {
   const n = env.count(xs, "NX");
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   if (!first) {
-    if (ws.length !== 2) throw env.error(`weights have shape rank ${ws.length}; X @ W needs a 2-D weight [K, N]`);
-    const K = env.staticDim(ws[0], "the inner dimension");
-    const N = env.staticDim(ws[1], "the output width");
-    const rows = productDim(xs.slice(0, -1));
-    if (!rows) throw env.error("the row count is not a polynomial in h and w");
+    const { K, N, rows } = xwGeometry(env, xs, ws);
     const R = env.dim(rows, "R");
     return {
       spec: `qmatmul_k${K}_n${N}_${bits}${epilogue.spec}`,
@@ -63,17 +58,7 @@ const qmatmul: KernelGenerator = (env) => {
       },
     };
   }
-  if (ws.length < 2 || xs.length < 2) throw env.error("W @ X needs operands of rank >= 2");
-  const M = env.staticDim(ws[ws.length - 2], "the weight rows");
-  const K = env.staticDim(ws[ws.length - 1], "the inner dimension");
-  const wBatch = ws.slice(0, -2).map((d) => env.staticDim(d, "a weight batch dim"));
-  if (!xs.slice(0, -2).every(isStatic)) throw env.error("the activation's batch dims depend on the input size");
-  const xBatch = xs.slice(0, -2).map((d) => d.c);
-  const batch = broadcastShapes([wBatch, xBatch]);
-  if (!batch) throw env.error(`batch dims [${wBatch}] and [${xBatch}] do not broadcast`);
-  const count = batch.reduce((a, b) => a * b, 1);
-  const wi = broadcastIndexer(wBatch, batch);
-  const xi = broadcastIndexer(xBatch, batch);
+  const { M, K, count, wi, xi } = wxGeometry(env, xs, ws);
   const L = env.dim(xs[xs.length - 1], "L");
   return {
     spec: `qmatmul_wx_m${M}_k${K}_b${count}_${bits}${epilogue.spec}`,

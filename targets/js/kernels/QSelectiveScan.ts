@@ -1,5 +1,5 @@
-import { scanShape } from "../../shared/scan-shape.js";
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
+import { scanOperands } from "./support/scan-operands.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
@@ -10,17 +10,7 @@ import type { KernelGenerator } from "./types.js";
  * table entry is bit-identical to the reference's Math.exp of the same argument.
  */
 const qscan: KernelGenerator = (env) => {
-  const { batch: B, GE, G, N, E, us } = scanShape(env);
-  const softplus = env.int("delta_softplus", 1) !== 0;
-  const u = env.input(0, "u");
-  const delta = env.input(1, "delta");
-  const A = env.input(2, "A");
-  const Bm = env.input(3, "Bm");
-  const Cm = env.input(4, "Cm");
-  const D = env.has(5) ? env.input(5, "D") : undefined;
-  const bias = env.has(6) ? env.input(6, "bias") : undefined;
-  const y = env.output(0, "y");
-  const L = env.dim(us[2], "L");
+  const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const n = env.count(us, "NU");
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;

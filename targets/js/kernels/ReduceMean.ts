@@ -1,4 +1,5 @@
-import { normalizeAxis, stridesOf } from "./support/axes.js";
+import { normalizeAxis } from "../../shared/data-movement.js";
+import { stridesOf } from "./support/axes.js";
 import { shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 

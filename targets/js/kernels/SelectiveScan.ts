@@ -1,4 +1,4 @@
-import { scanShape } from "../../shared/scan-shape.js";
+import { scanOperands } from "./support/scan-operands.js";
 import { shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -7,17 +7,7 @@ import type { KernelGenerator } from "./types.js";
  * D, delta_bias (G*E). The state lives in float64 scratch, as in compiler/ops/support/ss2d.ts.
  */
 const selectiveScan: KernelGenerator = (env) => {
-  const { batch, GE, G, N, E, us, bs } = scanShape(env);
-  const softplus = env.int("delta_softplus", 1) !== 0;
-  const u = env.input(0, "u");
-  const delta = env.input(1, "delta");
-  const A = env.input(2, "A");
-  const Bm = env.input(3, "Bm");
-  const Cm = env.input(4, "Cm");
-  const D = env.has(5) ? env.input(5, "D") : undefined;
-  const bias = env.has(6) ? env.input(6, "dbias") : undefined;
-  const y = env.output(0, "y");
-  const L = env.dim(us[2], "L");
+  const { batch, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const NL = env.count([bs[2], us[2]], "NL");
   const h = env.scratch({ c: N, h: 0, w: 0, hw: 0 }, "state");
   return {

@@ -1,3 +1,4 @@
+import { transposePerm } from "../../shared/data-movement.js";
 import { stridesOf } from "./support/axes.js";
 import { shapeSpec } from "./support/shapes.js";
 import { writeStridedCopy } from "./support/strided.js";
@@ -5,14 +6,7 @@ import type { KernelGenerator } from "./types.js";
 
 const transpose: KernelGenerator = (env) => {
   const xs = env.inputShape(0);
-  const rank = xs.length;
-  const perm = env.ints(
-    "perm",
-    xs.map((_, k) => rank - 1 - k),
-  );
-  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, k) => p !== k)) {
-    throw env.error(`attribute 'perm' is [${perm}], expected a permutation of 0..${rank - 1}`);
-  }
+  const perm = transposePerm(env, xs);
   const x = env.input(0, "x");
   const y = env.output(0, "y");
   const inStrides = stridesOf(env, xs, "s");

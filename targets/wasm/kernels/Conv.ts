@@ -2,6 +2,7 @@ import { convGeometry } from "../../shared/conv-geometry.js";
 import { productDim, shapeText } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import type { Fn, Local, Val } from "../dsl.js";
+import { convPlanes } from "./support/conv-planes.js";
 import { floatConvRows } from "./support/float-conv-rows.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "./types.js";
 
@@ -59,12 +60,7 @@ const conv: WasmKernelGenerator = (env) => {
   const wt = env.input(1);
   const bias = env.has(2) ? env.input(2) : undefined;
   const y = env.output(0);
-  const H = env.dim(xs[2]);
-  const W = env.dim(xs[3]);
-  const OH = env.dim(ys[2]);
-  const OW = env.dim(ys[3]);
-  const HW = env.count([xs[2], xs[3]]);
-  const OHW = env.count([ys[2], ys[3]]);
+  const { H, W, OH, OW, HW, OHW } = convPlanes(env, xs, ys);
   const plane = productDim([ys[2], ys[3]]);
   if (!plane) throw env.error(`output plane ${shapeText(ys.slice(2))} is not linear in h, w and h*w`);
   const PH = padBegin(env, 0, autoPad, (KH - 1) * DH + 1, SH, [H, OH]);
@@ -169,6 +165,28 @@ const conv: WasmKernelGenerator = (env) => {
       : G === 1
         ? ic.get()
         : f.add(f.mul(MG === 1 ? oc.get() : m.i32.div_s(oc.get(), f.i32(MG)), f.i32(CG)), ic.get());
+  // [lo, hi): the outputs along one axis whose input, o * stride + tap * dilation - pad (in `off`),
+  // lies inside the input's `size`; `row` is scratch.
+  const validOutputs = (
+    [lo, hi]: [Local, Local],
+    tap: Local,
+    dilation: number,
+    pad: Local,
+    [size, outSize]: [Val, Val],
+    stride: number,
+  ): Ex[] => [
+    off.set(m.i32.sub(f.mul(tap.get(), f.i32(dilation)), pad.get())),
+    lo.set(
+      m.select(
+        m.i32.ge_s(off.get(), f.i32(0)),
+        f.i32(0),
+        m.i32.div_s(f.add(m.i32.sub(f.i32(0), off.get()), f.i32(stride - 1)), f.i32(stride)),
+      ),
+    ),
+    row.set(m.i32.sub(m.i32.sub(size(), f.i32(1)), off.get())),
+    row.set(f.add(floorDiv(f, row, stride), f.i32(1))),
+    hi.set(min(outSize(), row.get(), outSize(), row.get())),
+  ];
   const taps = (): Ex[] => {
     const head = [xb.set(f.mul(f.add(f.mul(n.get(), f.i32(C)), channel()), HW()))];
     if (pointwise) {
@@ -181,30 +199,10 @@ const conv: WasmKernelGenerator = (env) => {
     return [
       ...head,
       f.for(kh, f.i32(0), () => f.i32(KH), [
-        off.set(m.i32.sub(f.mul(kh.get(), f.i32(DH)), ph.get())),
-        ohLo.set(
-          m.select(
-            m.i32.ge_s(off.get(), f.i32(0)),
-            f.i32(0),
-            m.i32.div_s(f.add(m.i32.sub(f.i32(0), off.get()), f.i32(SH - 1)), f.i32(SH)),
-          ),
-        ),
-        row.set(m.i32.sub(m.i32.sub(H(), f.i32(1)), off.get())),
-        row.set(f.add(floorDiv(f, row, SH), f.i32(1))),
-        ohHi.set(min(OH(), row.get(), OH(), row.get())),
+        ...validOutputs([ohLo, ohHi], kh, DH, ph, [H, OH], SH),
         f.for(kw, f.i32(0), () => f.i32(KW), [
           wv.set(f.loadF(wt, wIndex(kw.get()))),
-          off.set(m.i32.sub(f.mul(kw.get(), f.i32(DW)), pw.get())),
-          owLo.set(
-            m.select(
-              m.i32.ge_s(off.get(), f.i32(0)),
-              f.i32(0),
-              m.i32.div_s(f.add(m.i32.sub(f.i32(0), off.get()), f.i32(SW - 1)), f.i32(SW)),
-            ),
-          ),
-          row.set(m.i32.sub(m.i32.sub(W(), f.i32(1)), off.get())),
-          row.set(f.add(floorDiv(f, row, SW), f.i32(1))),
-          owHi.set(min(OW(), row.get(), OW(), row.get())),
+          ...validOutputs([owLo, owHi], kw, DW, pw, [W, OW], SW),
           f.for(oh, ohLo.get(), ohHi.get, [
             row.set(
               f.add(

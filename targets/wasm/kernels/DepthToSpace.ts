@@ -1,19 +1,12 @@
 import { shapeSpec } from "../../shared/broadcast.js";
+import { depthToSpaceGeometry } from "../../shared/data-movement.js";
 import type { Val } from "../dsl.js";
 import { stridedCopy } from "./support/strided.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /** [N, C, H, W] -> [N, C/b², H·b, W·b]: DCR reads channels as (b1, b2, c), CRD as (c, b1, b2). */
 const depthToSpace: WasmKernelGenerator = (env) => {
-  const xs = env.inputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}, expected 4 (N, C, H, W)`);
-  const b = env.int("blocksize");
-  const mode = env.string("mode", "DCR");
-  if (mode !== "DCR" && mode !== "CRD") throw env.error(`attribute 'mode' is '${mode}', expected 'DCR' or 'CRD'`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the channel count");
-  if (b < 1 || C % (b * b) !== 0) throw env.error(`channels ${C} are not divisible by blocksize² (${b}²)`);
-  const OC = C / (b * b);
+  const { xs, b, mode, N, C, OC } = depthToSpaceGeometry(env);
   const x = env.input(0);
   const y = env.output(0);
   const H = env.dim(xs[2]);

@@ -1,5 +1,5 @@
 import { broadcastLoops, shapeSpec } from "../../shared/broadcast.js";
-import { ONE, sameDim } from "../../shared/sym.js";
+import { matmulShapes } from "../../shared/matmul-geometry.js";
 import type { Ex } from "../binaryen.js";
 import type { Val } from "../dsl.js";
 import type { WasmKernelGenerator } from "./types.js";
@@ -9,20 +9,12 @@ import type { WasmKernelGenerator } from "./types.js";
  * over k outermost (every sum adds its terms in the reference's order), so results are bit-identical.
  */
 const matmul: WasmKernelGenerator = (env) => {
-  const as = env.inputShape(0);
-  const bs = env.inputShape(1);
-  if (as.length === 0 || bs.length === 0) throw env.error("matmul operands must have rank at least 1");
-  const a2 = as.length === 1 ? [ONE, as[0]] : as;
-  const b2 = bs.length === 1 ? [bs[0], ONE] : bs;
-  const [M, K] = a2.slice(-2);
-  const [K2, N] = b2.slice(-2);
-  const batchOut = env.outputShape(0).slice(0, Math.max(a2.length, b2.length) - 2);
-  const loops = broadcastLoops(env, [a2.slice(0, -2), b2.slice(0, -2)], batchOut);
+  const { as, bs, M, K, N, batches, batchOut } = matmulShapes(env);
+  const loops = broadcastLoops(env, batches, batchOut);
   const a = env.input(0);
   const b = env.input(1);
   const y = env.output(0);
   const rows = env.dim(M);
-  if (!sameDim(K, K2)) throw env.error(`inner dims differ: [${shapeSpec(as)}] x [${shapeSpec(bs)}]`);
   const k = env.dim(K);
   const n = env.dim(N);
   const mk = env.count([M, K]);

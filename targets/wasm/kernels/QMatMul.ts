@@ -1,5 +1,4 @@
-import { broadcastIndexer, broadcastShapes } from "../../../compiler/ops/support/broadcast.js";
-import { isStatic } from "../../../compiler/plan/kernel-plan.js";
+import { wxGeometry, xwGeometry } from "../../shared/matmul-geometry.js";
 import { productDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
 import { activationQuant } from "./support/activation-quant.js";
@@ -33,11 +32,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
   const f = env.fn;
   const m = f.m;
   if (!first) {
-    if (ws.length !== 2) throw env.error(`weights have shape rank ${ws.length}; X @ W needs a 2-D weight [K, N]`);
-    const K = env.staticDim(ws[0], "the inner dimension");
-    const N = env.staticDim(ws[1], "the output width");
-    const rowCount = productDim(xs.slice(0, -1));
-    if (!rowCount) throw env.error("the row count is not a polynomial in h and w");
+    const { K, N, rows: rowCount } = xwGeometry(env, xs, ws);
     const R = env.dim(rowCount);
     const relaxed = relaxedWeights(env, K, N);
     const wide = env.isa !== "mvp";
@@ -91,17 +86,7 @@ const qmatmul: WasmKernelGenerator = (env) => {
           ],
     };
   }
-  if (ws.length < 2 || xs.length < 2) throw env.error("W @ X needs operands of rank >= 2");
-  const M = env.staticDim(ws[ws.length - 2], "the weight rows");
-  const K = env.staticDim(ws[ws.length - 1], "the inner dimension");
-  const wBatch = ws.slice(0, -2).map((d) => env.staticDim(d, "a weight batch dim"));
-  if (!xs.slice(0, -2).every(isStatic)) throw env.error("the activation's batch dims depend on the input size");
-  const xBatch = xs.slice(0, -2).map((d) => d.c);
-  const batch = broadcastShapes([wBatch, xBatch]);
-  if (!batch) throw env.error(`batch dims [${wBatch}] and [${xBatch}] do not broadcast`);
-  const count = batch.reduce((a, b) => a * b, 1);
-  const wi = broadcastIndexer(wBatch, batch);
-  const xi = broadcastIndexer(xBatch, batch);
+  const { M, K, wBatch, count, wi, xi } = wxGeometry(env, xs, ws);
   const L = env.dim(xs[xs.length - 1]);
   const wide = env.isa !== "mvp" && env.string("x_mode", "dls") !== "dls";
   const codes = env.scratch(wide ? wxScratch(total, M, K) : total, "i16");

@@ -1,9 +1,9 @@
-import { scanShape } from "../../shared/scan-shape.js";
 import type { Ex } from "../binaryen.js";
 import type { Local } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { promoteHigh } from "./support/lanes.js";
+import { scanOperands } from "./support/scan-operands.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -14,17 +14,7 @@ import type { WasmKernelGenerator } from "./types.js";
  * f64, operations in the js order: bit-identical results.
  */
 const qscan: WasmKernelGenerator = (env) => {
-  const { batch: B, GE, G, N, E, us } = scanShape(env);
-  const softplus = env.int("delta_softplus", 1) !== 0;
-  const u = env.input(0);
-  const delta = env.input(1);
-  const A = env.input(2);
-  const Bm = env.input(3);
-  const Cm = env.input(4);
-  const D = env.has(5) ? env.input(5) : undefined;
-  const bias = env.has(6) ? env.input(6) : undefined;
-  const y = env.output(0);
-  const L = env.dim(us[2]);
+  const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const n = env.count(us);
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;

@@ -1,5 +1,5 @@
 import { shapeSpec } from "../../shared/broadcast.js";
-import { scanShape } from "../../shared/scan-shape.js";
+import { scanOperands } from "./support/scan-operands.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -8,17 +8,7 @@ import type { WasmKernelGenerator } from "./types.js";
  * fdlibm exp, so results are bit-identical to the js artifacts.
  */
 const selectiveScan: WasmKernelGenerator = (env) => {
-  const { batch, GE, G, N, E, us, bs } = scanShape(env);
-  const softplus = env.int("delta_softplus", 1) !== 0;
-  const u = env.input(0);
-  const delta = env.input(1);
-  const A = env.input(2);
-  const Bm = env.input(3);
-  const Cm = env.input(4);
-  const D = env.has(5) ? env.input(5) : undefined;
-  const bias = env.has(6) ? env.input(6) : undefined;
-  const y = env.output(0);
-  const L = env.dim(us[2]);
+  const { batch, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const NL = env.count([bs[2], us[2]]);
   const h = env.scratch({ c: N, h: 0, w: 0, hw: 0 });
   const f = env.fn;

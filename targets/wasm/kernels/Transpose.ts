@@ -1,17 +1,12 @@
 import { shapeSpec } from "../../shared/broadcast.js";
+import { transposePerm } from "../../shared/data-movement.js";
 import { stridedCopy, stridesOf } from "./support/strided.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 const transpose: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
   const rank = xs.length;
-  const perm = env.ints(
-    "perm",
-    xs.map((_, k) => rank - 1 - k),
-  );
-  if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, k) => p !== k)) {
-    throw env.error(`attribute 'perm' is [${perm}], expected a permutation of 0..${rank - 1}`);
-  }
+  const perm = transposePerm(env, xs);
   const x = env.input(0);
   const y = env.output(0);
   const inStrides = stridesOf(env, xs);

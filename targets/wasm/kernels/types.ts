@@ -1,5 +1,5 @@
-import type { QmcError } from "../../../compiler/diagnostics.js";
-import type { PlanKernel, SymDim, SymShape } from "../../../compiler/plan/kernel-plan.js";
+import type { SymDim } from "../../../compiler/plan/kernel-plan.js";
+import type { KernelFacts } from "../../shared/kernel-params.js";
 import type { Ex } from "../binaryen.js";
 import type { Arr, Elem, Fn, Val } from "../dsl.js";
 import type { MathFn } from "../math.js";
@@ -14,28 +14,18 @@ export type Isa = "mvp" | "simd" | "relaxed";
  * kernels of one specialisation (weights, tables, quantizer parameters) reaches the function as a
  * parameter, so that they share one function.
  */
-export interface WasmKernelEnv {
-  readonly kernel: PlanKernel;
-  readonly index: number;
+export interface WasmKernelEnv extends KernelFacts {
   readonly isa: Isa;
   /** The function being built: locals, loops, loads and stores. */
   readonly fn: Fn;
-  error(what: string): QmcError;
-
-  has(i: number): boolean;
   /** Input i as an array; its element type must be `elem` (packed weight codes arrive unpacked as i8). */
   input(i: number, elem?: Elem): Arr;
   output(i: number, elem?: Elem): Arr;
-  inputShape(i: number): SymShape;
-  outputShape(i: number): SymShape;
-  constant(i: number): ArrayLike<number> | undefined;
-  constInts(i: number): readonly number[] | undefined;
 
   /** A size: an i32 constant when static, else a parameter bound to the value qmc_prepare computed. */
   dim(d: SymDim): Val;
   /** The product of sizes, as one parameter when it is a polynomial in h and w. */
   count(dims: readonly SymDim[]): Val;
-  staticDim(d: SymDim, what: string): number;
   /** Scratch memory of at least n 8-byte elements shared by all kernels (never live across kernels). */
   scratch(n: SymDim, elem?: Elem): Arr;
   /** A table of f64 values in the module's static data; its address is a parameter. */
@@ -57,11 +47,6 @@ export interface WasmKernelEnv {
   scalar(value: number): Val;
   /** A call to one of the module's math functions (f64 -> f64). */
   math(name: MathFn, arg: Ex): Ex;
-
-  int(name: string, fallback?: number): number;
-  float(name: string, fallback?: number): number;
-  string(name: string, fallback?: string): string;
-  ints(name: string, fallback?: readonly number[]): readonly number[];
 }
 
 /** One generated kernel: its specialised function name and body. */

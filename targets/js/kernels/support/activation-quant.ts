@@ -1,4 +1,5 @@
 import type { CodeWriter } from "../../../shared/code-writer.js";
+import { activationParams } from "../../../shared/quant-params.js";
 import type { KernelEnv } from "../types.js";
 import { writeDlsStatistics } from "./dls-statistics.js";
 
@@ -33,20 +34,14 @@ export function writeActivationQuant(
   n: string,
   prefix = "x",
 ): ActivationQuantCode {
-  const mode = env.string(`${prefix}_mode`, "dls") as ActivationQuantCode["mode"];
-  const bits = env.int(`${prefix}_bits`);
-  const signed = env.int(`${prefix}_signed`, 0) !== 0;
-  const params = env.kernel.params[`${prefix}_params`] ?? env.kernel.params[`${prefix}_w`];
-  if (!Array.isArray(params)) throw env.error(`missing param '${prefix}_params'`);
-  const p = params.map((v) => Math.fround(Number(v)));
-  const [qn, qp] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const { mode, bits, signed, qn, qp, given, f32: p } = activationParams(env, prefix);
   const clampCode = (e: string) => `roundHalfEven(Math.min(Math.max(${e}, ${qn}), ${qp}))`;
   if (mode === "act") {
     w.line(`var qa = ${lit(p[0])}, qb = ${lit(p[1])};`);
     return { mode, bits, signed, qn, qp, code: (v) => clampCode(`f32(f32(${v} + qb) / qa)`) };
   }
   if (mode === "linear") {
-    const [scale, zp] = params.map(Number);
+    const [scale, zp] = given;
     w.line(`var qs = ${lit(scale)}, qz = ${lit(zp)}, qa = qs, qb = ${lit(zp * scale)};`);
     return {
       mode,
@@ -57,7 +52,6 @@ export function writeActivationQuant(
       code: (v) => `Math.min(Math.max(roundHalfEven(f32(${v} / qs)) + qz, ${qn}), ${qp})`,
     };
   }
-  if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
   const [w1, w2, w3, w4, w21, w22, w23, w24] = p.map(lit);
   w.comment("DlsQuant statistics over the whole tensor: mean, unbiased std (two passes), min, max.");
   writeDlsStatistics(w, x, n, "q");

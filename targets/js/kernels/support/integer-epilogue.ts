@@ -4,9 +4,9 @@ import type {
   EpilogueOperand,
   EpilogueStep,
 } from "../../../../compiler/ops/support/epilogue.js";
-import { symmetricWeights } from "../../../../compiler/quant/integer-matmul.js";
 import type { CodeWriter } from "../../../shared/code-writer.js";
 import { epilogueSpec, kernelEpilogue } from "../../../shared/epilogue.js";
+import { weightScales } from "../../../shared/quant-params.js";
 import type { HelperName } from "../../runtime/helpers.js";
 import type { KernelEnv } from "../types.js";
 import { type ActivationQuantCode, lit } from "./activation-quant.js";
@@ -23,24 +23,14 @@ export function weightParams(
   env: KernelEnv,
   channels: number,
 ): { aw: (c: string) => string; bw?: (c: string) => string } {
-  const alpha = env.kernel.params.w_alpha;
-  const beta = env.kernel.params.w_beta;
-  if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
-  for (const [name, v] of [
-    ["w_alpha", alpha],
-    ["w_beta", beta],
-  ] as const) {
-    if (v.length !== 1 && v.length !== channels)
-      throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
-  }
-  const symmetric = symmetricWeights(beta.map(Number));
+  const { alpha, beta, symmetric } = weightScales(env, channels);
   if (alpha.length === 1) {
-    w.line(`var aw0 = ${lit(Number(alpha[0]))}${symmetric ? "" : `, bw0 = ${lit(Number(beta[0]))}`};`);
+    w.line(`var aw0 = ${lit(alpha[0])}${symmetric ? "" : `, bw0 = ${lit(beta[0])}`};`);
     return { aw: () => "aw0", bw: symmetric ? undefined : () => "bw0" };
   }
-  w.line(`var AW = [${alpha.map((v) => lit(Number(v))).join(", ")}];`);
+  w.line(`var AW = [${alpha.map(lit).join(", ")}];`);
   if (symmetric) return { aw: (c) => `AW[${c}]` };
-  w.line(`var BW = [${beta.map((v) => lit(Number(v))).join(", ")}];`);
+  w.line(`var BW = [${beta.map(lit).join(", ")}];`);
   return { aw: (c) => `AW[${c}]`, bw: (c) => `BW[${c}]` };
 }
 

@@ -1,4 +1,5 @@
 import { DLS_LANES } from "../../../../compiler/quant/dls.js";
+import { activationParams } from "../../../shared/quant-params.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
@@ -181,13 +182,7 @@ export function dlsAffine(f: Fn, s: ReturnType<typeof dlsStatistics>, wts: reado
 export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"): ActivationQuant {
   const f = env.fn;
   const m = f.m;
-  const mode = env.string(`${prefix}_mode`, "dls") as ActivationQuant["mode"];
-  const bits = env.int(`${prefix}_bits`);
-  const signed = env.int(`${prefix}_signed`, 0) !== 0;
-  const params = env.kernel.params[`${prefix}_params`] ?? env.kernel.params[`${prefix}_w`];
-  if (!Array.isArray(params)) throw env.error(`missing param '${prefix}_params'`);
-  const p = params.map((v) => Math.fround(Number(v)));
-  const [qn, qp] = signed ? [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1] : [0, 2 ** bits - 1];
+  const { mode, bits, signed, qn, qp, given, f32: p } = activationParams(env, prefix);
   const clampCode = (e: Ex) => m.f64.nearest(m.f64.min(m.f64.max(e, f.f64(qn)), f.f64(qp)));
   // The same on f32x4 quotients of float32 operands (see `code4`) as i32x4, clamped after rounding and
   // truncating: the bounds are integers, so rounding commutes with the clamp, the truncation
@@ -217,7 +212,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
     };
   }
   if (mode === "linear") {
-    const [s, z] = params.map(Number);
+    const [s, z] = given;
     const [scale, zp, qb] = [env.scalar(s), env.scalar(z), env.scalar(z * s)];
     return {
       ...base,
@@ -229,7 +224,6 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
         m.f64.min(m.f64.max(m.f64.add(m.f64.nearest(f.f32(m.f64.div(v, scale()))), zp()), f.f64(qn)), f.f64(qp)),
     };
   }
-  if (p.length !== 8) throw env.error(`DlsQuant needs 8 parameters, the kernel has ${p.length}`);
   const stats = dlsStatistics(f, x, n, env.isa !== "mvp");
   const affine = dlsAffine(
     f,

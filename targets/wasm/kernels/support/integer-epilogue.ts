@@ -1,6 +1,6 @@
 import type { Epilogue, EpilogueOperand, EpilogueStep } from "../../../../compiler/ops/support/epilogue.js";
-import { symmetricWeights } from "../../../../compiler/quant/integer-matmul.js";
 import { kernelEpilogue } from "../../../shared/epilogue.js";
+import { weightScales } from "../../../shared/quant-params.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import { qerf } from "../../erf.js";
@@ -18,25 +18,15 @@ import { joinLow } from "./lanes.js";
  * and `bw` is undefined: the kernel needs no activation code sums or counts.
  */
 export function weightParams(env: WasmKernelEnv, channels: number): { aw: (c: Ex) => Ex; bw?: (c: Ex) => Ex } {
-  const alpha = env.kernel.params.w_alpha;
-  const beta = env.kernel.params.w_beta;
-  if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
-  for (const [name, v] of [
-    ["w_alpha", alpha],
-    ["w_beta", beta],
-  ] as const) {
-    if (v.length !== 1 && v.length !== channels)
-      throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
-  }
+  const { alpha, beta, symmetric } = weightScales(env, channels);
   const f = env.fn;
-  const symmetric = symmetricWeights(beta.map(Number));
   if (alpha.length === 1) {
-    const aw = env.scalar(Number(alpha[0]));
-    return symmetric ? { aw } : { aw, bw: env.scalar(Number(beta[0])) };
+    const aw = env.scalar(alpha[0]);
+    return symmetric ? { aw } : { aw, bw: env.scalar(beta[0]) };
   }
-  const aw = env.data(alpha.map(Number));
+  const aw = env.data(alpha);
   if (symmetric) return { aw: (c) => f.load(aw, c) };
-  const bw = env.data(beta.map(Number));
+  const bw = env.data(beta);
   return { aw: (c) => f.load(aw, c), bw: (c) => f.load(bw, c) };
 }
 
