@@ -8,10 +8,10 @@ import { diffKernels } from "../compiler/diff/diff-model.js";
 import { noiseImage, recordValues } from "../compiler/diff/record.js";
 import { qmc, STACK_LINE } from "./support/cli.js";
 import { DT, floatTensor, modelBytes, node, valueInfo } from "./support/onnx-builder.js";
-import { random } from "./targets/harness.js";
+import { rng } from "./support/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qmc-diff-"));
-const rnd = random(7);
+const rnd = rng(7);
 const weights = (n: number) => Array.from({ length: n }, () => rnd() - 0.5);
 const convAttrs = [
   { name: "kernel_shape", type: 7, ints: [3, 3] },

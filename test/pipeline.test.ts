@@ -30,6 +30,28 @@ function miniModel(bits: number): Model {
     floatTensor(`${prefix}.a`, [levels], points),
   ];
   const dlsW = (name: string) => floatTensor(name, [8], [0, 3 / (2 ** (bits - 1) - 1), 0, 0, -1, 0, 0, 0]);
+  /** A signed `bits`-bit activation quantizer (ActQuant or DlsQuant) of inputs[0]. */
+  const quantize = (op: "ActQuant" | "DlsQuant", inputs: string[], output: string) =>
+    node({ op, domain: Q, inputs, outputs: [output], attrs: [intAttr("bits", bits), intAttr("signed", 1)] });
+  /** RfaQuant of the weight that rfa(prefix) made, into `${prefix}.wq`. */
+  const rfaQuant = (prefix: string) =>
+    node({
+      op: "RfaQuant",
+      domain: Q,
+      inputs: [`${prefix}.w`, `${prefix}.alpha`, `${prefix}.beta`, `${prefix}.a`],
+      outputs: [`${prefix}.wq`],
+      attrs: [intAttr("bits", bits)],
+    });
+  /** A Linear's quantized [out, in] weight, transposed into `${prefix}.wt` for MatMul. */
+  const linearWeight = (prefix: string) => [
+    rfaQuant(prefix),
+    node({
+      op: "Transpose",
+      inputs: [`${prefix}.wq`],
+      outputs: [`${prefix}.wt`],
+      attrs: [{ name: "perm", type: 7, ints: [1, 0] }],
+    }),
+  ];
   const bytes = modelBytes({
     opsets: { "": 17, [Q]: 1 },
     inputs: [valueInfo("x", DT.FLOAT, [1, C, 2, 3])],
@@ -52,20 +74,8 @@ function miniModel(bits: number): Model {
     ],
     nodes: [
       // Depthwise conv on ActQuant-ed input, RfaQuant-ed weight.
-      node({
-        op: "ActQuant",
-        domain: Q,
-        inputs: ["x", "act.alpha", "act.beta"],
-        outputs: ["xq"],
-        attrs: [intAttr("bits", bits), intAttr("signed", 1)],
-      }),
-      node({
-        op: "RfaQuant",
-        domain: Q,
-        inputs: ["dw.w", "dw.alpha", "dw.beta", "dw.a"],
-        outputs: ["dw.wq"],
-        attrs: [intAttr("bits", bits)],
-      }),
+      quantize("ActQuant", ["x", "act.alpha", "act.beta"], "xq"),
+      rfaQuant("dw"),
       node({
         op: "Conv",
         name: "dwconv",
@@ -76,57 +86,15 @@ function miniModel(bits: number): Model {
       // Linear: tokens (1, L, C) @ W^T with ActQuant-ed input.
       node({ op: "Reshape", inputs: ["z", "flat"], outputs: ["zf"] }),
       node({ op: "Transpose", inputs: ["zf"], outputs: ["tok"], attrs: [{ name: "perm", type: 7, ints: [0, 2, 1] }] }),
-      node({
-        op: "ActQuant",
-        domain: Q,
-        inputs: ["tok", "act.alpha", "act.beta"],
-        outputs: ["tokq"],
-        attrs: [intAttr("bits", bits), intAttr("signed", 1)],
-      }),
-      node({
-        op: "RfaQuant",
-        domain: Q,
-        inputs: ["in_proj.w", "in_proj.alpha", "in_proj.beta", "in_proj.a"],
-        outputs: ["in_proj.wq"],
-        attrs: [intAttr("bits", bits)],
-      }),
-      node({
-        op: "Transpose",
-        inputs: ["in_proj.wq"],
-        outputs: ["in_proj.wt"],
-        attrs: [{ name: "perm", type: 7, ints: [1, 0] }],
-      }),
+      quantize("ActQuant", ["tok", "act.alpha", "act.beta"], "tokq"),
+      ...linearWeight("in_proj"),
       node({ op: "MatMul", name: "in_proj", inputs: ["tokq", "in_proj.wt"], outputs: ["h"] }),
       // DlsQuant-ed Linear back to C, then the scan over its first 6 tokens as delta.
-      node({
-        op: "DlsQuant",
-        domain: Q,
-        inputs: ["h", "dls.w"],
-        outputs: ["hq"],
-        attrs: [intAttr("bits", bits), intAttr("signed", 1)],
-      }),
-      node({
-        op: "RfaQuant",
-        domain: Q,
-        inputs: ["out_proj.w", "out_proj.alpha", "out_proj.beta", "out_proj.a"],
-        outputs: ["out_proj.wq"],
-        attrs: [intAttr("bits", bits)],
-      }),
-      node({
-        op: "Transpose",
-        inputs: ["out_proj.wq"],
-        outputs: ["out_proj.wt"],
-        attrs: [{ name: "perm", type: 7, ints: [1, 0] }],
-      }),
+      quantize("DlsQuant", ["h", "dls.w"], "hq"),
+      ...linearWeight("out_proj"),
       node({ op: "MatMul", name: "out_proj", inputs: ["hq", "out_proj.wt"], outputs: ["o"] }),
       node({ op: "Transpose", inputs: ["o"], outputs: ["u"], attrs: [{ name: "perm", type: 7, ints: [0, 2, 1] }] }),
-      node({
-        op: "DlsQuant",
-        domain: Q,
-        inputs: ["u", "delta.w"],
-        outputs: ["uq"],
-        attrs: [intAttr("bits", bits), intAttr("signed", 1)],
-      }),
+      quantize("DlsQuant", ["u", "delta.w"], "uq"),
       node({
         op: "SelectiveScan",
         domain: Q,

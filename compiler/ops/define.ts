@@ -110,6 +110,22 @@ export class Attrs {
   }
 }
 
+/**
+ * The context for evaluating one node outside the interpreter, where no subgraph can run: callers
+ * evaluate only ops without one, so `runGraph` throws the internal error `noSubgraph`.
+ */
+export function standaloneEvalContext(node: Node, opset: number, noSubgraph: string): EvalContext {
+  return {
+    node,
+    opset,
+    attrs: new Attrs(node),
+    error: (what) => nodeError(node, what),
+    runGraph: () => {
+      throw new Error(noSubgraph);
+    },
+  };
+}
+
 /** The element type of input i, which shape rules use to type their outputs. */
 export function dtypeOf(inputs: readonly (TypeInfo | undefined)[], i: number): DType | undefined {
   return inputs[i]?.dtype;

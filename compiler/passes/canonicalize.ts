@@ -1,7 +1,6 @@
-import { nodeError } from "../diagnostics.js";
 import { GraphEditor } from "../ir/editor.js";
 import type { Node } from "../ir/graph.js";
-import { Attrs } from "../ops/define.js";
+import { standaloneEvalContext } from "../ops/define.js";
 import { resolveOp } from "../ops/registry.js";
 import type { Pass } from "./pass.js";
 
@@ -22,15 +21,7 @@ export const canonicalize: Pass = {
       if (node.opType === "Constant") {
         const r = resolveOp(node, model.opsets);
         if ("problem" in r) continue;
-        const [value] = r.def.evaluate([], {
-          node,
-          opset: r.opset,
-          attrs: new Attrs(node),
-          error: (what) => nodeError(node, what),
-          runGraph: () => {
-            throw new Error("internal: Constant has no subgraph");
-          },
-        });
+        const [value] = r.def.evaluate([], standaloneEvalContext(node, r.opset, "internal: Constant has no subgraph"));
         g.initializers.set(node.outputs[0], value);
         g.replace(node, []);
       } else if (node.opType === "Identity" && !g.isGraphOutput(node.outputs[0])) {

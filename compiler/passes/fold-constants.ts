@@ -1,7 +1,6 @@
-import { nodeError } from "../diagnostics.js";
 import { GraphEditor } from "../ir/editor.js";
 import type { Node } from "../ir/graph.js";
-import { Attrs, type EvalContext } from "../ops/define.js";
+import { standaloneEvalContext } from "../ops/define.js";
 import { resolveOp } from "../ops/registry.js";
 import type { Pass } from "./pass.js";
 
@@ -22,15 +21,7 @@ export const foldConstants: Pass = {
       if (!foldable(node) || !node.inputs.every((i) => i === "" || g.constant(i))) continue;
       const r = resolveOp(node, model.opsets);
       if ("problem" in r) continue;
-      const ctx: EvalContext = {
-        node,
-        opset: r.opset,
-        attrs: new Attrs(node),
-        error: (what) => nodeError(node, what),
-        runGraph: () => {
-          throw new Error("internal: subgraphs are not folded");
-        },
-      };
+      const ctx = standaloneEvalContext(node, r.opset, "internal: subgraphs are not folded");
       const values = r.def.evaluate(
         node.inputs.map((i) => g.constant(i)),
         ctx,

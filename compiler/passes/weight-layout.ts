@@ -1,7 +1,6 @@
-import { nodeError } from "../diagnostics.js";
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
 import type { Node } from "../ir/graph.js";
-import { Attrs } from "../ops/define.js";
+import { standaloneEvalContext } from "../ops/define.js";
 import { resolveOp } from "../ops/registry.js";
 import type { Pass } from "./pass.js";
 
@@ -28,15 +27,10 @@ export const weightLayout: Pass = {
       if (axis === undefined) continue;
       const r = resolveOp(node, model.opsets);
       if ("problem" in r) continue;
-      const [moved] = r.def.evaluate([codes, ...rest], {
-        node,
-        opset: r.opset,
-        attrs: new Attrs(node),
-        error: (what) => nodeError(node, what),
-        runGraph: () => {
-          throw new Error("internal: no subgraphs here");
-        },
-      });
+      const [moved] = r.def.evaluate(
+        [codes, ...rest],
+        standaloneEvalContext(node, r.opset, "internal: no subgraphs here"),
+      );
       const name = g.addConstant(dq.inputs[0], moved);
       const attrs = Object.fromEntries(dq.attrs);
       g.replace(node, [

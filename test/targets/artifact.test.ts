@@ -8,9 +8,10 @@ import { QmcError } from "../../compiler/diagnostics.js";
 import { emitJs } from "../../targets/js/emit.js";
 import { PLACE_BUFFERS_ES5, placeBuffers } from "../../targets/shared/arena.js";
 import { arenaBytes } from "../../targets/shared/meta.js";
+import { rng } from "../support/random.js";
 import { CASES } from "./cases.js";
 import { chainPlan } from "./chain-plan.js";
-import { loadScript, oneKernelPlan, random } from "./harness.js";
+import { loadScript, oneKernelPlan } from "./harness.js";
 
 const OPTIONS = { compilerVersion: "0.1.0-test" };
 
@@ -24,7 +25,7 @@ function hasDuk(): boolean {
 }
 
 function image(width: number, height: number, channels: number, seed: number): Uint8Array {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   return Uint8Array.from({ length: width * height * channels }, () => Math.floor(rnd() * 256));
 }
 
@@ -105,7 +106,7 @@ describe("arena placement", () => {
   )() as (s: number[], f: number[], l: number[]) => { offsets: number[]; total: number };
 
   it("the ES5 twin places exactly as the reference, and live buffers never overlap", () => {
-    const rnd = random(11);
+    const rnd = rng(11);
     for (let t = 0; t < 200; t++) {
       const n = 1 + Math.floor(rnd() * 12);
       const sizes = Array.from({ length: n }, () => Math.floor(rnd() * 4) * Math.floor(rnd() * 1000));

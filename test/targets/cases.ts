@@ -1,10 +1,11 @@
-import { type Dim, float, int, ints, type KernelSpec, random, shape, str } from "./harness.js";
+import { rng } from "../support/random.js";
+import { type Dim, float, int, ints, type KernelSpec, shape, str } from "./harness.js";
 
 const HW: Dim = "hw";
 const NCHW = (c: number) => shape(1, c, "h", "w");
 const act = (...dims: Dim[]) => ({ activation: shape(...dims) });
 const weights = (dims: number[], seed: number, lo = -1, hi = 1) => {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const n = dims.reduce((a, b) => a * b, 1);
   return { constant: Array.from({ length: n }, () => Math.fround(lo + rnd() * (hi - lo))), shape: dims };
 };

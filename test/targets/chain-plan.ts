@@ -1,8 +1,9 @@
 import type { KernelPlan, PlanBuffer, PlanKernel, SymShape } from "../../compiler/plan/kernel-plan.js";
-import { random, shape } from "./harness.js";
+import { rng } from "../support/random.js";
+import { shape } from "./harness.js";
 
 const f32bytes = (n: number, seed: number, scale: number) => {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   return new Uint8Array(Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale).buffer);
 };
 

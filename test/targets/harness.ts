@@ -1,7 +1,6 @@
-import { nodeError } from "../../compiler/diagnostics.js";
 import type { Attr, Node } from "../../compiler/ir/graph.js";
 import { Tensor } from "../../compiler/ir/tensor.js";
-import { Attrs, type EvalContext } from "../../compiler/ops/define.js";
+import { standaloneEvalContext } from "../../compiler/ops/define.js";
 import { resolveOp } from "../../compiler/ops/registry.js";
 import {
   evalShape,
@@ -15,6 +14,7 @@ import {
 } from "../../compiler/plan/kernel-plan.js";
 import { placeBuffers } from "../../targets/shared/arena.js";
 import { bufferBytes, liveRanges } from "../../targets/shared/meta.js";
+import { rng } from "../support/random.js";
 
 /** Builds one-kernel plans by hand, runs their artifacts, and evaluates the reference op on the same data. */
 
@@ -124,18 +124,6 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
   };
 }
 
-/** A small deterministic generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Artifact {
   qmc_prepare(h: number, w: number): number;
   qmc_input(): number;
@@ -179,7 +167,7 @@ export function runPlan(
   // The arena need not start at 0 (a wasm module keeps its constants below it): locate it by the input.
   const base = art.qmc_input() - placed.offsets[plan.buffers.findIndex((b) => b.id === plan.input)];
   const offsets = placed.offsets.map((o) => base + o);
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const k = plan.kernels[0];
   const values = new Map<number, Float32Array>();
   k.inputs.forEach((op) => {
@@ -233,14 +221,5 @@ export function reference(
 export function evaluateNode(node: Node, opset: number, tensors: readonly (Tensor | undefined)[]): Tensor[] {
   const r = resolveOp(node, new Map([[node.domain, opset]]));
   if ("problem" in r) throw new Error(r.problem);
-  const ctx: EvalContext = {
-    node,
-    opset: r.opset,
-    attrs: new Attrs(node),
-    error: (what) => nodeError(node, what),
-    runGraph: () => {
-      throw new Error("no subgraphs here");
-    },
-  };
-  return r.def.evaluate(tensors, ctx);
+  return r.def.evaluate(tensors, standaloneEvalContext(node, r.opset, "no subgraphs here"));
 }

@@ -4,7 +4,7 @@ import { erf } from "../../compiler/ops/support/erf.js";
 import { roundHalfEven } from "../../compiler/quant/rounding.js";
 import { type HelperName, resolveHelpers } from "../../targets/js/runtime/helpers.js";
 import { CodeWriter } from "../../targets/shared/code-writer.js";
-import { random } from "./harness.js";
+import { rng } from "../support/random.js";
 
 /** The named ES5 helpers, evaluated, as plain functions. */
 function helpers(names: HelperName[]): Record<string, (...x: number[]) => number> {
@@ -18,7 +18,7 @@ function helpers(names: HelperName[]): Record<string, (...x: number[]) => number
 
 /** Arguments across the interesting ranges: tiny, around 0 and 1, large, and the special values. */
 function samples(): number[] {
-  const rnd = random(7);
+  const rnd = rng(7);
   const xs = [0, -0, 1, -1, 0.5, -0.5, 1e-30, -1e-30, 700, -700, 709.7, -745, 1e300, Infinity, -Infinity, NaN];
   for (let i = 0; i < 20000; i++) {
     const mag = 10 ** (rnd() * 12 - 9);

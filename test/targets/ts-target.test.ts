@@ -2,9 +2,10 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { emitJs } from "../../targets/js/emit.js";
 import { emitTs } from "../../targets/ts/emit.js";
+import { rng } from "../support/random.js";
 import { CASES } from "./cases.js";
 import { chainPlan } from "./chain-plan.js";
-import { type Artifact, loadScript, oneKernelPlan, random } from "./harness.js";
+import { type Artifact, loadScript, oneKernelPlan } from "./harness.js";
 
 const OPTIONS = { compilerVersion: "0.1.0-test" };
 
@@ -62,7 +63,7 @@ describe("ts artifact", () => {
     const js = loadScript(emitJs(plan, OPTIONS));
     const tsArt = loadTs(emitTs(plan, OPTIONS));
     expect(tsArt.meta).toMatchObject({ ...js.meta, target: "ts" });
-    const rnd = random(9);
+    const rnd = rng(9);
     const pixels = Uint8Array.from({ length: 10 * 7 * 3 }, () => Math.floor(rnd() * 256));
     const a = js.restore(pixels, 10, 7, 3, { tile: 5, overlap: 1 });
     const b = tsArt.restore(pixels, 10, 7, 3, { tile: 5, overlap: 1 });

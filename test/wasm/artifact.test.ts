@@ -8,12 +8,13 @@ import { emitJs } from "../../targets/js/emit.js";
 import { placeBuffers } from "../../targets/shared/arena.js";
 import { artifactMeta, bufferBytes, liveRanges } from "../../targets/shared/meta.js";
 import { emitWasm } from "../../targets/wasm/emit.js";
+import { rng } from "../support/random.js";
 import { chainPlan } from "../targets/chain-plan.js";
-import { random, shape } from "../targets/harness.js";
+import { shape } from "../targets/harness.js";
 import { emit, hostHasRelaxedSimd, ISAS, instantiate, WASM } from "./support.js";
 
 function image(width: number, height: number, channels: number, seed: number): Uint8Array {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   return Uint8Array.from({ length: width * height * channels }, () => Math.floor(rnd() * 256));
 }
 
@@ -91,7 +92,7 @@ describe("qmc_prepare's placement", () => {
   }
 
   it("places every buffer where compiler/plan/memory.ts does", async () => {
-    const rnd = random(21);
+    const rnd = rng(21);
     const dims = ["h", "w", "hw", 3, 7] as const;
     const buffers: PlanBuffer[] = Array.from({ length: 14 }, (_, id) => {
       const first = Math.floor(rnd() * 6);

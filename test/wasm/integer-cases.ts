@@ -1,5 +1,5 @@
 import type { Attr, Node } from "../../compiler/ir/graph.js";
-import { Tensor } from "../../compiler/ir/tensor.js";
+import { sizeOf, Tensor } from "../../compiler/ir/tensor.js";
 import {
   evalShape,
   type KernelPlan,
@@ -10,7 +10,8 @@ import {
   type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
 import { constantValues } from "../../targets/shared/kernel-params.js";
-import { evaluateNode, random, shape } from "../targets/harness.js";
+import { rng } from "../support/random.js";
+import { type Dim, evaluateNode, shape } from "../targets/harness.js";
 
 /** One-kernel plans of the integer kernels (packed weight codes), which have no ONNX reference op. */
 
@@ -80,15 +81,31 @@ function plan(kind: string, params: Record<string, ParamValue>, inputs: Input[],
 }
 
 const codes = (n: number, bits: number, seed: number) => {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   return Array.from({ length: n }, () => Math.floor(rnd() * 2 ** bits) - 2 ** (bits - 1));
 };
 const floats = (n: number, seed: number, lo = -1, hi = 1) => {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   return Array.from({ length: n }, () => Math.fround(lo + rnd() * (hi - lo)));
 };
+/** An activation input, its dims sized at run time by the image's h and w. */
+const activation = (...dims: Dim[]): Input => ({ activation: shape(...dims) });
+/** Weight codes of shape `dims`, drawn from `seed` as `codeBits`-bit values and packed `bits` to a code. */
+const packed = (dims: number[], bits: 2 | 4 | 8, seed: number, codeBits: number = bits): Input => ({
+  codes: codes(sizeOf(dims), codeBits, seed),
+  bits,
+  shape: dims,
+});
+/** One float per channel (a bias, D, ...), drawn from `seed`. */
+const perChannel = (channels: number, seed: number): Input => ({ floats: floats(channels, seed), shape: [channels] });
 const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
-const act = (bits: number, signed = 1) => ({ x_mode: "act", x_bits: bits, x_signed: signed, x_params: [0.31, -0.12] });
+/** ActQuant params: `bits`-bit codes, signed unless `signed` is 0, with alpha and beta `params`. */
+const act = (bits: number, signed = 1, params = [0.31, -0.12]) => ({
+  x_mode: "act",
+  x_bits: bits,
+  x_signed: signed,
+  x_params: params,
+});
 const dls = (bits: number, params = DLS) => ({ x_mode: "dls", x_bits: bits, x_signed: 1, x_params: params });
 // beta just past the minimum (maximum): the lowest (highest) code's line misses it, so its correction is nonzero.
 const DLS_LOW = [0, 0.1, 0, 0, 0, 0.02, -1, 0].map(Math.fround);
@@ -119,17 +136,16 @@ function scan(
   o: { readonly length?: "hw" | "h"; readonly softplus?: 0 | 1; readonly dAndBias?: boolean } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
-  const perChannel = (k: number): Input => ({ floats: floats(E, seed + k), shape: [E] });
   return plan(
     "QSelectiveScan",
     { delta_softplus: o.softplus ?? 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
     [
-      { activation: shape(1, E, L) },
-      { activation: shape(1, E, L) },
+      activation(1, E, L),
+      activation(1, E, L),
       { floats: floats(E * N, seed, -2, -0.1), shape: [E, N] },
-      { activation: shape(1, G, N, L) },
-      { activation: shape(1, G, N, L) },
-      ...(o.dAndBias === false ? [] : [perChannel(1), perChannel(2)]),
+      activation(1, G, N, L),
+      activation(1, G, N, L),
+      ...(o.dAndBias === false ? [] : [perChannel(E, seed + 1), perChannel(E, seed + 2)]),
     ],
     [shape(1, E, L)],
   );
@@ -141,11 +157,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.07, 0.05, 0.09, 0.11, 0.06], 0.37) },
-      [
-        { activation: shape(1, 6, "h", "w") },
-        { codes: codes(5 * 6 * 9, 4, 1), bits: 4, shape: [5, 6, 3, 3] },
-        { floats: floats(5, 2), shape: [5] },
-      ],
+      [activation(1, 6, "h", "w"), packed([5, 6, 3, 3], 4, 1), perChannel(5, 2)],
       [shape(1, 5, "h", "w")],
     ),
   },
@@ -154,11 +166,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [2, 2, 2, 2], dilations: [2, 2], group: 4, ...act(2, 0), ...weights(2, [0.2], -0.4) },
-      [
-        { activation: shape(1, 4, "h", "w") },
-        { codes: codes(4 * 9, 2, 3), bits: 2, shape: [4, 1, 3, 3] },
-        { floats: floats(4, 4), shape: [4] },
-      ],
+      [activation(1, 4, "h", "w"), packed([4, 1, 3, 3], 2, 3), perChannel(4, 4)],
       [shape(1, 4, "h", "w")],
     ),
   },
@@ -166,16 +174,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv depthwise 3x3 pad 1, a8 signed, 6-bit codes in w8 (i16 sums widened per tap row)",
     plan: plan(
       "QConv",
-      {
-        pads: [1, 1, 1, 1],
-        group: 3,
-        x_mode: "act",
-        x_bits: 8,
-        x_signed: 1,
-        x_params: [0.004, 0.05],
-        ...weights(8, [0.02, 0.03, 0.04]),
-      },
-      [{ activation: shape(1, 3, "h", "w") }, { codes: codes(3 * 9, 6, 21), bits: 8, shape: [3, 1, 3, 3] }],
+      { pads: [1, 1, 1, 1], group: 3, ...act(8, 1, [0.004, 0.05]), ...weights(8, [0.02, 0.03, 0.04]) },
+      [activation(1, 3, "h", "w"), packed([3, 1, 3, 3], 8, 21, 6)],
       [shape(1, 3, "h", "w")],
     ),
   },
@@ -184,7 +184,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [0, 0, 0, 0], ...act(8, 0), ...weights(8, [0.01], 0.3) },
-      [{ activation: shape(1, 5, "h", "w") }, { codes: codes(3 * 5, 8, 5), bits: 8, shape: [3, 5, 1, 1] }],
+      [activation(1, 5, "h", "w"), packed([3, 5, 1, 1], 8, 5)],
       [shape(1, 3, "h", "w")],
     ),
   },
@@ -193,7 +193,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...dls(4), ...weights(4, [0.07], 0.2) },
-      [{ activation: shape(1, "hw", 12) }, { codes: codes(12 * 7, 4, 6), bits: 4, shape: [12, 7] }],
+      [activation(1, "hw", 12), packed([12, 7], 4, 6)],
       [shape(1, "hw", 7)],
     ),
   },
@@ -202,7 +202,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 1, ...act(4), ...weights(4, [0.06], -0.25) },
-      [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 7), bits: 4, shape: [4, 5, 6] }],
+      [activation(1, 4, 6, "hw"), packed([4, 5, 6], 4, 7)],
       [shape(1, 4, 5, "hw")],
     ),
   },
@@ -211,7 +211,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.08]) },
-      [{ activation: shape(1, 3, "h", "w") }, { codes: codes(9 * 3 * 9, 4, 11), bits: 4, shape: [9, 3, 3, 3] }],
+      [activation(1, 3, "h", "w"), packed([9, 3, 3, 3], 4, 11)],
       [shape(1, 9, "h", "w")],
     ),
   },
@@ -220,11 +220,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [1, 1, 1, 1], ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1], 0.15) },
-      [
-        { activation: shape(1, 5, "h", "w") },
-        { codes: codes(6 * 5 * 9, 4, 31), bits: 4, shape: [6, 5, 3, 3] },
-        { floats: floats(6, 32), shape: [6] },
-      ],
+      [activation(1, 5, "h", "w"), packed([6, 5, 3, 3], 4, 31), perChannel(6, 32)],
       [shape(1, 6, "h", "w")],
     ),
   },
@@ -233,7 +229,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [2, 1, 2, 3], dilations: [2, 2], group: 2, ...act(2, 0), ...weights(2, [0.3]) },
-      [{ activation: shape(1, 6, "h", "w") }, { codes: codes(10 * 3 * 9, 2, 33), bits: 2, shape: [10, 3, 3, 3] }],
+      [activation(1, 6, "h", "w"), packed([10, 3, 3, 3], 2, 33)],
       [shape(1, 10, "h", "w")],
     ),
   },
@@ -241,9 +237,9 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QConv 3x3 pad 1, a8 unsigned codes at 0 and 255, w8 codes -128 and 127 (no overflow)",
     plan: plan(
       "QConv",
-      { pads: [1, 1, 1, 1], x_mode: "act", x_bits: 8, x_signed: 0, x_params: [0.001, 0.3], ...weights(8, [0.001]) },
+      { pads: [1, 1, 1, 1], ...act(8, 0, [0.001, 0.3]), ...weights(8, [0.001]) },
       [
-        { activation: shape(1, 7, "h", "w") },
+        activation(1, 7, "h", "w"),
         {
           codes: Array.from({ length: 4 * 7 * 9 }, (_, i) => (i % 5 === 0 ? 127 : -128)),
           bits: 8,
@@ -258,7 +254,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QConv",
       { pads: [2, 2, 2, 2], dilations: [2, 2], group: 5, ...act(8, 0), ...weights(8, [0.01, 0.02, 0.03, 0.02, 0.01]) },
-      [{ activation: shape(1, 5, "h", "w") }, { codes: codes(5 * 9, 8, 12), bits: 8, shape: [5, 1, 3, 3] }],
+      [activation(1, 5, "h", "w"), packed([5, 1, 3, 3], 8, 12)],
       [shape(1, 5, "h", "w")],
     ),
   },
@@ -273,11 +269,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4], -0.1),
         ...epilogue(["div y c0", "erf t0", "add t1 c1", "mul y t2", "mul t3 c2"], [Math.SQRT2], [1], [0.5]),
       },
-      [
-        { activation: shape(1, 5, "h", "w") },
-        { codes: codes(5 * 9, 4, 34), bits: 4, shape: [5, 1, 3, 3] },
-        { floats: floats(5, 35), shape: [5] },
-      ],
+      [activation(1, 5, "h", "w"), packed([5, 1, 3, 3], 4, 34), perChannel(5, 35)],
       [shape(1, 5, "h", { c: 3, h: 0, w: 1, hw: 0 })],
     ),
   },
@@ -288,18 +280,15 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       {
         pads: [1, 0, 1, 0],
         group: 4,
-        x_mode: "act",
-        x_bits: 8,
-        x_signed: 0,
-        x_params: [0.001, 0.3],
+        ...act(8, 0, [0.001, 0.3]),
         ...weights(8, [0.01, 0.02, 0.03, 0.04]),
         ...epilogue(["mul c0 r", "add y t0"], floats(4, 36, 0.5, 1.5)),
       },
       [
-        { activation: shape(1, 4, "h", "w") },
+        activation(1, 4, "h", "w"),
         { codes: Array.from({ length: 4 * 15 }, (_, i) => (i % 7 === 3 ? -64 : 63)), bits: 8, shape: [4, 1, 3, 5] },
         null,
-        { activation: shape(1, 4, "h", { c: -4, h: 0, w: 1, hw: 0 }) },
+        activation(1, 4, "h", { c: -4, h: 0, w: 1, hw: 0 }),
       ],
       [shape(1, 4, "h", { c: -4, h: 0, w: 1, hw: 0 })],
     ),
@@ -312,17 +301,10 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         pads: [1, 2, 1, 2],
         dilations: [1, 2],
         group: 2,
-        x_mode: "act",
-        x_bits: 8,
-        x_signed: 1,
-        x_params: [0.004, 0.05],
+        ...act(8, 1, [0.004, 0.05]),
         ...weights(8, [0.02, 0.03, 0.04, 0.05, 0.06, 0.07]),
       },
-      [
-        { activation: shape(1, 4, "h", "w") },
-        { codes: codes(6 * 2 * 9, 5, 37), bits: 8, shape: [6, 2, 3, 3] },
-        { floats: floats(6, 38), shape: [6] },
-      ],
+      [activation(1, 4, "h", "w"), packed([6, 2, 3, 3], 8, 37, 5), perChannel(6, 38)],
       [shape(1, 6, "h", "w")],
     ),
   },
@@ -333,17 +315,14 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       {
         pads: [1, 1, 1, 1],
         group: 3,
-        x_mode: "act",
-        x_bits: 8,
-        x_signed: 0,
-        x_params: [0.001, 0.3],
+        ...act(8, 0, [0.001, 0.3]),
         ...weights(8, [0.001, 0.002, 0.003, 0.002, 0.001, 0.004]),
         ...epilogue(["sigmoid y", "mul y t0"]),
       },
       [
-        { activation: shape(1, 3, "h", "w") },
+        activation(1, 3, "h", "w"),
         { codes: Array.from({ length: 6 * 9 }, (_, i) => (i % 5 === 0 ? 127 : -128)), bits: 8, shape: [6, 1, 3, 3] },
-        { floats: floats(6, 39), shape: [6] },
+        perChannel(6, 39),
       ],
       [shape(1, 6, "h", "w")],
     ),
@@ -353,7 +332,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...act(8), ...weights(8, [0.01, 0.02, 0.03, 0.04]) },
-      [{ activation: shape(1, "hw", 9) }, { codes: codes(9 * 4, 8, 13), bits: 8, shape: [9, 4] }],
+      [activation(1, "hw", 9), packed([9, 4], 8, 13)],
       [shape(1, "hw", 4)],
     ),
   },
@@ -362,7 +341,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...act(2), ...weights(2, [0.3]) },
-      [{ activation: shape(1, "hw", 5) }, { codes: codes(5 * 3, 2, 14), bits: 2, shape: [5, 3] }],
+      [activation(1, "hw", 5), packed([5, 3], 2, 14)],
       [shape(1, "hw", 3)],
     ),
   },
@@ -371,7 +350,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 1, ...dls(4), ...weights(4, [0.05, 0.06, 0.07], 0.3) },
-      [{ activation: shape(1, 4, 5, "hw") }, { codes: codes(3 * 5, 4, 15), bits: 4, shape: [1, 3, 5] }],
+      [activation(1, 4, 5, "hw"), packed([1, 3, 5], 4, 15)],
       [shape(1, 4, 3, "hw")],
     ),
   },
@@ -380,7 +359,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.04, 0.03, 0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06], 0.45) },
-      [{ activation: shape(1, "hw", 7) }, { codes: codes(7 * 10, 4, 16), bits: 4, shape: [7, 10] }],
+      [activation(1, "hw", 7), packed([7, 10], 4, 16)],
       [shape(1, "hw", 10)],
     ),
   },
@@ -396,7 +375,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
           Array.from({ length: 19 }, (_, i) => 0.02 + 0.003 * i),
         ),
       },
-      [{ activation: shape(1, "hw", 12) }, { codes: codes(12 * 19, 4, 18), bits: 4, shape: [12, 19] }],
+      [activation(1, "hw", 12), packed([12, 19], 4, 18)],
       [shape(1, "hw", 19)],
     ),
   },
@@ -404,8 +383,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul tokens x weight, a8 signed w8, K = 40, N = 16 (i16 sums widened after every step)",
     plan: plan(
       "QMatMul",
-      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
-      [{ activation: shape(1, "hw", 40) }, { codes: codes(40 * 16, 8, 19), bits: 8, shape: [40, 16] }],
+      { weight_first: 0, ...act(8, 1, [0.004, 0]), ...weights(8, [0.01]) },
+      [activation(1, "hw", 40), packed([40, 16], 8, 19)],
       [shape(1, "hw", 16)],
     ),
   },
@@ -413,15 +392,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul weight x activation, a8 signed w8, M = 3, K = 5 (i16 sums widened after every step)",
     plan: plan(
       "QMatMul",
-      {
-        weight_first: 1,
-        x_mode: "act",
-        x_bits: 8,
-        x_signed: 1,
-        x_params: [0.004, 0.1],
-        ...weights(8, [0.01, 0.02, 0.03]),
-      },
-      [{ activation: shape(1, 5, "hw") }, { codes: codes(3 * 5, 8, 20), bits: 8, shape: [3, 5] }],
+      { weight_first: 1, ...act(8, 1, [0.004, 0.1]), ...weights(8, [0.01, 0.02, 0.03]) },
+      [activation(1, 5, "hw"), packed([3, 5], 8, 20)],
       [shape(1, 3, "hw")],
     ),
   },
@@ -429,8 +401,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul tokens x weight, a8 signed w2, K = 13, N = 8 (relaxed dot at the code extremes)",
     plan: plan(
       "QMatMul",
-      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(2, [0.2]) },
-      [{ activation: shape(1, "hw", 13) }, { codes: codes(13 * 8, 2, 17), bits: 2, shape: [13, 8] }],
+      { weight_first: 0, ...act(8, 1, [0.004, 0]), ...weights(2, [0.2]) },
+      [activation(1, "hw", 13), packed([13, 8], 2, 17)],
       [shape(1, "hw", 8)],
     ),
   },
@@ -462,11 +434,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.3, 0.25, 0.2, 0.35, 0.4, 0.28]),
         ...epilogue(["sigmoid y", "mul y t0"]),
       },
-      [
-        { activation: shape(1, 6, "h", "w") },
-        { codes: codes(6 * 9, 4, 21), bits: 4, shape: [6, 1, 3, 3] },
-        { floats: floats(6, 22), shape: [6] },
-      ],
+      [activation(1, 6, "h", "w"), packed([6, 1, 3, 3], 4, 21), perChannel(6, 22)],
       [shape(1, 6, "h", "w")],
     ),
   },
@@ -480,11 +448,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.4]),
         ...epilogue(["div y c0", "erf t0", "add t1 c1", "mul y t2", "mul t3 c2"], [Math.SQRT2], [1], [0.5]),
       },
-      [
-        { activation: shape(1, 5, "h", "w") },
-        { codes: codes(6 * 5, 4, 23), bits: 4, shape: [6, 5, 1, 1] },
-        { floats: floats(6, 24), shape: [6] },
-      ],
+      [activation(1, 5, "h", "w"), packed([6, 5, 1, 1], 4, 23), perChannel(6, 24)],
       [shape(1, 6, "h", "w")],
     ),
   },
@@ -498,12 +462,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(2, [0.2]),
         ...epilogue(["mul c0 r", "add y t0", "relu t1"], floats(5, 25, 0.5, 1.5)),
       },
-      [
-        { activation: shape(1, 3, "h", "w") },
-        { codes: codes(5 * 3 * 9, 2, 26), bits: 2, shape: [5, 3, 3, 3] },
-        null,
-        { activation: shape(1, 5, "h", "w") },
-      ],
+      [activation(1, 3, "h", "w"), packed([5, 3, 3, 3], 2, 26), null, activation(1, 5, "h", "w")],
       [shape(1, 5, "h", "w")],
     ),
   },
@@ -517,11 +476,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.05]),
         ...epilogue(["mul r c0", "add t0 y"], floats(10, 27, 0.5, 1.5)),
       },
-      [
-        { activation: shape(1, "hw", 8) },
-        { codes: codes(8 * 10, 4, 28), bits: 4, shape: [8, 10] },
-        { activation: shape(1, "hw", 10) },
-      ],
+      [activation(1, "hw", 8), packed([8, 10], 4, 28), activation(1, "hw", 10)],
       [shape(1, "hw", 10)],
     ),
   },
@@ -530,11 +485,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...dls(4), ...weights(4, [0.07]), ...epilogue(["add y r", "sigmoid t0", "sub t1 c0"], [0.5]) },
-      [
-        { activation: shape(1, "hw", 9) },
-        { codes: codes(9 * 5, 4, 29), bits: 4, shape: [9, 5] },
-        { activation: shape(1, "hw", 5) },
-      ],
+      [activation(1, "hw", 9), packed([9, 5], 4, 29), activation(1, "hw", 5)],
       [shape(1, "hw", 5)],
     ),
   },
@@ -548,7 +499,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.06]),
         ...epilogue(["sub c0 y", "div t0 c1", "mul t1 y", "erf t2"], floats(5, 30), [0.75]),
       },
-      [{ activation: shape(1, 4, 6, "hw") }, { codes: codes(4 * 5 * 6, 4, 31), bits: 4, shape: [4, 5, 6] }],
+      [activation(1, 4, 6, "hw"), packed([4, 5, 6], 4, 31)],
       [shape(1, 4, 5, "hw")],
     ),
   },
@@ -565,7 +516,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
           0.6,
         ),
       },
-      [{ activation: shape(1, "hw", 13) }, { codes: codes(13 * 15, 4, 32), bits: 4, shape: [13, 15] }],
+      [activation(1, "hw", 13), packed([13, 15], 4, 32)],
       [shape(1, "hw", 15)],
     ),
   },
@@ -574,7 +525,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...dls(4, DLS_LOW), ...weights(8, [0.004]) },
-      [{ activation: shape(1, "hw", 300) }, { codes: codes(300 * 9, 8, 35), bits: 8, shape: [300, 9] }],
+      [activation(1, "hw", 300), packed([300, 9], 8, 35)],
       [shape(1, "hw", 9)],
     ),
   },
@@ -588,11 +539,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
         ...weights(4, [0.05]),
         ...epilogue(["mul r c0", "add t0 y"], floats(12, 33, 0.5, 1.5)),
       },
-      [
-        { activation: shape(1, "hw", 10) },
-        { codes: codes(10 * 12, 4, 34), bits: 4, shape: [10, 12] },
-        { activation: shape(1, "hw", 12) },
-      ],
+      [activation(1, "hw", 10), packed([10, 12], 4, 34), activation(1, "hw", 12)],
       [shape(1, "hw", 12)],
     ),
   },
@@ -600,8 +547,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul tokens x weight, a8 signed w8 at the code extremes, K = 9, N = 21 (odd K, 8 + 8 + 4 + 1 columns)",
     plan: plan(
       "QMatMul",
-      { weight_first: 0, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
-      [{ activation: shape(1, "hw", 9) }, { codes: codes(9 * 21, 8, 35), bits: 8, shape: [9, 21] }],
+      { weight_first: 0, ...act(8, 1, [0.004, 0]), ...weights(8, [0.01]) },
+      [activation(1, "hw", 9), packed([9, 21], 8, 35)],
       [shape(1, "hw", 21)],
     ),
   },
@@ -610,7 +557,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: plan(
       "QMatMul",
       { weight_first: 0, ...act(4), ...weights(4, [0.05, 0.06, 0.07, 0.08, 0.09, 0.1]) },
-      [{ activation: shape(1, "hw", 1) }, { codes: codes(6, 4, 36), bits: 4, shape: [1, 6] }],
+      [activation(1, "hw", 1), packed([1, 6], 4, 36)],
       [shape(1, "hw", 6)],
     ),
   },
@@ -618,8 +565,8 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     name: "QMatMul weight x activation over 2 directions, a8 signed w8 at the code extremes, M = 9, K = 7 (two row blocks and one, odd K)",
     plan: plan(
       "QMatMul",
-      { weight_first: 1, x_mode: "act", x_bits: 8, x_signed: 1, x_params: [0.004, 0], ...weights(8, [0.01]) },
-      [{ activation: shape(1, 2, 7, "hw") }, { codes: codes(2 * 9 * 7, 8, 37), bits: 8, shape: [2, 9, 7] }],
+      { weight_first: 1, ...act(8, 1, [0.004, 0]), ...weights(8, [0.01]) },
+      [activation(1, 2, 7, "hw"), packed([2, 9, 7], 8, 37)],
       [shape(1, 2, 9, "hw")],
     ),
   },

@@ -1,10 +1,16 @@
-import { isFloat } from "../../ir/dtype.js";
 import type { Dim } from "../../ir/graph.js";
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
+import { floatConvInputs } from "../support/conv-inputs.js";
 import { convolveFloat } from "../support/convolution.js";
 import { sameDType } from "../support/elementwise.js";
-import { kernelShapeOf, readWindowAttrs, resolveWindow, windowOutputDims } from "../support/window.js";
+import {
+  kernelShapeOf,
+  readWindowAttrs,
+  resolveWindow,
+  weightKernelShape,
+  windowOutputDims,
+} from "../support/window.js";
 
 export default defineOp({
   type: "Conv",
@@ -21,12 +27,7 @@ export default defineOp({
     return [{ dtype, shape: [x.shape[0], m, ...outSpatial] }];
   },
   evaluate: (inputs, ctx) => {
-    const [x, w, b] = inputs;
-    if (!x || !w) throw ctx.error("missing input X or W");
-    const dtype = sameDType(inputs, ctx) ?? x.dtype;
-    if (!isFloat(dtype)) throw ctx.error(`input is ${dtype}, expected a floating type`);
-    if (x.rank < 3) throw ctx.error(`input X has rank ${x.rank}, expected at least 3 (N, C, spatial...)`);
-    if (w.rank !== x.rank) throw ctx.error(`weight W has rank ${w.rank}, expected ${x.rank} like X`);
+    const { x, w, b, dtype } = floatConvInputs(inputs, ctx);
     const group = ctx.attrs.int("group", 1);
     const [, c] = x.shape;
     const m = w.shape[0];
@@ -38,12 +39,7 @@ export default defineOp({
         `weight W has ${w.shape[1]} input channels per group, expected ${c / group} (C ${c} / group ${group})`,
       );
     }
-    const kernel = kernelShapeOf(ctx, w.shape) ?? [];
-    if (kernel.some((k, i) => k !== w.shape[i + 2])) {
-      throw ctx.error(
-        `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`,
-      );
-    }
+    const kernel = weightKernelShape(ctx, w);
     if (b && (b.rank !== 1 || b.shape[0] !== m)) throw ctx.error(`bias B has shape [${b.shape}], expected [${m}]`);
     const window = resolveWindow(readWindowAttrs(ctx, kernel), x.shape.slice(2));
     const out = convolveFloat(x.values, x.shape, w.values, w.shape, b?.values, group, window);

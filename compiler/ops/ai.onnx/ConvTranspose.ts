@@ -1,10 +1,17 @@
-import { isFloat } from "../../ir/dtype.js";
 import type { Dim } from "../../ir/graph.js";
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp, type OpContext } from "../define.js";
+import { floatConvInputs } from "../support/conv-inputs.js";
 import { convTransposeFloat } from "../support/convolution.js";
 import { sameDType } from "../support/elementwise.js";
-import { dilatedExtent, kernelShapeOf, readWindowAttrs, type Window, type WindowAttrs } from "../support/window.js";
+import {
+  dilatedExtent,
+  kernelShapeOf,
+  readWindowAttrs,
+  type Window,
+  type WindowAttrs,
+  weightKernelShape,
+} from "../support/window.js";
 
 /**
  * The output geometry of a transposed convolution, from the ONNX ConvTranspose text: an explicit
@@ -79,23 +86,13 @@ export default defineOp({
     return [{ dtype, shape: [x.shape[0], m, ...outSpatial] }];
   },
   evaluate: (inputs, ctx) => {
-    const [x, w, b] = inputs;
-    if (!x || !w) throw ctx.error("missing input X or W");
-    const dtype = sameDType(inputs, ctx) ?? x.dtype;
-    if (!isFloat(dtype)) throw ctx.error(`input is ${dtype}, expected a floating type`);
-    if (x.rank < 3) throw ctx.error(`input X has rank ${x.rank}, expected at least 3 (N, C, spatial...)`);
-    if (w.rank !== x.rank) throw ctx.error(`weight W has rank ${w.rank}, expected ${x.rank} like X`);
+    const { x, w, b, dtype } = floatConvInputs(inputs, ctx);
     const group = ctx.attrs.int("group", 1);
     const c = x.shape[1];
     if (group < 1 || c % group !== 0) throw ctx.error(`group ${group} does not divide input channels ${c}`);
     if (w.shape[0] !== c) throw ctx.error(`weight W has ${w.shape[0]} input channels, expected ${c} like X`);
     const m = w.shape[1] * group;
-    const kernel = kernelShapeOf(ctx, w.shape) ?? [];
-    if (kernel.some((k, i) => k !== w.shape[i + 2])) {
-      throw ctx.error(
-        `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`,
-      );
-    }
+    const kernel = weightKernelShape(ctx, w);
     if (b && (b.rank !== 1 || b.shape[0] !== m)) throw ctx.error(`bias B has shape [${b.shape}], expected [${m}]`);
     const window = transposeWindow(ctx, readWindowAttrs(ctx, kernel), x.shape.slice(2));
     const out = convTransposeFloat(x.values, x.shape, w.values, w.shape, b?.values, group, window);

@@ -1,4 +1,4 @@
-import { unaryOp } from "../support/elementwise.js";
 import { erf } from "../support/erf.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Erf", 9, erf);

@@ -1,3 +1,3 @@
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Exp", 6, Math.exp, { floatOnly: true });

@@ -1,3 +1,3 @@
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Floor", 6, Math.floor, { floatOnly: true });

@@ -1,8 +1,6 @@
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
-import { checkZeroPointType, matmul, matmulDims, matmulParamIndex, removeZeroPoint } from "../support/quantized.js";
-
-const EIGHT_BIT = ["int8", "uint8"];
+import { checkIntegerOperands, matmul, matmulDims, matmulParamIndex, removeZeroPoint } from "../support/quantized.js";
 
 export default defineOp({
   type: "MatMulInteger",
@@ -11,14 +9,7 @@ export default defineOp({
   shape: ([a, b]) => [{ dtype: "int32", shape: matmulDims(a, b) }],
   evaluate: ([a, b, aZp, bZp], ctx) => {
     if (!a || !b) throw ctx.error("missing input A or B");
-    for (const [name, t] of [
-      ["A", a],
-      ["B", b],
-    ] as const) {
-      if (!EIGHT_BIT.includes(t.dtype)) throw ctx.error(`input ${name} is ${t.dtype}, expected int8 or uint8`);
-    }
-    checkZeroPointType(a, aZp, "a_zero_point", ctx);
-    checkZeroPointType(b, bZp, "b_zero_point", ctx);
+    checkIntegerOperands(["A", a, aZp], ["B", b, bZp], ctx);
     const ac = removeZeroPoint(a, aZp, aZp ? matmulParamIndex(aZp, a.shape, true, "a_zero_point", ctx) : () => 0);
     const bc = removeZeroPoint(b, bZp, bZp ? matmulParamIndex(bZp, b.shape, false, "b_zero_point", ctx) : () => 0);
     const { shape, data } = matmul(ac, a.shape, bc, b.shape, ctx);

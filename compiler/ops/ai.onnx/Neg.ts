@@ -1,3 +1,3 @@
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Neg", 6, (x) => -x);

@@ -2,9 +2,13 @@ import { allocate, type NumericArray } from "../../ir/dtype.js";
 import { sizeOf, Tensor } from "../../ir/tensor.js";
 import { requantize, requantMultiplier } from "../../quant/linear.js";
 import { defineOp } from "../define.js";
-import { checkScaleTypes, checkZeroPointType, convOutputDims, integerConv } from "../support/quantized.js";
-
-const EIGHT_BIT = ["int8", "uint8"];
+import {
+  checkIntegerOperands,
+  checkScaleTypes,
+  convOutputDims,
+  integerConv,
+  isEightBit,
+} from "../support/quantized.js";
 
 export default defineOp({
   type: "QLinearConv",
@@ -13,18 +17,11 @@ export default defineOp({
   shape: ([x, , , w, , , , yZp], ctx) => [{ dtype: yZp?.dtype ?? x?.dtype, shape: convOutputDims(x, w, ctx) }],
   evaluate: ([x, xScale, xZp, w, wScale, wZp, yScale, yZp, bias], ctx) => {
     if (!x || !w || !xScale || !wScale || !yScale) throw ctx.error("missing input x, w or a scale");
-    for (const [name, t] of [
-      ["x", x],
-      ["w", w],
-    ] as const) {
-      if (!EIGHT_BIT.includes(t.dtype)) throw ctx.error(`input ${name} is ${t.dtype}, expected int8 or uint8`);
-    }
-    checkZeroPointType(x, xZp, "x_zero_point", ctx);
-    checkZeroPointType(w, wZp, "w_zero_point", ctx);
+    checkIntegerOperands(["x", x, xZp], ["w", w, wZp], ctx);
     if (bias && bias.dtype !== "int32") throw ctx.error(`bias is ${bias.dtype}, expected int32`);
     const scaleType = checkScaleTypes([xScale, wScale, yScale], ctx);
     const outType = yZp?.dtype ?? x.dtype;
-    if (!EIGHT_BIT.includes(outType)) throw ctx.error(`y_zero_point is ${outType}, expected int8 or uint8`);
+    if (!isEightBit(outType)) throw ctx.error(`y_zero_point is ${outType}, expected int8 or uint8`);
     const m = w.shape[0];
     if (xScale.size !== 1 || yScale.size !== 1 || (yZp && yZp.size !== 1)) {
       throw ctx.error("x_scale, y_scale and y_zero_point must be scalars (per-tensor)");

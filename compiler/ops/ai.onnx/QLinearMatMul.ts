@@ -3,15 +3,14 @@ import { Tensor } from "../../ir/tensor.js";
 import { requantize, requantMultiplier } from "../../quant/linear.js";
 import { defineOp } from "../define.js";
 import {
+  checkIntegerOperands,
   checkScaleTypes,
-  checkZeroPointType,
+  isEightBit,
   matmul,
   matmulDims,
   matmulParamIndex,
   removeZeroPoint,
 } from "../support/quantized.js";
-
-const EIGHT_BIT = ["int8", "uint8"];
 
 export default defineOp({
   type: "QLinearMatMul",
@@ -20,17 +19,10 @@ export default defineOp({
   shape: ([a, , , b, , , , yZp]) => [{ dtype: yZp?.dtype ?? a?.dtype, shape: matmulDims(a, b) }],
   evaluate: ([a, aScale, aZp, b, bScale, bZp, yScale, yZp], ctx) => {
     if (!a || !b || !aScale || !bScale || !yScale) throw ctx.error("missing input a, b or a scale");
-    for (const [name, t] of [
-      ["a", a],
-      ["b", b],
-    ] as const) {
-      if (!EIGHT_BIT.includes(t.dtype)) throw ctx.error(`input ${name} is ${t.dtype}, expected int8 or uint8`);
-    }
-    checkZeroPointType(a, aZp, "a_zero_point", ctx);
-    checkZeroPointType(b, bZp, "b_zero_point", ctx);
+    checkIntegerOperands(["a", a, aZp], ["b", b, bZp], ctx);
     const scaleType = checkScaleTypes([aScale, bScale, yScale], ctx);
     const outType = yZp?.dtype ?? a.dtype;
-    if (!EIGHT_BIT.includes(outType)) throw ctx.error(`y_zero_point is ${outType}, expected int8 or uint8`);
+    if (!isEightBit(outType)) throw ctx.error(`y_zero_point is ${outType}, expected int8 or uint8`);
     const ac = removeZeroPoint(a, aZp, aZp ? matmulParamIndex(aZp, a.shape, true, "a_zero_point", ctx) : () => 0);
     const bc = removeZeroPoint(b, bZp, bZp ? matmulParamIndex(bZp, b.shape, false, "b_zero_point", ctx) : () => 0);
     const { shape, data } = matmul(ac, a.shape, bc, b.shape, ctx);

@@ -1,4 +1,4 @@
 import { relu } from "../support/activation.js";
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Relu", 6, relu);

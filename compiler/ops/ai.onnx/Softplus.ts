@@ -1,4 +1,4 @@
 import { softplus } from "../support/activation.js";
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Softplus", 1, softplus, { floatOnly: true });

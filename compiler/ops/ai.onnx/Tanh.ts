@@ -1,3 +1,3 @@
-import { unaryOp } from "../support/elementwise.js";
+import { unaryOp } from "../support/unary.js";
 
 export default unaryOp("Tanh", 6, Math.tanh, { floatOnly: true });

@@ -40,14 +40,7 @@ export default defineOp({
     const inSpatial = sizeOf(window.inSize);
     const outSpatial = sizeOf(window.outSize);
     const nK = sizeOf(kernel);
-    const table = windowTable(
-      window.outSize,
-      window.inSize,
-      kernel,
-      window.strides,
-      window.dilations,
-      window.padsBegin,
-    );
+    const table = windowTable(window.outSize, window.inSize, window);
     const shape = [n, m, ...window.outSize];
     const epilogue = epilogueOf(ctx, m, residual, shape);
     const out = new Float32Array(n * m * outSpatial);

@@ -30,14 +30,7 @@ export function convolveFloat(
   const inSpatial = sizeOf(window.inSize);
   const outSpatial = sizeOf(window.outSize);
   const nK = sizeOf(window.kernel);
-  const table = windowTable(
-    window.outSize,
-    window.inSize,
-    window.kernel,
-    window.strides,
-    window.dilations,
-    window.padsBegin,
-  );
+  const table = windowTable(window.outSize, window.inSize, window);
   const out = new Float64Array(n * m * outSpatial);
   for (let b = 0; b < n; b++) {
     for (let g = 0; g < group; g++) {
@@ -84,14 +77,7 @@ export function convTransposeFloat(
   const inSpatial = sizeOf(window.inSize);
   const outSpatial = sizeOf(window.outSize);
   const nK = sizeOf(window.kernel);
-  const table = windowTable(
-    window.inSize,
-    window.outSize,
-    window.kernel,
-    window.strides,
-    window.dilations,
-    window.padsBegin,
-  );
+  const table = windowTable(window.inSize, window.outSize, window);
   const out = new Float64Array(n * m * outSpatial);
   for (let b = 0; b < n; b++) {
     for (let g = 0; g < group; g++) {

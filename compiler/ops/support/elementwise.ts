@@ -1,4 +1,4 @@
-import { allocate, type DType, isFloat, type NumericArray } from "../../ir/dtype.js";
+import type { DType } from "../../ir/dtype.js";
 import type { TypeInfo } from "../../ir/graph.js";
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp, type OpContext, type OpDef } from "../define.js";
@@ -51,29 +51,6 @@ export function broadcastShapeRule(inputs: readonly (TypeInfo | undefined)[], ct
   const shape = broadcastDims(shapes as NonNullable<TypeInfo["shape"]>[]);
   if (!shape) throw ctx.error(`input shapes ${shapes.map((s) => `[${s}]`).join(", ")} do not broadcast`);
   return { dtype: outDType, shape };
-}
-
-/** An op y = f(x) over every element, keeping shape and type. */
-export function unaryOp(
-  type: string,
-  since: number,
-  f: (x: number) => number,
-  options: { readonly floatOnly?: boolean } = {},
-): OpDef {
-  return defineOp({
-    type,
-    since,
-    inputs: [1, 1],
-    shape: ([x]) => [{ dtype: x?.dtype, shape: x?.shape }],
-    evaluate: ([x], ctx) => {
-      if (!x) throw ctx.error("missing input");
-      if (options.floatOnly && !isFloat(x.dtype)) throw ctx.error(`input is ${x.dtype}, expected a floating type`);
-      const out = allocate(x.dtype, x.size) as NumericArray;
-      const v = x.values;
-      for (let i = 0; i < v.length; i++) out[i] = f(v[i]);
-      return [new Tensor(x.dtype, x.shape, out)];
-    },
-  });
 }
 
 /** An op z = f(a, b) with numpy broadcasting and one element type for both inputs and the output. */

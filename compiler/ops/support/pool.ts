@@ -30,10 +30,10 @@ export function planPool(x: Tensor, ctx: OpContext): PoolPlan {
     throw ctx.error(`attribute 'kernel_shape' has ${kernel.length} values, expected ${x.rank - 2}`);
   }
   const window = resolveWindow(readWindowAttrs(ctx, kernel, { ceilMode: true }), x.shape.slice(2));
-  const { outSize, inSize, strides, dilations, padsBegin } = window;
+  const { outSize, inSize } = window;
   return {
     window,
-    table: windowTable(outSize, inSize, kernel, strides, dilations, padsBegin),
+    table: windowTable(outSize, inSize, window),
     planes: x.shape[0] * x.shape[1],
     inSpatial: sizeOf(inSize),
     outSpatial: sizeOf(outSize),

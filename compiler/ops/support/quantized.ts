@@ -4,7 +4,7 @@ import { type Shape, sizeOf, type Tensor } from "../../ir/tensor.js";
 import type { OpContext } from "../define.js";
 import { broadcastDims, broadcastIndexer, broadcastShapes } from "./broadcast.js";
 import { convolveFloat } from "./convolution.js";
-import { kernelShapeOf, readWindowAttrs, resolveWindow, windowOutputDims } from "./window.js";
+import { kernelShapeOf, readWindowAttrs, resolveWindow, weightKernelShape, windowOutputDims } from "./window.js";
 
 /**
  * Shared by the integer ops (MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv): where each
@@ -54,9 +54,31 @@ export function removeZeroPoint(x: Tensor, zeroPoint: Tensor | undefined, index:
   return out;
 }
 
-/** The zero point must have the operand's element type (ONNX's shared T constraint). */
-export function checkZeroPointType(x: Tensor, zeroPoint: Tensor | undefined, name: string, ctx: OpContext): void {
-  if (zeroPoint && zeroPoint.dtype !== x.dtype) throw ctx.error(`${name} is ${zeroPoint.dtype}, expected ${x.dtype}`);
+const EIGHT_BIT: readonly DType[] = ["int8", "uint8"];
+
+/** The integer ops take and give int8 or uint8 only. */
+export function isEightBit(dtype: DType): boolean {
+  return EIGHT_BIT.includes(dtype);
+}
+
+/** One operand of an integer op: its ONNX input name, its value and its zero point. */
+type IntegerOperand = readonly [name: string, value: Tensor, zeroPoint: Tensor | undefined];
+
+/**
+ * Both operands must be 8-bit and each zero point of its operand's type (ONNX's shared T
+ * constraint); both operands' types are checked before either zero point's. ONNX names an
+ * operand's zero point after it in lower case (A: a_zero_point).
+ */
+export function checkIntegerOperands(a: IntegerOperand, b: IntegerOperand, ctx: OpContext): void {
+  const operands = [a, b];
+  for (const [name, x] of operands) {
+    if (!isEightBit(x.dtype)) throw ctx.error(`input ${name} is ${x.dtype}, expected int8 or uint8`);
+  }
+  for (const [name, x, zeroPoint] of operands) {
+    if (zeroPoint && zeroPoint.dtype !== x.dtype) {
+      throw ctx.error(`${name.toLowerCase()}_zero_point is ${zeroPoint.dtype}, expected ${x.dtype}`);
+    }
+  }
 }
 
 /** The numpy matmul result shape over symbolic dims; undefined when a rank is unknown. */
@@ -155,12 +177,7 @@ export function integerConv(
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== m))
     throw ctx.error(`bias has shape [${bias.shape}], expected [${m}]`);
-  const kernel = kernelShapeOf(ctx, w.shape) ?? [];
-  if (kernel.some((k, i) => k !== w.shape[i + 2])) {
-    throw ctx.error(
-      `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${w.shape.slice(2)}]`,
-    );
-  }
+  const kernel = weightKernelShape(ctx, w);
   const perChannel = sizeOf(w.shape.slice(1));
   const xc = removeZeroPoint(x, xZeroPoint, () => 0);
   const wc = removeZeroPoint(w, wZeroPoint, wZeroPoint?.size === 1 ? () => 0 : (i) => Math.floor(i / perChannel));

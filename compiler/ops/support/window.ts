@@ -1,5 +1,5 @@
 import type { Dim } from "../../ir/graph.js";
-import { sizeOf } from "../../ir/tensor.js";
+import { sizeOf, type Tensor } from "../../ir/tensor.js";
 import type { OpContext } from "../define.js";
 
 /**
@@ -124,10 +124,7 @@ export function windowOutputDims(attrs: WindowAttrs, inDims: readonly Dim[]): Di
 export function windowTable(
   positions: readonly number[],
   limit: readonly number[],
-  kernel: readonly number[],
-  strides: readonly number[],
-  dilations: readonly number[],
-  padsBegin: readonly number[],
+  { kernel, strides, dilations, padsBegin }: Pick<Window, "kernel" | "strides" | "dilations" | "padsBegin">,
 ): Int32Array {
   const rank = positions.length;
   const nPos = sizeOf(positions);
@@ -181,4 +178,15 @@ export function kernelShapeOf(ctx: OpContext, weightDims: readonly Dim[] | undef
   const spatial = weightDims?.slice(2);
   if (!spatial || spatial.some((d) => typeof d !== "number")) return undefined;
   return spatial as number[];
+}
+
+/** The kernel's spatial size for a weight known at evaluation, where kernel_shape must agree with it. */
+export function weightKernelShape(ctx: OpContext, weight: Tensor): number[] {
+  const kernel = kernelShapeOf(ctx, weight.shape) ?? [];
+  if (kernel.some((k, i) => k !== weight.shape[i + 2])) {
+    throw ctx.error(
+      `attribute 'kernel_shape' [${kernel}] disagrees with the weight's spatial dims [${weight.shape.slice(2)}]`,
+    );
+  }
+  return kernel;
 }
