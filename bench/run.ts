@@ -10,18 +10,19 @@ import { benchOrt, type OrtFlavour } from "./ort.js";
 import { measurePeaks, type Peaks } from "./peak.js";
 import { samplePhoto } from "./photo.js";
 import { benchTarget, type TargetResult } from "./qmc-target.js";
+import { ARTIFACT_SLACK, sampleSizes, sizesTable } from "./sizes.js";
 import type { Timing } from "./time.js";
 
 /**
- * `npm run bench [-- [--skip-ort] extra.onnx ...]`: every qmc target on the light-SR-structure
- * benchmark model and the tiny W4A4 SR model (samples/models/), against onnxruntime on their
- * standard-ops exports (unless --skip-ort), plus
- * integer-kernel throughput against the measured wasm-SIMD peak and scan state updates per second.
- * Prints one markdown report and writes it to bench/results/<date>-<host>.md (+ .json).
+ * `npm run bench [-- [--skip-ort] [--sizes-only] extra.onnx ...]`: every qmc target on the
+ * light-SR-structure benchmark model and the tiny W4A4 SR model (samples/models/), against
+ * onnxruntime on their standard-ops exports (unless --skip-ort), plus integer-kernel throughput
+ * against the measured wasm-SIMD peak and scan state updates per second; then every sample model's
+ * .wasm sizes against its packed weights (alone with --sizes-only, which times nothing). Prints one
+ * markdown report and writes it to bench/results/<date>-<host>.md (+ .json).
  */
 
 const SIZE = { h: 64, w: 64 };
-const ARTIFACT_SLACK = 150 * 1024;
 const ROOT = join(import.meta.dirname, "..");
 const SAMPLES = join(ROOT, "samples", "models");
 
@@ -266,44 +267,57 @@ function modelReport(r: ModelBench, peaks: Peaks): string[] {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withOrt = !args.includes("--skip-ort");
-  const extra = args.filter((a) => a !== "--skip-ort");
+  const sizesOnly = args.includes("--sizes-only");
+  const extra = args.filter((a) => a !== "--skip-ort" && a !== "--sizes-only");
   const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const started = new Date();
-  progress("measuring the wasm SIMD peaks");
-  const peaks = await measurePeaks();
-  const models = findModels(extra);
   const results: ModelBench[] = [];
-  for (const m of models) results.push(await benchModel(m.file, m.role, withOrt, progress));
+  let peaks: Peaks | undefined;
+  if (!sizesOnly) {
+    progress("measuring the wasm SIMD peaks");
+    peaks = await measurePeaks();
+    for (const m of findModels(extra)) results.push(await benchModel(m.file, m.role, withOrt, progress));
+  }
+  const sizes = await sampleSizes(SAMPLES, progress);
   const cpu = cpus();
   const header = [
     `# qmc benchmark, ${started.toISOString()}`,
     "",
-    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts); medians of timed runs after one warmup (performance.now()).`,
+    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts)${peaks ? "; medians of timed runs after one warmup (performance.now())" : ""}.`,
     `Machine: ${hostname()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}.`,
-    `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w}, one run of the whole model per timing (qmc_run; prepare not timed).`,
-    `Measured wasm SIMD peaks: i32x4.dot_i16x8_s ${peaks.int8DotGmacs.toFixed(1)} GMAC/s; f32x4 mul+add ${peaks.f32Gflops.toFixed(1)} GFLOP/s.`,
+    ...(peaks
+      ? [
+          `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w}, one run of the whole model per timing (qmc_run; prepare not timed).`,
+          `Measured wasm SIMD peaks: i32x4.dot_i16x8_s ${peaks.int8DotGmacs.toFixed(1)} GMAC/s; f32x4 mul+add ${peaks.f32Gflops.toFixed(1)} GFLOP/s.`,
+        ]
+      : []),
     "",
   ];
   const missing: string[] = [];
-  if (!results.some((r) => r.role.startsWith("benchmark")))
+  if (!sizesOnly && !results.some((r) => r.role.startsWith("benchmark")))
     missing.push("the light-SR-structure benchmark model (samples/models/*light*/model.onnx) is not there yet");
-  if (!results.some((r) => r.role === "tiny SR"))
+  if (!sizesOnly && !results.some((r) => r.role === "tiny SR"))
     missing.push("the tiny SR model (samples/models/*tiny*/model.onnx) is not there yet");
   const body = [
     ...header,
     ...missing.map((m) => `NOTE: ${m}.`),
     ...(missing.length ? [""] : []),
-    ...results.flatMap((r) => modelReport(r, peaks)),
+    ...(peaks ? results.flatMap((r) => modelReport(r, peaks)) : []),
+    "## Artifact sizes, every sample model",
+    "",
+    "Packed weights are the plan's constant bytes; each .wasm must stay within them plus 150 KiB (153,600 bytes).",
+    "",
+    ...sizesTable(sizes),
   ];
   const text = `${body.join("\n")}\n`;
   process.stdout.write(text);
-  const stem = `${started.toISOString().slice(0, 10)}-${hostname()}`;
+  const stem = `${started.toISOString().slice(0, 10)}-${hostname()}${sizesOnly ? "-sizes" : ""}`;
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${stem}.md`), text);
   writeFileSync(
     join(dir, `${stem}.json`),
-    `${JSON.stringify({ started, peaks, size: SIZE, models: results }, null, 2)}\n`,
+    `${JSON.stringify({ started, peaks, size: SIZE, models: results, sizes }, null, 2)}\n`,
   );
   progress(`written to bench/results/${stem}.md and .json`);
 }
