@@ -89,7 +89,7 @@ async function benchModel(
   const integer = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => integerMacs(plan, k, h, w));
   const scan = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => scanUpdates(k, h, w));
   return {
-    name: plan.model.name,
+    name: modelLabel(file),
     file,
     role,
     kernels: plan.kernels.length,
@@ -100,6 +100,11 @@ async function benchModel(
     integer,
     scan,
   };
+}
+
+/** A sample model by its folder (every one is a model.onnx), any other file by its name. */
+function modelLabel(file: string): string {
+  return basename(file) === "model.onnx" ? basename(dirname(file)) : basename(file, ".onnx");
 }
 
 function weightBytes(plan: KernelPlan): number {
@@ -125,6 +130,52 @@ function timed(r: ModelBench, target: string): number | undefined {
 function goal(name: string, value: number | undefined, threshold: number, unit: string): string {
   if (value === undefined) return `- ${name}: not measured (target missing)`;
   return `- ${name}: ${value.toFixed(2)}${unit} (goal >= ${threshold}${unit}) ${value >= threshold ? "MET" : "NOT MET"}`;
+}
+
+/** The issue's numbers for every model in one table: medians, the two ratios, integer rate, scan rate. */
+function summary(results: readonly ModelBench[], peaks: Peaks): string[] {
+  const targets = [...TARGETS.keys()];
+  const ort = (r: ModelBench, flavour: OrtFlavour) => {
+    const o = r.ort.find((x) => x.flavour === flavour)?.result;
+    return o && "medianMs" in o ? ms(o.medianMs) : "-";
+  };
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
+  return [
+    "## Summary",
+    "",
+    ...table(
+      [
+        "model",
+        ...targets.map((t) => `${t} ms`),
+        "ort-node ms",
+        "ort-web ms",
+        "wasm-simd vs wasm",
+        "wasm-simd vs js",
+        "integer GMAC/s (vs peak)",
+        "scan updates/s",
+      ],
+      results.map((r) => {
+        const gmacs = r.integer.work / (r.integer.ms / 1000) / 1e9;
+        const simd = timed(r, "wasm-simd");
+        return [
+          r.name,
+          ...targets.map((t) => {
+            const m = timed(r, t);
+            return m === undefined ? "-" : ms(m);
+          }),
+          ort(r, "onnxruntime-node"),
+          ort(r, "onnxruntime-web"),
+          ratio(timed(r, "wasm"), simd),
+          ratio(timed(r, "js"), simd),
+          `${gmacs.toFixed(2)} (${((100 * gmacs) / peaks.int8DotGmacs).toFixed(1)}%)`,
+          r.scan.ms > 0 ? `${(r.scan.work / (r.scan.ms / 1000) / 1e9).toFixed(2)} G` : "-",
+        ];
+      }),
+    ),
+    "",
+    "Goals: wasm-simd at least 3x faster than wasm and 10x faster than js; integer kernels at 50% of the measured i32x4.dot_i16x8_s peak or more. Each model's section below has the details.",
+    "",
+  ];
 }
 
 function modelReport(r: ModelBench, peaks: Peaks): string[] {
@@ -302,7 +353,7 @@ async function main(): Promise<void> {
     ...header,
     ...missing.map((m) => `NOTE: ${m}.`),
     ...(missing.length ? [""] : []),
-    ...(peaks ? results.flatMap((r) => modelReport(r, peaks)) : []),
+    ...(peaks && results.length ? [...summary(results, peaks), ...results.flatMap((r) => modelReport(r, peaks))] : []),
     "## Artifact sizes, every sample model",
     "",
     "Packed weights are the plan's constant bytes; each .wasm must stay within them plus 150 KiB (153,600 bytes).",
