@@ -334,7 +334,7 @@ async function main(): Promise<void> {
   const header = [
     `# qmc benchmark, ${started.toISOString()}`,
     "",
-    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts)${peaks ? "; medians of timed runs after one warmup (performance.now())" : ""}.`,
+    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts)${peaks ? "; medians of timed runs after one warmup (performance.now()): at least 3 runs, more within 10 s, at most 50" : ""}.`,
     `Machine: ${hostname()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}.`,
     ...(peaks
       ? [

@@ -9,10 +9,12 @@ export interface Timing {
 /**
  * Median wall time of `body` over runs after warmups. The run count adapts to the body's cost so a
  * slow target still finishes: at least `minRuns`, more while under `budgetMs`, at most `maxRuns`.
+ * The default budget is long enough that a fast target's median outlasts the few seconds a noisy
+ * neighbour on a shared VM can slow every run of a shorter window.
  */
 export async function timeIt(
   body: () => unknown,
-  { warmups = 1, minRuns = 3, maxRuns = 50, budgetMs = 4000 } = {},
+  { warmups = 1, minRuns = 3, maxRuns = 50, budgetMs = 10_000 } = {},
 ): Promise<Timing> {
   for (let i = 0; i < warmups; i++) await body();
   const times: number[] = [];

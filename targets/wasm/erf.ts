@@ -6,8 +6,9 @@ import { type F32Ops, type F32Routine, f32Routine, f32x4Ops, horner } from "./f3
 /**
  * The module's erf: compiler/ops/support/erf.ts's float32 definition, operation for operation, on
  * one f32 (`qerf`, f64 in and out like the other scalar math functions) or written out on f32x4
- * lanes. Both of its polynomials run on every lane and a select keeps the one the lane's magnitude
- * picks, which gives the scalar definition's value: neither can trap.
+ * lanes. Both of its polynomials run on every lane (written out, unless every lane needs only the
+ * small one) and a select keeps the one the lane's magnitude picks, which gives the scalar
+ * definition's value: neither can trap.
  */
 
 const c = ERF_F32;
