@@ -4,8 +4,9 @@ import { basename, dirname, join } from "node:path";
 import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { recordValues } from "../compiler/diff/record.js";
-import type { KernelPlan } from "../compiler/plan/kernel-plan.js";
+import { constantBytes } from "../compiler/plan/kernel-plan.js";
 import { benchKernelGroup, integerMacs, type KernelGroupResult, scanUpdates } from "./kernels.js";
+import { fmt, table } from "./markdown.js";
 import { benchOrt, type OrtFlavour } from "./ort.js";
 import { measurePeaks, type Peaks } from "./peak.js";
 import { samplePhoto } from "./photo.js";
@@ -93,7 +94,7 @@ async function benchModel(
     file,
     role,
     kernels: plan.kernels.length,
-    weightBytes: weightBytes(plan),
+    weightBytes: constantBytes(plan),
     targets,
     ort,
     kernelTarget,
@@ -107,20 +108,7 @@ function modelLabel(file: string): string {
   return basename(file) === "model.onnx" ? basename(dirname(file)) : basename(file, ".onnx");
 }
 
-function weightBytes(plan: KernelPlan): number {
-  return plan.constants.reduce((s, c) => s + c.bytes.length, 0);
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-function table(head: string[], rows: string[][]): string[] {
-  return [
-    `| ${head.join(" | ")} |`,
-    `|${head.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ];
-}
 
 function timed(r: ModelBench, target: string): number | undefined {
   const t = r.targets.find((x) => x.target === target);

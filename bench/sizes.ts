@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
+import { constantBytes } from "../compiler/plan/kernel-plan.js";
+import { fmt, table } from "./markdown.js";
 import { emitFor } from "./qmc-target.js";
 
 /** Issue 5's budget: a .wasm is at most its packed weights plus this. */
@@ -26,28 +28,20 @@ export async function sampleSizes(dir: string, progress: (s: string) => void): P
     const { plan } = planModelFile(join(dir, model, "model.onnx"));
     const wasm = [];
     for (const target of wasmTargets) wasm.push({ target, bytes: (await emitFor(target, plan)).length });
-    out.push({ model, weightBytes: plan.constants.reduce((s, c) => s + c.bytes.length, 0), wasm });
+    out.push({ model, weightBytes: constantBytes(plan), wasm });
   }
   return out;
 }
 
 /** The sizes as a markdown table: per target the bytes and what they add to the weights, checked against the budget. */
 export function sizesTable(rows: readonly ModelSizes[]): string[] {
-  const fmt = (n: number) => n.toLocaleString("en-US");
   const targets = rows[0]?.wasm.map((w) => w.target) ?? [];
-  const head = [
-    "model",
-    "packed weights",
-    ...targets.map((t) => `${t} bytes (over weights)`),
-    "within weights + 150 KiB",
-  ];
-  return [
-    `| ${head.join(" | ")} |`,
-    `|${head.map(() => "---").join("|")}|`,
-    ...rows.map((r) => {
+  return table(
+    ["model", "packed weights", ...targets.map((t) => `${t} bytes (over weights)`), "within weights + 150 KiB"],
+    rows.map((r) => {
       const within = r.wasm.every((w) => w.bytes - r.weightBytes <= ARTIFACT_SLACK);
       const cells = r.wasm.map((w) => `${fmt(w.bytes)} (+${fmt(w.bytes - r.weightBytes)})`);
-      return `| ${[r.model, fmt(r.weightBytes), ...cells, within ? "yes" : "NO"].join(" | ")} |`;
+      return [r.model, fmt(r.weightBytes), ...cells, within ? "yes" : "NO"];
     }),
-  ];
+  );
 }

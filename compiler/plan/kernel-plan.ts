@@ -97,3 +97,8 @@ export interface KernelPlan {
   readonly constants: readonly PlanConstant[];
   readonly kernels: readonly PlanKernel[];
 }
+
+/** The bytes of every constant as the plan packs them (weights included): what an artifact must carry. */
+export function constantBytes(plan: KernelPlan): number {
+  return plan.constants.reduce((s, c) => s + c.bytes.length, 0);
+}

@@ -1,4 +1,4 @@
-import { evalShape, type KernelPlan, type PlanDType } from "./kernel-plan.js";
+import { constantBytes, evalShape, type KernelPlan, type PlanDType } from "./kernel-plan.js";
 import { peakLiveBytes, placeBuffers } from "./memory.js";
 
 const BYTES: Record<PlanDType, number> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
@@ -56,6 +56,6 @@ export function planReport(plan: KernelPlan, h: number, w: number): PlanReport {
     })),
     arenaBytes: placement.total,
     liveBytesBound: peakLiveBytes(bytes, ranges),
-    constantBytes: plan.constants.reduce((s, c) => s + c.bytes.length, 0),
+    constantBytes: constantBytes(plan),
   };
 }

@@ -14,6 +14,26 @@ export interface QuantizedWeight {
 
 const channel = (a: readonly number[], c: number) => (a.length === 1 ? a[0] : a[c]);
 
+/**
+ * The weight scales' check every reader of w_alpha/w_beta makes: each holds one value or one per
+ * output channel. `fail` makes the error, given the message (`what` names the kind: attribute or param).
+ */
+export function checkWeightScaleCounts(
+  alpha: readonly unknown[],
+  beta: readonly unknown[],
+  channels: number,
+  what: "attribute" | "param",
+  fail: (message: string) => Error,
+): void {
+  for (const [name, v] of [
+    ["w_alpha", alpha],
+    ["w_beta", beta],
+  ] as const) {
+    if (v.length !== 1 && v.length !== channels)
+      throw fail(`${what} '${name}' has ${v.length} values, expected 1 or ${channels}`);
+  }
+}
+
 /** Whether weights with offsets `beta` are symmetric: every offset 0 (known when compiling). */
 export function symmetricWeights(beta: readonly number[]): boolean {
   return beta.every((b) => b === 0);

@@ -1,4 +1,4 @@
-import { symmetricWeights } from "../../compiler/quant/integer-matmul.js";
+import { checkWeightScaleCounts, symmetricWeights } from "../../compiler/quant/integer-matmul.js";
 import type { KernelFacts } from "./kernel-params.js";
 
 /** An integer kernel's input quantizer as its params give it (`x_mode`, `x_bits`, ... or a prefix's). */
@@ -37,13 +37,7 @@ export function weightScales(env: KernelFacts, channels: number) {
   const alpha = env.kernel.params.w_alpha;
   const beta = env.kernel.params.w_beta;
   if (!Array.isArray(alpha) || !Array.isArray(beta)) throw env.error("missing params 'w_alpha' / 'w_beta'");
-  for (const [name, v] of [
-    ["w_alpha", alpha],
-    ["w_beta", beta],
-  ] as const) {
-    if (v.length !== 1 && v.length !== channels)
-      throw env.error(`param '${name}' has ${v.length} values, expected 1 or ${channels}`);
-  }
+  checkWeightScaleCounts(alpha, beta, channels, "param", (message) => env.error(message));
   const [aw, bw] = [alpha.map(Number), beta.map(Number)];
   return { alpha: aw, beta: bw, symmetric: symmetricWeights(bw) };
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planModelFile } from "../../compiler/cli/load-plan.js";
 import { functionBodySizes } from "../../compiler/diff/wasm-functions.js";
-import type { KernelPlan } from "../../compiler/plan/kernel-plan.js";
+import { constantBytes, type KernelPlan } from "../../compiler/plan/kernel-plan.js";
 import { loadBinaryen } from "../../targets/wasm/binaryen.js";
 import type { Isa } from "../../targets/wasm/kernels/types.js";
 import { emit, ISAS } from "./support.js";
@@ -35,7 +35,7 @@ describe.skipIf(!existsSync(LIGHT))("wasm artifact size (the benchmark model, 11
     it(`${isa}: at most the packed weights plus 150 KiB; kernels differing only in data share a function`, async () => {
       const bytes = await emit(plan, isa);
       emitted.set(isa, bytes);
-      const constants = plan.constants.reduce((s, c) => s + c.bytes.length, 0);
+      const constants = constantBytes(plan);
       expect(bytes.length).toBeLessThanOrEqual(constants + CODE_BUDGET);
 
       const called = await calledFunctions(bytes);

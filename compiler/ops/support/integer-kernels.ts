@@ -1,6 +1,6 @@
 import type { Tensor } from "../../ir/tensor.js";
 import type { ActivationQuant } from "../../quant/activation.js";
-import { type QuantizedWeight, symmetricWeights } from "../../quant/integer-matmul.js";
+import { checkWeightScaleCounts, type QuantizedWeight, symmetricWeights } from "../../quant/integer-matmul.js";
 import type { OpContext } from "../define.js";
 import { epilogueFunction, parseEpilogue } from "./epilogue.js";
 
@@ -28,13 +28,7 @@ export function readWeightQuant(
   if (codes.dtype !== "int8") throw ctx.error(`weight codes are ${codes.dtype}, expected int8`);
   const alpha = ctx.attrs.floats("w_alpha");
   const beta = ctx.attrs.floats("w_beta");
-  for (const [name, v] of [
-    ["w_alpha", alpha],
-    ["w_beta", beta],
-  ] as const) {
-    if (v.length !== 1 && v.length !== channels)
-      throw ctx.error(`attribute '${name}' has ${v.length} values, expected 1 or ${channels}`);
-  }
+  checkWeightScaleCounts(alpha, beta, channels, "attribute", (message) => ctx.error(message));
   return { codes: codes.values, alpha, beta, symmetric: symmetricWeights(beta), bits: ctx.attrs.int("w_bits") };
 }
 
