@@ -1,29 +1,62 @@
 import { emitJs } from "../../targets/js/emit.js";
+import { JS_KERNELS } from "../../targets/js/kernels/index.js";
 import { emitTs } from "../../targets/ts/emit.js";
 import { emitWasm } from "../../targets/wasm/emit.js";
+import { WASM_KERNELS } from "../../targets/wasm/kernels/index.js";
 import { QmcError } from "../diagnostics.js";
+import type { SizeRequest } from "../plan/input-size.js";
 import type { KernelPlan } from "../plan/kernel-plan.js";
 import { compilerVersion } from "../version.js";
 import { planModelFile } from "./load-plan.js";
 
-/** A target: its artifact's file extension and its emitter. */
-interface Target {
+/** A target: its artifact's file extension, its emitter and its kernel generators by kind. */
+export interface Target {
   readonly extension: string;
+  readonly generators: ReadonlyMap<string, unknown>;
   /** Text targets emit at once; the wasm targets load binaryen first. */
   readonly emit: (plan: KernelPlan) => string | Uint8Array | Promise<Uint8Array>;
 }
 
 export const TARGETS: ReadonlyMap<string, Target> = new Map<string, Target>([
-  ["js", { extension: ".js", emit: (plan) => emitJs(plan, { compilerVersion: compilerVersion(), target: "js" }) }],
-  ["ts", { extension: ".ts", emit: (plan) => emitTs(plan, { compilerVersion: compilerVersion(), target: "ts" }) }],
-  ["wasm", { extension: ".wasm", emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "mvp" }) }],
+  [
+    "js",
+    {
+      extension: ".js",
+      generators: JS_KERNELS,
+      emit: (plan) => emitJs(plan, { compilerVersion: compilerVersion(), target: "js" }),
+    },
+  ],
+  [
+    "ts",
+    {
+      extension: ".ts",
+      generators: JS_KERNELS,
+      emit: (plan) => emitTs(plan, { compilerVersion: compilerVersion(), target: "ts" }),
+    },
+  ],
+  [
+    "wasm",
+    {
+      extension: ".wasm",
+      generators: WASM_KERNELS,
+      emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "mvp" }),
+    },
+  ],
   [
     "wasm-simd",
-    { extension: ".wasm", emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "simd" }) },
+    {
+      extension: ".wasm",
+      generators: WASM_KERNELS,
+      emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "simd" }),
+    },
   ],
   [
     "wasm-relaxed",
-    { extension: ".wasm", emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "relaxed" }) },
+    {
+      extension: ".wasm",
+      generators: WASM_KERNELS,
+      emit: (plan) => emitWasm(plan, { compilerVersion: compilerVersion(), isa: "relaxed" }),
+    },
   ],
 ]);
 
@@ -34,6 +67,6 @@ export function targetNamed(name: string): Target {
 }
 
 /** The artifact `qmc run MODEL.onnx` uses: the model compiled in memory for the js target. */
-export async function compileModelForRun(path: string): Promise<string | Uint8Array> {
-  return await targetNamed("js").emit(planModelFile(path).plan);
+export async function compileModelForRun(path: string, size: SizeRequest = {}): Promise<string | Uint8Array> {
+  return await targetNamed("js").emit(planModelFile(path, size).plan);
 }

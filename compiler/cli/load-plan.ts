@@ -7,6 +7,7 @@ import { decodeModel } from "../onnx/decode.js";
 import { assertSupported } from "../ops/registry.js";
 import { runPipeline } from "../pipeline.js";
 import { buildPlan } from "../plan/build-plan.js";
+import { pinInputSize, type SizeRequest } from "../plan/input-size.js";
 import type { KernelPlan } from "../plan/kernel-plan.js";
 
 export interface LoadedPlan {
@@ -15,11 +16,15 @@ export interface LoadedPlan {
   readonly plan: KernelPlan;
 }
 
-/** Reads an ONNX file, runs the pass pipeline and builds its KernelPlan. */
-export function planModelFile(
-  file: string,
-  options: { afterPass?: (name: string, m: Model) => void } = {},
-): LoadedPlan {
+export interface PlanOptions extends SizeRequest {
+  readonly afterPass?: (name: string, m: Model) => void;
+}
+
+/**
+ * Reads an ONNX file, pins the input sizes asked for, runs the pass pipeline and builds its
+ * KernelPlan. `model` is the file as written, `compiled` the graph after the passes.
+ */
+export function planModelFile(file: string, options: PlanOptions = {}): LoadedPlan {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -28,8 +33,9 @@ export function planModelFile(
   }
   const model = decodeModel(bytes, { file, baseDir: dirname(file) });
   assertSupported(model, file);
-  const compiled = runPipeline(model, file, { afterPass: (p, m) => options.afterPass?.(p.name, m) });
+  const pinned = pinInputSize(model, file, options);
+  const compiled = runPipeline(pinned.model, file, { afterPass: (p, m) => options.afterPass?.(p.name, m) });
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const name = basename(file).replace(/\.onnx$/, "");
-  return { model, compiled, plan: buildPlan(compiled, file, { name, sha256 }) };
+  return { model, compiled, plan: buildPlan(compiled, file, { name, sha256 }, pinned.axes) };
 }

@@ -6,6 +6,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerEval } from "./commands/eval.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerKernels } from "./commands/kernels.js";
 import { registerRun } from "./commands/run.js";
 import { registerVerify } from "./commands/verify.js";
 
@@ -21,6 +22,7 @@ registerVerify(program);
 registerRun(program);
 registerEval(program);
 registerDiff(program);
+registerKernels(program);
 
 try {
   await program.parseAsync(process.argv);

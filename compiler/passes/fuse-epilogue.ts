@@ -1,3 +1,4 @@
+import { QmcError } from "../diagnostics.js";
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
 import { type Attr, type Model, type Node, nodeReads } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -8,7 +9,7 @@ import {
   type EpilogueUnary,
   formatEpilogue,
 } from "../ops/support/epilogue.js";
-import { inferShapes } from "./infer-shapes.js";
+import { inferShapes, type ShapeInference } from "./infer-shapes.js";
 import type { Pass } from "./pass.js";
 
 /**
@@ -72,18 +73,26 @@ function probeShapes(model: Model, file: string): Map<string, Probed> {
   const declared = input?.type.shape;
   const symbolic = (d: unknown) => typeof d !== "number";
   const image = others.length === 0 && declared?.length === 4 && !declared.slice(0, 2).some(symbolic);
-  const runs =
-    image && declared.slice(2).some(symbolic)
-      ? GRID.map(([h, w]) => {
-          const shape = [
-            declared[0],
-            declared[1],
-            symbolic(declared[2]) ? h : declared[2],
-            symbolic(declared[3]) ? w : declared[3],
-          ];
-          return inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape }]]));
-        })
-      : [inferShapes(model, file)];
+  let runs: ShapeInference[];
+  try {
+    runs =
+      image && declared.slice(2).some(symbolic)
+        ? GRID.map(([h, w]) => {
+            const shape = [
+              declared[0],
+              declared[1],
+              symbolic(declared[2]) ? h : declared[2],
+              symbolic(declared[3]) ? w : declared[3],
+            ];
+            return inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape }]]));
+          })
+        : [inferShapes(model, file)];
+  } catch (e) {
+    // A model that has no shape at these sizes fuses nothing here; the planner reports the failure
+    // with the sizes it plans at and where they came from.
+    if (e instanceof QmcError) return new Map();
+    throw e;
+  }
   const out = new Map<string, Probed>();
   for (const [name, t] of runs[0].types) {
     const shapes = runs.map((r) => r.types.get(name)?.shape);

@@ -3,6 +3,7 @@ import { isFloat } from "../ir/dtype.js";
 import type { Attr, Model, Node } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
 import { encodeConstant } from "./constants.js";
+import { type InputAxes, pinInputSize } from "./input-size.js";
 import type {
   KernelPlan,
   ModelInfo,
@@ -14,6 +15,7 @@ import type {
   PlanKernel,
   SymShape,
 } from "./kernel-plan.js";
+import { evalDim } from "./kernel-plan.js";
 import { kernelArithmetic, kernelName } from "./naming.js";
 import { type Probe, type ProbedValue, probeModel } from "./probe.js";
 
@@ -41,10 +43,11 @@ export interface PlanSource {
  * views aliased, shape arithmetic dropped (it folds at every probed size), constants encoded, and
  * every buffer's live range recorded for the memory planner.
  */
-export function buildPlan(model: Model, file: string, source: PlanSource): KernelPlan {
-  const probe = probeModel(model, file);
+export function buildPlan(model: Model, file: string, source: PlanSource, axes?: InputAxes): KernelPlan {
+  const inputAxes = axes ?? pinInputSize(model, file).axes;
+  const probe = probeModel(model, file, inputAxes);
   const b = new PlanBuilder(model, file, probe);
-  return b.build(source);
+  return b.build(source, inputAxes);
 }
 
 class PlanBuilder {
@@ -60,7 +63,7 @@ class PlanBuilder {
     private readonly probe: Probe,
   ) {}
 
-  build(source: PlanSource): KernelPlan {
+  build(source: PlanSource, axes: InputAxes): KernelPlan {
     const g = this.model.graph;
     const input = this.newBuffer(g.inputs[0].name, 0);
     for (const node of g.nodes) this.lower(node);
@@ -81,7 +84,13 @@ class PlanBuilder {
       lastUse: Math.max(x.last, x.first),
     }));
     return {
-      model: this.info(source, buffers[input].shape, buffers[output].shape),
+      // The output's own shape: its buffer may be that of a value it is a view of (a final Reshape).
+      model: this.info(
+        source,
+        buffers[input].shape,
+        this.probe.values.get(g.outputs[0].name)?.shape ?? buffers[output].shape,
+        axes,
+      ),
       input,
       output,
       buffers,
@@ -212,9 +221,12 @@ class PlanBuilder {
     this.buffers[buffer].last = this.kernels.length;
   }
 
-  private info(source: PlanSource, inShape: SymShape, outShape: SymShape): ModelInfo {
+  private info(source: PlanSource, inShape: SymShape, outShape: SymShape, axes: InputAxes): ModelInfo {
     const meta = this.model.metadata;
-    const scale = outShape[2].h / Math.max(1, inShape[2].h);
+    // Measured at the planned size (any size, where the input's height is symbolic).
+    const h = axes.h.fixed ?? 64;
+    const w = axes.w.fixed ?? 64;
+    const scale = evalDim(outShape[2], h, w) / evalDim(inShape[2], h, w);
     const taskMeta = meta.get("qmc.task") ?? meta.get("task");
     const task =
       taskMeta === "sr" || taskMeta === "denoise" || taskMeta === "car" ? taskMeta : scale > 1 ? "sr" : "unknown";
@@ -233,6 +245,7 @@ class PlanBuilder {
       outChannels: outShape[1].c,
       bits: [...bits].sort((a, b) => a - b),
       sha256: source.sha256,
+      inputSize: { h: axes.h.fixed ?? null, w: axes.w.fixed ?? null },
     };
   }
 }

@@ -87,6 +87,11 @@ export interface ModelInfo {
   /** Weight / activation bit-widths found in the model (empty for float models). */
   readonly bits: readonly number[];
   readonly sha256: string;
+  /**
+   * The input height and width the artifact was compiled for, where fixed (declared by the model or
+   * pinned at compile time); null where the artifact takes any size. qmc_prepare refuses other sizes.
+   */
+  readonly inputSize: { readonly h: number | null; readonly w: number | null };
 }
 
 export interface KernelPlan {

@@ -2,22 +2,21 @@ import { QmcError } from "../diagnostics.js";
 import type { Model, TypeInfo } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
 import { inferShapes, type ShapeInference } from "../passes/infer-shapes.js";
+import type { InputAxes, InputAxis } from "./input-size.js";
 import { evalDim, type SymDim, type SymShape } from "./kernel-plan.js";
 
 /**
- * Spatial sizes are symbolic in the artifact, but shape rules and constant folding work on numbers.
- * The planner therefore infers shapes at five input sizes around (A, B) and fits every dimension to
- * c + h*H + w*W + hw*H*W: four sizes determine the polynomial, the fifth checks it.
+ * Shape rules and constant folding work on numbers, but a symbolic spatial size stays symbolic in
+ * the artifact. The planner therefore infers shapes at a few input sizes and fits every dimension to
+ * c + h*H + w*W + hw*H*W: along a symbolic axis at a base size and one more (which determine the
+ * polynomial) and at a third size that checks it. A fixed axis (declared by the model or pinned by
+ * --size / --dim) is planned at exactly its size, and its terms fold into the others.
  */
-const A = 24;
-const B = 20;
-const PROBES: readonly (readonly [number, number])[] = [
-  [A, B],
-  [A + 1, B],
-  [A, B + 1],
-  [A + 1, B + 1],
-  [A + 3, B + 5],
-];
+const BASE_H = 24;
+const BASE_W = 20;
+/** The checking probe's offsets from the base: far enough that a wrong fit shows. */
+const CHECK_H = 3;
+const CHECK_W = 5;
 
 export interface ProbedValue {
   readonly shape: SymShape;
@@ -30,21 +29,47 @@ export interface Probe {
   readonly values: ReadonlyMap<string, ProbedValue>;
 }
 
-/** Probes the main graph: the single image input must be NCHW with symbolic or fixed H and W. */
-export function probeModel(model: Model, file: string): Probe {
+/** The probe sizes for the axes: [base, base + 1 along H, base + 1 along W, both, check], less what is fixed. */
+export function probeSizes(axes: InputAxes): [number, number][] {
+  const h0 = axes.h.fixed ?? BASE_H;
+  const w0 = axes.w.fixed ?? BASE_W;
+  const hs = axes.h.fixed === undefined ? [h0, h0 + 1] : [h0];
+  const ws = axes.w.fixed === undefined ? [w0, w0 + 1] : [w0];
+  const grid = ws.flatMap((w) => hs.map((h): [number, number] => [h, w]));
+  if (grid.length === 1) return grid;
+  return [
+    ...grid,
+    [axes.h.fixed ?? h0 + CHECK_H, axes.w.fixed ?? w0 + CHECK_W],
+  ];
+}
+
+/** "24x20 (H symbolic ('height'), W declared by input 'x' [1, 3, ?, 20])": where a size came from. */
+export function describeSize(axes: InputAxes, h: number, w: number): string {
+  const part = (name: string, a: InputAxis) =>
+    a.fixed === undefined ? `${name} ${a.origin}, probed at ${name === "H" ? h : w}` : `${name} ${a.origin}`;
+  const probed = axes.h.fixed === undefined || axes.w.fixed === undefined;
+  const hint = probed ? "; a symbolic size is planned at probe sizes, pin it with --size HxW or --dim NAME=N" : "";
+  return `input size ${h}x${w}: ${part("H", axes.h)}; ${part("W", axes.w)}${hint}`;
+}
+
+/** Probes the main graph, whose single image input is NCHW with a fixed channel count and batch 1. */
+export function probeModel(model: Model, file: string, axes: InputAxes): Probe {
   const input = model.graph.inputs[0];
-  const declared = input?.type.shape;
-  if (model.graph.inputs.length !== 1 || !declared || declared.length !== 4 || typeof declared[1] !== "number") {
-    throw new QmcError(`${file}: the model must take one image input (N, C, H, W) with a fixed channel count`);
-  }
-  const runs: ShapeInference[] = PROBES.map(([h, w]) =>
-    inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape: [1, declared[1], h, w] }]])),
-  );
+  const declared = input.type.shape as readonly (number | string | null)[];
+  const sizes = probeSizes(axes);
+  const runs: ShapeInference[] = sizes.map(([h, w]) => {
+    try {
+      return inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape: [1, declared[1], h, w] }]]));
+    } catch (e) {
+      if (e instanceof QmcError) throw new QmcError(`${e.message} (at ${describeSize(axes, h, w)})`, e.exitCode);
+      throw e;
+    }
+  });
   const values = new Map<string, ProbedValue>();
   for (const [name, first] of runs[0].types) {
     const shapes = runs.map((r) => r.types.get(name)?.shape);
     if (shapes.some((s) => !s || s.some((d) => typeof d !== "number"))) continue;
-    const shape = fitShape(shapes as number[][], name, file);
+    const shape = fitShape(shapes as number[][], sizes, name, file, axes);
     const consts = runs.map((r) => r.constants.get(name));
     const constants = consts.every((c) => c !== undefined) ? (consts as Tensor[]) : undefined;
     values.set(name, { shape, dtype: first.dtype, constants });
@@ -52,33 +77,49 @@ export function probeModel(model: Model, file: string): Probe {
   return { values };
 }
 
-function fitShape(shapes: readonly number[][], name: string, file: string): SymShape {
+function fitShape(
+  shapes: readonly number[][],
+  sizes: readonly [number, number][],
+  name: string,
+  file: string,
+  axes: InputAxes,
+): SymShape {
   const rank = shapes[0].length;
   if (shapes.some((s) => s.length !== rank)) {
-    throw new QmcError(`${file}: the rank of value '${name}' changes with the image size`);
+    throw new QmcError(
+      `${file}: the rank of value '${name}' changes with the image size (${sizes.map(([h, w], i) => `${shapes[i].length} at ${h}x${w}`).join(", ")})`,
+    );
   }
-  return Array.from({ length: rank }, (_, k) =>
-    fitDim(
-      shapes.map((s) => s[k]),
-      name,
-      k,
-      file,
-    ),
-  );
+  return Array.from({ length: rank }, (_, k) => fitDim(shapes.map((s) => s[k]), sizes, name, k, file, axes));
 }
 
-function fitDim(d: readonly number[], name: string, axis: number, file: string): SymDim {
-  const [d00, d10, d01, d11, check] = d;
-  const hw = d11 - d10 - d01 + d00;
-  const h = d10 - d00 - hw * B;
-  const w = d01 - d00 - hw * A;
-  const c = d00 - h * A - w * B - hw * A * B;
-  const dim = { c, h, w, hw };
-  const [ph, pw] = PROBES[4];
-  if (evalDim(dim, ph, pw) !== check) {
-    throw new QmcError(
-      `${file}: dimension ${axis} of value '${name}' is not a polynomial in the image height and width (sizes ${d.join(", ")} at the probes)`,
-    );
+/** Solves c + h*H + w*W + hw*H*W through the probes (see probeSizes for their order). */
+function fitDim(
+  d: readonly number[],
+  sizes: readonly [number, number][],
+  name: string,
+  axis: number,
+  file: string,
+  axes: InputAxes,
+): SymDim {
+  const varH = axes.h.fixed === undefined;
+  const varW = axes.w.fixed === undefined;
+  const [h0, w0] = sizes[0];
+  const d00 = d[0];
+  const d10 = varH ? d[1] : d00;
+  const d01 = varW ? d[varH ? 2 : 1] : d00;
+  const d11 = varH && varW ? d[3] : d00;
+  const hw = varH && varW ? d11 - d10 - d01 + d00 : 0;
+  const h = varH ? d10 - d00 - hw * w0 : 0;
+  const w = varW ? d01 - d00 - hw * h0 : 0;
+  const dim = { c: d00 - h * h0 - w * w0 - hw * h0 * w0, h, w, hw };
+  if (d.length > 1) {
+    const [ph, pw] = sizes[sizes.length - 1];
+    if (evalDim(dim, ph, pw) !== d[d.length - 1]) {
+      throw new QmcError(
+        `${file}: dimension ${axis} of value '${name}' is not a polynomial in the image height and width (${sizes.map(([sh, sw], i) => `${d[i]} at ${sh}x${sw}`).join(", ")}; H ${axes.h.origin}, W ${axes.w.origin}; pin the size with --size HxW to plan one size only)`,
+      );
+    }
   }
   return dim;
 }

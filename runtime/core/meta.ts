@@ -19,6 +19,8 @@ export interface ArtifactMeta {
   readonly bits?: readonly number[];
   readonly sha256?: string;
   readonly compiler?: string;
+  /** [height, width] the artifact was compiled for, null where any size runs; absent in older artifacts. */
+  readonly input_size?: readonly [number | null, number | null];
   readonly [key: string]: unknown;
 }
 
@@ -42,5 +44,18 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
   };
   positiveInt("scale");
   positiveInt("channels", [1, 3]);
+  const size = meta.input_size;
+  const sizeOk = (d: unknown) => d === null || (typeof d === "number" && Number.isInteger(d) && d >= 1);
+  if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every(sizeOk))) {
+    throw new QmcRuntimeError(
+      `${where}: meta.input_size is ${JSON.stringify(size)}, expected [height, width], each a positive integer or null`,
+    );
+  }
   return meta as ArtifactMeta;
+}
+
+/** The input size an artifact was compiled for, per axis; null where it takes any size. */
+export function fixedSizeOf(meta: ArtifactMeta): { h: number | null; w: number | null } {
+  const size = meta.input_size;
+  return size ? { h: size[0], w: size[1] } : { h: null, w: null };
 }

@@ -1,5 +1,6 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
+import { fixedSizeOf } from "./meta.js";
 
 export interface TileOptions {
   /** Side of the square tiles in input pixels; absent: the whole image in one run. */
@@ -17,6 +18,8 @@ export interface TileOptions {
 export interface Tiling {
   /** The side actually run (the requested tile clamped to the image), or null for one whole-image run. */
   readonly tile: number | null;
+  /** Height and width of each run's input: the tile, the whole image, or the artifact's fixed size. */
+  readonly size: readonly [number, number];
   /** The overlap actually used. */
   readonly overlap: number;
   /** Top rows and left columns of the tiles, in input pixels; tiles run row by row. */
@@ -31,21 +34,65 @@ export interface Tiling {
  * border. Where that code breaks (an image side not longer than the overlap makes the stride zero or
  * negative and leaves pixels uncovered), the overlap becomes half the clamped tile.
  */
-export function planTiling(h: number, w: number, tile?: number, overlap = 0): Tiling {
-  if (tile === undefined) return { tile: null, overlap: 0, ys: [0], xs: [0] };
+export function planTiling(h: number, w: number, tile?: number, overlap = 0, fixed: FixedSize = ANY_SIZE): Tiling {
+  if (fixed.h !== null || fixed.w !== null) return fixedTiling(h, w, fixed, tile, overlap);
+  if (tile === undefined) return { tile: null, size: [h, w], overlap: 0, ys: [0], xs: [0] };
+  checkTile(tile, overlap);
+  const t = Math.min(tile, h, w);
+  const o = overlap < t ? overlap : Math.floor(t / 2);
+  return { tile: t, size: [t, t], overlap: o, ys: positions(h, t, o), xs: positions(w, t, o) };
+}
+
+/** The input height and width an artifact was compiled for (meta.input_size); null where any size runs. */
+export interface FixedSize {
+  readonly h: number | null;
+  readonly w: number | null;
+}
+
+const ANY_SIZE: FixedSize = { h: null, w: null };
+
+/**
+ * An artifact compiled for a fixed input size runs tiles of exactly that size along its fixed axes
+ * (along a free one, the requested tile or the whole side), placed as SwinIR places them. An image
+ * smaller than the fixed size cannot be covered and is refused.
+ */
+function fixedTiling(h: number, w: number, fixed: FixedSize, tile: number | undefined, overlap: number): Tiling {
+  if (tile !== undefined) checkTile(tile, overlap);
+  const th = fixed.h ?? (tile === undefined ? h : Math.min(tile, h));
+  const tw = fixed.w ?? (tile === undefined ? w : Math.min(tile, w));
+  if (h < th || w < tw) {
+    throw new QmcRuntimeError(
+      `the artifact was compiled for ${fixed.h ?? "any"}x${fixed.w ?? "any"} inputs (meta.input_size) and tiles larger images; this image is ${h}x${w}, smaller: compile the model with --size ${h}x${w}, or from an export with dynamic height and width`,
+    );
+  }
+  const tiled = (th < h && overlap >= th) || (tw < w && overlap >= tw);
+  if (!Number.isInteger(overlap) || overlap < 0 || tiled) {
+    throw new QmcRuntimeError(
+      `overlap ${overlap} must be an integer from 0 to ${Math.min(th, tw) - 1} (the tile's side - 1)`,
+    );
+  }
+  return {
+    tile: th === tw ? th : null,
+    size: [th, tw],
+    overlap,
+    ys: positions(h, th, overlap),
+    xs: positions(w, tw, overlap),
+  };
+}
+
+function checkTile(tile: number, overlap: number): void {
   if (!Number.isInteger(tile) || tile < 1) throw new QmcRuntimeError(`tile ${tile} is not a positive integer`);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile) {
     throw new QmcRuntimeError(`overlap ${overlap} must be an integer from 0 to tile - 1 (${tile - 1})`);
   }
-  const t = Math.min(tile, h, w);
-  const o = overlap < t ? overlap : Math.floor(t / 2);
-  const positions = (n: number) => {
-    const list: number[] = [];
-    for (let p = 0; p < n - t; p += t - o) list.push(p);
-    list.push(n - t);
-    return list;
-  };
-  return { tile: t, overlap: o, ys: positions(h), xs: positions(w) };
+}
+
+/** Origins along a side of n pixels: every t - o, then flush with the end. */
+function positions(n: number, t: number, o: number): number[] {
+  const list: number[] = [];
+  for (let p = 0; p < n - t; p += t - o) list.push(p);
+  list.push(n - t);
+  return list;
 }
 
 /**
@@ -62,9 +109,9 @@ export function runTiled(
   w: number,
   options: TileOptions = {},
 ): { planes: Float32Array; tiling: Tiling } {
-  const tiling = planTiling(h, w, options.tile, options.overlap ?? 0);
   const { channels, scale } = engine.meta;
-  if (tiling.tile === null) {
+  const tiling = planTiling(h, w, options.tile, options.overlap ?? 0, fixedSizeOf(engine.meta));
+  if (tiling.size[0] === h && tiling.size[1] === w) {
     engine.prepare(h, w);
     engine.input().set(planes);
     engine.run();
@@ -72,36 +119,37 @@ export function runTiled(
     options.onProgress?.(1, 1);
     return { planes: out, tiling };
   }
-  const t = tiling.tile;
-  const ts = t * scale;
+  const [th, tw] = tiling.size;
+  const ths = th * scale;
+  const tws = tw * scale;
   const oh = h * scale;
   const ow = w * scale;
   const sum = new Float64Array(channels * oh * ow);
   const count = new Uint32Array(oh * ow);
   const total = tiling.ys.length * tiling.xs.length;
   let done = 0;
-  engine.prepare(t, t);
+  engine.prepare(th, tw);
   for (const y of tiling.ys) {
     for (const x of tiling.xs) {
       const input = engine.input();
       for (let c = 0; c < channels; c++) {
-        for (let r = 0; r < t; r++) {
+        for (let r = 0; r < th; r++) {
           const from = c * h * w + (y + r) * w + x;
-          input.set(planes.subarray(from, from + t), (c * t + r) * t);
+          input.set(planes.subarray(from, from + tw), (c * th + r) * tw);
         }
       }
       engine.run();
       const output = engine.output();
       for (let c = 0; c < channels; c++) {
-        for (let r = 0; r < ts; r++) {
+        for (let r = 0; r < ths; r++) {
           const row = c * oh * ow + (y * scale + r) * ow + x * scale;
-          const tileRow = (c * ts + r) * ts;
-          for (let k = 0; k < ts; k++) sum[row + k] += output[tileRow + k];
+          const tileRow = (c * ths + r) * tws;
+          for (let k = 0; k < tws; k++) sum[row + k] += output[tileRow + k];
         }
       }
-      for (let r = 0; r < ts; r++) {
+      for (let r = 0; r < ths; r++) {
         const row = (y * scale + r) * ow + x * scale;
-        for (let k = 0; k < ts; k++) count[row + k]++;
+        for (let k = 0; k < tws; k++) count[row + k]++;
       }
       options.onProgress?.(++done, total);
     }

@@ -5,9 +5,10 @@ import type { ArtifactModule, FnDecl, Item, VarDecl } from "../shared/artifact.j
 import { CodeWriter } from "../shared/code-writer.js";
 import { artifactMeta, liveRanges } from "../shared/meta.js";
 import { commentText, identifier } from "../shared/names.js";
+import { generateAll } from "../shared/unsupported.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
-import { JS_KERNELS } from "./kernels/index.js";
+import { JS_KERNELS, type KernelGenerator } from "./kernels/index.js";
 import { restoreFn, tileStartsFn } from "./restore.js";
 import { type HelperName, resolveHelpers } from "./runtime/helpers.js";
 
@@ -131,13 +132,8 @@ function generateKernels(plan: KernelPlan, scope: Scope, target: string) {
   const calls: KernelCall[] = [];
   const helpers = new Set<HelperName>();
   const byName = new Map<string, { signature: string; name: string }[]>();
-  plan.kernels.forEach((kernel, index) => {
-    const gen = JS_KERNELS.get(kernel.kind);
-    if (!gen) {
-      throw new QmcError(
-        `kernel #${index} '${kernel.name}': the ${target} target has no generator for kind '${kernel.kind}' (it has: ${[...JS_KERNELS.keys()].join(", ")})`,
-      );
-    }
+  generateAll(plan, target, JS_KERNELS, (kernel, index) => {
+    const gen = JS_KERNELS.get(kernel.kind) as KernelGenerator;
     const env = new KernelEnvImpl(scope, kernel, index);
     const code = gen(env);
     const w = new CodeWriter();
@@ -162,6 +158,13 @@ function generateKernels(plan: KernelPlan, scope: Scope, target: string) {
   return { fns, calls, helpers };
 }
 
+/** The ES5 test that h, w differ from the size the artifact was compiled for; null where any size runs. */
+function fixedSizeTest(plan: KernelPlan): string | null {
+  const { h, w } = plan.model.inputSize;
+  const tests = [h === null ? "" : `h !== ${h}`, w === null ? "" : `w !== ${w}`].filter(Boolean);
+  return tests.length ? tests.join(" || ") : null;
+}
+
 function prepareFn(plan: KernelPlan, scope: Scope): FnDecl {
   const w = new CodeWriter();
   const index = (id: number) => plan.buffers.findIndex((b) => b.id === id);
@@ -171,6 +174,8 @@ function prepareFn(plan: KernelPlan, scope: Scope): FnDecl {
   w.line(
     `if (!(h >= 1 && w >= 1 && h <= 65536 && w <= 65536 && h % 1 === 0 && w % 1 === 0)) return ${ABI_ERRORS.badSize};`,
   );
+  const fixed = fixedSizeTest(plan);
+  if (fixed) w.line(`if (${fixed}) return ${ABI_ERRORS.badSize};`);
   const dims = [...scope.dims.entries()];
   for (const [name, d] of dims) w.line(`${name} = ${dimExpr(d)};`);
   if (dims.length) w.line(`if (${dims.map(([name]) => `${name} < 1`).join(" || ")}) return ${ABI_ERRORS.badSize};`);
@@ -307,7 +312,7 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
           }),
           fn(runFn(kernels.calls)),
           fn(tileStartsFn),
-          fn(restoreFn(plan.model.scale, plan.model.inChannels, plan.model.outChannels)),
+          fn(restoreFn(plan.model.scale, plan.model.inChannels, plan.model.outChannels, plan.model.inputSize)),
         ],
       },
     ],

@@ -25,7 +25,15 @@ return starts;
  * (BasicSR / MambaIR test-time tiling); float conversions round as PyTorch does in float32.
  * Channels past the model's (alpha) are copied from the nearest input pixel.
  */
-export function restoreFn(scale: number, inChannels: number, outChannels: number): FnDecl {
+export function restoreFn(
+  scale: number,
+  inChannels: number,
+  outChannels: number,
+  inputSize: { readonly h: number | null; readonly w: number | null },
+): FnDecl {
+  // A fixed-size artifact runs tiles of exactly its size, whatever opts.tile says.
+  const th = inputSize.h === null ? "tile || height" : String(inputSize.h);
+  const tw = inputSize.w === null ? "tile || width" : String(inputSize.w);
   return {
     name: "restore",
     params: [
@@ -39,22 +47,24 @@ export function restoreFn(scale: number, inChannels: number, outChannels: number
     doc: [
       "Restores an image: uint8 pixels, `channels` per pixel (1 gray, 3 RGB, 4 RGBA), row-major.",
       "opts.tile: tile side in pixels (0 or absent: the whole image at once); opts.overlap: tile overlap.",
+      "An artifact compiled for a fixed input size runs tiles of that size (the image must not be smaller).",
     ],
     body: `
 var o = opts || { tile: 0, overlap: 0 };
 var scale = ${scale}, inC = ${inChannels}, outC = ${outChannels};
 var tile = o.tile ? Math.min(o.tile, width, height) : 0;
 var overlap = o.overlap || 0;
-var th = tile || height, tw = tile || width;
+var th = ${th}, tw = ${tw};
 var OH = height * scale, OW = width * scale, oth = th * scale, otw = tw * scale;
 var acc = new Float32Array(outC * OH * OW);
 var hits = new Float32Array(OH * OW);
 var out = new Uint8Array(OH * OW * channels);
 var rows, cols, r, c, y0, x0, y, x, k, i, rc, input, output, v;
 if (channels < inC) throw new Error("qmc restore: the model reads " + inC + " channels, the image has " + channels);
-if (tile && tile - overlap < 1) throw new Error("qmc restore: the overlap must be smaller than the tile");
-rows = tileStarts(height, th, tile - overlap);
-cols = tileStarts(width, tw, tile - overlap);
+if (height < th || width < tw) throw new Error("qmc restore: the artifact runs on " + th + "x" + tw + " inputs; the image is " + height + "x" + width);
+if ((th < height && th - overlap < 1) || (tw < width && tw - overlap < 1)) throw new Error("qmc restore: the overlap must be smaller than the tile");
+rows = tileStarts(height, th, th - overlap);
+cols = tileStarts(width, tw, tw - overlap);
 rc = qmc_prepare(th, tw);
 if (rc !== 0) throw new Error("qmc restore: qmc_prepare(" + th + ", " + tw + ") returned " + rc);
 for (r = 0; r < rows.length; r++) {

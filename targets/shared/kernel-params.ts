@@ -53,6 +53,17 @@ export function constantValues(c: PlanConstant): ArrayLike<number> {
 }
 
 /** KernelFacts from the plan's kernel; a target supplies how it finds the plan's constants. */
+/** A kernel generator's refusal: the message names the kernel, `what` says only what is wrong. */
+export class KernelError extends QmcError {
+  constructor(
+    message: string,
+    readonly what: string,
+  ) {
+    super(message);
+    this.name = "KernelError";
+  }
+}
+
 export abstract class KernelParams implements KernelFacts {
   constructor(
     readonly kernel: PlanKernel,
@@ -64,7 +75,7 @@ export abstract class KernelParams implements KernelFacts {
 
   error(what: string): QmcError {
     const from = this.kernel.sources.length ? ` from ${this.kernel.sources.map((s) => `'${s}'`).join(", ")}` : "";
-    return new QmcError(`kernel #${this.index} '${this.kernel.name}' (${this.kernel.kind}${from}): ${what}`);
+    return new KernelError(`kernel #${this.index} '${this.kernel.name}' (${this.kernel.kind}${from}): ${what}`, what);
   }
 
   has(i: number): boolean {

@@ -32,9 +32,12 @@ const SAMPLES = [64, 128] as const;
  * computes the exact figure.
  */
 export function artifactMeta(plan: KernelPlan, target: string, compilerVersion: string) {
-  const [s0, s1] = SAMPLES;
-  const [b0, b1] = SAMPLES.map((s) => arenaBytes(plan, s, s));
-  const perPixel = (b1 - b0) / (s1 * s1 - s0 * s0);
+  const { h: fixedH, w: fixedW } = plan.model.inputSize;
+  const sampled = SAMPLES.map((s): [number, number] => [fixedH ?? s, fixedW ?? s]);
+  const [b0, b1] = sampled.map(([h, w]) => arenaBytes(plan, h, w));
+  const [p0, p1] = sampled.map(([h, w]) => h * w);
+  // A fixed-size artifact has one arena: nothing scales with the pixel count.
+  const perPixel = p1 === p0 ? 0 : (b1 - b0) / (p1 - p0);
   return {
     abi: 1,
     model: plan.model.name,
@@ -46,6 +49,7 @@ export function artifactMeta(plan: KernelPlan, target: string, compilerVersion: 
     target,
     source_sha256: plan.model.sha256,
     compiler: compilerVersion,
-    arena_bytes: { fixed: b0 - perPixel * s0 * s0, per_pixel: perPixel, sampled_at: SAMPLES.map((s) => [s, s]) },
+    input_size: [fixedH, fixedW],
+    arena_bytes: { fixed: b0 - perPixel * p0, per_pixel: perPixel, sampled_at: sampled },
   };
 }

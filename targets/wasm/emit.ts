@@ -2,11 +2,12 @@ import { QmcError } from "../../compiler/diagnostics.js";
 import type { KernelPlan } from "../../compiler/plan/kernel-plan.js";
 import { ABI_ERRORS } from "../js/module.js";
 import { artifactMeta } from "../shared/meta.js";
+import { generateAll } from "../shared/unsupported.js";
 import { type Binaryen, type Ex, loadBinaryen, type WasmModule } from "./binaryen.js";
 import { Fn } from "./dsl.js";
 import { WasmKernelEnvImpl } from "./kernel-env.js";
 import { WASM_KERNELS } from "./kernels/index.js";
-import type { Isa } from "./kernels/types.js";
+import type { Isa, WasmKernelGenerator } from "./kernels/types.js";
 import { Layout } from "./layout.js";
 import { addMathFunctions, type MathFn } from "./math.js";
 import { addPrepare, WEIGHTS_READY } from "./prepare.js";
@@ -36,13 +37,8 @@ function features(b: Binaryen, isa: Isa): number {
 function addKernels(b: Binaryen, m: WasmModule, plan: KernelPlan, layout: Layout, isa: Isa, target: string) {
   const functions = new SharedFunctions(b);
   const math = new Set<MathFn>();
-  const calls = plan.kernels.map((kernel, index) => {
-    const gen = WASM_KERNELS.get(kernel.kind);
-    if (!gen) {
-      throw new QmcError(
-        `kernel #${index} '${kernel.name}': the ${target} target has no generator for kind '${kernel.kind}' (it has: ${[...WASM_KERNELS.keys()].join(", ")})`,
-      );
-    }
+  const calls = generateAll(plan, target, WASM_KERNELS, (kernel, index) => {
+    const gen = WASM_KERNELS.get(kernel.kind) as WasmKernelGenerator;
     const fn = new Fn(b, m);
     const env = new WasmKernelEnvImpl(layout, kernel, index, isa, fn, functions);
     const code = gen(env);

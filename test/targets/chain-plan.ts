@@ -46,6 +46,7 @@ export function chainPlan(): KernelPlan {
       outChannels: 3,
       bits: [4],
       sha256: "ab".repeat(32),
+      inputSize: { h: null, w: null },
     },
     input: 0,
     output: 5,

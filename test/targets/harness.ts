@@ -101,6 +101,7 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
       outChannels: 1,
       bits: [],
       sha256: "0".repeat(64),
+      inputSize: { h: null, w: null },
     },
     input: firstBuffer ? firstBuffer.buffer : outputs[0],
     output: outputs[0],

@@ -57,7 +57,16 @@ function plan(kind: string, params: Record<string, ParamValue>, inputs: Input[],
     return buffers.length - 1;
   });
   return {
-    model: { name: kind, task: "sr", scale: 1, inChannels: 1, outChannels: 1, bits: [4], sha256: "0".repeat(64) },
+    model: {
+      name: kind,
+      task: "sr",
+      scale: 1,
+      inChannels: 1,
+      outChannels: 1,
+      bits: [4],
+      sha256: "0".repeat(64),
+      inputSize: { h: null, w: null },
+    },
     input: 0,
     output: outs[0],
     buffers,

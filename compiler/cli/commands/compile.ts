@@ -4,38 +4,37 @@ import type { Command } from "commander";
 import { QmcError } from "../../diagnostics.js";
 import { printModel } from "../../ir/print.js";
 import { PIPELINE } from "../../pipeline.js";
+import type { KernelPlan } from "../../plan/kernel-plan.js";
 import { planReport } from "../../plan/report.js";
-import { targetNamed } from "../compile-model.js";
+import { TARGETS, targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
+import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
+import { emitTargets, targetList } from "../target-support.js";
 
-interface CompileOptions {
+interface CompileOptions extends SizeOptions {
   target: string;
   output: string;
   dumpAfter?: string;
 }
 
 export function registerCompile(program: Command): void {
-  program
+  const command = program
     .command("compile")
     .description("compile a model to one self-contained artifact per target (+ plan.json)")
     .argument("<model>", "an .onnx file")
-    .option("-t, --target <targets>", "comma-separated targets: js (ES5 script), ts (TypeScript module)", "js")
+    .option(
+      "-t, --target <targets>",
+      `comma-separated targets: ${[...TARGETS.keys()].join(", ")} (\`qmc kernels\` shows what each can compile)`,
+      "js",
+    )
     .requiredOption("-o, --output <dir>", "folder for the artifacts")
-    .option("--dump-after <pass>", `print the graph after a pass (${PIPELINE.map((p) => p.name).join(", ")})`)
-    .action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
+    .option("--dump-after <pass>", `print the graph after a pass (${PIPELINE.map((p) => p.name).join(", ")})`);
+  sizeOptions(command).action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
 }
 
 async function compile(file: string, opts: CompileOptions): Promise<number> {
-  const names = [
-    ...new Set(
-      opts.target
-        .split(",")
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const targets = names.map((n) => ({ name: n, ...targetNamed(n) }));
+  const names = targetList(opts.target);
   const started = Date.now();
   if (opts.dumpAfter && !PIPELINE.some((p) => p.name === opts.dumpAfter)) {
     throw new QmcError(
@@ -43,20 +42,28 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
     );
   }
   const { plan } = planModelFile(file, {
+    ...sizeRequest(opts),
     afterPass: (name, m) => {
       if (name === opts.dumpAfter) process.stdout.write(printModel(m));
     },
   });
   const stem = basename(file).replace(/\.onnx$/i, "");
-  // Everything is generated before anything is written: a failure leaves no partial output.
+  // Everything is generated before anything is written: a failure leaves no partial output, and
+  // names every kernel that any target refused.
+  const results = await emitTargets(plan, names);
+  const refused = results.flatMap((r) => ("message" in r ? [r.message] : []));
+  if (refused.length) throw new QmcError(`${file}: ${refused.join("\n")}`);
   const files: { path: string; contents: string | Uint8Array }[] = [];
-  for (const t of targets) {
+  for (const r of results) {
+    if (!("artifact" in r)) continue;
+    const extension = targetNamed(r.target).extension;
     // Targets sharing an extension (wasm, wasm-simd) get the target in the name so neither overwrites the other.
-    const shared = targets.filter((u) => u.extension === t.extension).length > 1;
-    const name = shared ? `${stem}.${t.name}${t.extension}` : `${stem}${t.extension}`;
-    files.push({ path: join(opts.output, name), contents: await t.emit(plan) });
+    const shared = names.filter((n) => targetNamed(n).extension === extension).length > 1;
+    const name = shared ? `${stem}.${r.target}${extension}` : `${stem}${extension}`;
+    files.push({ path: join(opts.output, name), contents: r.artifact });
   }
-  const report = planReport(plan, 64, 64);
+  const { h, w } = reportSize(plan);
+  const report = planReport(plan, h, w);
   files.push({
     path: join(opts.output, `${stem}.plan.json`),
     contents: `${JSON.stringify({ model: plan.model, ...report }, null, 2)}\n`,
@@ -69,7 +76,12 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
   }
   for (const f of files) process.stdout.write(`${f.path}  ${f.contents.length.toLocaleString("en-US")} bytes\n`);
   process.stdout.write(
-    `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at 64x64; ${Date.now() - started} ms\n`,
+    `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at ${h}x${w}; ${Date.now() - started} ms\n`,
   );
   return 0;
+}
+
+/** The size reports show a plan at: the size it was compiled for, else 64 along a free axis. */
+export function reportSize(plan: KernelPlan): { h: number; w: number } {
+  return { h: plan.model.inputSize.h ?? 64, w: plan.model.inputSize.w ?? 64 };
 }

@@ -9,7 +9,7 @@ import { progressBar } from "../artifact-loader.js";
 import { targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
-import { parseSize } from "./inspect.js";
+import { parseSize } from "../size-options.js";
 
 interface DiffCliOptions {
   targets: string;

@@ -1,37 +1,142 @@
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
+import { describeKernel } from "../../../targets/shared/unsupported.js";
+import { QmcError } from "../../diagnostics.js";
 import { type ModelSummary, summarizeModel } from "../../inspect/summary.js";
 import type { Dim } from "../../ir/graph.js";
 import { readModelFile } from "../../onnx/decode.js";
+import type { KernelPlan } from "../../plan/kernel-plan.js";
 import { type PlanReport, planReport } from "../../plan/report.js";
+import { TARGETS } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
+import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
+import { emitTargets, supportTable, type TargetResult, targetList, targetsLacking } from "../target-support.js";
+import { reportSize } from "./compile.js";
+
+interface InspectOptions extends SizeOptions {
+  json?: boolean;
+  plan?: boolean;
+  targets?: string;
+}
 
 export function registerInspect(program: Command): void {
-  program
+  const command = program
     .command("inspect")
-    .description("describe a model: IR and opsets, inputs and outputs, ops, parameters, unsupported nodes")
+    .description(
+      "describe a model: IR and opsets, inputs and outputs, ops, parameters, unsupported nodes; with --targets, every kernel each target cannot compile",
+    )
     .argument("<model>", "an .onnx file")
     .option("--json", "print the summary as JSON")
     .option("--plan", "also compile it and print the kernel plan and the memory plan")
-    .option("--size <HxW>", "input size the memory plan is shown for (with --plan)", parseSize, { h: 64, w: 64 })
-    .action((file: string, opts: { json?: boolean; plan?: boolean; size: { h: number; w: number } }) =>
-      guarded(() => {
-        const summary = summarizeModel(readModelFile(file));
-        const report = opts.plan ? planReport(planModelFile(file).plan, opts.size.h, opts.size.w) : undefined;
-        if (opts.json)
-          process.stdout.write(`${JSON.stringify(report ? { ...summary, plan: report } : summary, null, 2)}\n`);
-        else process.stdout.write(formatSummary(file, summary) + (report ? formatPlan(report) : ""));
-        return 0;
-      }),
+    .option(
+      "--targets <targets>",
+      `also check, per target (${[...TARGETS.keys()].join(", ")}), that every kernel compiles, and say why not`,
     );
+  sizeOptions(
+    command,
+    "plan for this input size (default: as the model declares it; a symbolic size is shown at 64)",
+  ).action((file: string, opts: InspectOptions) => guarded(() => inspect(file, opts)));
 }
 
-export function formatPlan(r: PlanReport): string {
+async function inspect(file: string, opts: InspectOptions): Promise<number> {
+  const summary = summarizeModel(readModelFile(file));
+  const targets = opts.targets === undefined ? undefined : targetList(opts.targets);
+  const wantsPlan = opts.plan || targets !== undefined;
+  // A model the planner refuses is still inspected: the refusal is what a user needs to see.
+  let plan: KernelPlan | undefined;
+  let planError: string | undefined;
+  if (wantsPlan && summary.unsupported.length === 0) {
+    try {
+      plan = planModelFile(file, sizeRequest(opts)).plan;
+    } catch (e) {
+      if (!(e instanceof QmcError) || !targets) throw e;
+      planError = e.message;
+    }
+  }
+  const size = plan ? reportSize(plan) : undefined;
+  const report = plan && opts.plan && size ? planReport(plan, size.h, size.w) : undefined;
+  const checks = plan && targets ? await emitTargets(plan, targets) : undefined;
+  const support = targets ? targetSupport(targets, summary.unsupported.length, plan, planError, checks) : undefined;
+  if (opts.json) {
+    const json = { ...summary, ...(report ? { plan: report } : {}), ...(support ? { targets: support } : {}) };
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  } else {
+    let text = formatSummary(file, summary);
+    if (report) text += formatPlan(report, targets ?? [...TARGETS.keys()]);
+    if (support && targets) text += formatSupport(support, targets, plan);
+    process.stdout.write(text);
+  }
+  return 0;
+}
+
+interface TargetSupport {
+  readonly target: string;
+  /** Whether every kernel compiles for the target. */
+  readonly ok: boolean;
+  readonly kernels?: number;
+  readonly problems: readonly { kernel: number; kind: string; nodes: readonly string[]; problem: string }[];
+  /** Why nothing could be checked (the model has unsupported nodes, or cannot be planned). */
+  readonly blocked?: string;
+}
+
+function targetSupport(
+  targets: readonly string[],
+  unsupportedNodes: number,
+  plan: KernelPlan | undefined,
+  planError: string | undefined,
+  checks: readonly TargetResult[] | undefined,
+): TargetSupport[] {
+  const blocked =
+    unsupportedNodes > 0
+      ? `the model has ${unsupportedNodes} unsupported node(s), listed above`
+      : (planError ?? (plan ? undefined : "not planned"));
+  if (blocked || !checks || !plan) return targets.map((target) => ({ target, ok: false, problems: [], blocked }));
+  return checks.map((c) => {
+    if (!("message" in c)) return { target: c.target, ok: true, kernels: plan.kernels.length, problems: [] };
+    const problems = c.problems.map((p) => ({ kernel: p.index, kind: p.kind, nodes: p.sources, problem: p.problem }));
+    return problems.length
+      ? { target: c.target, ok: false, kernels: plan.kernels.length, problems }
+      : { target: c.target, ok: false, problems, blocked: c.message };
+  });
+}
+
+function formatSupport(
+  support: readonly TargetSupport[],
+  targets: readonly string[],
+  plan: KernelPlan | undefined,
+): string {
+  const lines: string[] = [];
+  if (plan) {
+    const kinds = [...new Set(plan.kernels.map((k) => k.kind))].sort();
+    lines.push(`  kernel kinds x targets (${kinds.length} kinds in this model's plan):`);
+    for (const row of supportTable(kinds, targets, false).trimEnd().split("\n")) lines.push(`    ${row}`);
+  }
+  for (const s of support) {
+    if (s.ok) lines.push(`  ${s.target}: all ${s.kernels} kernels compile`);
+    else if (s.blocked) lines.push(`  ${s.target}: cannot check: ${s.blocked}`);
+    else {
+      lines.push(`  ${s.target}: ${s.problems.length} of ${s.kernels} kernels cannot be compiled:`);
+      for (const p of s.problems)
+        lines.push(`    ${describeKernel({ index: p.kernel, kind: p.kind, sources: p.nodes })}: ${p.problem}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The kernel and memory plans; a kernel that some of `targets` cannot emit says which. */
+export function formatPlan(r: PlanReport, targets: readonly string[]): string {
   const lines = [`  kernel plan (${r.kernels.length} kernels, ${fmt(r.constantBytes)} constant bytes):`];
   const nw = Math.max(...r.kernels.map((k) => k.name.length));
   r.kernels.forEach((k) => {
     const bytes = k.constantBytes ? `  ${fmt(k.constantBytes)} B` : "";
-    lines.push(`    ${k.name.padEnd(nw)}  ${k.arithmetic}${bytes}`);
+    const lacking = targetsLacking(k.kind, targets);
+    const note =
+      lacking.length === 0
+        ? ""
+        : lacking.length === targets.length
+          ? "  [no target can emit this kind]"
+          : `  [not on ${lacking.join(", ")}]`;
+    lines.push(`    ${k.name.padEnd(nw)}  ${k.arithmetic}${bytes}${note}`);
   });
   lines.push(`  memory plan at ${r.size.h}x${r.size.w} (greedy by size; offset, bytes, live kernels, shape):`);
   const sorted = [...r.buffers].sort((a, b) => a.offset - b.offset || a.id - b.id);
@@ -45,13 +150,6 @@ export function formatPlan(r: PlanReport): string {
     `  arena: ${fmt(r.arenaBytes)} bytes; largest simultaneously live: ${fmt(r.liveBytesBound)} bytes (ratio ${ratio})`,
   );
   return `${lines.join("\n")}\n`;
-}
-
-export function parseSize(value: string): { h: number; w: number } {
-  const m = /^(\d+)x(\d+)$/.exec(value);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
-    throw new InvalidArgumentError(`'${value}' is not a size HxW such as 64x64.`);
-  return { h: Number(m[1]), w: Number(m[2]) };
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");

@@ -1,0 +1,200 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TARGETS } from "../compiler/cli/compile-model.js";
+import { planModelFile } from "../compiler/cli/load-plan.js";
+import { kernelKinds, supportTable } from "../compiler/cli/target-support.js";
+import { Interpreter } from "../compiler/interp/interpreter.js";
+import { Tensor } from "../compiler/ir/tensor.js";
+import { decodeModel } from "../compiler/onnx/decode.js";
+import { planTiling, runTiled } from "../runtime/core/tile.js";
+import { emitJs } from "../targets/js/emit.js";
+import { generateAll, UnsupportedKernels } from "../targets/shared/unsupported.js";
+import { fakeEngine } from "./runtime/support/artifacts.js";
+import { DT, modelBytes, node, type Shape, valueInfo } from "./support/onnx-builder.js";
+import { loadScript } from "./targets/harness.js";
+
+const dir = mkdtempSync(join(tmpdir(), "qmc-size-"));
+
+/**
+ * A pixel shuffle written out as PyTorch's tutorial ESPCN does, with the spatial size in the
+ * reshape's constant target: it only has a shape at the size it was exported for.
+ */
+function shuffleModel(name: string, input: Shape, h: number, w: number): string {
+  const shape = (n: string, dims: number[]) => ({
+    name: n,
+    dims: [dims.length],
+    dataType: DT.INT64,
+    int64Data: dims,
+  });
+  const path = join(dir, `${name}.onnx`);
+  writeFileSync(
+    path,
+    modelBytes({
+      inputs: [valueInfo("x", DT.FLOAT, input)],
+      outputs: [valueInfo("y", DT.FLOAT)],
+      initializers: [shape("s6", [1, 1, 2, 2, h, w]), shape("s4", [1, 1, 2 * h, 2 * w])],
+      nodes: [
+        node({ op: "Relu", inputs: ["x"], outputs: ["r"], name: "relu" }),
+        node({ op: "Reshape", inputs: ["r", "s6"], outputs: ["a"], name: "split_blocks" }),
+        node({
+          op: "Transpose",
+          inputs: ["a"],
+          outputs: ["t"],
+          name: "interleave",
+          attrs: [{ name: "perm", type: 7, ints: [0, 1, 4, 2, 5, 3] }],
+        }),
+        node({ op: "Reshape", inputs: ["t", "s4"], outputs: ["y"], name: "merge" }),
+      ],
+    }),
+  );
+  return path;
+}
+
+function ramp(n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.fround(((i * 37) % 101) / 50 - 1));
+}
+
+describe("planning at the input size", () => {
+  it("a fixed-shape graph compiles at exactly its declared size and refuses any other", () => {
+    const file = shuffleModel("fixed", [1, 4, 6, 8], 6, 8);
+    const { plan, model } = planModelFile(file);
+    expect(plan.model.inputSize).toEqual({ h: 6, w: 8 });
+    expect(plan.model.scale).toBe(2);
+    const art = loadScript(emitJs(plan, { compilerVersion: "test" }));
+    expect(art.meta.input_size).toEqual([6, 8]);
+    expect(art.qmc_prepare(6, 9)).toBe(-1);
+    expect(art.qmc_prepare(7, 8)).toBe(-1);
+    expect(art.qmc_prepare(6, 8)).toBe(0);
+    const x = ramp(4 * 6 * 8);
+    new Float32Array(art.memory, art.qmc_input(), x.length).set(x);
+    expect(art.qmc_run()).toBe(0);
+    const got = new Float32Array(art.memory, art.qmc_output(), 4 * 6 * 8);
+    const [want] = new Interpreter(model, file).run([Tensor.from("float32", [1, 4, 6, 8], x)]);
+    expect([...got]).toEqual([...want.values]);
+  });
+
+  it("a symbolic size that only one size fits: the error names the probe size and how to pin it", () => {
+    const file = shuffleModel("symbolic", [1, 4, "height", "width"], 6, 8);
+    expect(() => planModelFile(file)).toThrow(
+      /at input size 24x20: H symbolic \('height'\), probed at 24; W symbolic \('width'\), probed at 20; .*--size HxW/,
+    );
+    const { plan } = planModelFile(file, { size: { h: 6, w: 8 } });
+    expect(plan.model.inputSize).toEqual({ h: 6, w: 8 });
+  });
+
+  it("--dim pins one axis by name; the other stays symbolic", () => {
+    const file = shuffleModel("one-axis", [1, 4, "height", 8], 6, 8);
+    expect(() => planModelFile(file)).toThrow(/H symbolic \('height'\), probed at 24; W declared by input 'x'/);
+    const { plan } = planModelFile(file, { dims: { height: 6 } });
+    expect(plan.model.inputSize).toEqual({ h: 6, w: 8 });
+  });
+
+  it("pins that contradict the model or name nothing are refused with what it has", () => {
+    const fixed = shuffleModel("pins", [1, 4, 6, 8], 6, 8);
+    expect(() => planModelFile(fixed, { size: { h: 6, w: 10 } })).toThrow(
+      "--size 6x10: input 'x' [1, 4, 6, 8] is fixed at W = 8; it cannot run at W = 10",
+    );
+    expect(() => planModelFile(fixed, { dims: { height: 6 } })).toThrow(
+      "--dim height=6: input 'x' [1, 4, 6, 8] has no symbolic dimension 'height' (all its dimensions are fixed)",
+    );
+  });
+
+  it("a symbolic graph keeps taking any size, with polynomial buffer sizes", () => {
+    const file = join(dir, "relu.onnx");
+    writeFileSync(
+      file,
+      modelBytes({
+        inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
+        outputs: [valueInfo("y", DT.FLOAT)],
+        nodes: [node({ op: "Relu", inputs: ["x"], outputs: ["y"] })],
+      }),
+    );
+    const { plan } = planModelFile(file);
+    expect(plan.model.inputSize).toEqual({ h: null, w: null });
+    expect(plan.buffers[0].shape[2]).toEqual({ c: 0, h: 1, w: 0, hw: 0 });
+    const art = loadScript(emitJs(plan, { compilerVersion: "test" }));
+    expect(art.meta.input_size).toEqual([null, null]);
+    expect(art.qmc_prepare(5, 77)).toBe(0);
+  });
+});
+
+describe("a fixed-size artifact tiles larger images at its size", () => {
+  it("places tiles of the fixed size as SwinIR does, along each axis", () => {
+    expect(planTiling(300, 500, undefined, 0, { h: 224, w: 224 })).toEqual({
+      tile: 224,
+      size: [224, 224],
+      overlap: 0,
+      ys: [0, 76],
+      xs: [0, 224, 276],
+    });
+    expect(planTiling(40, 90, 32, 4, { h: 24, w: null })).toEqual({
+      tile: null,
+      size: [24, 32],
+      overlap: 4,
+      ys: [0, 16],
+      xs: [0, 28, 56, 58],
+    });
+  });
+
+  it("refuses an image smaller than the fixed size, naming both sizes", () => {
+    expect(() => planTiling(100, 300, undefined, 0, { h: 224, w: 224 })).toThrow(
+      /compiled for 224x224 inputs .* this image is 100x300, smaller: compile the model with --size 100x300/,
+    );
+  });
+
+  it("runs every tile at the fixed size and stitches an image as a whole run would", () => {
+    const engine = fakeEngine(2, 1);
+    const fixed = { ...engine, meta: { ...engine.meta, input_size: [8, 6] as [number, number] } };
+    const planes = ramp(19 * 13).map((v) => (v + 1) / 2);
+    const whole = runTiled(fakeEngine(2, 1), planes, 19, 13);
+    const tiled = runTiled(fixed, planes, 19, 13, { overlap: 2 });
+    expect(new Set(engine.sizes)).toEqual(new Set(["8x6"]));
+    expect(tiled.tiling.ys).toEqual([0, 6, 11]);
+    expect([...tiled.planes]).toEqual([...whole.planes]);
+  });
+
+  it("the ES5 restore helper tiles at the fixed size too and agrees with the runtime", () => {
+    const file = shuffleModel("restore", [1, 4, 6, 8], 6, 8);
+    const art = loadScript(emitJs(planModelFile(file).plan, { compilerVersion: "test" }));
+    const pixels = Uint8Array.from({ length: 4 * 9 * 20 }, (_, i) => (i * 53) % 256);
+    expect(() => art.restore(pixels.subarray(0, 4 * 5 * 20), 20, 5, 4)).toThrow(
+      "qmc restore: the artifact runs on 6x8 inputs; the image is 5x20",
+    );
+    const out = art.restore(pixels, 20, 9, 4, { overlap: 2 });
+    expect([out.width, out.height]).toEqual([40, 18]);
+  });
+});
+
+describe("honest support", () => {
+  it("a target's refusals are collected over the whole plan, each naming its node", () => {
+    const file = shuffleModel("refusals", [1, 4, 6, 8], 6, 8);
+    const { plan } = planModelFile(file);
+    let error: unknown;
+    try {
+      generateAll(plan, "toy", new Map(), () => 0);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnsupportedKernels);
+    const problems = (error as UnsupportedKernels).problems;
+    expect(problems.length).toBe(plan.kernels.length);
+    expect((error as Error).message).toContain(`the toy target cannot compile ${plan.kernels.length} of`);
+    expect((error as Error).message).toContain("#0 Relu from node 'relu': no toy kernel for op Relu");
+  });
+
+  it("the README's kernel table is the registries' table", () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+    expect(readme).toContain(supportTable(kernelKinds(), [...TARGETS.keys()], true));
+  });
+});
+
+describe("decoding is untouched by pins", () => {
+  it("the model as written keeps its declared input", () => {
+    const file = shuffleModel("untouched", [1, 4, "height", "width"], 6, 8);
+    const { model } = planModelFile(file, { size: { h: 6, w: 8 } });
+    expect(model.graph.inputs[0].type.shape).toEqual([1, 4, "height", "width"]);
+    expect(decodeModel(readFileSync(file), { file }).graph.inputs[0].type.shape).toEqual([1, 4, "height", "width"]);
+  });
+});
