@@ -37,10 +37,7 @@ export function probeSizes(axes: InputAxes): [number, number][] {
   const ws = axes.w.fixed === undefined ? [w0, w0 + 1] : [w0];
   const grid = ws.flatMap((w) => hs.map((h): [number, number] => [h, w]));
   if (grid.length === 1) return grid;
-  return [
-    ...grid,
-    [axes.h.fixed ?? h0 + CHECK_H, axes.w.fixed ?? w0 + CHECK_W],
-  ];
+  return [...grid, [axes.h.fixed ?? h0 + CHECK_H, axes.w.fixed ?? w0 + CHECK_W]];
 }
 
 /** "24x20 (H symbolic ('height'), W declared by input 'x' [1, 3, ?, 20])": where a size came from. */
@@ -59,7 +56,11 @@ export function probeModel(model: Model, file: string, axes: InputAxes): Probe {
   const sizes = probeSizes(axes);
   const runs: ShapeInference[] = sizes.map(([h, w]) => {
     try {
-      return inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape: [1, declared[1], h, w] }]]));
+      return inferShapes(
+        model,
+        file,
+        new Map([[input.name, { dtype: input.type.dtype, shape: [1, declared[1], h, w] }]]),
+      );
     } catch (e) {
       if (e instanceof QmcError) throw new QmcError(`${e.message} (at ${describeSize(axes, h, w)})`, e.exitCode);
       throw e;
@@ -90,7 +91,16 @@ function fitShape(
       `${file}: the rank of value '${name}' changes with the image size (${sizes.map(([h, w], i) => `${shapes[i].length} at ${h}x${w}`).join(", ")})`,
     );
   }
-  return Array.from({ length: rank }, (_, k) => fitDim(shapes.map((s) => s[k]), sizes, name, k, file, axes));
+  return Array.from({ length: rank }, (_, k) =>
+    fitDim(
+      shapes.map((s) => s[k]),
+      sizes,
+      name,
+      k,
+      file,
+      axes,
+    ),
+  );
 }
 
 /** Solves c + h*H + w*W + hw*H*W through the probes (see probeSizes for their order). */

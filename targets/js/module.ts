@@ -5,8 +5,8 @@ import type { ArtifactModule, FnDecl, Item, VarDecl } from "../shared/artifact.j
 import { CodeWriter } from "../shared/code-writer.js";
 import { artifactMeta, liveRanges } from "../shared/meta.js";
 import { commentText, identifier } from "../shared/names.js";
-import { generateAll } from "../shared/unsupported.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
+import { generateAll } from "../shared/unsupported.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
 import { JS_KERNELS, type KernelGenerator } from "./kernels/index.js";
 import { restoreFn, tileStartsFn } from "./restore.js";

@@ -48,7 +48,13 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
     fixedH === null ? null : m.i32.ne(h.get(), f.i32(fixedH)),
     fixedW === null ? null : m.i32.ne(w.get(), f.i32(fixedW)),
   ].filter((t): t is Ex => t !== null);
-  if (unlike.length) body.push(f.if(unlike.reduce((a, t) => m.i32.or(a, t)), [m.return(f.i32(ABI_ERRORS.badSize))]));
+  if (unlike.length)
+    body.push(
+      f.if(
+        unlike.reduce((a, t) => m.i32.or(a, t)),
+        [m.return(f.i32(ABI_ERRORS.badSize))],
+      ),
+    );
   for (const [name, d] of layout.dims) {
     body.push(
       v.set(dimValue(d)),

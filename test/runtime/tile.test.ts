@@ -13,13 +13,25 @@ describe("planTiling (SwinIR's test(): range(0, n - tile, stride) + [n - tile])"
     expect(planTiling(50, 70)).toEqual({ tile: null, size: [50, 70], overlap: 0, ys: [0], xs: [0] });
   });
   it("overlapping tiles, the last flush with the border", () => {
-    expect(planTiling(100, 130, 48, 8)).toEqual({ tile: 48, size: [48, 48], overlap: 8, ys: [0, 40, 52], xs: [0, 40, 80, 82] });
+    expect(planTiling(100, 130, 48, 8)).toEqual({
+      tile: 48,
+      size: [48, 48],
+      overlap: 8,
+      ys: [0, 40, 52],
+      xs: [0, 40, 80, 82],
+    });
   });
   it("an exact fit adds no extra tile", () => {
     expect(planTiling(96, 96, 48, 0)).toEqual({ tile: 48, size: [48, 48], overlap: 0, ys: [0, 48], xs: [0, 48] });
   });
   it("the tile is clamped to the image's short side: square tiles along the long one", () => {
-    expect(planTiling(30, 100, 64, 16)).toEqual({ tile: 30, size: [30, 30], overlap: 16, ys: [0], xs: [0, 14, 28, 42, 56, 70] });
+    expect(planTiling(30, 100, 64, 16)).toEqual({
+      tile: 30,
+      size: [30, 30],
+      overlap: 16,
+      ys: [0],
+      xs: [0, 14, 28, 42, 56, 70],
+    });
     expect(planTiling(20, 20, 64, 8)).toEqual({ tile: 20, size: [20, 20], overlap: 8, ys: [0], xs: [0] });
   });
   it("an overlap not below the clamped tile becomes half of it (SwinIR would leave pixels uncovered)", () => {
@@ -61,7 +73,13 @@ describe("runTiled stitching", () => {
     const image = { data, width: w, height: h, channels: 3 };
     const whole = await modelFromEngine(fakeEngine(2, 3)).restore(image);
     const tiled = await modelFromEngine(fakeEngine(2, 3)).restore(image, { tile: 12, overlap: 9 });
-    expect(tiled.tiling).toEqual({ tile: 12, size: [12, 12], overlap: 9, ys: [0, 3, 6, 9, 12, 15, 18, 21], xs: expect.any(Array) });
+    expect(tiled.tiling).toEqual({
+      tile: 12,
+      size: [12, 12],
+      overlap: 9,
+      ys: [0, 3, 6, 9, 12, 15, 18, 21],
+      xs: expect.any(Array),
+    });
     expect(tiled.image.data).toEqual(whole.image.data);
   });
 
