@@ -1,20 +1,29 @@
 import type { Model } from "./ir/graph.js";
 import { canonicalize } from "./passes/canonicalize.js";
+import { foldBatchNorm } from "./passes/fold-batch-norm.js";
 import { foldConstants } from "./passes/fold-constants.js";
 import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { integerKernels } from "./passes/integer-kernels.js";
+import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
 import type { Pass } from "./passes/pass.js";
 import { weightLayout } from "./passes/weight-layout.js";
 
-/** The compiler's passes, in order. Every intermediate graph still runs on the reference interpreter. */
+/**
+ * The compiler's passes, in order. Every intermediate graph still runs on the reference interpreter.
+ * fold-batch-norm and lower-pixel-shuffle follow fold-constants, which leaves float weights and a
+ * fixed-shape graph's reshape targets as constants; quantized weights are qmc.DequantizeCodes nodes
+ * by then, so no BatchNormalization is folded into them.
+ */
 export const PIPELINE: readonly Pass[] = [
   canonicalize,
   foldRfaWeights,
   foldQdqWeights,
   foldConstants,
+  foldBatchNorm,
+  lowerPixelShuffle,
   weightLayout,
   integerKernels,
   fuseEpilogue,
