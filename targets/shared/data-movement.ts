@@ -1,6 +1,6 @@
-import type { SymDim, SymShape } from "../../compiler/plan/kernel-plan.js";
+import { isStatic, type SymDim, type SymShape } from "../../compiler/plan/kernel-plan.js";
 import type { KernelFacts } from "./kernel-params.js";
-import { addDim } from "./sym.js";
+import { addDim, dimText, mulDim, sameDim, shapeText } from "./sym.js";
 
 /** An axis in [-rank, rank) made non-negative, or an error naming the param. */
 export function normalizeAxis(env: KernelFacts, axis: number, rank: number, what = "axis"): number {
@@ -94,4 +94,96 @@ export function depthToSpaceGeometry(env: KernelFacts) {
   const C = env.staticDim(xs[1], "the channel count");
   if (b < 1 || C % (b * b) !== 0) throw env.error(`channels ${C} are not divisible by blocksize² (${b}²)`);
   return { xs, b, mode, N, C, OC: C / (b * b) };
+}
+
+/** SpaceToDepth's sizes, x [N, C, H, W] -> [N, C·b², H/b, W/b], the output channel read as (b1, b2, c). */
+export function spaceToDepthGeometry(env: KernelFacts) {
+  const xs = env.inputShape(0);
+  const ys = env.outputShape(0);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}, expected 4 (N, C, H, W)`);
+  const b = env.int("blocksize");
+  if (b < 1) throw env.error(`attribute 'blocksize' is ${b}, expected at least 1`);
+  const N = env.staticDim(xs[0], "the batch");
+  const C = env.staticDim(xs[1], "the channel count");
+  for (const k of [2, 3]) {
+    const whole = mulDim(ys[k], { c: b, h: 0, w: 0, hw: 0 });
+    if (!whole || !sameDim(whole, xs[k])) {
+      throw env.error(
+        `input size ${dimText(xs[k])} on axis ${k} is not blocksize ${b} times the output's ${dimText(ys[k])}`,
+      );
+    }
+  }
+  return { xs, ys, b, N, C };
+}
+
+/** The modes of Pad that kernels implement. */
+export type PadMode = "constant" | "reflect" | "edge";
+
+/** What Pad adds before and after the data on one axis; negative amounts crop. */
+export interface PadAxis {
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Pad's constant fill: input 2 (a constant scalar) from opset 11, the 'value' attribute before. */
+function padFill(env: KernelFacts): number {
+  if (!env.has(2)) return env.float("value", 0);
+  const v = env.constant(2);
+  if (v?.length !== 1) throw env.error("input 2 ('constant_value') must be a constant scalar");
+  return v[0];
+}
+
+/**
+ * Pad's mode, amounts per axis and fill value. The amounts come from input 1 folded at compile time
+ * (opset 11 on, optionally for the axes of input 3) or the 'pads' attribute (opsets 2-10); the
+ * output's extents are the plan's, checked against them.
+ */
+export function padGeometry(env: KernelFacts) {
+  const xs = env.inputShape(0);
+  const ys = env.outputShape(0);
+  const mode = env.string("mode", "constant");
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge") {
+    throw env.error(`attribute 'mode' is '${mode}', expected 'constant', 'reflect' or 'edge'`);
+  }
+  const amounts = env.constInts(1) ?? (env.kernel.params.pads === undefined ? undefined : env.ints("pads"));
+  if (!amounts) throw env.error("the pads (input 1) are not known when compiling; expected constants");
+  const axes = (env.constInts(3) ?? xs.map((_, k) => k)).map((a) => normalizeAxis(env, a, xs.length, "padded axis"));
+  if (amounts.length !== 2 * axes.length) {
+    throw env.error(`'pads' has ${amounts.length} values, expected ${2 * axes.length} (begin and end per padded axis)`);
+  }
+  const pads: PadAxis[] = xs.map(() => ({ begin: 0, end: 0 }));
+  axes.forEach((a, i) => {
+    pads[a] = { begin: amounts[i], end: amounts[i + axes.length] };
+  });
+  pads.forEach(({ begin, end }, k) => {
+    const padded = addDim(xs[k], { c: begin + end, h: 0, w: 0, hw: 0 });
+    if (!sameDim(padded, ys[k])) {
+      throw env.error(`output axis ${k} is ${dimText(ys[k])}, expected ${dimText(padded)} (input plus pads)`);
+    }
+    if (isStatic(padded) && padded.c < 0) throw env.error(`pads crop more than axis ${k} (${xs[k].c}) holds`);
+    if (mode !== "constant" && isStatic(xs[k]) && xs[k].c === 0 && padded.c > 0) {
+      throw env.error(`mode '${mode}' cannot pad axis ${k}, which is empty`);
+    }
+  });
+  return { xs, ys, mode: mode as PadMode, pads, fill: mode === "constant" ? padFill(env) : 0 };
+}
+
+/**
+ * BatchNormalization's inference form: x [N, C, ...] and scale, B, mean and var of C values each
+ * (their values are read at run time, so they may be computed too).
+ */
+export function batchNormGeometry(env: KernelFacts) {
+  const xs = env.inputShape(0);
+  if (xs.length < 2) throw env.error(`input has rank ${xs.length}, expected at least 2 (N, C, ...)`);
+  if (env.int("training_mode", 0) !== 0 || env.kernel.outputs.length !== 1) {
+    throw env.error("training mode (batch statistics, running outputs) is not supported; expected the inference form");
+  }
+  if (env.int("spatial", 1) !== 1) throw env.error("attribute 'spatial' = 0 (per-element statistics) is not supported");
+  const C = env.staticDim(xs[1], "the channel count");
+  ["scale", "B", "input_mean", "input_var"].forEach((name, k) => {
+    const s = env.inputShape(k + 1);
+    const size = s.reduce((p, d) => p * env.staticDim(d, `the size of ${name}`), 1);
+    if (size !== C) throw env.error(`${name} has shape ${shapeText(s)}, expected [${C}] (one value per channel)`);
+  });
+  return { xs, C, epsilon: env.float("epsilon", 1e-5) };
 }

@@ -6,11 +6,11 @@ import { qsigmoid } from "./sigmoid.js";
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
- * js artifacts and to Node's Math.exp / Math.log1p; tanh is built from exp as the js target builds
- * it; sigmoid and erf are the reference's float32 routines (sigmoid.ts, erf.ts). Word access goes
- * through i64 reinterpretation instead of typed arrays.
+ * js artifacts and to Node's Math.exp / Math.log1p; tanh and softplus are built from them as the js
+ * target builds them; sigmoid and erf are the reference's float32 routines (sigmoid.ts, erf.ts).
+ * Word access goes through i64 reinterpretation instead of typed arrays.
  */
-const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh"] as const;
+const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsoftplus"] as const;
 export type MathFn = (typeof MATH_FNS)[number];
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
@@ -19,6 +19,7 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qsigmoid: [],
   qerf: [],
   qtanh: ["qexp"],
+  qsoftplus: ["qexp", "qlog1p"],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -36,6 +37,7 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     qsigmoid: qsigmoid.scalar,
     qerf: qerf.scalar,
     qtanh: tanhFn,
+    qsoftplus: softplusFn,
   };
   for (const n of MATH_FNS) if (wanted.has(n)) builders[n](new Fn(b, m));
 }
@@ -302,6 +304,22 @@ function tanhFn(f: Fn): void {
         ],
       ),
       m.return(m.select(m.f64.lt(x.get(), f.f64(0)), m.f64.neg(r.get()), r.get())),
+    ]),
+  );
+}
+
+/** log(1 + e^x) without overflow (the js target's qsoftplus). */
+function softplusFn(f: Fn): void {
+  const { m } = f;
+  const x = f.param(f.b.f64);
+  f.build(
+    "qsoftplus",
+    f.b.f64,
+    f.seq([
+      f.if(m.f64.gt(x.get(), f.f64(0)), [
+        m.return(m.f64.add(x.get(), callMath(f, "qlog1p", callMath(f, "qexp", m.f64.neg(x.get()))))),
+      ]),
+      m.return(callMath(f, "qlog1p", callMath(f, "qexp", x.get()))),
     ]),
   );
 }

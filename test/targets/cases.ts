@@ -1,4 +1,7 @@
 import { rng } from "../support/random.js";
+import { ACTIVATION_PAD_CASES } from "./cases-activations-pad.js";
+import { RESIZE_CONVT_CASES } from "./cases-resize-convt.js";
+import { WASM_TWIN_CASES } from "./cases-wasm-twins.js";
 import { type Dim, float, int, ints, type KernelSpec, shape, str } from "./harness.js";
 
 const HW: Dim = "hw";
@@ -16,6 +19,8 @@ export interface Case {
   readonly spec: KernelSpec;
   /** Quantizers must agree bit for bit; float kernels within rtol 1e-5, atol 1e-6. */
   readonly exact?: boolean;
+  /** Why the wasm targets refuse this case (they must, with that message); absent: they agree bit for bit. */
+  readonly wasmRefuses?: string;
   /** Value range of each activation input, by input index (default [-2, 2]). */
   readonly ranges?: Record<number, [number, number]>;
 }
@@ -37,6 +42,9 @@ const transpose = (what: string, perm: number[], dims: Dim[]): Case => ({
 });
 
 export const CASES: Case[] = [
+  ...ACTIVATION_PAD_CASES,
+  ...RESIZE_CONVT_CASES,
+  ...WASM_TWIN_CASES,
   {
     name: "Conv 3x3 pad 1 with bias",
     spec: {
@@ -143,6 +151,7 @@ export const CASES: Case[] = [
   {
     name: "Pow general",
     spec: { kind: "Pow", inputs: [act(1, 3, "h", "w"), act(1, 1, "h", "w")], outputs: [NCHW(3)] },
+    wasmRefuses: "Pow with a computed exponent: the wasm targets compute only squares",
     ranges: { 0: [0.1, 3] },
   },
   unary("Sigmoid"),

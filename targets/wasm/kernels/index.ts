@@ -12,53 +12,99 @@
  * Float kernels compute in f64 in the js target's order, so results are bit-identical to the js
  * artifacts; integer kernels are exact on every ISA.
  */
+import Abs from "./Abs.js";
+import ActQuant from "./ActQuant.js";
 import Add from "./Add.js";
+import BatchNormalization from "./BatchNormalization.js";
+import Clip from "./Clip.js";
+import Concat from "./Concat.js";
 import Conv from "./Conv.js";
+import ConvTranspose from "./ConvTranspose.js";
 import CrossMerge from "./CrossMerge.js";
 import CrossScan from "./CrossScan.js";
 import DepthToSpace from "./DepthToSpace.js";
 import Div from "./Div.js";
 import DlsQuant from "./DlsQuant.js";
 import Erf from "./Erf.js";
+import Exp from "./Exp.js";
 import Gelu from "./Gelu.js";
+import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
+import HardSigmoid from "./HardSigmoid.js";
+import HardSwish from "./HardSwish.js";
+import InstanceNormalization from "./InstanceNormalization.js";
 import LayerNormalization from "./LayerNormalization.js";
+import LeakyRelu from "./LeakyRelu.js";
 import MatMul from "./MatMul.js";
 import Mul from "./Mul.js";
+import Neg from "./Neg.js";
+import Pad from "./Pad.js";
+import Pow from "./Pow.js";
+import PRelu from "./PRelu.js";
 import QConv from "./QConv.js";
 import QMatMul from "./QMatMul.js";
 import QSelectiveScan from "./QSelectiveScan.js";
+import ReduceMean from "./ReduceMean.js";
 import Relu from "./Relu.js";
+import Resize from "./Resize.js";
 import SelectiveScan from "./SelectiveScan.js";
 import Sigmoid from "./Sigmoid.js";
 import Slice from "./Slice.js";
+import Softmax from "./Softmax.js";
+import Softplus from "./Softplus.js";
+import SpaceToDepth from "./SpaceToDepth.js";
 import Split from "./Split.js";
+import Sqrt from "./Sqrt.js";
 import Sub from "./Sub.js";
+import Tanh from "./Tanh.js";
 import Transpose from "./Transpose.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<string, WasmKernelGenerator>([
+  ["Abs", Abs],
+  ["ActQuant", ActQuant],
   ["Add", Add],
+  ["BatchNormalization", BatchNormalization],
+  ["Clip", Clip],
+  ["Concat", Concat],
   ["Conv", Conv],
+  ["ConvTranspose", ConvTranspose],
   ["CrossMerge", CrossMerge],
   ["CrossScan", CrossScan],
   ["DepthToSpace", DepthToSpace],
   ["Div", Div],
   ["DlsQuant", DlsQuant],
   ["Erf", Erf],
+  ["Exp", Exp],
   ["Gelu", Gelu],
+  ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],
+  ["HardSigmoid", HardSigmoid],
+  ["HardSwish", HardSwish],
+  ["InstanceNormalization", InstanceNormalization],
   ["LayerNormalization", LayerNormalization],
+  ["LeakyRelu", LeakyRelu],
   ["MatMul", MatMul],
   ["Mul", Mul],
+  ["Neg", Neg],
+  ["Pad", Pad],
+  ["Pow", Pow],
+  ["PRelu", PRelu],
   ["QConv", QConv],
   ["QMatMul", QMatMul],
   ["QSelectiveScan", QSelectiveScan],
+  ["ReduceMean", ReduceMean],
   ["Relu", Relu],
+  ["Resize", Resize],
   ["SelectiveScan", SelectiveScan],
   ["Sigmoid", Sigmoid],
   ["Slice", Slice],
+  ["Softmax", Softmax],
+  ["Softplus", Softplus],
+  ["SpaceToDepth", SpaceToDepth],
   ["Split", Split],
+  ["Sqrt", Sqrt],
   ["Sub", Sub],
+  ["Tanh", Tanh],
   ["Transpose", Transpose],
 ]);

@@ -1,0 +1,140 @@
+import { rng } from "../support/random.js";
+import type { Case } from "./cases.js";
+import { type Dim, float, int, ints, type KernelSpec, shape } from "./harness.js";
+
+/**
+ * Edges of the kinds whose wasm twins came last (Concat, Gemm, Clip, Pow, ReduceMean, Softplus,
+ * Tanh, Exp, Sqrt, LeakyRelu, ActQuant): attribute forms and value ranges the base cases leave out.
+ */
+
+const HW: Dim = "hw";
+const NCHW = (c: number) => shape(1, c, "h", "w");
+const act = (...dims: Dim[]) => ({ activation: shape(...dims) });
+const weights = (dims: number[], seed: number, lo = -1, hi = 1) => {
+  const rnd = rng(seed);
+  const n = dims.reduce((a, b) => a * b, 1);
+  return { constant: Array.from({ length: n }, () => Math.fround(lo + rnd() * (hi - lo))), shape: dims };
+};
+const scalar = (v: number) => ({ constant: [v], shape: [] });
+
+/** An elementwise op on three channels, its input drawn from `range`. */
+const unary = (
+  name: string,
+  kind: string,
+  range: [number, number],
+  extra: KernelSpec["inputs"] = [],
+  attrs: KernelSpec["attrs"] = {},
+): Case => ({
+  name,
+  spec: { kind, attrs, inputs: [act(1, 3, "h", "w"), ...extra], outputs: [NCHW(3)] },
+  ranges: { 0: range },
+});
+
+const reduceMean = (name: string, spec: Omit<KernelSpec, "kind">): Case => ({
+  name,
+  spec: { kind: "ReduceMean", ...spec },
+});
+
+export const WASM_TWIN_CASES: Case[] = [
+  {
+    name: "Concat on channels, three inputs",
+    spec: {
+      kind: "Concat",
+      attrs: { axis: int(1) },
+      inputs: [act(1, 2, "h", "w"), act(1, 3, "h", "w"), act(1, 1, "h", "w")],
+      outputs: [NCHW(6)],
+    },
+  },
+  {
+    name: "Concat on the first axis",
+    spec: {
+      kind: "Concat",
+      attrs: { axis: int(0) },
+      inputs: [act(2, 3, HW), act(1, 3, HW)],
+      outputs: [shape(3, 3, HW)],
+    },
+  },
+  {
+    name: "Gemm transA without C",
+    spec: {
+      kind: "Gemm",
+      attrs: { transA: int(1) },
+      inputs: [act(4, 3), weights([4, 5], 31)],
+      outputs: [shape(3, 5)],
+    },
+  },
+  {
+    name: "Gemm transA and transB, hw rows, full C, alpha and beta",
+    spec: {
+      kind: "Gemm",
+      attrs: { transA: int(1), transB: int(1), alpha: float(-1.5), beta: float(0.25) },
+      inputs: [act(6, HW), weights([5, 6], 32), act(HW, 5)],
+      outputs: [shape(HW, 5)],
+    },
+  },
+  {
+    name: "Gemm with a column C",
+    spec: { kind: "Gemm", inputs: [act(3, 4), weights([4, 5], 33), weights([3, 1], 34)], outputs: [shape(3, 5)] },
+  },
+  {
+    name: "Gemm with a scalar C",
+    spec: {
+      kind: "Gemm",
+      attrs: { beta: float(3) },
+      inputs: [act(3, 4), act(4, 2), scalar(0.5)],
+      outputs: [shape(3, 2)],
+    },
+  },
+  unary("Clip with only a min", "Clip", [-2, 2], [scalar(-0.5)]),
+  unary("Clip with only a max", "Clip", [-2, 2], [null, scalar(0.25)]),
+  unary("Clip with min above max", "Clip", [-2, 2], [scalar(0.5), scalar(-0.5)]),
+  {
+    ...unary("Pow by a constant 0.5, bases of both signs", "Pow", [-1, 4], [scalar(0.5)]),
+    wasmRefuses: "Pow with the exponent 0.5: the wasm targets compute only squares",
+  },
+  unary("Pow by a constant 2, wide bases", "Pow", [-300, 300], [scalar(2)]),
+  {
+    ...unary("Pow by a constant 3, bases of both signs", "Pow", [-3, 3], [scalar(3)]),
+    wasmRefuses: "Pow with the exponent 3: the wasm targets compute only squares",
+  },
+  {
+    ...unary("Pow by per-channel exponents", "Pow", [0.1, 3], [weights([1, 3, 1, 1], 35, -2, 2)]),
+    wasmRefuses: "Pow with the exponent tensor: the wasm targets compute only squares",
+  },
+  reduceMean("ReduceMean over H, W, no keepdims (axes attribute)", {
+    opset: 13,
+    attrs: { axes: ints([2, 3]), keepdims: int(0) },
+    inputs: [act(1, 4, "h", "w")],
+    outputs: [shape(1, 4)],
+  }),
+  reduceMean("ReduceMean over channels, keepdims (axes input)", {
+    opset: 18,
+    inputs: [act(1, 4, "h", "w"), { ints: [1] }],
+    outputs: [shape(1, 1, "h", "w")],
+  }),
+  reduceMean("ReduceMean over every axis", { opset: 18, inputs: [act(1, 3, "h", "w")], outputs: [shape(1, 1, 1, 1)] }),
+  reduceMean("ReduceMean with no axes and noop_with_empty_axes", {
+    opset: 18,
+    attrs: { noop_with_empty_axes: int(1) },
+    inputs: [act(1, 3, "h", "w")],
+    outputs: [NCHW(3)],
+  }),
+  unary("Softplus of large inputs", "Softplus", [-40, 40]),
+  unary("Tanh near 0", "Tanh", [-1e-3, 1e-3]),
+  unary("Tanh of large inputs", "Tanh", [-30, 30]),
+  unary("Exp of wide inputs", "Exp", [-80, 80]),
+  unary("Sqrt of non-negative inputs", "Sqrt", [0, 5]),
+  unary("LeakyRelu with the default alpha (not a float32)", "LeakyRelu", [-2, 2]),
+  {
+    name: "ActQuant 8-bit signed, inputs beyond both clamps",
+    exact: true,
+    spec: {
+      kind: "ActQuant",
+      domain: "ai.qmambair",
+      attrs: { bits: int(8), signed: int(1) },
+      inputs: [act(1, 4, "h", "w"), scalar(Math.fround(0.05)), scalar(Math.fround(-0.2))],
+      outputs: [NCHW(4)],
+    },
+    ranges: { 0: [-10, 10] },
+  },
+];
