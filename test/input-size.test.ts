@@ -101,6 +101,35 @@ describe("planning at the input size", () => {
     );
   });
 
+  it("an op that needs a divisible size: refused at the probe that breaks it, compiled once pinned", () => {
+    const file = join(dir, "s2d.onnx");
+    writeFileSync(
+      file,
+      modelBytes({
+        inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
+        outputs: [valueInfo("y", DT.FLOAT)],
+        nodes: [
+          node({
+            op: "SpaceToDepth",
+            inputs: ["x"],
+            outputs: ["y"],
+            name: "s2d",
+            attrs: [{ name: "blocksize", type: 2, i: 2 }],
+          }),
+        ],
+      }),
+    );
+    expect(() => planModelFile(file)).toThrow(
+      "node 's2d' (SpaceToDepth): a dimension of 25 does not divide into blocks of 2 (at input size 25x20",
+    );
+    expect(planModelFile(file, { size: { h: 24, w: 20 } }).plan.buffers[1].shape[2]).toEqual({
+      c: 12,
+      h: 0,
+      w: 0,
+      hw: 0,
+    });
+  });
+
   it("a symbolic graph keeps taking any size, with polynomial buffer sizes", () => {
     const file = join(dir, "relu.onnx");
     writeFileSync(

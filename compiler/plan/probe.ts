@@ -86,6 +86,13 @@ function fitShape(
   axes: InputAxes,
 ): SymShape {
   const rank = shapes[0].length;
+  const broken = shapes.findIndex((s) => s.some((d) => !Number.isInteger(d) || d < 0));
+  if (broken >= 0) {
+    const [h, w] = sizes[broken];
+    throw new QmcError(
+      `${file}: value '${name}' gets the shape [${shapes[broken].join(", ")}], not whole sizes (a blocksize or stride does not divide the image), at ${describeSize(axes, h, w)}`,
+    );
+  }
   if (shapes.some((s) => s.length !== rank)) {
     throw new QmcError(
       `${file}: the rank of value '${name}' changes with the image size (${sizes.map(([h, w], i) => `${shapes[i].length} at ${h}x${w}`).join(", ")})`,

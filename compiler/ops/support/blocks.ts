@@ -18,7 +18,12 @@ export function blockShape(
   if (!x?.shape) return { dtype: x?.dtype };
   const b = ctx.attrs.int("blocksize");
   const [n, c, h, w] = x.shape;
-  const apply = (d: Dim, f: Rescale): Dim => (typeof d === "number" ? f(d, b) : null);
+  const apply = (d: Dim, f: Rescale): Dim => {
+    if (typeof d !== "number") return null;
+    const r = f(d, b);
+    if (!Number.isInteger(r)) throw ctx.error(`a dimension of ${d} does not divide into blocks of ${b}`);
+    return r;
+  };
   return { dtype: x.dtype, shape: [n, apply(c, channels), apply(h, spatial), apply(w, spatial)] };
 }
 
