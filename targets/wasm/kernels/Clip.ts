@@ -1,4 +1,5 @@
-import { inF64Pairs, lanewiseKernel } from "./support/lanewise.js";
+import { inF64Pairs } from "./support/f64-pairs.js";
+import { lanewiseKernel } from "./support/lanewise.js";
 import type { WasmKernelEnv } from "./types.js";
 
 /** A bound: input i (a constant scalar) from opset 11, the attribute before, else unbounded. */
@@ -20,6 +21,6 @@ export default lanewiseKernel("clip", (env) => {
   return {
     f64: (v) => m.f64.min(m.f64.max(v, lo()), hi()),
     f32x4: (v) =>
-      inF64Pairs(env.fn, v, (pair) => m.f64x2.min(m.f64x2.max(pair, m.f64x2.splat(lo())), m.f64x2.splat(hi()))),
+      inF64Pairs(env.fn, v, (pair) => m.f64x2.min(m.f64x2.max(pair(), m.f64x2.splat(lo())), m.f64x2.splat(hi()))),
   };
 });

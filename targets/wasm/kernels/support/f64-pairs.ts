@@ -1,6 +1,6 @@
 import { shapeSpec } from "../../../shared/broadcast.js";
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Fn, Val } from "../../dsl.js";
+import type { Arr, Fn, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "../types.js";
 import { countOf } from "./elementwise.js";
 import { joinLow, promoteHigh } from "./lanes.js";
@@ -60,9 +60,8 @@ export function f64Run(f: Fn, vector: boolean, x: Arr, y: Arr, at: Val, count: V
   const index = () => f.add(at(), i.get());
   const one = [v.set(f.loadF(x, index())), f.storeF(y, index(), formula(scalarOps(f), v.get))];
   if (!vector) return [f.for(i, f.i32(0), count, one)];
-  const [q, lo, hi] = [0, 1, 2].map(() => f.local(f.b.v128));
+  const q = f.local(f.b.v128);
   const pairs = pairOps(f);
-  const demoted = (pair: Val) => m.f32x4.demote_f64x2_zero(formula(pairs, pair));
   return [
     f.for(
       i,
@@ -70,14 +69,33 @@ export function f64Run(f: Fn, vector: boolean, x: Arr, y: Arr, at: Val, count: V
       () => m.i32.sub(count(), f.i32(3)),
       [
         q.set(m.v128.load(0, 4, f.addr(x, index()))),
-        lo.set(m.f64x2.promote_low_f32x4(q.get())),
-        hi.set(promoteHigh(f, q)),
-        m.v128.store(0, 4, f.addr(y, index()), joinLow(f, demoted(lo.get), demoted(hi.get))),
+        m.v128.store(
+          0,
+          4,
+          f.addr(y, index()),
+          inF64Pairs(f, q, (pair) => formula(pairs, pair)),
+        ),
       ],
       4,
     ),
     f.for(i, i.get(), count, one),
   ];
+}
+
+/**
+ * `half` applied to the four float32 lanes of `v` as two f64x2 (each lane promoted, the results
+ * demoted): the js target's f64 operation rounded to float32, where an f32x4 one would round twice
+ * or take its f64 operand rounded to float32. `half` reads its pair from a local, as often as it needs.
+ */
+export function inF64Pairs(f: Fn, v: Local, half: (pair: Val) => Ex): Ex {
+  const m = f.m;
+  const [lo, hi] = [f.local(f.b.v128), f.local(f.b.v128)];
+  const demoted = (pair: Local) => m.f32x4.demote_f64x2_zero(half(pair.get));
+  return m.block(
+    null,
+    [lo.set(m.f64x2.promote_low_f32x4(v.get())), hi.set(promoteHigh(f, v)), joinLow(f, demoted(lo), demoted(hi))],
+    f.b.v128,
+  );
 }
 
 /** y = formula(x) over every element; `make` reads the attributes (as `env.scalar`s) once. */

@@ -1,9 +1,8 @@
 import { shapeSpec } from "../../../shared/broadcast.js";
 import type { Ex } from "../../binaryen.js";
-import type { Fn, Local } from "../../dsl.js";
+import type { Local } from "../../dsl.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "../types.js";
 import { countOf } from "./elementwise.js";
-import { joinLow, promoteHigh } from "./lanes.js";
 
 /** One elementwise op as the js target computes it in f64, and its four-lane form with the same float32 results. */
 export interface LanewiseOp {
@@ -16,7 +15,8 @@ export interface LanewiseOp {
 /**
  * y = f(x) over every element, for ops that need no routine (elementwise.ts's unaryKernel is for
  * those that do): f in f64, rounded to float32 on the store as the js target's Float32Array store
- * rounds; with SIMD four elements a step in the op's f32x4 form, the last n mod 4 one by one.
+ * rounds; with SIMD four elements a step in the op's f32x4 form (exact f32x4 instructions, or the
+ * f64 operation on pairs through f64-pairs.ts's inF64Pairs), the last n mod 4 one by one.
  * `op(env)` runs once per kernel, so the op may ask env for its per-instance numbers (`scalar`).
  */
 export function lanewiseKernel(name: string, op: (env: WasmKernelEnv) => LanewiseOp): WasmKernelGenerator {
@@ -46,15 +46,4 @@ export function lanewiseKernel(name: string, op: (env: WasmKernelEnv) => Lanewis
       body: [...quads, f.for(i, simd ? i.get() : f.i32(0), n, [f.storeF(y, i.get(), ops.f64(f.loadF(x, i.get())))])],
     };
   };
-}
-
-/**
- * `half` applied to the four float32 lanes of `v` as two f64x2 (each lane promoted, the results
- * demoted): the js target's f64 operation rounded to float32, where an f32x4 one would round twice
- * or take its f64 operand rounded to float32.
- */
-export function inF64Pairs(f: Fn, v: Local, half: (pair: Ex) => Ex): Ex {
-  const m = f.m;
-  const demoted = (pair: Ex) => m.f32x4.demote_f64x2_zero(half(pair));
-  return joinLow(f, demoted(m.f64x2.promote_low_f32x4(v.get())), demoted(promoteHigh(f, v)));
 }
