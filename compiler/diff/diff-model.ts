@@ -1,16 +1,13 @@
 import { QmcError } from "../diagnostics.js";
 import type { Tensor } from "../ir/tensor.js";
-import { extractKernel } from "../plan/extract-kernel.js";
 import type { KernelPlan, ParamValue, PlanKernel } from "../plan/kernel-plan.js";
 import { type Agreement, agreement } from "./agreement.js";
 import { type KernelCode, kernelCode } from "./kernel-code.js";
-import { loadRawArtifact } from "./raw-artifact.js";
-import { type KernelValues, runKernel } from "./run-kernel.js";
+import { type Emit, recordedContents, runKernelAlone } from "./kernel-run.js";
+import type { KernelValues } from "./run-kernel.js";
 
 /** Kernels computed in integers from quantized codes: every target must give the same bits. */
 const INTEGER_KINDS = new Set(["QConv", "QMatMul", "ActQuant", "DlsQuant"]);
-
-export type Emit = (target: string, plan: KernelPlan) => string | Uint8Array | Promise<string | Uint8Array>;
 
 export interface KernelDiff {
   readonly index: number;
@@ -71,22 +68,16 @@ export async function diffKernels(
   options: DiffOptions,
 ): Promise<DiffResult> {
   const selected = selectKernels(plan, options.kernel);
-  const { h, w } = options.size;
-  const contentsOf = (b: { name: string }) => {
-    const t = values.get(b.name);
-    if (!t) throw new QmcError(`the reference run recorded no value '${b.name}'`);
-    return t;
-  };
+  const contentsOf = recordedContents(values);
   const kernels: KernelDiff[] = [];
   let lastCode: KernelCode[] = [];
   for (const [n, index] of selected.entries()) {
-    const one = extractKernel(plan, index);
     const codes: KernelCode[] = [];
     const outputs: KernelValues[][] = [];
     for (const target of options.targets) {
-      const artifact = await options.emit(target, one);
-      codes.push(await kernelCode(artifact));
-      outputs.push(runKernel(await loadRawArtifact(artifact, target), one, h, w, contentsOf));
+      const run = await runKernelAlone(plan, index, target, options.emit, options.size, contentsOf);
+      codes.push(await kernelCode(run.artifact));
+      outputs.push(run.outputs);
     }
     const k: PlanKernel = plan.kernels[index];
     const reference = k.outputs.map((id, i) => {
