@@ -127,7 +127,10 @@ describe.skipIf(samples.length === 0)("sample models", () => {
   it.each(samples)("%s: wasm and wasm-simd restore bit for bit as the js artifact", async (dir) => {
     const { plan } = planModelFile(join(models, dir, "model.onnx"));
     const channels = plan.model.inChannels;
-    const img = { data: image(13, 11, channels, 9), width: 13, height: 11, channels };
+    // A fixed-size model tiles an image a little larger than its size: two tiles along each axis.
+    const { h, w } = plan.model.inputSize;
+    const [height, width] = [h === null ? 11 : h + 2, w === null ? 13 : w + 3];
+    const img = { data: image(width, height, channels, 9), width, height, channels };
     const js = await (await loadModel(emitJs(plan, { compilerVersion: "test" }))).restore(img, { tile: 8, overlap: 2 });
     for (const isa of ["mvp", "simd"] as const) {
       const wasm = await loadModel(await emit(plan, isa));
