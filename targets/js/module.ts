@@ -4,7 +4,7 @@ import { PLACE_BUFFERS_ES5 } from "../shared/arena.js";
 import type { ArtifactModule, FnDecl, Item, VarDecl } from "../shared/artifact.js";
 import { CodeWriter } from "../shared/code-writer.js";
 import { artifactMeta, liveRanges } from "../shared/meta.js";
-import { commentText, identifier } from "../shared/names.js";
+import { asciiJson, commentText, identifier } from "../shared/names.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
 import { generateAll } from "../shared/unsupported.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
@@ -270,7 +270,7 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
     { name: "ELEMENT_BYTES", init: `[${plan.buffers.map((b) => ELEMENT_BYTES[b.dtype]).join(", ")}]` },
     { name: "FIRST_USE", init: `[${ranges.map((r) => r[0]).join(", ")}]` },
     { name: "LAST_USE", init: `[${ranges.map((r) => r[1]).join(", ")}]` },
-    { name: "META", init: JSON.stringify(meta, null, 2) },
+    { name: "META", init: asciiJson(meta, 2) },
   ];
   return {
     header: [

@@ -1,4 +1,9 @@
-/** Names from the ONNX file reach generated code only through these: as identifiers or inside comments. */
+import { jsonEscape, visibleEscape } from "../../compiler/diagnostics.js";
+
+/**
+ * Model strings (file name, node and value names, anything from the ONNX file) reach generated code
+ * only through these: as identifiers (JS, TS and wasm names alike), inside comments, or as literals.
+ */
 
 const RESERVED = new Set(
   (
@@ -32,11 +37,27 @@ export function identifier(prefix: string, name: string, max = 24): string {
   return RESERVED.has(id) ? `${id}_` : id;
 }
 
-/** Text safe inside `//` and `/* *\/` comments: one line, no comment terminator, printable ASCII. */
+/**
+ * Text safe inside `//` and `/* *\/` comments: one printable-ASCII line (anything else shown as
+ * `\xNN` or `\u{...}`), no comment terminator, and no `</` or `<!`, which end or confuse a script
+ * element when the artifact is inlined into an HTML page.
+ */
 export function commentText(text: string, max = 100): string {
   const clean = text
-    .replace(/[^\x20-\x7e]/g, "?")
+    .replace(/[^\x20-\x7e]/gu, visibleEscape)
     .replace(/\*\//g, "* /")
+    .replace(/<(?=[/!])/g, "<\\")
     .trim();
   return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
+}
+
+/**
+ * A JSON value as text that is at once JSON and an ES5 expression: printable ASCII only (U+2028 and
+ * U+2029, which end an ES5 string literal, and all other characters escaped as `\uXXXX`), and `<`
+ * escaped too, so no `</script>` or `<!--` appears when the artifact is inlined into a page. For
+ * string literals and `meta` in the js and ts artifacts, and the wasm `qmc.meta` section.
+ */
+export function asciiJson(value: unknown, indent?: number): string {
+  // Outside strings JSON.stringify writes only ASCII, and raw line breaks only as indentation.
+  return JSON.stringify(value, null, indent).replace(/[^\x20-\x7e\n]|</g, jsonEscape);
 }

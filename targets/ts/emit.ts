@@ -1,7 +1,33 @@
-import { IndentationText, Project, type StatementStructures, StructureKind, VariableDeclarationKind } from "ts-morph";
+import {
+  IndentationText,
+  Project,
+  type StatementStructures,
+  StructureKind,
+  ts,
+  VariableDeclarationKind,
+} from "ts-morph";
 import type { KernelPlan } from "../../compiler/plan/kernel-plan.js";
 import { buildArtifactModule, type EmitOptions } from "../js/module.js";
 import type { ArtifactModule } from "../shared/artifact.js";
+
+/**
+ * Function bodies are the js target's ES5, where a kernel may declare a local helper of scalars
+ * (`function dlsValue(q)`); `tsc --strict` refuses its untyped parameters as implicit any. They are
+ * typed `number`: a local helper of anything else then fails the strict type-check, loudly.
+ */
+function typeLocalFunctions(body: string): string {
+  if (!body.includes("function")) return body;
+  const file = ts.createSourceFile("body.ts", body, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  const untyped: number[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionDeclaration(node)) for (const p of node.parameters) if (!p.type) untyped.push(p.name.end);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = body;
+  for (const at of untyped.sort((a, b) => b - a)) out = `${out.slice(0, at)}: number${out.slice(at)}`;
+  return out;
+}
 
 /**
  * Prints an artifact module as one typed TypeScript module with ts-morph: the js target's kernels,
@@ -27,7 +53,7 @@ export function printTypeScript(m: ArtifactModule): string {
           name: f.name,
           parameters: f.params.map((p) => ({ name: p.name, type: p.type, hasQuestionToken: p.optional })),
           returnType: f.returns,
-          statements: f.body.replace(/^\n+/, "").trimEnd(),
+          statements: typeLocalFunctions(f.body.replace(/^\n+/, "").trimEnd()),
           leadingTrivia: f.doc ? f.doc.map((l) => `// ${l}`).join("\n") : undefined,
         });
       } else {

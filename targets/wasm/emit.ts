@@ -2,6 +2,7 @@ import { QmcError } from "../../compiler/diagnostics.js";
 import type { KernelPlan } from "../../compiler/plan/kernel-plan.js";
 import { ABI_ERRORS } from "../js/module.js";
 import { artifactMeta } from "../shared/meta.js";
+import { asciiJson } from "../shared/names.js";
 import { generateAll } from "../shared/unsupported.js";
 import { type Binaryen, type Ex, loadBinaryen, type WasmModule } from "./binaryen.js";
 import { Fn } from "./dsl.js";
@@ -108,7 +109,7 @@ export async function emitWasm(plan: KernelPlan, options: WasmEmitOptions): Prom
     addPrepare(b, m, layout);
     addAbi(b, m, layout, calls);
     const meta = artifactMeta(plan, target, options.compilerVersion);
-    m.addCustomSection("qmc.meta", new TextEncoder().encode(JSON.stringify(meta)));
+    m.addCustomSection("qmc.meta", new TextEncoder().encode(asciiJson(meta)));
     if (!m.validate()) throw new QmcError(`${target}: the generated module does not validate (a qmc bug)`);
     b.setOptimizeLevel(OPTIMIZE_LEVEL);
     b.setShrinkLevel(SHRINK_LEVEL);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { describeKernel } from "../../../targets/shared/unsupported.js";
-import { QmcError } from "../../diagnostics.js";
+import { QmcError, terminalJson, terminalText } from "../../diagnostics.js";
 import { type ModelSummary, summarizeModel } from "../../inspect/summary.js";
 import type { Dim } from "../../ir/graph.js";
 import { readModelFile } from "../../onnx/decode.js";
@@ -59,7 +59,7 @@ async function inspect(file: string, opts: InspectOptions): Promise<number> {
   const support = targets ? targetSupport(targets, summary.unsupported.length, plan, planError, checks) : undefined;
   if (opts.json) {
     const json = { ...summary, ...(report ? { plan: report } : {}), ...(support ? { targets: support } : {}) };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(json, 2)}\n`);
   } else {
     let text = formatSummary(file, summary);
     if (report) text += formatPlan(report, targets ?? [...TARGETS.keys()]);
@@ -120,7 +120,7 @@ function formatSupport(
         lines.push(`    ${describeKernel({ index: p.kernel, kind: p.kind, sources: p.nodes })}: ${p.problem}`);
     }
   }
-  return `${lines.join("\n")}\n`;
+  return printable(lines);
 }
 
 /** The kernel and memory plans; a kernel that some of `targets` cannot emit says which. */
@@ -149,7 +149,7 @@ export function formatPlan(r: PlanReport, targets: readonly string[]): string {
   lines.push(
     `  arena: ${fmt(r.arenaBytes)} bytes; largest simultaneously live: ${fmt(r.liveBytesBound)} bytes (ratio ${ratio})`,
   );
-  return `${lines.join("\n")}\n`;
+  return printable(lines);
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -165,8 +165,11 @@ export function formatSummary(file: string, s: ModelSummary): string {
   );
   const values = (title: string, list: ModelSummary["inputs"]) => {
     lines.push(`  ${title}:`);
-    const w = Math.max(0, ...list.map((v) => v.name.length));
-    for (const v of list) lines.push(`    ${v.name.padEnd(w)}  ${v.dtype ?? "?"} ${shapeText(v.shape)}`);
+    const names = list.map((v) => terminalText(v.name));
+    const w = Math.max(0, ...names.map((n) => n.length));
+    list.forEach((v, i) => {
+      lines.push(`    ${names[i].padEnd(w)}  ${v.dtype ?? "?"} ${shapeText(v.shape)}`);
+    });
   };
   values("inputs", s.inputs);
   values("outputs", s.outputs);
@@ -193,5 +196,13 @@ export function formatSummary(file: string, s: ModelSummary): string {
       );
     }
   }
-  return `${lines.join("\n")}\n`;
+  return printable(lines);
+}
+
+/**
+ * Lines for the terminal. Each holds model strings (names, producer, domains, the file's path),
+ * escaped here whole, line breaks too: a name cannot move the cursor or start a line of its own.
+ */
+function printable(lines: readonly string[]): string {
+  return `${lines.map(terminalText).join("\n")}\n`;
 }
