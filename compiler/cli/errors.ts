@@ -28,3 +28,23 @@ export function parseNumber(value: string): number {
   if (!Number.isFinite(n) || value.trim() === "") throw new InvalidArgumentError(`'${value}' is not a number.`);
   return n;
 }
+
+/** A tolerance, a threshold in dB: a number, zero or more. */
+export function parseNonNegative(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0) throw new InvalidArgumentError(`${n} is negative; it must be 0 or more.`);
+  return n;
+}
+
+/** A count or a limit: an integer, 1 or more (exponent form allowed: 64e6). */
+export function parsePositiveInteger(value: string): number {
+  const n = parseNumber(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer.`);
+  return n;
+}
+
+/** A name that must not be blank, such as a target. */
+export function parseNonEmpty(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("it is empty; give a name.");
+  return value;
+}

@@ -1,9 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { QmcError } from "../diagnostics.js";
 import type { Model } from "../ir/graph.js";
-import { decodeModel } from "../onnx/decode.js";
+import { decodeModel, readModelBytes } from "../onnx/decode.js";
 import { assertSupported } from "../ops/registry.js";
 import { runPipeline } from "../pipeline.js";
 import { buildPlan } from "../plan/build-plan.js";
@@ -25,12 +23,7 @@ export interface PlanOptions extends SizeRequest {
  * KernelPlan. `model` is the file as written, `compiled` the graph after the passes.
  */
 export function planModelFile(file: string, options: PlanOptions = {}): LoadedPlan {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new QmcError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const bytes = readModelBytes(file);
   const model = decodeModel(bytes, { file, baseDir: dirname(file) });
   assertSupported(model, file);
   const pinned = pinInputSize(model, file, options);

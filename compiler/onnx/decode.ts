@@ -16,6 +16,7 @@ import {
 import type { Tensor } from "../ir/tensor.js";
 import { topologicalOrder } from "../ir/topo.js";
 import { type FunctionLibrary, inlineFunctions, type RawNode } from "./inline-functions.js";
+import { LimitBudget, type ModelLimits, modelLimits } from "./limits.js";
 import { onnx } from "./onnx-proto.js";
 import { decodeTensor } from "./tensor-proto.js";
 
@@ -27,16 +28,25 @@ protobuf.configure();
 /** The newest IR version whose format this decoder knows (onnx.proto of ONNX 1.23). */
 export const MAX_IR_VERSION = 14;
 
-export function readModelFile(path: string): Model {
-  let bytes: Uint8Array;
+export function readModelFile(path: string, limits: ModelLimits = modelLimits()): Model {
+  return decodeModel(readModelBytes(path, "an .onnx file", limits), { file: path, baseDir: dirname(path), limits });
+}
+
+/** A model file's bytes (or a tensor file's), the size checked against the limit before anything is read. */
+export function readModelBytes(path: string, expected = "an .onnx file", limits = modelLimits()): Uint8Array {
   try {
-    if (statSync(path).isDirectory()) throw new QmcError(`${path}: is a folder, expected an .onnx file`);
-    bytes = readFileSync(path);
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new QmcError(`${path}: is a folder, expected ${expected}`);
+    if (stat.size > limits.modelBytes) throw tooLarge(path, stat.size, limits);
+    return readFileSync(path);
   } catch (e) {
     if (e instanceof QmcError) throw e;
     throw new QmcError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return decodeModel(bytes, { file: path, baseDir: dirname(path) });
+}
+
+function tooLarge(file: string, bytes: number, limits: ModelLimits): QmcError {
+  return new QmcError(`${file}: ${bytes} bytes, over the limit of ${limits.modelBytes} (--max-model-bytes)`);
 }
 
 export interface DecodeOptions {
@@ -44,10 +54,14 @@ export interface DecodeOptions {
   readonly file: string;
   /** Folder external data is resolved in; undefined refuses external data. */
   readonly baseDir?: string;
+  /** What the model may ask for; the process-wide limits (modelLimits()) by default. */
+  readonly limits?: ModelLimits;
 }
 
 export function decodeModel(bytes: Uint8Array, options: DecodeOptions): Model {
   const file = basename(options.file);
+  const limits = options.limits ?? modelLimits();
+  if (bytes.length > limits.modelBytes) throw tooLarge(options.file, bytes.length, limits);
   let proto: onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -71,8 +85,8 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions): Model {
   for (const f of proto.functions ?? []) {
     functions.set(`${normalizeDomain(f.domain)}::${f.name}::${f.overload ?? ""}`, f);
   }
-  const ctx: Ctx = { file, baseDir: options.baseDir, functions, used: new Set() };
-  const graph = decodeGraph(proto.graph, ctx, new Set());
+  const ctx: Ctx = { file, baseDir: options.baseDir, functions, used: new Set(), budget: new LimitBudget(limits) };
+  const graph = decodeGraph(proto.graph, ctx, new Set(), 0);
   const metadata = new Map((proto.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""]));
   return {
     irVersion,
@@ -93,15 +107,20 @@ interface Ctx {
   readonly baseDir?: string;
   readonly functions: FunctionLibrary;
   readonly used: Set<string>;
+  readonly budget: LimitBudget;
 }
 
-function decodeGraph(g: onnx.IGraphProto, ctx: Ctx, outerScope: ReadonlySet<string>): Graph {
+function decodeGraph(g: onnx.IGraphProto, ctx: Ctx, outerScope: ReadonlySet<string>, depth: number): Graph {
   const gname = g.name || "main";
   const where = `${ctx.file}, graph '${gname}'`;
+  ctx.budget.checkDepth(depth, where);
+  ctx.budget.takeNodes((g.node ?? []).length, where);
   const initializers = new Map<string, Tensor>();
   for (const t of g.initializer ?? []) {
     const name = t.name ?? "";
-    initializers.set(name, decodeTensor(t, { what: `${where}: initializer '${name}'`, baseDir: ctx.baseDir }));
+    const what = `${where}: initializer '${name}'`;
+    if (initializers.has(name)) throw new QmcError(`${what} is defined twice`);
+    initializers.set(name, decodeTensor(t, { what, baseDir: ctx.baseDir, budget: ctx.budget }));
   }
   if ((g.sparseInitializer ?? []).length) {
     throw new QmcError(`${where}: sparse initializers are not supported`);
@@ -109,19 +128,73 @@ function decodeGraph(g: onnx.IGraphProto, ctx: Ctx, outerScope: ReadonlySet<stri
   const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? "")).map(decodeValueInfo);
   const outputs = (g.output ?? []).map(decodeValueInfo);
   const valueInfo = new Map((g.valueInfo ?? []).map((v) => [v.name ?? "", decodeValueInfo(v)]));
+  checkDeclaredValues(inputs, outputs, ctx.budget, where);
 
   const scope = new Set<string>([...outerScope, ...inputs.map((v) => v.name), ...initializers.keys()]);
   const decode = (n: onnx.INodeProto) => decodeNode(n, ctx, where);
   const inlined = inlineFunctions((g.node ?? []).map(decode), ctx.functions, decode, where, (key) => ctx.used.add(key));
+  ctx.budget.takeNodes(Math.max(0, inlined.length - (g.node ?? []).length), where);
+  checkSingleAssignment(inlined, inputs, initializers, where);
   // Subgraphs may read values produced anywhere in this graph, so decode them against the full scope.
   const fullScope = new Set(scope);
   for (const n of inlined) for (const o of n.outputs) if (o) fullScope.add(o);
   const nodes = topologicalOrder(
-    inlined.map((n) => resolveSubgraphs(n, ctx, fullScope)),
+    inlined.map((n) => resolveSubgraphs(n, ctx, fullScope, depth)),
     where,
   );
   checkReferences(nodes, scope, outputs, where);
   return { name: gname, inputs, outputs, initializers, nodes, valueInfo };
+}
+
+/**
+ * Graph inputs and outputs are named, inputs declare no negative dim and no more elements than a
+ * tensor may hold: the size qmc plans for comes from these dims.
+ */
+function checkDeclaredValues(
+  inputs: readonly ValueInfo[],
+  outputs: readonly ValueInfo[],
+  budget: LimitBudget,
+  where: string,
+) {
+  const names = new Set<string>();
+  for (const v of inputs) {
+    if (!v.name) throw new QmcError(`${where}: a graph input has no name`);
+    if (names.has(v.name)) throw new QmcError(`${where}: graph input '${v.name}' is declared twice`);
+    names.add(v.name);
+    const fixed = (v.type.shape ?? []).filter((d): d is number => typeof d === "number");
+    if (fixed.some((d) => d < 0))
+      throw new QmcError(`${where}: graph input '${v.name}' declares a negative dim [${v.type.shape}]`);
+    const elements = fixed.reduce((p, d) => p * d, 1);
+    if (elements > budget.limits.tensorElements) {
+      throw new QmcError(
+        `${where}: graph input '${v.name}' declares [${v.type.shape}], ${elements} elements, over the limit of ${budget.limits.tensorElements} per tensor (--max-tensor-elements)`,
+      );
+    }
+  }
+  outputs.forEach((v, i) => {
+    if (!v.name) throw new QmcError(`${where}: graph output #${i} has no name`);
+  });
+}
+
+/** ONNX graphs are in single static assignment form: each value has one producer, be it a node, an input or an initializer. */
+function checkSingleAssignment(
+  nodes: readonly Node[],
+  inputs: readonly ValueInfo[],
+  initializers: ReadonlyMap<string, Tensor>,
+  where: string,
+) {
+  const producers = new Map<string, string>();
+  for (const v of inputs) producers.set(v.name, "a graph input");
+  for (const name of initializers.keys()) producers.set(name, "an initializer");
+  for (const n of nodes) {
+    const label = `node ${n.name ? `'${n.name}'` : "(unnamed)"} (${n.opType})`;
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const earlier = producers.get(o);
+      if (earlier) throw new QmcError(`${where}: ${label} writes '${o}', which is already ${earlier}`);
+      producers.set(o, `written by ${label}`);
+    }
+  }
 }
 
 /** Every name a node or graph output reads must exist: this is where a missing initializer shows. */
@@ -194,12 +267,13 @@ function decodeNode(n: onnx.INodeProto, ctx: Ctx, where: string): RawNode {
   };
 }
 
-function resolveSubgraphs(n: RawNode, ctx: Ctx, scope: ReadonlySet<string>): Node {
+function resolveSubgraphs(n: RawNode, ctx: Ctx, scope: ReadonlySet<string>, depth: number): Node {
   if (!n.pendingGraphs) return n;
   const attrs = new Map(n.attrs);
+  const decode = (g: onnx.IGraphProto) => decodeGraph(g, ctx, scope, depth + 1);
   for (const [name, g] of n.pendingGraphs) {
-    if (Array.isArray(g)) attrs.set(name, { type: "graphs", value: g.map((x) => decodeGraph(x, ctx, scope)) });
-    else attrs.set(name, { type: "graph", value: decodeGraph(g, ctx, scope) });
+    if (Array.isArray(g)) attrs.set(name, { type: "graphs", value: g.map(decode) });
+    else attrs.set(name, { type: "graph", value: decode(g) });
   }
   const { pendingGraphs: _, attrRefs: __, ...rest } = n;
   return { ...rest, attrs };
@@ -209,7 +283,7 @@ const T = onnx.AttributeProto.AttributeType;
 const utf8 = new TextDecoder();
 
 function decodeAttr(a: onnx.IAttributeProto, what: string, ctx: Ctx): Attr {
-  const tensor = (t: onnx.ITensorProto) => decodeTensor(t, { what, baseDir: ctx.baseDir });
+  const tensor = (t: onnx.ITensorProto) => decodeTensor(t, { what, baseDir: ctx.baseDir, budget: ctx.budget });
   switch (a.type) {
     case T.INT:
       return { type: "int", value: Number(a.i ?? 0) };

@@ -1,9 +1,10 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { QmcError } from "../diagnostics.js";
 import { allocate, type DType, dtypeFromOnnx, type NumericArray, onnxDTypeName } from "../ir/dtype.js";
 import { bfloat16BitsToFloat, halfBitsToFloat } from "../ir/float16.js";
 import { sizeOf, Tensor } from "../ir/tensor.js";
+import { LimitBudget, modelLimits } from "./limits.js";
 import type { onnx } from "./onnx-proto.js";
 
 /** Where a tensor came from, for messages, and where its external data may live. */
@@ -12,6 +13,8 @@ export interface TensorSource {
   readonly what: string;
   /** The model's folder; external data must resolve inside it. Undefined: external data refused. */
   readonly baseDir?: string;
+  /** The decode's element limits; a tensor decoded alone counts against the process-wide limits. */
+  readonly budget?: LimitBudget;
 }
 
 const EXTERNAL = 1;
@@ -27,10 +30,11 @@ export function decodeTensor(proto: onnx.ITensorProto, source: TensorSource): Te
     throw new QmcError(`${source.what}: invalid dims [${shape}]`);
   }
   const n = sizeOf(shape);
+  (source.budget ?? new LimitBudget(modelLimits())).takeElements(n, source.what);
   if (proto.segment) throw new QmcError(`${source.what}: segmented tensors are not supported`);
 
   let raw = proto.rawData && proto.rawData.length > 0 ? proto.rawData : undefined;
-  if (proto.dataLocation === EXTERNAL) raw = readExternal(proto, source);
+  if (proto.dataLocation === EXTERNAL) raw = readExternal(proto, source, rawByteLength(dtype, n));
 
   const data = raw ? fromRaw(dtype, raw, n, source) : fromTypedFields(dtype, proto, n, source);
   return new Tensor(dtype, shape, data);
@@ -127,61 +131,50 @@ function unpackSubByte(dtype: DType, byteAt: (i: number) => number, n: number, o
   }
 }
 
-function fromTypedFields(dtype: DType, p: onnx.ITensorProto, n: number, source: TensorSource) {
-  const check = (len: number, field: string) => {
-    if (len !== n) throw new QmcError(`${source.what}: ${field} holds ${len} values, dims need ${n}`);
-  };
-  if (dtype === "string") {
-    const strings = (p.stringData ?? []).map((b) => new TextDecoder().decode(b));
-    check(strings.length, "string_data");
-    return strings;
-  }
-  const out = allocate(dtype, n) as NumericArray;
-  const copy = (src: ArrayLike<number | { toString(): string }>, field: string, map = (v: number) => v) => {
-    check(src.length, field);
-    for (let i = 0; i < n; i++) out[i] = map(Number(src[i]));
-  };
+type TypedField = readonly [name: string, values: ArrayLike<number | { toString(): string }>];
+
+/** The repeated field a tensor of this type keeps its values in, when it has no raw_data. */
+function typedField(dtype: DType, p: onnx.ITensorProto): TypedField {
   switch (dtype) {
     case "float32":
-      copy(p.floatData ?? [], "float_data");
-      break;
+      return ["float_data", p.floatData ?? []];
     case "float64":
-      copy(p.doubleData ?? [], "double_data");
-      break;
+      return ["double_data", p.doubleData ?? []];
     case "int64":
-      copy(p.int64Data ?? [], "int64_data");
-      break;
+      return ["int64_data", p.int64Data ?? []];
     case "uint32":
     case "uint64":
-      copy(p.uint64Data ?? [], "uint64_data");
-      break;
-    case "float16":
-      copy(p.int32Data ?? [], "int32_data", halfBitsToFloat);
-      break;
-    case "bfloat16":
-      copy(p.int32Data ?? [], "int32_data", bfloat16BitsToFloat);
-      break;
-    case "int4":
-    case "uint4":
-    case "int2":
-    case "uint2": {
-      const words = p.int32Data ?? [];
-      const perWord = dtype.endsWith("4") ? 2 : 4;
-      if (words.length !== Math.ceil(n / perWord)) {
-        throw new QmcError(
-          `${source.what}: int32_data holds ${words.length} packed words, dims need ${Math.ceil(n / perWord)}`,
-        );
-      }
-      unpackSubByte(dtype, (i) => Number(words[i]) & 0xff, n, out);
-      break;
-    }
+      return ["uint64_data", p.uint64Data ?? []];
     default:
-      copy(p.int32Data ?? [], "int32_data");
+      return ["int32_data", p.int32Data ?? []];
   }
+}
+
+/** Values from the typed fields, their count checked against the dims before anything is allocated. */
+function fromTypedFields(dtype: DType, p: onnx.ITensorProto, n: number, source: TensorSource) {
+  const check = (len: number, field: string, need = n) => {
+    if (len !== need) throw new QmcError(`${source.what}: ${field} holds ${len} values, dims need ${need}`);
+  };
+  if (dtype === "string") {
+    check((p.stringData ?? []).length, "string_data");
+    return (p.stringData ?? []).map((b) => new TextDecoder().decode(b));
+  }
+  const [field, values] = typedField(dtype, p);
+  const packed = { int4: 2, uint4: 2, int2: 4, uint2: 4 }[dtype as string];
+  // Sub-byte types pack their elements into the low byte of each int32_data word.
+  check(values.length, packed ? `${field} (packed words)` : field, packed ? Math.ceil(n / packed) : n);
+  const out = allocate(dtype, n) as NumericArray;
+  if (packed) {
+    unpackSubByte(dtype, (i) => Number(values[i]) & 0xff, n, out);
+    return out;
+  }
+  const map = dtype === "float16" ? halfBitsToFloat : dtype === "bfloat16" ? bfloat16BitsToFloat : (v: number) => v;
+  for (let i = 0; i < n; i++) out[i] = map(Number(values[i]));
   return out;
 }
 
-function readExternal(proto: onnx.ITensorProto, source: TensorSource): Uint8Array {
+/** The `need` bytes of the tensor's external data, read only once its location and range hold up. */
+function readExternal(proto: onnx.ITensorProto, source: TensorSource, need: number): Uint8Array {
   const entries = new Map((proto.externalData ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
   const location = entries.get("location");
   if (!location) throw new QmcError(`${source.what}: external data without a 'location'`);
@@ -203,13 +196,39 @@ function readExternal(proto: onnx.ITensorProto, source: TensorSource): Uint8Arra
   if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
     throw new QmcError(`${source.what}: external data '${location}' resolves outside the model's folder (${real})`);
   }
+  const stat = statSync(real);
+  if (!stat.isFile()) {
+    throw new QmcError(
+      `${source.what}: external data '${location}' is ${stat.isDirectory() ? "a folder" : "not a regular file"}`,
+    );
+  }
   const offset = Number(entries.get("offset") ?? 0);
-  const size = statSync(real).size;
+  const size = stat.size;
   const length = entries.has("length") ? Number(entries.get("length")) : size - offset;
   if (!(offset >= 0 && length >= 0 && offset + length <= size)) {
     throw new QmcError(
       `${source.what}: external data range ${offset}+${length} exceeds '${join(location)}' (${size} bytes)`,
     );
   }
-  return new Uint8Array(readFileSync(real).subarray(offset, offset + length));
+  if (length !== need) {
+    throw new QmcError(`${source.what}: external data '${location}' holds ${length} bytes, the dims need ${need}`);
+  }
+  return readRange(real, offset, length);
+}
+
+/** Reads a byte range; a file that shrank since it was measured ends the read with an error. */
+function readRange(path: string, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const fd = openSync(path, "r");
+  try {
+    // One read call moves at most about 2 GiB.
+    for (let done = 0; done < length; ) {
+      const read = readSync(fd, out, done, length - done, offset + done);
+      if (read === 0) throw new QmcError(`${path}: ended after ${offset + done} bytes while being read`);
+      done += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
 }

@@ -1,4 +1,3 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { QmcError } from "../../diagnostics.js";
@@ -8,11 +7,13 @@ import type { KernelPlan } from "../../plan/kernel-plan.js";
 import { planReport } from "../../plan/report.js";
 import { TARGETS, targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
+import { applyLimits, type LimitOptions, limitOptions } from "../limit-options.js";
 import { planModelFile } from "../load-plan.js";
+import { checkOutputFolder, type OutputFile, writeOutputFiles } from "../output-folder.js";
 import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
 import { emitTargets, targetList } from "../target-support.js";
 
-interface CompileOptions extends SizeOptions {
+interface CompileOptions extends SizeOptions, LimitOptions {
   target: string;
   output: string;
   dumpAfter?: string;
@@ -30,11 +31,13 @@ export function registerCompile(program: Command): void {
     )
     .requiredOption("-o, --output <dir>", "folder for the artifacts")
     .option("--dump-after <pass>", `print the graph after a pass (${PIPELINE.map((p) => p.name).join(", ")})`);
-  sizeOptions(command).action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
+  limitOptions(sizeOptions(command)).action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
 }
 
 async function compile(file: string, opts: CompileOptions): Promise<number> {
+  applyLimits(opts);
   const names = targetList(opts.target);
+  checkOutputFolder(opts.output);
   const started = Date.now();
   if (opts.dumpAfter && !PIPELINE.some((p) => p.name === opts.dumpAfter)) {
     throw new QmcError(
@@ -53,28 +56,25 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
   const results = await emitTargets(plan, names);
   const refused = results.flatMap((r) => ("message" in r ? [r.message] : []));
   if (refused.length) throw new QmcError(`${file}: ${refused.join("\n")}`);
-  const files: { path: string; contents: string | Uint8Array }[] = [];
+  const files: OutputFile[] = [];
   for (const r of results) {
     if (!("artifact" in r)) continue;
     const extension = targetNamed(r.target).extension;
     // Targets sharing an extension (wasm, wasm-simd) get the target in the name so neither overwrites the other.
     const shared = names.filter((n) => targetNamed(n).extension === extension).length > 1;
     const name = shared ? `${stem}.${r.target}${extension}` : `${stem}${extension}`;
-    files.push({ path: join(opts.output, name), contents: r.artifact });
+    files.push({ name, contents: r.artifact });
   }
   const { h, w } = reportSize(plan);
   const report = planReport(plan, h, w);
   files.push({
-    path: join(opts.output, `${stem}.plan.json`),
+    name: `${stem}.plan.json`,
     contents: `${JSON.stringify({ model: plan.model, ...report }, null, 2)}\n`,
   });
-  mkdirSync(opts.output, { recursive: true });
+  writeOutputFiles(opts.output, files);
   for (const f of files) {
-    const tmp = `${f.path}.partial`;
-    writeFileSync(tmp, f.contents);
-    renameSync(tmp, f.path);
+    process.stdout.write(`${join(opts.output, f.name)}  ${f.contents.length.toLocaleString("en-US")} bytes\n`);
   }
-  for (const f of files) process.stdout.write(`${f.path}  ${f.contents.length.toLocaleString("en-US")} bytes\n`);
   process.stdout.write(
     `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at ${h}x${w}; ${Date.now() - started} ms\n`,
   );

@@ -8,10 +8,11 @@ import type { ParamValue } from "../../plan/kernel-plan.js";
 import { progressBar } from "../artifact-loader.js";
 import { targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
+import { applyLimits, type LimitOptions, limitOptions } from "../limit-options.js";
 import { planModelFile } from "../load-plan.js";
 import { parseSize } from "../size-options.js";
 
-interface DiffCliOptions {
+interface DiffCliOptions extends LimitOptions {
   targets: string;
   kernel?: string;
   size: { h: number; w: number };
@@ -19,17 +20,26 @@ interface DiffCliOptions {
   json?: boolean;
 }
 
+/**
+ * Diff records every value of the reference interpreter and runs each kernel alone on both targets:
+ * memory grows with the size many times over, and a kernel comparison needs no large image.
+ */
+export const DIFF_MAX_PIXELS = 512 * 512;
+
 export function registerDiff(program: Command): void {
-  program
+  const command = program
     .command("diff")
     .description("compare two targets kernel by kernel: specialisation, code bytes, and agreement on the same inputs")
     .argument("<model>", "an .onnx file")
     .requiredOption("--targets <a,b>", "the two targets, e.g. js,ts or wasm,wasm-simd")
     .option("--kernel <k>", "only this kernel (index or part of its name); prints a diff of its code")
-    .option("--size <HxW>", "input size the kernels run at", parseSize, { h: 12, w: 10 })
+    .option("--size <HxW>", `input size the kernels run at (at most ${DIFF_MAX_PIXELS} pixels)`, parseSize, {
+      h: 12,
+      w: 10,
+    })
     .option("--input <file.pb>", "the image input (a TensorProto, 1 x C x H x W) instead of noise at --size")
-    .option("--json", "print the result as JSON")
-    .action((file: string, opts: DiffCliOptions) => guarded(() => diff(file, opts)));
+    .option("--json", "print the result as JSON");
+  limitOptions(command).action((file: string, opts: DiffCliOptions) => guarded(() => diff(file, opts)));
 }
 
 function parseTargets(text: string): [string, string] {
@@ -43,12 +53,15 @@ function parseTargets(text: string): [string, string] {
 
 async function diff(file: string, opts: DiffCliOptions): Promise<number> {
   const targets = parseTargets(opts.targets);
+  applyLimits(opts);
+  if (!opts.input) checkDiffSize(opts.size, "--size");
   const { compiled, plan } = planModelFile(file);
   const input = opts.input ? readTensorFile(opts.input) : noiseImage(plan.model.inChannels, opts.size.h, opts.size.w);
   if (input.rank !== 4 || input.shape[0] !== 1 || input.shape[1] !== plan.model.inChannels) {
     throw new QmcError(`${opts.input}: shape [${input.shape}], the model takes 1 x ${plan.model.inChannels} x H x W`);
   }
   const size = { h: input.shape[2], w: input.shape[3] };
+  if (opts.input) checkDiffSize(size, opts.input);
   const values = recordValues(compiled, input);
   const bar = progressBar("kernels");
   const result = await diffKernels(plan, values, {
@@ -89,6 +102,14 @@ async function diff(file: string, opts: DiffCliOptions): Promise<number> {
     }
   }
   return 0;
+}
+
+function checkDiffSize(size: { h: number; w: number }, what: string): void {
+  if (size.h * size.w > DIFF_MAX_PIXELS) {
+    throw new QmcError(
+      `${what}: ${size.h}x${size.w} is more than diff runs at (${DIFF_MAX_PIXELS} pixels, e.g. 512x512); kernels agree or differ at small sizes too`,
+    );
+  }
 }
 
 function number(x: number): string {

@@ -1,17 +1,24 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
 import { type Image, toByte } from "../../../runtime/core/image.js";
 import { psnr, ssim } from "../../../runtime/core/metrics.js";
 import { resizeBicubic } from "../../../runtime/core/resize.js";
 import type { Tiling } from "../../../runtime/core/tile.js";
-import { readImageFile } from "../../../runtime/node/files.js";
+import { readImageFile, writeFileAtomic } from "../../../runtime/node/files.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
 import { asUserErrors, loadModelOrArtifact, progressBar } from "../artifact-loader.js";
 import { guarded, parseNumber } from "../errors.js";
+import {
+  applyLimits,
+  type LimitOptions,
+  limitOptions,
+  type PixelLimitOptions,
+  pixelLimitOption,
+} from "../limit-options.js";
 import { describeTiling } from "./run.js";
 
-interface EvalOptions {
+interface EvalOptions extends LimitOptions, PixelLimitOptions {
   dataset: string;
   scale: number;
   report?: string;
@@ -34,7 +41,7 @@ interface Row {
 }
 
 export function registerEval(program: Command): void {
-  program
+  const command = program
     .command("eval")
     .description(
       "PSNR/SSIM of a super-resolution model on a dataset folder (HR/ and LRbicx{S}/), BasicSR conventions: Y channel, crop = scale",
@@ -49,8 +56,10 @@ export function registerEval(program: Command): void {
       parseNumber,
     )
     .option("--overlap <n>", "pixels shared by neighbouring tiles (default 0)", parseNumber)
-    .option("--json", "print the report as JSON")
-    .action((model: string, opts: EvalOptions) => guarded(() => asUserErrors(() => evaluate(model, opts))));
+    .option("--json", "print the report as JSON");
+  limitOptions(pixelLimitOption(command)).action((model: string, opts: EvalOptions) =>
+    guarded(() => asUserErrors(() => evaluate(model, opts))),
+  );
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -84,6 +93,8 @@ async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
   const scale = opts.scale;
   if (!Number.isInteger(scale) || scale < 1) throw new QmcError(`--scale ${scale} is not a positive integer`);
   if (opts.overlap !== undefined && opts.tile === undefined) throw new QmcError("--overlap needs --tile");
+  applyLimits(opts);
+  const read = (path: string) => readImageFile(path, { maxPixels: opts.maxPixels }).image;
   const hrDir = join(opts.dataset, "HR");
   const lrDir = join(opts.dataset, `LRbicx${scale}`);
   const bicDir = join(opts.dataset, `Bicx${scale}_upsampled`);
@@ -105,13 +116,13 @@ async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
   const bar = progressBar("images");
   try {
     for (const name of names) {
-      const lr = readImageFile(join(lrDir, name)).image;
-      const hr = cropTo(readImageFile(join(hrDir, name)).image, lr.width * scale, lr.height * scale);
+      const lr = read(join(lrDir, name));
+      const hr = cropTo(read(join(hrDir, name)), lr.width * scale, lr.height * scale);
       const restored = await model.restore(lr, { tile: opts.tile, overlap: opts.overlap });
       const bicPath = join(bicDir, name);
       // The dataset's own upsampling when it ships one, else MATLAB-style bicubic of the LR image.
       const upsampled = existsSync(bicPath)
-        ? cropTo(readImageFile(bicPath).image, hr.width, hr.height)
+        ? cropTo(read(bicPath), hr.width, hr.height)
         : toBytes(resizeBicubic(lr, hr.width, hr.height));
       const bicubic = score(hr, upsampled);
       rows.push({ image: basename(name, ".png"), model: score(hr, restored.image), bicubic, tiling: restored.tiling });
@@ -136,13 +147,7 @@ async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
     images: rows,
     average: { model: average((r) => r.model), bicubic: average((r) => r.bicubic) },
   };
-  if (opts.report) {
-    try {
-      writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
-    } catch (e) {
-      throw new QmcError(`${opts.report}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-  }
+  if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return ExitCode.ok;

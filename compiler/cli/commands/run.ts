@@ -4,8 +4,15 @@ import { readImageFile, writeImageFile } from "../../../runtime/node/files.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
 import { asUserErrors, loadModelOrArtifact, progressBar } from "../artifact-loader.js";
 import { guarded, parseNumber } from "../errors.js";
+import {
+  applyLimits,
+  type LimitOptions,
+  limitOptions,
+  type PixelLimitOptions,
+  pixelLimitOption,
+} from "../limit-options.js";
 
-interface RunOptions {
+interface RunOptions extends LimitOptions, PixelLimitOptions {
   output: string;
   tile?: number;
   overlap?: number;
@@ -13,7 +20,7 @@ interface RunOptions {
 }
 
 export function registerRun(program: Command): void {
-  program
+  const command = program
     .command("run")
     .description(
       "restore one PNG image with a model (.onnx, compiled in memory) or a compiled artifact (.wasm, .js, .ts)",
@@ -27,10 +34,10 @@ export function registerRun(program: Command): void {
       parseNumber,
     )
     .option("--overlap <n>", "pixels shared by neighbouring tiles (default 0)", parseNumber)
-    .option("--json", "print what was done as JSON")
-    .action((model: string, input: string, opts: RunOptions) =>
-      guarded(() => asUserErrors(() => run(model, input, opts))),
-    );
+    .option("--json", "print what was done as JSON");
+  limitOptions(pixelLimitOption(command)).action((model: string, input: string, opts: RunOptions) =>
+    guarded(() => asUserErrors(() => run(model, input, opts))),
+  );
 }
 
 export function describeTiling(t: Tiling): string {
@@ -40,8 +47,9 @@ export function describeTiling(t: Tiling): string {
 
 async function run(modelPath: string, inputPath: string, opts: RunOptions): Promise<number> {
   if (opts.overlap !== undefined && opts.tile === undefined) throw new QmcError("--overlap needs --tile");
+  applyLimits(opts);
   const model = await loadModelOrArtifact(modelPath);
-  const { image, notes } = readImageFile(inputPath);
+  const { image, notes } = readImageFile(inputPath, { maxPixels: opts.maxPixels });
   for (const note of notes) process.stderr.write(`qmc: ${inputPath}: ${note}\n`);
   const bar = progressBar("tiles");
   const restored = await model
