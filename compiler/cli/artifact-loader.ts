@@ -4,6 +4,7 @@ import { QmcRuntimeError } from "../../runtime/core/errors.js";
 import { loadModel } from "../../runtime/core/load.js";
 import type { Model } from "../../runtime/core/model.js";
 import { loadModelFile } from "../../runtime/node/files.js";
+import { evaluateInSandbox } from "../../runtime/node/sandbox.js";
 import { transpileTypeScript } from "../../runtime/node/typescript.js";
 import { QmcError } from "../diagnostics.js";
 import { compileModelForRun } from "./compile-model.js";
@@ -16,7 +17,7 @@ export async function loadModelOrArtifact(path: string): Promise<Model> {
   if (extname(path).toLowerCase() !== ".onnx") return loadModelFile(path);
   const artifact = await compileModelForRun(path);
   try {
-    return await loadModel(artifact, { transpile: transpileTypeScript });
+    return await loadModel(artifact, { transpile: transpileTypeScript, evaluate: evaluateInSandbox });
   } catch (e) {
     if (e instanceof QmcRuntimeError) throw new QmcRuntimeError(`${path} (compiled in memory): ${e.message}`);
     throw e;

@@ -26,6 +26,21 @@ export interface BundleFunctions {
 
 export const BUNDLE_FUNCTIONS = ["qmc_prepare", "qmc_input", "qmc_output", "qmc_run"] as const;
 
+const byteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")?.get;
+
+/**
+ * The size of an ArrayBuffer of any realm (a sandboxed artifact's memory is not `instanceof` this
+ * realm's ArrayBuffer), undefined for anything else. The intrinsic getter reads the buffer itself,
+ * so a script that redefined `byteLength` on its own buffers runs no code here.
+ */
+export function arrayBufferByteLength(value: unknown): number | undefined {
+  try {
+    return byteLengthGetter?.call(value) as number;
+  } catch {
+    return undefined;
+  }
+}
+
 const STATUS: Readonly<Record<number, string>> = { [-1]: "bad size", [-2]: "out of memory" };
 
 /** A negative status becomes an error naming the call, e.g. "qmc_prepare(5000, 5000): out of memory (-2)". */
@@ -55,9 +70,10 @@ export function bundleEngine(meta: ArtifactMeta, abi: BundleFunctions, memory: (
     const offset = call(`${fn}()`, () => abi[fn]());
     const length = meta.channels * pixels;
     const buffer = memory();
-    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || offset + length * 4 > buffer.byteLength) {
+    const bytes = arrayBufferByteLength(buffer) ?? 0;
+    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || offset + length * 4 > bytes) {
       throw new QmcRuntimeError(
-        `${fn}() returned ${offset}: not a 4-aligned offset of ${length} float32 values inside the ${buffer.byteLength}-byte memory`,
+        `${fn}() returned ${offset}: not a 4-aligned offset of ${length} float32 values inside the ${bytes}-byte memory`,
       );
     }
     return new Float32Array(buffer, offset, length);

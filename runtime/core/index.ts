@@ -9,5 +9,5 @@ export { ABI_VERSION, type ArtifactMeta } from "./meta.js";
 export { type MetricOptions, psnr, ssim } from "./metrics.js";
 export { type Model, modelFromEngine, type Restored } from "./model.js";
 export { resizeBicubic } from "./resize.js";
-export type { Transpile } from "./script-artifact.js";
+export type { EvaluateScript, Transpile } from "./script-artifact.js";
 export { planTiling, runTiled, type TileOptions, type Tiling } from "./tile.js";

@@ -1,7 +1,7 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
 import { type Model, modelFromEngine } from "./model.js";
-import { scriptEngine, type Transpile } from "./script-artifact.js";
+import { type EvaluateScript, scriptEngine, type Transpile } from "./script-artifact.js";
 import { isWasm, wasmEngine } from "./wasm-artifact.js";
 
 export interface LoadOptions {
@@ -11,6 +11,12 @@ export interface LoadOptions {
    * core carries no TypeScript compiler because it must stay small enough for browsers.
    */
   readonly transpile?: Transpile;
+  /**
+   * Runs a `js` artifact's script (or a transpiled `ts` one) and returns its `module.exports`. The
+   * default runs it in this realm, where it can reach everything the page or process can; the Node
+   * helpers (loadModelFile, the CLI) pass a sandbox with a time limit (runtime/node/sandbox.ts).
+   */
+  readonly evaluate?: EvaluateScript;
 }
 
 /**
@@ -28,7 +34,7 @@ export async function loadEngine(
   artifact: Uint8Array | ArrayBuffer | string,
   options: LoadOptions = {},
 ): Promise<Engine> {
-  if (typeof artifact === "string") return scriptEngine(artifact, options.transpile);
+  if (typeof artifact === "string") return scriptEngine(artifact, options.transpile, options.evaluate);
   const bytes = artifact instanceof Uint8Array ? artifact : new Uint8Array(artifact);
   if (isWasm(bytes)) return wasmEngine(bytes);
   let text: string;
@@ -42,5 +48,5 @@ export async function loadEngine(
       "not a qmc artifact: neither a WebAssembly module nor a js/ts artifact (no qmc_prepare in its text)",
     );
   }
-  return scriptEngine(text, options.transpile);
+  return scriptEngine(text, options.transpile, options.evaluate);
 }

@@ -6,6 +6,7 @@ import type { Image } from "../core/image.js";
 import { type LoadOptions, loadModel } from "../core/load.js";
 import type { Model } from "../core/model.js";
 import { type DecodedPng, decodePng, encodePng, type PngLimits } from "./png.js";
+import { evaluateInSandbox } from "./sandbox.js";
 import { transpileTypeScript } from "./typescript.js";
 
 /** Reads a file, naming it and the reason when it cannot (missing, a folder, no permission). */
@@ -74,11 +75,14 @@ export function writeFileAtomic(path: string, contents: string | Uint8Array): vo
   }
 }
 
-/** Loads an artifact file of any kind; `ts` artifacts are transpiled with the typescript package. */
+/**
+ * Loads an artifact file of any kind; `ts` artifacts are transpiled with the typescript package, and
+ * js/ts artifacts run in a sandbox with a time limit (runtime/node/sandbox.ts) unless `evaluate` says otherwise.
+ */
 export async function loadModelFile(path: string, options: LoadOptions = {}): Promise<Model> {
   const bytes = readFileBytes(path, "a qmc artifact (.wasm, .js or .ts)");
   try {
-    return await loadModel(bytes, { transpile: transpileTypeScript, ...options });
+    return await loadModel(bytes, { transpile: transpileTypeScript, evaluate: evaluateInSandbox, ...options });
   } catch (e) {
     if (e instanceof QmcRuntimeError) throw new QmcRuntimeError(`${path}: ${e.message}`);
     throw e;

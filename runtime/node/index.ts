@@ -1,4 +1,5 @@
 /** Node-only helpers around the runtime core: PNG files and artifact files. */
 export { loadModelFile, readFileBytes, readImageFile, writeImageFile } from "./files.js";
 export { type DecodedPng, decodePng, encodePng } from "./png.js";
+export { DEFAULT_SCRIPT_TIMEOUT_S, evaluateInSandbox, SCRIPT_TIMEOUT_ENV, sandboxedEvaluator } from "./sandbox.js";
 export { transpileTypeScript } from "./typescript.js";

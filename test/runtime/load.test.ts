@@ -34,7 +34,7 @@ describe("loadModel: the three artifact kinds behind one interface", () => {
     const large = rgb(300, 300);
     const restored = await model.restore(large, { tile: 128, overlap: 16 });
     expect(restored.image.data).toEqual(large.data);
-    expect(restored.tiling).toEqual({ tile: 128, overlap: 16, ys: [0, 112, 172], xs: [0, 112, 172] });
+    expect(restored.tiling).toEqual({ tile: 128, size: [128, 128], overlap: 16, ys: [0, 112, 172], xs: [0, 112, 172] });
   });
   it("js: ES5 text as a string or as bytes, memory replaced by every qmc_prepare", async () => {
     const image = rgb(10, 7);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { loadEngine } from "../../../runtime/core/index.js";
+import { evaluateInSandbox } from "../../../runtime/node/sandbox.js";
 import { transpileTypeScript } from "../../../runtime/node/typescript.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
 import { Interpreter } from "../../interp/interpreter.js";
@@ -185,7 +186,7 @@ function imageInput(inputs: readonly Tensor[]): Tensor {
 async function runArtifact(artifact: string | Uint8Array, x: Tensor): Promise<Tensor[]> {
   const [, c, h, w] = x.shape;
   return asUserErrors(async () => {
-    const engine = await loadEngine(artifact, { transpile: transpileTypeScript });
+    const engine = await loadEngine(artifact, { transpile: transpileTypeScript, evaluate: evaluateInSandbox });
     const { channels, scale } = engine.meta;
     if (channels !== c)
       throw new QmcError(`the artifact restores ${channels}-channel images, the golden input has ${c}`);
