@@ -5,15 +5,23 @@
 
 Output: samples/models/qmambair-<model>-<precision>/{model.onnx, model.std.onnx, test_data_set_K/,
 metrics.json, export.json, README.md}.
+
+Without --model, --ckpt is a checkpoint of the official MambaIR / Q-MambaIR code (exporter/checkpoint.py):
+
+  python -m exporter.export --ckpt net_g_latest.pth --out DIR [--upscale S] [--bits N] [--calibrate IMAGES] [--eval]
+
+Output: DIR/{model.onnx[, model.std.onnx], test_data_set_K/, export.json}, written into a temporary
+folder beside DIR and renamed into place only when everything succeeded.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
-import math
 import os
+import shutil
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -21,9 +29,10 @@ import onnx
 import torch
 from onnx import numpy_helper
 
+from . import checkpoint as ck
 from . import ops
-from .data import SOURCES, HOLDOUT, CACHE, degrade_eval
-from .imgutil import imresize, load_rgb, to_u8, rgb_to_y_u8, jpeg_u8
+from .data import SOURCES, CACHE, degrade_eval
+from .imgutil import imresize, load_rgb, to_u8, rgb_to_y_u8
 from .metrics import calculate_psnr, calculate_ssim, tensor_to_u8
 from .model import MambaIR, make_config, count_params
 from .quant import quantizers
@@ -224,8 +233,9 @@ def write_tensor(path, arr):
 
 
 # ------------------------------------------------------------------ evaluation (Set5 / Set14)
-def eval_sets(net, model: str, sets=("Set5", "Set14"), impl="seq"):
-    ta = TASK_ARGS[model]
+def eval_sets(net, model, sets=("Set5", "Set14"), impl="seq"):
+    """``model``: a preset name, or its task arguments (task, scale, gray, sigma, quality) as a dict."""
+    ta = TASK_ARGS[model] if isinstance(model, str) else model
     task, s = ta["task"], ta.get("scale", 1)
     gray = ta.get("gray", False)
     res = {}
@@ -292,12 +302,134 @@ def calibrate(net, model, n=4, patch=48, seed=0):
     return dict(calibration=f"{n} crops of {patch}x{patch} LQ pixels from the training photographs")
 
 
+# ------------------------------------------------------------------ official checkpoints
+IMAGES = os.path.join(ROOT, "samples", "images")
+
+
+def _sizes(text: str) -> list[tuple[int, int]]:
+    try:
+        sizes = [tuple(int(v) for v in s.lower().split("x")) for s in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(len(s) != 2 or min(s) < 1 for s in sizes):
+        raise ck.CheckpointError(f"--golden-sizes {text!r}: expected HxW[,HxW...], e.g. 16x16,12x20")
+    return sizes
+
+
+def _replace_dir(tmp: str, out: str):
+    """Put the finished folder in place; an older export there is removed only after that."""
+    old = None
+    if os.path.exists(out):
+        old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=os.path.dirname(out))
+        os.rename(out, os.path.join(old, "x"))
+    os.rename(tmp, out)
+    if old:
+        shutil.rmtree(old)
+
+
+def export_checkpoint(a):
+    t0 = time.time()
+    if not a.out:
+        raise ck.CheckpointError("--ckpt without --model needs --out DIR (the folder to write)")
+    name = a.name or os.path.splitext(os.path.basename(a.ckpt))[0]
+    sd, where = ck.read_state_dict(a.ckpt, a.param_key)
+    net, depths, quantized_here = ck.build(sd, name, a.upscale, a.bits, a.task)
+    cfg = net.cfg
+    print(f"checkpoint: {a.ckpt} ({where}, {len(sd)} tensors)")
+    print(f"inferred: {ck.describe(cfg, depths)}", flush=True)
+    info = dict(ckpt=a.ckpt, param_key=where, inferred=ck.describe(cfg, depths), config=json.loads(cfg.to_json()))
+    todo = ck.uncalibrated(net)
+    if a.calibrate is True:
+        raise ck.CheckpointError("--calibrate with --ckpt needs a folder of calibration images: --calibrate DIR")
+    if todo and not a.calibrate:
+        why = ("the float checkpoint has no quantizers" if quantized_here
+               else f"{len(todo)} of its quantizers have init_state 0 (never initialised: the official code sets "
+                    f"them on the first training batch, before that their alpha is uninitialised memory), e.g. "
+                    f"{', '.join(todo[:3])}")
+        raise ck.CheckpointError(f"cannot export W{cfg.bits}A{cfg.bits}: {why}. Pass --calibrate DIR (images, not "
+                                 "Set5/Set14) to initialise them as the official code's first batch does")
+    ta = dict(task=cfg.task, scale=cfg.upscale, gray=cfg.in_ch == 1, sigma=a.sigma, quality=a.quality)
+    if a.calibrate:
+        files = ck.calibration_images(a.calibrate, DATASETS)
+        batch = ck.lq_crops(files, cfg, a.calib_crops, (a.calib_patch, a.calib_patch), a.seed, a.sigma, a.quality)
+        n = ck.calibrate_official(net, batch)
+        info["calibration"] = (f"{n} quantizers initialised as the official first training batch does, from "
+                               f"{len(batch)} crops of {a.calib_patch}x{a.calib_patch} input pixels of {a.calibrate}")
+        print(info["calibration"], flush=True)
+    info["quantizers"] = ck.quantizer_summary(net)
+    if cfg.bits:
+        qs = info["quantizers"]
+        print(f"quantizers: {qs['count']} ({qs['signed']} signed, {len(qs['unsigned'])} unsigned)", flush=True)
+    out = os.path.abspath(a.out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.partial-", dir=os.path.dirname(out))
+    try:
+        _write_checkpoint_export(net, a, tmp, info, ta, sd, quantized_here)
+        info["export_wall_s"] = round(time.time() - t0, 1)
+        with open(os.path.join(tmp, "export.json"), "w") as f:
+            json.dump(info, f, indent=1, sort_keys=True)
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    print(f"wrote {out} ({info['export_wall_s']} s)")
+
+
+def _write_checkpoint_export(net, a, tmp, info, ta, sd, quantized_here):
+    export_onnx(net, "compact", os.path.join(tmp, "model.onnx"))
+    if a.std:
+        export_onnx(net, "std", os.path.join(tmp, "model.std.onnx"))
+    files = ck.calibration_images(a.golden_images)
+    info["goldens"] = []
+    for k, hw in enumerate(_sizes(a.golden_sizes)):
+        x = ck.lq_crops(files, net.cfg, 1, hw, 1000 + k, a.sigma, a.quality)
+        y = torch_forward(net, x, "chunked")
+        d = os.path.join(tmp, f"test_data_set_{k}")
+        os.makedirs(d)
+        write_tensor(os.path.join(d, "input_0.pb"), x)
+        write_tensor(os.path.join(d, "output_0.pb"), y)
+        info["goldens"].append(dict(set=k, input_shape=list(x.shape), output_shape=list(y.shape),
+                                    finite=bool(np.isfinite(y).all())))
+    if a.eval:
+        info["set5"] = _set5_report(net, ta, sd, a, quantized_here)
+
+
+def _set5_report(net, ta, sd, a, quantized_here):
+    """Set5 PSNR/SSIM (Y, BasicSR conventions); a model quantized here is compared with its float model."""
+    res = eval_sets(net, ta, sets=("Set5",), impl="chunked")["Set5"]["avg"]
+    rep = dict(psnr=res["psnr"], ssim=res["ssim"], baseline_psnr=res["base_psnr"])
+    line = f"Set5: {res['psnr']:.3f} dB / SSIM {res['ssim']:.4f} (input baseline {res['base_psnr']:.3f} dB)"
+    if quantized_here:
+        fnet, _, _ = ck.build(sd, net.cfg.name, a.upscale, None, a.task)
+        fres = eval_sets(fnet, ta, sets=("Set5",), impl="chunked")["Set5"]["avg"]
+        rep.update(float_psnr=fres["psnr"], float_ssim=fres["ssim"], psnr_vs_float=res["psnr"] - fres["psnr"])
+        line += f"; float model {fres['psnr']:.3f} dB: {res['psnr'] - fres['psnr']:+.3f} dB"
+    print(line, flush=True)
+    return rep
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", required=True, choices=sorted(TASK_ARGS))
+    ap.add_argument("--model", choices=sorted(TASK_ARGS),
+                    help="a preset of this exporter; without it --ckpt is an official (BasicSR) checkpoint")
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--ckpt")
-    ap.add_argument("--calibrate", action="store_true", help="untrained weights, quantizers calibrated")
+    ap.add_argument("--calibrate", nargs="?", const=True, default=False, metavar="DIR",
+                    help="with --model: untrained weights, quantizers calibrated; with an official checkpoint: "
+                         "initialise its uninitialised quantizers from the images in DIR (official first batch)")
+    ap.add_argument("--upscale", type=int, help="official checkpoint: the SR scale (inferred from the upsampler)")
+    ap.add_argument("--bits", type=int, help="official checkpoint: quantize a float one to WnAn (needs --calibrate)")
+    ap.add_argument("--task", choices=["sr", "denoise", "car"], help="official checkpoint: the task (inferred)")
+    ap.add_argument("--param-key", help="official checkpoint: the state dict's key (default: params, else "
+                                        "params_ema, else state_dict, else a bare state dict)")
+    ap.add_argument("--name", help="official checkpoint: the model name recorded in the ONNX metadata")
+    ap.add_argument("--std", action="store_true", help="official checkpoint: also write the standard-ops form")
+    ap.add_argument("--golden-sizes", default="16x16,12x20", help="official checkpoint: golden input sizes HxW")
+    ap.add_argument("--golden-images", default=IMAGES, help="official checkpoint: images the goldens are cut from")
+    ap.add_argument("--calib-crops", type=int, default=8)
+    ap.add_argument("--calib-patch", type=int, default=24, help="calibration crop size in input pixels")
+    ap.add_argument("--sigma", type=float, default=25, help="denoising: noise level of calibration/eval inputs")
+    ap.add_argument("--quality", type=int, default=10, help="JPEG CAR: quality of calibration/eval inputs")
     ap.add_argument("--residual-scale", type=float, default=None,
                     help="residual-branch-scaled initialisation (Fixup / SkipInit / ReZero style): multiply the "
                          "last layer of every residual branch (SS2D out_proj, CAB last conv, group tail conv) by "
@@ -310,6 +442,17 @@ def main(argv=None):
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.model is None:
+        if not a.ckpt:
+            ap.error("give --model PRESET, or --ckpt FILE (an official MambaIR / Q-MambaIR checkpoint)")
+        try:
+            return export_checkpoint(a)
+        except ck.CheckpointError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+    if isinstance(a.calibrate, str):
+        ap.error("--calibrate DIR is for official checkpoints (--ckpt without --model); presets calibrate on "
+                 "their training crops with a bare --calibrate")
     name = folder_name(a.model, a.precision)
     out = a.out or os.path.join(SAMPLES, name)
     os.makedirs(out, exist_ok=True)

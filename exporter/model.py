@@ -32,6 +32,15 @@ class Config:
     d_state: int = 8
     expand: float = 1.2
     bits: int | None = None  # None: full precision; else W=A=bits
+    # The CAB of each block: "dw" (Q-MambaIR's light SR: 1x1, depthwise 3x3, GELU, 1x1, dilated depthwise)
+    # or "conv" (MambaIR's: 3x3 C->C/ratio, GELU, 3x3); "" picks by style (light: dw/2, classic: conv/3).
+    # MambaIR's own light SR model is conv/6. Left out of to_json at their defaults (committed exports).
+    cab: str = ""
+    cab_ratio: int = 0
+
+    def cab_spec(self) -> tuple[str, int]:
+        kind = self.cab or ("dw" if self.style == "light" else "conv")
+        return kind, self.cab_ratio or (2 if kind == "dw" else 3)
 
     @property
     def upsampler(self) -> str:
@@ -40,7 +49,11 @@ class Config:
         return "pixelshuffledirect" if self.style == "light" else "pixelshuffle"
 
     def to_json(self):
-        return json.dumps(asdict(self), sort_keys=True)
+        d = asdict(self)
+        for k in ("cab", "cab_ratio"):
+            if d[k] == Config.__dataclass_fields__[k].default:
+                del d[k]
+        return json.dumps(d, sort_keys=True)
 
     @staticmethod
     def from_dict(d):
@@ -92,10 +105,11 @@ class ChannelAttention(nn.Module):
 
 
 class CAB(nn.Module):
-    def __init__(self, c, light: bool, bits=None):
+    def __init__(self, c, cab: tuple[str, int], bits=None):
         super().__init__()
-        if light:
-            h = c // 2
+        kind, ratio = cab
+        if kind == "dw":
+            h = c // ratio
             self.cab = nn.Sequential(
                 QConv2d(c, h, 1, bits=bits),
                 QConv2d(h, h, 3, 1, 1, groups=h, bits=bits),
@@ -104,14 +118,16 @@ class CAB(nn.Module):
                 QConv2d(c, c, 3, 1, 2, dilation=2, groups=c, bits=bits),
                 ChannelAttention(c, 30),
             )
-        else:
-            h = c // 3
+        elif kind == "conv":
+            h = c // ratio
             self.cab = nn.Sequential(
                 QConv2d(c, h, 3, 1, 1, bits=bits),
                 nn.GELU(),
                 QConv2d(h, c, 3, 1, 1, bits=bits),
                 ChannelAttention(c, 30),
             )
+        else:
+            raise ValueError(f"CAB kind {kind!r}: expected 'dw' or 'conv'")
 
     def forward(self, x):
         return self.cab(x)
@@ -185,12 +201,12 @@ class SS2D(nn.Module):
 
 
 class VSSBlock(nn.Module):
-    def __init__(self, c, d_state, expand, light, bits=None):
+    def __init__(self, c, d_state, expand, cab, bits=None):
         super().__init__()
         self.ln_1 = nn.LayerNorm(c)
         self.self_attention = SS2D(c, d_state, expand, bits=bits)
         self.skip_scale = nn.Parameter(torch.ones(c))
-        self.conv_blk = CAB(c, light, bits=bits)
+        self.conv_blk = CAB(c, cab, bits=bits)
         self.ln_2 = nn.LayerNorm(c)
         self.skip_scale2 = nn.Parameter(torch.ones(c))
 
@@ -201,9 +217,9 @@ class VSSBlock(nn.Module):
 
 
 class BasicLayer(nn.Module):
-    def __init__(self, c, depth, d_state, expand, light, bits=None):
+    def __init__(self, c, depth, d_state, expand, cab, bits=None):
         super().__init__()
-        self.blocks = nn.ModuleList([VSSBlock(c, d_state, expand, light, bits) for _ in range(depth)])
+        self.blocks = nn.ModuleList([VSSBlock(c, d_state, expand, cab, bits) for _ in range(depth)])
 
     def forward(self, x):
         for b in self.blocks:
@@ -212,9 +228,9 @@ class BasicLayer(nn.Module):
 
 
 class ResidualGroup(nn.Module):
-    def __init__(self, c, depth, d_state, expand, light, bits=None):
+    def __init__(self, c, depth, d_state, expand, cab, bits=None):
         super().__init__()
-        self.residual_group = BasicLayer(c, depth, d_state, expand, light, bits)
+        self.residual_group = BasicLayer(c, depth, d_state, expand, cab, bits)
         self.conv = QConv2d(c, c, 3, 1, 1, bits=bits)
 
     def forward(self, x):  # (B, H, W, C)
@@ -236,13 +252,13 @@ class MambaIR(nn.Module):
         super().__init__()
         self.cfg = cfg
         c, bits = cfg.channels, cfg.bits
-        light = cfg.style == "light"
+        cab = cfg.cab_spec()
         mean = RGB_MEAN if cfg.in_ch == 3 else (0.0,) * cfg.in_ch
         self.register_buffer("mean", torch.tensor(mean).view(1, cfg.in_ch, 1, 1))
         self.conv_first = nn.Conv2d(cfg.in_ch, c, 3, 1, 1)
         self.patch_embed = PatchEmbedNorm(c)
         self.layers = nn.ModuleList(
-            [ResidualGroup(c, cfg.depth, cfg.d_state, cfg.expand, light, bits) for _ in range(cfg.groups)])
+            [ResidualGroup(c, cfg.depth, cfg.d_state, cfg.expand, cab, bits) for _ in range(cfg.groups)])
         self.norm = nn.LayerNorm(c)
         self.conv_after_body = nn.Conv2d(c, c, 3, 1, 1)
         s = cfg.upscale

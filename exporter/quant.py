@@ -4,6 +4,10 @@ State-dict names follow the public Q-MambaIR code: ActQuant/RfaQuant hold ``alph
 (RfaQuant also ``a``), DlsQuant holds ``weight1..weight4`` and ``weight21..weight24``; all hold the
 buffers ``init_state`` (0 until the first training batch initialised them) and ``signed`` (set from
 the first batch, min < -1e-5, then frozen).
+
+Two first-batch initialisations exist: this exporter's own (``initialise``, used to train the sample
+models) and the official Q-MambaIR code's (``initialise_official``, chosen per quantizer by
+``use_official_init``; exporter/QUANTIZER-SEMANTICS.md states both).
 """
 from __future__ import annotations
 
@@ -22,11 +26,19 @@ class _QBase(nn.Module):
         self.register_buffer("init_state", torch.zeros(()))
         self.register_buffer("signed", torch.zeros(()))
 
+    official_init = False  # set per instance by use_official_init
+
     def is_signed(self) -> bool:
         return bool(self.signed.item() > 0.5)
 
-    def _needs_init(self) -> bool:
-        return self.training and self.init_state.item() == 0
+    def _maybe_init(self, x):
+        """First training batch: initialise (only a quantizer whose init_state is still 0)."""
+        if self.training and self.init_state.item() == 0:
+            (self.initialise_official if self.official_init else self.initialise)(x.detach())
+
+    @staticmethod
+    def _official_signed(x) -> bool:
+        return bool(x.min().item() < -1e-5)
 
     def extra_repr(self):
         return f"bits={self.bits}, signed={self.is_signed()}, init={int(self.init_state.item())}"
@@ -53,9 +65,18 @@ class ActQuant(_QBase):
         self.beta.fill_((qn * alpha - lo).item())
         self.init_state.fill_(1.0)
 
+    @torch.no_grad()
+    def initialise_official(self, x):
+        """Official: signed from min(x + beta); alpha = 2 mean|x + beta| / sqrt(Qp); beta kept."""
+        xb = x + self.beta
+        signed = self._official_signed(xb)
+        self.signed.fill_(1.0 if signed else 0.0)
+        _, qp = ops.qrange(self.bits, signed)
+        self.alpha.fill_((2.0 * xb.abs().mean() / math.sqrt(qp)).item())
+        self.init_state.fill_(1.0)
+
     def forward(self, x):
-        if self._needs_init():
-            self.initialise(x.detach())
+        self._maybe_init(x)
         return ops.act_quant_d(x, self.alpha, self.beta, self.bits, self.is_signed())
 
 
@@ -68,16 +89,14 @@ class DlsQuant(_QBase):
             setattr(self, n, nn.Parameter(torch.tensor(0.0)))
 
     def w(self):
-        return torch.stack([self.weight1, self.weight2, self.weight3, self.weight4,
-                            self.weight21, self.weight22, self.weight23, self.weight24])
+        return torch.stack(self.w_params())
 
     @torch.no_grad()
     def initialise(self, x):
         signed = bool(x.min().item() < -1e-5)
         self.signed.fill_(1.0 if signed else 0.0)
         _, qp = ops.qrange(self.bits, signed)
-        for p in (self.weight1, self.weight2, self.weight3, self.weight4,
-                  self.weight21, self.weight22, self.weight23, self.weight24):
+        for p in self.w_params():
             p.fill_(0.0)
         if signed:  # the paper's start: beta = -mean, alpha = 3*std/Qp
             self.weight21.fill_(-1.0)
@@ -87,9 +106,22 @@ class DlsQuant(_QBase):
             self.weight4.fill_(1.0 / qp)
         self.init_state.fill_(1.0)
 
+    @torch.no_grad()
+    def initialise_official(self, x):
+        """Official: only the signed flag comes from the batch; the eight weights are the official
+        constructor's (w1 = 1/(2^(b-1)-1), w2 = 3/(2^(b-1)-1), w21 = -1, the others 0), whatever the flag."""
+        self.signed.fill_(1.0 if self._official_signed(x) else 0.0)
+        q = 2 ** (self.bits - 1) - 1
+        for p, v in zip(self.w_params(), (1.0 / q, 3.0 / q, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0)):
+            p.fill_(v)
+        self.init_state.fill_(1.0)
+
+    def w_params(self):
+        return (self.weight1, self.weight2, self.weight3, self.weight4,
+                self.weight21, self.weight22, self.weight23, self.weight24)
+
     def forward(self, x):
-        if self._needs_init():
-            self.initialise(x.detach())
+        self._maybe_init(x)
         return ops.dls_quant_d(x, self.w(), self.bits, self.is_signed())
 
 
@@ -116,18 +148,58 @@ class RfaQuant(_QBase):
         self.init_state.fill_(1.0)
 
     @torch.no_grad()
+    def initialise_official(self, w):
+        """Official: signed from min(w + beta); alpha = 2 mean|w + beta| / sqrt(Qp) and a = [Qn..Qp], both
+        of that range (an unsigned weight gets a = [0..2^b-1])."""
+        wb = w + self.beta
+        signed = self._official_signed(wb)
+        self.signed.fill_(1.0 if signed else 0.0)
+        qn, qp = ops.qrange(self.bits, signed)
+        self.alpha.fill_((2.0 * wb.abs().mean() / math.sqrt(qp)).item())
+        self.a.copy_(torch.arange(qn, qp + 1, dtype=torch.float32))
+        self.init_state.fill_(1.0)
+
+    def unsigned_quant(self, w):
+        """The official code's RFA with signed = 0: u is clipped to the unsigned range [0, 2^b-1] but
+        the output levels stay the signed grid L_k = k - 2^(b-1). Inference only (no gradient)."""
+        qp = 2 ** self.bits - 1
+        u = torch.clamp((w + self.beta) / self.alpha, 0, qp)
+        t = (self.a[:-1] + self.a[1:]) * 0.5
+        idx = torch.arange(1, qp + 1, dtype=w.dtype, device=w.device)
+        k = ((u.unsqueeze(-1) > t).to(w.dtype) * idx).amax(-1)
+        return (k - float(2 ** (self.bits - 1))) * self.alpha - self.beta
+
+    @torch.no_grad()
     def sanitize(self):
         """Keep the allocation points ordered (called after optimiser steps)."""
         self.a.copy_(torch.sort(self.a).values)
 
     def forward(self, w):
-        if self._needs_init():
-            self.initialise(w.detach())
-        return ops.rfa_quant_d(w, self.alpha, self.beta, self.a, self.bits)
+        self._maybe_init(w)
+        if self.is_signed():
+            return ops.rfa_quant_d(w, self.alpha, self.beta, self.a, self.bits)
+        if ops.mode() == "torch":
+            return self.unsigned_quant(w)
+        # Exported graphs know only the signed RfaQuant: give it the official unsigned result w_hat as its
+        # weight and the plain grid a = [Qn..Qp]. (w_hat + beta)/alpha is L_k to float rounding, far from
+        # the half-integer thresholds, so it re-encodes to the same codes and the same w_hat.
+        qn, qp = ops.qrange(self.bits, True)
+        w_hat, grid = ops.untraced(lambda: (self.unsigned_quant(w), torch.arange(qn, qp + 1, dtype=w.dtype)))
+        return ops.rfa_quant_d(w_hat, self.alpha, self.beta, grid, self.bits)
 
 
 def quantizers(model: nn.Module):
     return [m for m in model.modules() if isinstance(m, _QBase)]
+
+
+def named_quantizers(model: nn.Module):
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, _QBase)]
+
+
+def use_official_init(model: nn.Module):
+    """Quantizers still at init_state 0 will initialise as the official Q-MambaIR code does."""
+    for q in quantizers(model):
+        q.official_init = True
 
 
 def load_qmambair_state_dict(model: nn.Module, sd: dict, strict: bool = True):
