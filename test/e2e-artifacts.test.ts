@@ -108,8 +108,11 @@ describe.each(sampleDirs)("%s", (dir) => {
   });
 
   it.runIf(hasDuk)("the ES5 artifact gives byte-identical output under Duktape and Node", () => {
-    const node = hashInNode(js, 9, 7);
+    // At a small size, or at the size a fixed-size model was compiled for.
+    const h = plan.model.inputSize.h ?? 9;
+    const w = plan.model.inputSize.w ?? 7;
+    const node = hashInNode(js, h, w);
     expect(node).toMatch(/^qmc-output-hash \d+ \d+$/);
-    expect(hashInDuktape(js, 9, 7)).toBe(node);
+    expect(hashInDuktape(js, h, w)).toBe(node);
   });
 });
