@@ -2,6 +2,7 @@ import { nodeError, QmcError } from "../diagnostics.js";
 import type { Graph, Model, Node } from "../ir/graph.js";
 import { normalizeValues, type Tensor } from "../ir/tensor.js";
 import { Attrs, type EvalContext, type OpDef } from "../ops/define.js";
+import { checkInputCount, refuseOversizedOutputs } from "../ops/evaluation-checks.js";
 import { assertSupported, resolveOp } from "../ops/registry.js";
 
 export interface NodeEvent {
@@ -98,11 +99,6 @@ export class Interpreter {
     const bound = this.defs.get(node);
     if (!bound) throw new Error(`internal: node ${node.name} was not bound`);
     const { def, opset } = bound;
-    const [min, max] = def.inputs;
-    const given = args.length;
-    if (given < min || given > max) {
-      throw nodeError(node, `takes ${min === max ? min : `${min} to ${max}`} inputs, ${given} given`);
-    }
     const ctx: EvalContext = {
       node,
       opset,
@@ -110,6 +106,8 @@ export class Interpreter {
       error: (what) => nodeError(node, what),
       runGraph: (g, inputs) => this.runGraph(g, inputs, scope, options),
     };
+    checkInputCount(def, args.length, ctx);
+    refuseOversizedOutputs(def, args, ctx);
     let outputs: Tensor[];
     try {
       outputs = def.evaluate(args, ctx);

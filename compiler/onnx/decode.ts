@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import protobuf from "protobufjs/minimal.js";
-import { QmcError } from "../diagnostics.js";
+import { QmcError, terminalText } from "../diagnostics.js";
 import { dtypeFromOnnx } from "../ir/dtype.js";
 import {
   type Attr,
@@ -112,13 +112,13 @@ interface Ctx {
 
 function decodeGraph(g: onnx.IGraphProto, ctx: Ctx, outerScope: ReadonlySet<string>, depth: number): Graph {
   const gname = g.name || "main";
-  const where = `${ctx.file}, graph '${gname}'`;
+  const where = `${terminalText(ctx.file)}, graph ${quote(gname)}`;
   ctx.budget.checkDepth(depth, where);
   ctx.budget.takeNodes((g.node ?? []).length, where);
   const initializers = new Map<string, Tensor>();
   for (const t of g.initializer ?? []) {
     const name = t.name ?? "";
-    const what = `${where}: initializer '${name}'`;
+    const what = `${where}: initializer ${quote(name)}`;
     if (initializers.has(name)) throw new QmcError(`${what} is defined twice`);
     initializers.set(name, decodeTensor(t, { what, baseDir: ctx.baseDir, budget: ctx.budget }));
   }
@@ -159,15 +159,15 @@ function checkDeclaredValues(
   const names = new Set<string>();
   for (const v of inputs) {
     if (!v.name) throw new QmcError(`${where}: a graph input has no name`);
-    if (names.has(v.name)) throw new QmcError(`${where}: graph input '${v.name}' is declared twice`);
+    if (names.has(v.name)) throw new QmcError(`${where}: graph input ${quote(v.name)} is declared twice`);
     names.add(v.name);
     const fixed = (v.type.shape ?? []).filter((d): d is number => typeof d === "number");
     if (fixed.some((d) => d < 0))
-      throw new QmcError(`${where}: graph input '${v.name}' declares a negative dim [${v.type.shape}]`);
+      throw new QmcError(`${where}: graph input ${quote(v.name)} declares a negative dim ${dimsText(v.type.shape)}`);
     const elements = fixed.reduce((p, d) => p * d, 1);
     if (elements > budget.limits.tensorElements) {
       throw new QmcError(
-        `${where}: graph input '${v.name}' declares [${v.type.shape}], ${elements} elements, over the limit of ${budget.limits.tensorElements} per tensor (--max-tensor-elements)`,
+        `${where}: graph input ${quote(v.name)} declares ${dimsText(v.type.shape)}, ${elements} elements, over the limit of ${budget.limits.tensorElements} per tensor (--max-tensor-elements)`,
       );
     }
   }
@@ -187,11 +187,11 @@ function checkSingleAssignment(
   for (const v of inputs) producers.set(v.name, "a graph input");
   for (const name of initializers.keys()) producers.set(name, "an initializer");
   for (const n of nodes) {
-    const label = `node ${n.name ? `'${n.name}'` : "(unnamed)"} (${n.opType})`;
+    const label = nodeLabel(n);
     for (const o of n.outputs) {
       if (!o) continue;
       const earlier = producers.get(o);
-      if (earlier) throw new QmcError(`${where}: ${label} writes '${o}', which is already ${earlier}`);
+      if (earlier) throw new QmcError(`${where}: ${label} writes ${quote(o)}, which is already ${earlier}`);
       producers.set(o, `written by ${label}`);
     }
   }
@@ -208,9 +208,8 @@ function checkReferences(
   for (const n of nodes) {
     for (const i of n.inputs) {
       if (i && !known.has(i)) {
-        const label = n.name ? `'${n.name}'` : "(unnamed)";
         throw new QmcError(
-          `${where}: node ${label} (${n.opType}) reads '${i}', which no graph input, initializer or node provides`,
+          `${where}: ${nodeLabel(n)} reads ${quote(i)}, which no graph input, initializer or node provides`,
         );
       }
     }
@@ -218,8 +217,24 @@ function checkReferences(
   }
   for (const o of outputs) {
     if (!known.has(o.name))
-      throw new QmcError(`${where}: graph output '${o.name}' is produced by no node, input or initializer`);
+      throw new QmcError(`${where}: graph output ${quote(o.name)} is produced by no node, input or initializer`);
   }
+}
+
+/**
+ * A model string in a message: escaped whole (line breaks too, as nodeError does), so that a name
+ * cannot end the message's line or write to the terminal.
+ */
+function quote(name: string): string {
+  return `'${terminalText(name)}'`;
+}
+
+function nodeLabel(n: { name: string; opType: string }): string {
+  return `node ${n.name ? quote(n.name) : "(unnamed)"} (${terminalText(n.opType)})`;
+}
+
+function dimsText(shape: readonly Dim[] | undefined): string {
+  return terminalText(`[${shape ?? []}]`);
 }
 
 function decodeValueInfo(v: onnx.IValueInfoProto): ValueInfo {
@@ -250,7 +265,7 @@ function decodeNode(n: onnx.INodeProto, ctx: Ctx, where: string): RawNode {
   };
   for (const a of n.attribute ?? []) {
     const name = a.name ?? "";
-    const what = `${where}: node ${node.name ? `'${node.name}'` : "(unnamed)"} (${node.opType}) attribute '${name}'`;
+    const what = `${where}: ${nodeLabel(node)} attribute ${quote(name)}`;
     if (a.refAttrName) {
       attrRefs.set(name, a.refAttrName);
       continue;

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { QmcError } from "../diagnostics.js";
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { QmcError, terminalText } from "../diagnostics.js";
 import { allocate, type DType, dtypeFromOnnx, type NumericArray, onnxDTypeName } from "../ir/dtype.js";
 import { bfloat16BitsToFloat, halfBitsToFloat } from "../ir/float16.js";
 import { sizeOf, Tensor } from "../ir/tensor.js";
@@ -178,10 +178,12 @@ function readExternal(proto: onnx.ITensorProto, source: TensorSource, need: numb
   const entries = new Map((proto.externalData ?? []).map((e) => [e.key ?? "", e.value ?? ""]));
   const location = entries.get("location");
   if (!location) throw new QmcError(`${source.what}: external data without a 'location'`);
-  if (!source.baseDir) throw new QmcError(`${source.what}: external data '${location}' needs the model's folder`);
+  // The location is the model's text: shown escaped whole, a line break in it cannot start a line.
+  const shown = `'${terminalText(location)}'`;
+  if (!source.baseDir) throw new QmcError(`${source.what}: external data ${shown} needs the model's folder`);
   if (isAbsolute(location) || location.split(/[\\/]/).includes("..")) {
     throw new QmcError(
-      `${source.what}: external data location '${location}' must be a relative path inside the model's folder`,
+      `${source.what}: external data location ${shown} must be a relative path inside the model's folder`,
     );
   }
   const base = realpathSync(source.baseDir);
@@ -190,28 +192,36 @@ function readExternal(proto: onnx.ITensorProto, source: TensorSource, need: numb
   try {
     real = realpathSync(file);
   } catch {
-    throw new QmcError(`${source.what}: external data file '${file}' cannot be read`);
+    throw new QmcError(`${source.what}: external data file '${terminalText(file)}' cannot be read`);
   }
   const rel = relative(base, real);
   if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel)) {
-    throw new QmcError(`${source.what}: external data '${location}' resolves outside the model's folder (${real})`);
+    throw new QmcError(
+      `${source.what}: external data ${shown} resolves outside the model's folder (${terminalText(real)})`,
+    );
   }
   const stat = statSync(real);
   if (!stat.isFile()) {
     throw new QmcError(
-      `${source.what}: external data '${location}' is ${stat.isDirectory() ? "a folder" : "not a regular file"}`,
+      `${source.what}: external data ${shown} is ${stat.isDirectory() ? "a folder" : "not a regular file"}`,
     );
   }
   const offset = Number(entries.get("offset") ?? 0);
   const size = stat.size;
   const length = entries.has("length") ? Number(entries.get("length")) : size - offset;
-  if (!(offset >= 0 && length >= 0 && offset + length <= size)) {
-    throw new QmcError(
-      `${source.what}: external data range ${offset}+${length} exceeds '${join(location)}' (${size} bytes)`,
-    );
+  if (
+    !(
+      Number.isSafeInteger(offset) &&
+      Number.isSafeInteger(length) &&
+      offset >= 0 &&
+      length >= 0 &&
+      offset + length <= size
+    )
+  ) {
+    throw new QmcError(`${source.what}: external data range ${offset}+${length} exceeds ${shown} (${size} bytes)`);
   }
   if (length !== need) {
-    throw new QmcError(`${source.what}: external data '${location}' holds ${length} bytes, the dims need ${need}`);
+    throw new QmcError(`${source.what}: external data ${shown} holds ${length} bytes, the dims need ${need}`);
   }
   return readRange(real, offset, length);
 }

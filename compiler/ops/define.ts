@@ -1,4 +1,4 @@
-import { nodeError, type QmcError } from "../diagnostics.js";
+import { nodeError, type QmcError, terminalText } from "../diagnostics.js";
 import type { DType } from "../ir/dtype.js";
 import type { Attr, Graph, Node, TypeInfo } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -93,7 +93,7 @@ export class Attrs {
     if (!(allowed as readonly string[]).includes(v)) {
       throw nodeError(
         this.node,
-        `attribute '${name}' is '${v}', expected one of ${allowed.map((a) => `'${a}'`).join(", ")}`,
+        `attribute '${name}' is '${terminalText(v)}', expected one of ${allowed.map((a) => `'${a}'`).join(", ")}`,
       );
     }
     return v as T;

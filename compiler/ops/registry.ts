@@ -1,4 +1,4 @@
-import { QmcError } from "../diagnostics.js";
+import { QmcError, terminalText } from "../diagnostics.js";
 import type { Graph, Model, Node } from "../ir/graph.js";
 import { ONNX_OPS } from "./ai.onnx/index.js";
 import { QMAMBAIR_OPS } from "./ai.qmambair/index.js";
@@ -68,7 +68,8 @@ export function describeUnsupported(list: readonly UnsupportedNode[]): string {
   return list
     .map((u) => {
       const name = u.node.name ? `'${u.node.name}'` : "(unnamed)";
-      return `  node ${name} op ${u.node.opType} domain ${u.node.domain} opset ${u.opset ?? "-"}: ${u.problem}`;
+      // Escaped whole: a line break in a name or domain cannot start a line of the list.
+      return `  ${terminalText(`node ${name} op ${u.node.opType} domain ${u.node.domain} opset ${u.opset ?? "-"}: ${u.problem}`)}`;
     })
     .join("\n");
 }

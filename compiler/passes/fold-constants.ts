@@ -1,6 +1,7 @@
 import { GraphEditor } from "../ir/editor.js";
 import type { Node } from "../ir/graph.js";
 import { standaloneEvalContext } from "../ops/define.js";
+import { checkInputCount, refuseOversizedOutputs } from "../ops/evaluation-checks.js";
 import { resolveOp } from "../ops/registry.js";
 import type { Pass } from "./pass.js";
 
@@ -22,10 +23,10 @@ export const foldConstants: Pass = {
       const r = resolveOp(node, model.opsets);
       if ("problem" in r) continue;
       const ctx = standaloneEvalContext(node, r.opset, "internal: subgraphs are not folded");
-      const values = r.def.evaluate(
-        node.inputs.map((i) => g.constant(i)),
-        ctx,
-      );
+      const inputs = node.inputs.map((i) => g.constant(i));
+      checkInputCount(r.def, inputs.length, ctx);
+      refuseOversizedOutputs(r.def, inputs, ctx);
+      const values = r.def.evaluate(inputs, ctx);
       g.replace(node, []);
       node.outputs.forEach((name, i) => {
         if (name && values[i]) g.initializers.set(name, values[i]);

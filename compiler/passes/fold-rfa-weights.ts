@@ -1,6 +1,8 @@
 import { nodeError, QmcError } from "../diagnostics.js";
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
 import { Tensor } from "../ir/tensor.js";
+import { standaloneEvalContext } from "../ops/define.js";
+import { bitsAttr } from "../ops/support/qmambair.js";
 import { rfaCodes } from "../quant/rfa.js";
 import type { Pass } from "./pass.js";
 
@@ -21,12 +23,17 @@ export const foldRfaWeights: Pass = {
           `${file}: ${nodeError(node, "weights and quantizer parameters must be constants (initializers) to fold").message}`,
         );
       }
-      const bits = node.attrs.get("bits");
-      if (bits?.type !== "int") throw new QmcError(`${file}: ${nodeError(node, "missing attribute 'bits'").message}`);
-      const codes = rfaCodes(w.values, alpha.item(), beta.item(), a.values, bits.value);
+      // The op's own checks: bits in 2..8 and 2^bits allocation points.
+      const bits = bitsAttr(standaloneEvalContext(node, 1, "internal: RfaQuant has no subgraph"));
+      if (a.size !== 2 ** bits) {
+        throw new QmcError(
+          `${file}: ${nodeError(node, `input 'a' has ${a.size} values, expected 2^bits = ${2 ** bits}`).message}`,
+        );
+      }
+      const codes = rfaCodes(w.values, alpha.item(), beta.item(), a.values, bits);
       const name = g.addConstant(`${node.inputs[0]}.codes`, new Tensor("int8", w.shape, codes));
       const attrs = {
-        bits: attr.int(bits.value),
+        bits: attr.int(bits),
         alpha: attr.floats([Math.fround(alpha.item())]),
         beta: attr.floats([Math.fround(beta.item())]),
         axis: attr.int(0),

@@ -1,6 +1,6 @@
 import { nodeError, QmcError } from "../diagnostics.js";
 import type { Graph, Model, Node, TypeInfo } from "../ir/graph.js";
-import { Tensor } from "../ir/tensor.js";
+import { sizeOf, Tensor } from "../ir/tensor.js";
 import { Attrs, type EvalContext, type ShapeContext } from "../ops/define.js";
 import { resolveOp } from "../ops/registry.js";
 
@@ -54,7 +54,13 @@ export function inferShapes(
         consts[0] = Tensor.zeros(inputs[0].dtype, s as number[]);
     }
     const foldable = !hasSubgraph(node) && node.inputs.every((n, i) => !n || consts[i]);
-    const small = SHAPE_READERS.has(node.opType) || consts.every((t) => !t || t.size <= MAX_FOLD_ELEMENTS);
+    // A result over the fold size would be dropped: not evaluating it keeps a model's pads or
+    // repeats from allocating gigabytes here.
+    const small =
+      (SHAPE_READERS.has(node.opType) || consts.every((t) => !t || t.size <= MAX_FOLD_ELEMENTS)) &&
+      !outputs.some(
+        (o) => o?.shape?.every((d) => typeof d === "number") && sizeOf(o.shape as number[]) > MAX_FOLD_ELEMENTS,
+      );
     if (foldable && small && node.opType !== "RandomNormal" && node.opType !== "RandomUniform") {
       const evalCtx: EvalContext = {
         ...base,

@@ -1,4 +1,4 @@
-import { nodeError, QmcError } from "../diagnostics.js";
+import { nodeError, QmcError, terminalText } from "../diagnostics.js";
 import { isFloat } from "../ir/dtype.js";
 import type { Attr, Model, Node } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
@@ -83,14 +83,15 @@ class PlanBuilder {
       firstUse: x.first,
       lastUse: Math.max(x.last, x.first),
     }));
+    // The output's own shape: its buffer may be that of a value it is a view of (a final Reshape).
+    const outShape = this.probe.values.get(g.outputs[0].name)?.shape ?? buffers[output].shape;
+    if (outShape.length !== 4) {
+      throw new QmcError(
+        `${this.file}: output '${terminalText(g.outputs[0].name)}' has rank ${outShape.length}; the model must produce one image of rank 4 (N, C, H, W)`,
+      );
+    }
     return {
-      // The output's own shape: its buffer may be that of a value it is a view of (a final Reshape).
-      model: this.info(
-        source,
-        buffers[input].shape,
-        this.probe.values.get(g.outputs[0].name)?.shape ?? buffers[output].shape,
-        axes,
-      ),
+      model: this.info(source, buffers[input].shape, outShape, axes),
       input,
       output,
       buffers,

@@ -1,4 +1,4 @@
-import { QmcError } from "../diagnostics.js";
+import { QmcError, terminalText } from "../diagnostics.js";
 import type { Dim, Model } from "../ir/graph.js";
 
 /** What the user asked for: `--size HxW` and `--dim NAME=N`. */
@@ -48,7 +48,7 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
     if (!axes) {
       const names = [...byName.keys()];
       throw new QmcError(
-        `--dim ${name}=${value}: input '${input.name}' ${shapeText(declared)} has no symbolic dimension '${name}' (${names.length ? `it has: ${names.join(", ")}` : "all its dimensions are fixed"})`,
+        `--dim ${name}=${value}: input '${terminalText(input.name)}' ${shapeText(declared)} has no symbolic dimension '${name}' (${names.length ? `it has: ${names.join(", ")}` : "all its dimensions are fixed"})`,
       );
     }
     for (const k of axes) {
@@ -64,7 +64,7 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
     ] as const) {
       if (typeof declared[k] === "number" && declared[k] !== v) {
         throw new QmcError(
-          `--size ${h}x${w}: input '${input.name}' ${shapeText(declared)} is fixed at ${AXES[k]} = ${declared[k]}; it cannot run at ${AXES[k]} = ${v}`,
+          `--size ${h}x${w}: input '${terminalText(input.name)}' ${shapeText(declared)} is fixed at ${AXES[k]} = ${declared[k]}; it cannot run at ${AXES[k]} = ${v}`,
         );
       }
       shape[k] = v;
@@ -72,11 +72,13 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
     }
   }
   if (typeof shape[1] !== "number") {
-    throw new QmcError(`${file}: input '${input.name}' ${shapeText(declared)} must have a fixed channel count`);
+    throw new QmcError(
+      `${file}: input '${terminalText(input.name)}' ${shapeText(declared)} must have a fixed channel count`,
+    );
   }
   if (typeof shape[0] === "number" && shape[0] !== 1) {
     throw new QmcError(
-      `${file}: input '${input.name}' ${shapeText(declared)} has batch ${shape[0]}; compiled artifacts restore one image at a time (batch 1)`,
+      `${file}: input '${terminalText(input.name)}' ${shapeText(declared)} has batch ${shape[0]}; compiled artifacts restore one image at a time (batch 1)`,
     );
   }
   shape[0] = 1;
@@ -95,5 +97,6 @@ function describeDeclared(input: string, declared: readonly Dim[], d: Dim): stri
 }
 
 export function shapeText(shape: readonly Dim[]): string {
-  return `[${shape.map((d) => d ?? "?").join(", ")}]`;
+  // Symbolic dims are the model's text.
+  return terminalText(`[${shape.map((d) => d ?? "?").join(", ")}]`);
 }

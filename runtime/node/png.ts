@@ -78,17 +78,46 @@ function checkStructure(bytes: Uint8Array, maxPixels: number): void {
   for (;;) {
     if (at + 8 > bytes.length) throw new QmcRuntimeError("the file is cut short (no IEND chunk)");
     const length = view.getUint32(at);
-    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const type = chunkType(bytes.subarray(at + 4, at + 8));
     const data = at + 8;
     if (data + length + 4 > bytes.length) throw new QmcRuntimeError(`the file is cut short inside its ${type} chunk`);
     if (!header) {
       if (type !== "IHDR" || length !== 13) throw new QmcRuntimeError("the first chunk is not a 13-byte IHDR");
       header = readHeader(view, data, maxPixels);
+    } else if (type === "IHDR") {
+      // pngjs would take the second header's size, unchecked.
+      throw new QmcRuntimeError("a second IHDR chunk");
     } else if (type === "IDAT") imageData.push(bytes.subarray(data, data + length));
     else if (type === "IEND") break;
+    else checkAncillaryLength(type, length, header);
     at = data + length + 4;
   }
   checkImageData(header, imageData);
+}
+
+/** A chunk's 4-byte type as text; bytes other than letters (a damaged file) shown as \xNN. */
+function chunkType(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) =>
+    /[A-Za-z]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`,
+  ).join("");
+}
+
+/**
+ * The chunks pngjs reads beyond the header must be as long as the spec says: it reads a short gAMA
+ * or tRNS past its end.
+ */
+function checkAncillaryLength(type: string, length: number, header: Header): void {
+  const expected =
+    type === "gAMA"
+      ? 4
+      : type === "tRNS" && header.colorType === GRAY
+        ? 2
+        : type === "tRNS" && header.colorType === RGB
+          ? 6
+          : undefined;
+  if (expected !== undefined && length !== expected) {
+    throw new QmcRuntimeError(`its ${type} chunk holds ${length} bytes where ${expected} are expected`);
+  }
 }
 
 function readHeader(view: DataView, at: number, maxPixels: number): Header {
@@ -128,18 +157,35 @@ function filteredBytes(h: Header): number {
 function checkImageData(header: Header, chunks: readonly Uint8Array[]): void {
   if (chunks.length === 0) throw new QmcRuntimeError("no image data (IDAT chunk)");
   const need = filteredBytes(header);
-  let inflated: number;
-  try {
-    inflated = inflateSync(Buffer.concat(chunks), { maxOutputLength: need }).length;
-  } catch (e) {
-    // More data than the header needs is tolerated, as by libpng; a stream cut short is not.
-    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return;
-    throw new QmcRuntimeError(`the image data is damaged (${(e as Error).message})`);
-  }
+  const compressed = Buffer.concat(chunks);
+  const { inflated, consumed } = inflateUpTo(compressed, need + 1);
+  const size = `${header.width}x${header.height}`;
+  // pngjs cannot take more than the header needs (its inflate asserts, or, for an interlaced image,
+  // inflates all of it whatever its size), nor bytes after the stream's end (it asserts): neither can qmc.
+  if (inflated > need)
+    throw new QmcRuntimeError(`the image data is longer than ${size} needs (more than ${need} bytes)`);
   if (inflated < need) {
+    throw new QmcRuntimeError(`the image data is cut short: ${inflated} bytes where ${size} needs ${need}`);
+  }
+  if (consumed < compressed.length) {
     throw new QmcRuntimeError(
-      `the image data is cut short: ${inflated} bytes where ${header.width}x${header.height} needs ${need}`,
+      `the image data has ${compressed.length - consumed} bytes after the end of its zlib stream`,
     );
+  }
+}
+
+/** Inflates at most `limit` bytes: how many came out (`limit` when there were more), and how many bytes went in. */
+function inflateUpTo(compressed: Buffer, limit: number): { inflated: number; consumed: number } {
+  try {
+    const { buffer, engine } = inflateSync(compressed, { maxOutputLength: limit, info: true }) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    return { inflated: buffer.length, consumed: engine.bytesWritten };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      return { inflated: limit, consumed: compressed.length };
+    throw new QmcRuntimeError(`the image data is damaged (${(e as Error).message})`);
   }
 }
 

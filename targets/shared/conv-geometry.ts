@@ -23,6 +23,7 @@ export function convGeometry(env: KernelFacts): ConvGeometry {
   const ws = env.inputShape(1);
   const ys = env.outputShape(0);
   if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
+  if (ws.length !== 4) throw env.error(`weight has rank ${ws.length}; a 2-D convolution's is 4 (M, C/group, kH, kW)`);
   const N = env.staticDim(xs[0], "the batch");
   const C = env.staticDim(xs[1], "the input channel count");
   const M = env.staticDim(ws[0], "the output channel count");

@@ -1,4 +1,4 @@
-import { QmcError } from "../../compiler/diagnostics.js";
+import { QmcError, terminalText } from "../../compiler/diagnostics.js";
 import type { KernelPlan, PlanKernel } from "../../compiler/plan/kernel-plan.js";
 import { KernelError } from "./kernel-params.js";
 
@@ -28,7 +28,8 @@ export class UnsupportedKernels extends QmcError {
 }
 
 export function formatProblems(target: string, kernelCount: number, problems: readonly KernelProblem[]): string {
-  const lines = problems.map((p) => `  ${describeKernel(p)}: ${p.problem}`);
+  // Each problem escaped whole: a model string in it (a name, an attribute's text) cannot break its line.
+  const lines = problems.map((p) => `  ${terminalText(`${describeKernel(p)}: ${p.problem}`)}`);
   return `the ${target} target cannot compile ${problems.length} of ${kernelCount} kernels:\n${lines.join("\n")}`;
 }
 
