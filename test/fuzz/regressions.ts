@@ -90,6 +90,14 @@ export const MODEL_REGRESSIONS: readonly ModelRegression[] = [
     refusal: /\(ai\.qmambair\.RfaQuant\): input 'a' has 16 values, expected 2\^bits = 8/,
   },
   {
+    name: "a SelectiveScan whose inputs have the wrong ranks is refused by its shape rule, before planning",
+    seed: "qmambair-tiny-sr2-w4a4",
+    edit: (m) => {
+      nodeOf(m, (n) => n.opType === "ActQuant").opType = "SelectiveScan";
+    },
+    refusal: /\(ai\.qmambair\.SelectiveScan\): input 'u' has rank 4, expected 3/,
+  },
+  {
     name: "an external-data offset that is not an integer is refused",
     seed: "test_gemm_all_attributes",
     edit: (m) => {

@@ -12,7 +12,17 @@ export default defineOp({
   type: "SelectiveScan",
   since: 1,
   inputs: [5, 7],
-  shape: ([u]) => [{ dtype: "float32", shape: u?.shape }],
+  shape: (inputs, ctx) => {
+    // Ranks are checked where known, so that planning never reads a dimension a tensor lacks.
+    const ranks = [3, 3, 2, 4, 4, 1, 1];
+    const names = ["u", "delta", "A", "B", "C", "D", "delta_bias"];
+    inputs.forEach((t, i) => {
+      if (t?.shape && t.shape.length !== ranks[i]) {
+        throw ctx.error(`input '${names[i]}' has rank ${t.shape.length}, expected ${ranks[i]}`);
+      }
+    });
+    return [{ dtype: "float32", shape: inputs[0]?.shape }];
+  },
   evaluate: ([u, delta, a, b, c, d, bias], ctx) => {
     const U = float32Input(u, "u", ctx);
     const Dt = float32Input(delta, "delta", ctx);
