@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { compareTensors, MODEL_TOLERANCE } from "../compiler/verify/compare.js";
 import { goldenSetDirs, readGoldenSet } from "../compiler/verify/golden.js";
 import { loadEngine } from "../runtime/core/index.js";
 import { transpileTypeScript } from "../runtime/node/typescript.js";
+import { hashInDuktape, hashInNode } from "./support/artifact-run.js";
 import { hostHasRelaxedSimd } from "./wasm/support.js";
 
 /**
@@ -60,6 +62,18 @@ describe.each(families)("%s", (dir) => {
       }
     });
   }
+});
+
+describe.runIf(spawnSync("duk", ["-e", "print(1)"]).status === 0)("the ES5 artifact under Duktape", () => {
+  it("a fixed-size family model gives Node's output byte for byte at its size", async () => {
+    const { plan } = planModelFile(join(models, "espcn-x3-fixed", "model.onnx"));
+    const js = (await targetNamed("js").emit(plan)) as string;
+    const [h, w] = [plan.model.inputSize.h, plan.model.inputSize.w];
+    if (h === null || w === null) throw new Error("espcn-x3-fixed is expected to have a fixed size");
+    const node = hashInNode(js, h, w);
+    expect(node).toMatch(/^qmc-output-hash \d+ \d+$/);
+    expect(hashInDuktape(js, h, w)).toBe(node);
+  });
 });
 
 it("every family folder has goldens", () => {
