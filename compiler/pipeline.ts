@@ -2,11 +2,13 @@ import type { Model } from "./ir/graph.js";
 import { canonicalize } from "./passes/canonicalize.js";
 import { foldBatchNorm } from "./passes/fold-batch-norm.js";
 import { foldConstants } from "./passes/fold-constants.js";
+import { foldQdqDataMovement } from "./passes/fold-qdq-data-movement.js";
 import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { integerKernels } from "./passes/integer-kernels.js";
+import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
 import type { Pass } from "./passes/pass.js";
 import { weightLayout } from "./passes/weight-layout.js";
@@ -22,12 +24,14 @@ export const PIPELINE: readonly Pass[] = [
   foldRfaWeights,
   foldQdqWeights,
   foldConstants,
+  foldQdqDataMovement,
   foldBatchNorm,
   lowerPixelShuffle,
   weightLayout,
   integerKernels,
   fuseEpilogue,
   fuseScanDelta,
+  lowerFakeQuant,
 ];
 
 export interface PipelineOptions {

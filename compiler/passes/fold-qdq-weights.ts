@@ -1,5 +1,8 @@
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
+import type { Model } from "../ir/graph.js";
 import { Tensor } from "../ir/tensor.js";
+import { standaloneEvalContext } from "../ops/define.js";
+import { resolveOp } from "../ops/registry.js";
 import type { Pass } from "./pass.js";
 
 const CODE_TYPES = new Set(["int8", "uint8", "int4", "uint4", "int2", "uint2"]);
@@ -7,7 +10,10 @@ const CODE_TYPES = new Set(["int8", "uint8", "int4", "uint4", "int2", "uint2"]);
 /**
  * DequantizeLinear of constant integer weights (int8/uint8 per tensor or per axis, int4, int2)
  * becomes DequantizeCodes, the same form RFA weights fold to: value = q*scale - zp*scale. uint8
- * codes are shifted by -128 (and the zero point with them) so that every code fits an int8.
+ * codes are shifted by -128 (and the zero point with them) so that every code fits an int8. The
+ * codes of a Conv or MatMul weight may also come from a QuantizeLinear of a constant float tensor,
+ * as onnxruntime's quantizer writes a weight that PyTorch shares between two layers (an Identity of
+ * the initializer); any other QuantizeLinear of a constant is left to fold-constants.
  */
 export const foldQdqWeights: Pass = {
   name: "fold-qdq-weights",
@@ -15,7 +21,10 @@ export const foldQdqWeights: Pass = {
   run(model) {
     const g = new GraphEditor(model);
     for (const node of g.nodes.filter((n) => n.domain === "ai.onnx" && n.opType === "DequantizeLinear")) {
-      const [q, scale, zp] = node.inputs.map((i) => g.constant(i));
+      const q =
+        g.constant(node.inputs[0]) ??
+        (readAsWeight(g, node.outputs[0]) ? quantizedConstant(g, model, node.inputs[0]) : undefined);
+      const [scale, zp] = node.inputs.slice(1).map((i) => g.constant(i));
       if (!q || !scale || !CODE_TYPES.has(q.dtype) || node.attrs.has("block_size")) continue;
       if (zp && zp.size !== scale.size) continue;
       const shift = q.dtype === "uint8" ? 128 : 0;
@@ -48,3 +57,36 @@ export const foldQdqWeights: Pass = {
     return g.build();
   },
 };
+
+/** Whether every reader takes `value` as a Conv weight or a MatMul operand. */
+function readAsWeight(g: GraphEditor, value: string): boolean {
+  const readers = g.consumers(value);
+  return (
+    readers.length > 0 &&
+    readers.every(
+      (n) => n.domain === "ai.onnx" && (n.opType === "MatMul" || (n.opType === "Conv" && n.inputs[1] === value)),
+    )
+  );
+}
+
+/**
+ * The value of a QuantizeLinear of a constant: an initializer, or weights another layer dequantizes
+ * (by now, possibly folded to DequantizeCodes), as onnxruntime requantizes a shared weight.
+ */
+function quantizedConstant(g: GraphEditor, model: Model, value: string): Tensor | undefined {
+  const q = g.producer(value);
+  return q?.domain === "ai.onnx" && q.opType === "QuantizeLinear" ? evaluated(g, model, value) : undefined;
+}
+
+const CONSTANT_CHAIN = new Set(["ai.onnx.QuantizeLinear", "ai.onnx.DequantizeLinear", "qmc.DequantizeCodes"]);
+
+function evaluated(g: GraphEditor, model: Model, value: string): Tensor | undefined {
+  const direct = g.constant(value);
+  const node = direct ? undefined : g.producer(value);
+  if (!node || !CONSTANT_CHAIN.has(`${node.domain}.${node.opType}`)) return direct;
+  const inputs = node.inputs.map((i) => (i ? evaluated(g, model, i) : undefined));
+  if (inputs.some((t, k) => !t && node.inputs[k])) return undefined;
+  const r = resolveOp(node, new Map([...model.opsets, ["qmc", 1]]));
+  if ("problem" in r) return undefined;
+  return r.def.evaluate(inputs, standaloneEvalContext(node, r.opset, `internal: ${node.opType} has no subgraph`))[0];
+}

@@ -9,8 +9,10 @@ import {
   type EpilogueUnary,
   formatEpilogue,
 } from "../ops/support/epilogue.js";
+import { offsetRange, ROUNDING_BIAS } from "../quant/fake-quant.js";
 import { inferShapes, type ShapeInference } from "./infer-shapes.js";
 import type { Pass } from "./pass.js";
+import { qdqPairAt } from "./qdq-pairs.js";
 
 /**
  * Ops an epilogue step can take over. Each target computes them exactly as the reference op does
@@ -25,8 +27,10 @@ const BINARY: Readonly<Record<string, EpilogueBinary>> = { Add: "add", Sub: "sub
  * epilogue (compiler/ops/support/epilogue.ts): activations (Relu, Sigmoid, Erf and the SiLU and GELU
  * built from them with the kernel's own value), arithmetic with a scalar or per-output-channel
  * constant, and one residual input of exactly the output's shape, optionally times a constant (the
- * skip scale). The output then makes one trip through memory instead of one per op. A chain is taken
- * only as far as every value inside it is read by the chain alone and is not a graph output.
+ * skip scale), PRelu with a scalar or per-channel slope, and the requantization of a QDQ model (a
+ * QuantizeLinear -> DequantizeLinear pair, in the steps of compiler/quant/fake-quant.ts). The output
+ * then makes one trip through memory instead of one per op. A chain is taken only as far as every
+ * value inside it is read by the chain alone and is not a graph output.
  */
 export const fuseEpilogue: Pass = {
   name: "fuse-epilogue",
@@ -181,7 +185,45 @@ function longestChain(g: GraphEditor, readers: Readers, shapes: Map<string, Prob
     const c = g.constant(value);
     return c ? constant(c) : residualOf(value);
   };
+  const scalar = (v: number): EpilogueOperand => {
+    constants.push([v]);
+    return { kind: "constant", index: constants.length - 1 };
+  };
+  // QuantizeLinear -> DequantizeLinear: the pair's result is the chain's next value.
+  const takeRequantize = (q: Node): boolean => {
+    const x = values.get(q.inputs[0]);
+    const pair = qdqPairAt(g, g.consumers(q.outputs[0])[0]);
+    if (!x || pair?.quantize !== q || q.inputs[0] !== pair.input || !sameShape(shapes.get(pair.output), out))
+      return false;
+    const [lo, hi] = offsetRange(pair.grid);
+    const scale = scalar(pair.grid.scale);
+    const v = stepResult({ op: "div", args: [x, scale] });
+    const t = stepResult({ op: "add", args: [v, scalar(ROUNDING_BIAS)] });
+    const above = stepResult({ op: "relu", args: [stepResult({ op: "sub", args: [t, scalar(ROUNDING_BIAS + lo)] })] });
+    const below = stepResult({ op: "relu", args: [stepResult({ op: "sub", args: [scalar(hi - lo), above] })] });
+    const u = stepResult({ op: "sub", args: [scalar(hi), below] });
+    values.set(pair.output, stepResult({ op: "mul", args: [u, scale] }));
+    absorbed.push(q, pair.dequantize);
+    return true;
+  };
+  // PRelu as relu(x) + slope * (x - relu(x)): x - relu(x) is min(x, 0) exactly, so each output is
+  // x or fl(slope * x) as the op computes it (but +0 for PRelu's -0 where slope * x is -0).
+  const takePRelu = (node: Node): boolean => {
+    const x = values.get(node.inputs[0]);
+    const slopeTensor = g.constant(node.inputs[1]);
+    if (!x || !slopeTensor || !sameShape(shapes.get(node.outputs[0]), out)) return false;
+    const slope = constant(slopeTensor);
+    if (!slope) return false;
+    const positive = stepResult({ op: "relu", args: [x] });
+    const negative = stepResult({ op: "sub", args: [x, positive] });
+    const scaled = stepResult({ op: "mul", args: [negative, slope] });
+    values.set(node.outputs[0], stepResult({ op: "add", args: [positive, scaled] }));
+    absorbed.push(node);
+    return true;
+  };
   const take = (node: Node): boolean => {
+    if (node.domain === "ai.onnx" && node.opType === "QuantizeLinear") return takeRequantize(node);
+    if (node.domain === "ai.onnx" && node.opType === "PRelu" && node.inputs.length === 2) return takePRelu(node);
     if (node.domain !== "ai.onnx" || node.outputs.length !== 1 || node.attrs.size > 0) return false;
     if (!sameShape(shapes.get(node.outputs[0]), out)) return false;
     const unary = UNARY[node.opType];
@@ -210,7 +252,8 @@ function longestChain(g: GraphEditor, readers: Readers, shapes: Map<string, Prob
   for (const node of g.nodes.slice(g.nodes.indexOf(kernel) + 1)) {
     if (!nodeReads(node).some((v) => values.has(v))) continue;
     if (!take(node)) break;
-    if (closed(node.outputs[0])) {
+    // A requantization's last node is its DequantizeLinear.
+    if (closed(absorbed[absorbed.length - 1].outputs[0])) {
       best = { steps: [...steps], constants: [...constants], residual, absorbed: [...absorbed] };
     }
   }

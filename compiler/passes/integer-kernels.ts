@@ -1,6 +1,7 @@
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
 import type { Attr, Node } from "../ir/graph.js";
 import type { Pass } from "./pass.js";
+import { type QdqPair, qdqPairAt } from "./qdq-pairs.js";
 
 /**
  * MatMul and Conv whose weight is a folded DequantizeCodes and whose activation comes straight out
@@ -112,25 +113,30 @@ function activationOf(g: GraphEditor, value: string): ActivationMatch | undefine
       },
     };
   }
-  if (q.domain === "ai.onnx" && q.opType === "DequantizeLinear") {
-    const ql = g.producer(q.inputs[0]);
-    if (ql?.opType !== "QuantizeLinear") return undefined;
-    const [s1, z1] = [g.constant(ql.inputs[1]), g.constant(ql.inputs[2])];
-    const [s2, z2] = [g.constant(q.inputs[1]), g.constant(q.inputs[2])];
-    if (!s1 || !s2 || s1.size !== 1 || s2.size !== 1 || s1.item() !== s2.item()) return undefined;
-    const zp = z1?.item() ?? 0;
-    if ((z2?.item() ?? 0) !== zp) return undefined;
-    const dtype = z1?.dtype ?? "uint8";
-    if (dtype !== "int8" && dtype !== "uint8") return undefined;
+  const pair = qdqPairAt(g, q);
+  if (pair) {
+    const { scale, zeroPoint, dtype } = pair.grid;
     return {
-      input: ql.inputs[0],
+      input: quantizedInput(g, pair),
       attrs: {
         x_mode: { type: "string", value: "linear" },
         x_bits: attr.int(8),
         x_signed: attr.int(dtype === "int8" ? 1 : 0),
-        x_params: attr.floats([s1.item(), zp]),
+        x_params: attr.floats([scale, zeroPoint]),
       },
     };
   }
   return undefined;
+}
+
+/**
+ * Which value a kernel quantizing through `pair` reads: the float value the pair quantizes when only
+ * Conv and MatMul read the pair's result (the pair then goes away); else the dequantized value
+ * itself, which the other readers need anyway. Requantizing it gives the same codes:
+ * fl(fl(u * scale) / scale) is within 255 * 2^-23 of the integer u, so it rounds back to u.
+ */
+function quantizedInput(g: GraphEditor, pair: QdqPair): string {
+  const readers = g.consumers(pair.output);
+  const kernelsOnly = readers.every((n) => n.domain === "ai.onnx" && (n.opType === "Conv" || n.opType === "MatMul"));
+  return kernelsOnly && !g.isGraphOutput(pair.output) ? pair.input : pair.output;
 }

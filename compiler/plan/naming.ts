@@ -1,5 +1,15 @@
 import { QmcError } from "../diagnostics.js";
-import { describeEpilogue, epilogueParams, epilogueTags, parseEpilogue } from "../ops/support/epilogue.js";
+import {
+  describeEpilogue,
+  type Epilogue,
+  type EpilogueBinary,
+  type EpilogueOperand,
+  type EpilogueStep,
+  type EpilogueUnary,
+  epilogueParams,
+  parseEpilogue,
+} from "../ops/support/epilogue.js";
+import { ROUNDING_BIAS } from "../quant/fake-quant.js";
 import type { ParamValue, SymShape } from "./kernel-plan.js";
 
 /**
@@ -31,7 +41,7 @@ export function kernelName(
       if (typeof params.group === "number" && params.group > 1) parts.push(`g${params.group}`);
       if (Array.isArray(params.dilations) && params.dilations.some((d) => d !== 1))
         parts.push(`d${params.dilations[0]}`);
-      parts.push(bits(), ...epilogueTags(epilogueOf(params)));
+      parts.push(bits(), ...epilogueWords(epilogueOf(params)).map(tag));
       break;
     }
     case "QMatMul":
@@ -41,7 +51,7 @@ export function kernelName(
         const [r, k] = w.slice(-2).map((d) => d.c);
         parts.push(params.weight_first ? `m${r}_k${k}` : `k${r}_n${k}`);
       }
-      parts.push(bits(), ...epilogueTags(epilogueOf(params)));
+      parts.push(bits(), ...epilogueWords(epilogueOf(params)).map(tag));
       break;
     }
     case "SelectiveScan":
@@ -68,7 +78,7 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
   switch (kind) {
     case "QConv":
     case "QMatMul": {
-      const parts = [...(bias ? ["bias"] : []), ...describeEpilogue(epilogueOf(params))];
+      const parts = [...(bias ? ["bias"] : []), ...epilogueWords(epilogueOf(params))];
       return `int${params.x_bits} x int${params.w_bits} -> int32 (${params.x_mode} input), f32 epilogue${parts.length ? ` (${parts.join(", ")})` : ""}`;
     }
     case "QSelectiveScan":
@@ -79,7 +89,8 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
     case "DlsQuant":
       return `f32 -> int${params.bits} codes -> f32`;
     default:
-      return "f32";
+      // Passes say why a float op of a quantized model stays float (lower-fake-quant's float_reason).
+      return typeof params.float_reason === "string" ? `f32 (${params.float_reason})` : "f32";
   }
 }
 
@@ -89,6 +100,89 @@ function epilogueOf(params: Readonly<Record<string, ParamValue>>) {
   const attrs = epilogueParams(params, fail);
   // The constants are scalars or all one per output channel: the longest one's length is the count.
   return parseEpilogue(attrs, Math.max(1, ...attrs.sizes), fail);
+}
+
+/** A word as a name part: gelu, residual_skip, mul_const, requantize. */
+function tag(word: string): string {
+  return word.replace(/ \(.*\)$/, "").replace(/[^A-Za-z0-9]+/g, "_");
+}
+
+/**
+ * The epilogue in words: the steps fuse-epilogue writes for a QDQ model's requantization
+ * (compiler/quant/fake-quant.ts) and for PRelu by name, the rest as describeEpilogue puts it.
+ */
+function epilogueWords(e: Epilogue): string[] {
+  const words: string[] = [];
+  let from = 0;
+  const flush = (to: number) => {
+    if (to > from) words.push(...describeEpilogue(segment(e, from, to)));
+  };
+  for (let k = 0; k < e.steps.length; ) {
+    const idiom = requantizeAt(e, k) ?? preluAt(e, k);
+    if (!idiom) {
+      k++;
+      continue;
+    }
+    flush(k);
+    words.push(idiom.word);
+    k += idiom.length;
+    from = k;
+  }
+  flush(e.steps.length);
+  return words;
+}
+
+/** Steps [from, to) as an epilogue of their own: a value computed before `from` is its y. */
+function segment(e: Epilogue, from: number, to: number): Epilogue {
+  const shift = (a: EpilogueOperand): EpilogueOperand =>
+    a.kind !== "step" ? a : a.index < from ? { kind: "y" } : { kind: "step", index: a.index - from };
+  const steps = e.steps
+    .slice(from, to)
+    .map(
+      (s): EpilogueStep =>
+        s.args.length === 2
+          ? { op: s.op as EpilogueBinary, args: [shift(s.args[0]), shift(s.args[1])] }
+          : { op: s.op as EpilogueUnary, args: [shift(s.args[0])] },
+    );
+  return { ...e, steps };
+}
+
+interface Idiom {
+  readonly word: string;
+  readonly length: number;
+}
+
+const prev = (a: EpilogueOperand | undefined, k: number) => a?.kind === "step" && a.index === k;
+
+/** div s, add 1.5*2^23, sub, relu, sub, relu, sub, mul s: QuantizeLinear -> DequantizeLinear. */
+function requantizeAt(e: Epilogue, k: number): Idiom | undefined {
+  const s = e.steps;
+  const constant = (a: EpilogueOperand | undefined) => (a?.kind === "constant" ? e.constants[a.index] : undefined);
+  const ops = ["div", "add", "sub", "relu", "sub", "relu", "sub", "mul"];
+  if (ops.some((op, i) => s[k + i]?.op !== op)) return undefined;
+  const chained = [1, 2, 3].every((i) => prev(s[k + i].args[0], k + i - 1)) && prev(s[k + 5].args[0], k + 4);
+  const scale = constant(s[k].args[1]);
+  if (!chained || constant(s[k + 1].args[1])?.[0] !== ROUNDING_BIAS || scale?.length !== 1) return undefined;
+  if (!prev(s[k + 4].args[1], k + 3) || !prev(s[k + 6].args[1], k + 5) || !prev(s[k + 7].args[0], k + 6))
+    return undefined;
+  if (constant(s[k + 7].args[1])?.[0] !== scale[0]) return undefined;
+  return { word: `requantize (scale ${scale[0]})`, length: 8 };
+}
+
+/** relu x, sub x relu, mul slope, add: PRelu. */
+function preluAt(e: Epilogue, k: number): Idiom | undefined {
+  const s = e.steps;
+  if (s[k]?.op !== "relu" || s[k + 1]?.op !== "sub" || s[k + 2]?.op !== "mul" || s[k + 3]?.op !== "add")
+    return undefined;
+  const x = JSON.stringify(s[k].args[0]);
+  const ok =
+    JSON.stringify(s[k + 1].args[0]) === x &&
+    prev(s[k + 1].args[1], k) &&
+    prev(s[k + 2].args[0], k + 1) &&
+    s[k + 2].args[1]?.kind === "constant" &&
+    prev(s[k + 3].args[0], k) &&
+    prev(s[k + 3].args[1], k + 2);
+  return ok ? { word: "prelu", length: 4 } : undefined;
 }
 
 /** QMatMul -> qmatmul, LayerNormalization -> layer_normalization, QSelectiveScan -> qselective_scan. */
