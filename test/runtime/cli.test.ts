@@ -24,7 +24,13 @@ describe("qmc run", () => {
     const r = qmc("run", x4, bird, "-o", out, "--tile", "32", "--overlap", "8", "--json");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).tiling).toEqual({ tile: 32, size: [32, 32], overlap: 8, ys: [0, 24, 40], xs: [0, 24, 40] });
+    expect(JSON.parse(r.stdout).tiling).toEqual({
+      tile: 32,
+      size: [32, 32],
+      overlap: 8,
+      ys: [0, 24, 40],
+      xs: [0, 24, 40],
+    });
     const lr = readImageFile(bird).image;
     const sr = readImageFile(out).image;
     expect([sr.width, sr.height, sr.channels]).toEqual([288, 288, 3]);

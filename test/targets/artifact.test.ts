@@ -81,7 +81,9 @@ describe("js artifact", () => {
     const plan = chainPlan();
     const bad = { ...plan, kernels: [...plan.kernels, { ...plan.kernels[2], kind: "Frobnicate", name: "k5_frob" }] };
     expect(() => emitJs(bad, OPTIONS)).toThrow(QmcError);
-    expect(() => emitJs(bad, OPTIONS)).toThrow(/cannot compile 1 of 6 kernels:\n {2}#5 Frobnicate .*: no js kernel for op Frobnicate/);
+    expect(() => emitJs(bad, OPTIONS)).toThrow(
+      /cannot compile 1 of 6 kernels:\n {2}#5 Frobnicate .*: no js kernel for op Frobnicate/,
+    );
   });
 
   it.skipIf(!hasDuk())("gives byte-identical output under Duktape and Node", () => {
