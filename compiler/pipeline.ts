@@ -11,6 +11,10 @@ import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
 import type { Pass } from "./passes/pass.js";
+import { recogniseCrossScan } from "./passes/recognise-cross-scan.js";
+import { recogniseQuantizers } from "./passes/recognise-quantizers.js";
+import { recogniseResidualLayout } from "./passes/recognise-residual-layout.js";
+import { recogniseScan } from "./passes/recognise-scan.js";
 import { weightLayout } from "./passes/weight-layout.js";
 
 /**
@@ -25,6 +29,10 @@ export const PIPELINE: readonly Pass[] = [
   foldQdqWeights,
   foldConstants,
   foldQdqDataMovement,
+  recogniseQuantizers,
+  recogniseCrossScan,
+  recogniseScan,
+  recogniseResidualLayout,
   foldBatchNorm,
   lowerPixelShuffle,
   weightLayout,

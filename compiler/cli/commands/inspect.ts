@@ -4,19 +4,21 @@ import { QmcError, terminalJson, terminalText } from "../../diagnostics.js";
 import { type ModelSummary, summarizeModel } from "../../inspect/summary.js";
 import type { Dim } from "../../ir/graph.js";
 import { readModelFile } from "../../onnx/decode.js";
+import { collectPassNotes, formatPassNotes, type PassNote } from "../../passes/notes.js";
 import type { KernelPlan } from "../../plan/kernel-plan.js";
-import { type PlanReport, planReport } from "../../plan/report.js";
+import { formatDeviceMemory, type PlanReport, planReport } from "../../plan/report.js";
 import { TARGETS } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
 import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
 import { emitTargets, supportTable, type TargetResult, targetList, targetsLacking } from "../target-support.js";
-import { reportSize } from "./compile.js";
+import { deploy, deviceMemory, parseByteCount, reportSize } from "./compile.js";
 
 interface InspectOptions extends SizeOptions {
   json?: boolean;
   plan?: boolean;
   targets?: string;
+  memoryBudget?: number;
 }
 
 export function registerInspect(program: Command): void {
@@ -31,6 +33,11 @@ export function registerInspect(program: Command): void {
     .option(
       "--targets <targets>",
       `also check, per target (${[...TARGETS.keys()].join(", ")}), that every kernel compiles, and say why not`,
+    )
+    .option(
+      "--memory-budget <bytes>",
+      "with --plan: show the ES5 artifact's RAM at the largest tile that fits (e.g. 256KiB, 2MiB)",
+      parseByteCount,
     );
   sizeOptions(
     command,
@@ -39,15 +46,17 @@ export function registerInspect(program: Command): void {
 }
 
 async function inspect(file: string, opts: InspectOptions): Promise<number> {
+  if (opts.memoryBudget !== undefined && !opts.plan) throw new QmcError("--memory-budget needs --plan");
   const summary = summarizeModel(readModelFile(file));
   const targets = opts.targets === undefined ? undefined : targetList(opts.targets);
   const wantsPlan = opts.plan || targets !== undefined;
   // A model the planner refuses is still inspected: the refusal is what a user needs to see.
   let plan: KernelPlan | undefined;
   let planError: string | undefined;
+  const notes: PassNote[] = [];
   if (wantsPlan && summary.unsupported.length === 0) {
     try {
-      plan = planModelFile(file, sizeRequest(opts)).plan;
+      plan = collectPassNotes(notes, () => planModelFile(file, sizeRequest(opts))).plan;
     } catch (e) {
       if (!(e instanceof QmcError) || !targets) throw e;
       planError = e.message;
@@ -55,14 +64,21 @@ async function inspect(file: string, opts: InspectOptions): Promise<number> {
   }
   const size = plan ? reportSize(plan) : undefined;
   const report = plan && opts.plan && size ? planReport(plan, size.h, size.w) : undefined;
+  const device =
+    plan && report ? deviceMemory(deploy(plan, { memoryBudget: opts.memoryBudget ?? null, weights: "inline" })) : null;
   const checks = plan && targets ? await emitTargets(plan, targets) : undefined;
   const support = targets ? targetSupport(targets, summary.unsupported.length, plan, planError, checks) : undefined;
   if (opts.json) {
-    const json = { ...summary, ...(report ? { plan: report } : {}), ...(support ? { targets: support } : {}) };
+    const json = {
+      ...summary,
+      ...(report ? { plan: { ...report, deviceMemory: device, unrecognised: notes } } : {}),
+      ...(support ? { targets: support } : {}),
+    };
     process.stdout.write(`${terminalJson(json, 2)}\n`);
   } else {
     let text = formatSummary(file, summary);
-    if (report) text += formatPlan(report, targets ?? [...TARGETS.keys()]);
+    if (report) text += formatPlan(report, targets ?? [...TARGETS.keys()]) + formatPassNotes(notes);
+    if (device) text += printable(formatDeviceMemory(device));
     if (support && targets) text += formatSupport(support, targets, plan);
     process.stdout.write(text);
   }
