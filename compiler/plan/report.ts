@@ -59,3 +59,58 @@ export function planReport(plan: KernelPlan, h: number, w: number): PlanReport {
     constantBytes: constantBytes(plan),
   };
 }
+
+/**
+ * RAM and ROM of the ES5 artifact as a device host loads it (targets/js/footprint.ts computes them),
+ * at one run size: the memory-budget tile, else the size reports use. RAM is the larger of the
+ * loading and running peaks.
+ */
+export interface DeviceMemory {
+  /** Height and width of one run. */
+  readonly size: { readonly h: number; readonly w: number };
+  /** meta.tile and the budget it was fitted to, or null. */
+  readonly tile: number | null;
+  readonly budget: number | null;
+  readonly arenaBytes: number;
+  readonly scratchBytes: number;
+  readonly decodedWeightBytes: number;
+  /** The script's text, of which `codeBytes` code and `weightTextBytes` base64 weights. */
+  readonly scriptBytes: number;
+  readonly codeBytes: number;
+  readonly weightTextBytes: number;
+  /** RAM the compiled code holds (`codeFactor` times its text). */
+  readonly codeRamBytes: number;
+  readonly codeFactor: number;
+  /** Buffers of the largest constant's decoding. */
+  readonly decodingBytes: number;
+  readonly weightsFileBytes: number;
+  readonly loadingRamBytes: number;
+  readonly runningRamBytes: number;
+  readonly ramBytes: number;
+  readonly romBytes: number;
+  /** With external weights: how much less the loading peak and the RAM are than with inline weights. */
+  readonly saved: { readonly loadingBytes: number; readonly ramBytes: number } | null;
+}
+
+export function formatDeviceMemory(m: DeviceMemory): string[] {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const at =
+    m.tile === null
+      ? `at ${m.size.h}x${m.size.w}`
+      : `at ${m.size.h}x${m.size.w} tiles (meta.tile${m.budget === null ? "" : `, fitted to a budget of ${n(m.budget)} bytes`})`;
+  const held = `compiled code ${n(m.codeRamBytes)} (${m.codeFactor}x ${n(m.codeBytes)} bytes of code text) + decoded weights ${n(m.decodedWeightBytes)}`;
+  const text = m.weightTextBytes ? ` + base64 weights ${n(m.weightTextBytes)}` : "";
+  const lines = [
+    `  device memory of the ES5 artifact ${at}:`,
+    `    RAM ${n(m.ramBytes)} bytes, the larger of`,
+    `      running ${n(m.runningRamBytes)}: ${held} + arena ${n(m.arenaBytes)} + scratch ${n(m.scratchBytes)}`,
+    `      loading ${n(m.loadingRamBytes)}: ${held}${text} + decoding ${n(m.decodingBytes)}`,
+    `    ROM ${n(m.romBytes)} bytes: script text ${n(m.scriptBytes)}${m.weightsFileBytes ? ` + weights file ${n(m.weightsFileBytes)}` : ""}`,
+  ];
+  if (m.saved) {
+    lines.push(
+      `    external weights: loading needs ${n(m.saved.loadingBytes)} bytes less than with inline weights; RAM at this size ${m.saved.ramBytes >= 0 ? `${n(m.saved.ramBytes)} less` : `${n(-m.saved.ramBytes)} more (the loader's code)`}`,
+    );
+  }
+  return lines;
+}

@@ -21,6 +21,8 @@ export interface ArtifactMeta {
   readonly compiler?: string;
   /** [height, width] the artifact was compiled for, null where any size runs; absent in older artifacts. */
   readonly input_size?: readonly [number | null, number | null];
+  /** The tile fitted to a memory budget at compile time, used when the caller names none; null or absent: none. */
+  readonly tile?: number | null;
   readonly [key: string]: unknown;
 }
 
@@ -51,6 +53,10 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
       `${where}: meta.input_size is ${JSON.stringify(size)}, expected [height, width], each a positive integer or null`,
     );
   }
+  const tile = meta.tile;
+  if (tile !== undefined && tile !== null && !(typeof tile === "number" && Number.isInteger(tile) && tile >= 1)) {
+    throw new QmcRuntimeError(`${where}: meta.tile is ${JSON.stringify(tile)}, expected a positive integer or null`);
+  }
   return meta as ArtifactMeta;
 }
 
@@ -58,4 +64,9 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
 export function fixedSizeOf(meta: ArtifactMeta): { h: number | null; w: number | null } {
   const size = meta.input_size;
   return size ? { h: size[0], w: size[1] } : { h: null, w: null };
+}
+
+/** The tile an artifact runs when the caller names none: meta.tile, fitted to a memory budget. */
+export function defaultTileOf(meta: ArtifactMeta): number | undefined {
+  return meta.tile ?? undefined;
 }

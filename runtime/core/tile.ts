@@ -1,9 +1,9 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
-import { fixedSizeOf } from "./meta.js";
+import { defaultTileOf, fixedSizeOf } from "./meta.js";
 
 export interface TileOptions {
-  /** Side of the square tiles in input pixels; absent: the whole image in one run. */
+  /** Side of the square tiles in input pixels; absent: meta.tile (fitted to a memory budget), else the whole image in one run. */
   readonly tile?: number;
   /** Input pixels shared by neighbouring tiles (default 0). */
   readonly overlap?: number;
@@ -110,7 +110,8 @@ export function runTiled(
   options: TileOptions = {},
 ): { planes: Float32Array; tiling: Tiling } {
   const { channels, scale } = engine.meta;
-  const tiling = planTiling(h, w, options.tile, options.overlap ?? 0, fixedSizeOf(engine.meta));
+  const tile = options.tile ?? defaultTileOf(engine.meta);
+  const tiling = planTiling(h, w, tile, options.overlap ?? 0, fixedSizeOf(engine.meta));
   if (tiling.size[0] === h && tiling.size[1] === w) {
     engine.prepare(h, w);
     engine.input().set(planes);

@@ -1,12 +1,19 @@
 import { QmcError } from "../../compiler/diagnostics.js";
-import { isStatic, type KernelPlan, type PlanConstant, type SymDim } from "../../compiler/plan/kernel-plan.js";
+import {
+  evalShape,
+  isStatic,
+  type KernelPlan,
+  type PlanConstant,
+  type SymDim,
+} from "../../compiler/plan/kernel-plan.js";
 import { PLACE_BUFFERS_ES5 } from "../shared/arena.js";
 import type { ArtifactModule, FnDecl, Item, VarDecl } from "../shared/artifact.js";
 import { CodeWriter } from "../shared/code-writer.js";
-import { artifactMeta, liveRanges } from "../shared/meta.js";
+import { artifactMeta, type DeployedPlan, deploymentOf, liveRanges } from "../shared/meta.js";
 import { asciiJson, commentText, identifier } from "../shared/names.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
 import { generateAll } from "../shared/unsupported.js";
+import { EXTERNAL_WEIGHT_HELPERS, loadWeightsFn, weightsLayout } from "./external-weights.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
 import { JS_KERNELS, type KernelGenerator } from "./kernels/index.js";
 import { restoreFn, tileStartsFn } from "./restore.js";
@@ -23,7 +30,7 @@ const ELEMENT_BYTES = { float32: 4, int32: 4, int8: 1, uint8: 1 } as const;
 const BASE64_LINE = 100;
 
 /** Error codes of the ABI functions. */
-export const ABI_ERRORS = { badSize: -1, outOfMemory: -2, notPrepared: -3 } as const;
+export const ABI_ERRORS = { badSize: -1, outOfMemory: -2, notPrepared: -3, noWeights: -4 } as const;
 
 interface KernelCall {
   readonly fn: string;
@@ -102,6 +109,17 @@ function constantDecl(c: PlanConstant, name: string): VarDecl {
   };
 }
 
+/** With external weights a constant starts empty; qmc_load_weights fills it. */
+function externalConstantDecl(c: PlanConstant, name: string): VarDecl {
+  const type = constantArrayType(c);
+  return {
+    name,
+    init: `new ${type}(0)`,
+    mutable: true,
+    doc: [`'${commentText(c.name)}' [${c.shape.join(", ")}] (${type}), from the weights file`],
+  };
+}
+
 function memoryTable(plan: KernelPlan, scope: Scope): string[] {
   const ranges = liveRanges(plan);
   const rows = plan.buffers.map((b, i) => [
@@ -165,12 +183,13 @@ function fixedSizeTest(plan: KernelPlan): string | null {
   return tests.length ? tests.join(" || ") : null;
 }
 
-function prepareFn(plan: KernelPlan, scope: Scope): FnDecl {
+function prepareFn(plan: KernelPlan, scope: Scope, externalWeights: boolean): FnDecl {
   const w = new CodeWriter();
   const index = (id: number) => plan.buffers.findIndex((b) => b.id === id);
   for (const b of plan.buffers) for (const d of b.shape) if (!isStatic(d)) scope.dimVar(d);
   w.line("var counts, sizes, placed, i;");
   w.line("prepared = false;");
+  if (externalWeights) w.line(`if (!weightsLoaded) return ${ABI_ERRORS.noWeights};`);
   w.line(
     `if (!(h >= 1 && w >= 1 && h <= 65536 && w <= 65536 && h % 1 === 0 && w % 1 === 0)) return ${ABI_ERRORS.badSize};`,
   );
@@ -216,7 +235,8 @@ function prepareFn(plan: KernelPlan, scope: Scope): FnDecl {
     returns: "number",
     doc: [
       "Sizes every buffer for an h x w input and places them in the arena, growing `memory` when needed",
-      "(re-read qmc.memory afterwards). 0, or -1 for a size the model cannot take, -2 when out of memory.",
+      `(re-read qmc.memory afterwards). 0, or -1 for a size the model cannot take, -2 when out of memory${externalWeights ? "," : "."}`,
+      ...(externalWeights ? ["-4 before qmc_load_weights has succeeded."] : []),
     ],
     body: w.toString(),
   };
@@ -239,29 +259,49 @@ function runFn(calls: readonly KernelCall[]): FnDecl {
   };
 }
 
+/** An artifact's parts, language aside, and what its memory figures need beyond them. */
+export interface BuiltArtifact {
+  readonly module: ArtifactModule;
+  /** Float64 elements of the kernels' shared scratch at an h x w input. */
+  scratchElements(h: number, w: number): number;
+}
+
 /** Everything an artifact holds, language aside: the js and ts targets print this. */
-export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, target: string): ArtifactModule {
+export function buildArtifactModule(plan: DeployedPlan, options: EmitOptions, target: string): ArtifactModule {
+  return buildArtifact(plan, options, target).module;
+}
+
+export function buildArtifact(plan: DeployedPlan, options: EmitOptions, target: string): BuiltArtifact {
   if (!plan.buffers.some((b) => b.id === plan.input) || !plan.buffers.some((b) => b.id === plan.output)) {
     throw new QmcError("plan's input or output is not one of its buffers");
   }
+  const deployment = deploymentOf(plan);
+  const external = deployment.weights === "external";
   const scope = new Scope(plan);
   const kernels = generateKernels(plan, scope, target);
-  const prepare = prepareFn(plan, scope);
-  const constantHelpers: HelperName[] = plan.constants.map((c) =>
-    c.encoding.kind === "float32"
-      ? "float32Constant"
-      : c.encoding.kind === "int32"
-        ? "int32Constant"
-        : "packedConstant",
-  );
+  const prepare = prepareFn(plan, scope, external);
+  const constantHelpers: HelperName[] = external
+    ? []
+    : plan.constants.map((c) =>
+        c.encoding.kind === "float32"
+          ? "float32Constant"
+          : c.encoding.kind === "int32"
+            ? "int32Constant"
+            : "packedConstant",
+      );
   const runtime = resolveHelpers([...kernels.helpers, ...constantHelpers, "f32", "roundHalfEven"]);
   const ranges = liveRanges(plan);
-  const meta = artifactMeta(plan, target, options.compilerVersion);
+  const layout = external ? weightsLayout(plan) : undefined;
+  const meta = {
+    ...artifactMeta(plan, target, options.compilerVersion),
+    ...(layout ? { weights: { external: true, bytes: layout.bytes, fnv1a: layout.fnv1a } } : {}),
+  };
   const fn = (decl: FnDecl): Item => ({ fn: decl });
   const v = (decl: VarDecl): Item => ({ var: decl });
   const state: VarDecl[] = [
     { name: "memory", init: "new ArrayBuffer(0)", mutable: true },
     { name: "prepared", init: "false", mutable: true },
+    ...(external ? [{ name: "weightsLoaded", init: "false", mutable: true }] : []),
     { name: "inputOffset", init: "0", mutable: true },
     { name: "outputOffset", init: "0", mutable: true },
     ...plan.buffers.map((b) => ({ name: scope.bufferVar(b.id), init: `new ${VIEW_TYPE[b.dtype]}(0)`, mutable: true })),
@@ -272,7 +312,10 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
     { name: "LAST_USE", init: `[${ranges.map((r) => r[1]).join(", ")}]` },
     { name: "META", init: asciiJson(meta, 2) },
   ];
-  return {
+  const constants = plan.constants.map((c) =>
+    v((external ? externalConstantDecl : constantDecl)(c, scope.constantVar(c.id))),
+  );
+  const module: ArtifactModule = {
     header: [
       `${commentText(plan.model.name)}: generated by qmc ${commentText(options.compilerVersion)} for target '${target}'.`,
       `Source model sha256 ${commentText(plan.model.sha256)}; task ${plan.model.task}, scale ${plan.model.scale}.`,
@@ -281,20 +324,35 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
       "ABI: qmc_prepare(h, w) -> 0 | -1 bad size | -2 out of memory; qmc_input() / qmc_output() -> byte",
       "offsets in `memory` of float32 NCHW images in [0, 1]; qmc_run() -> 0 | -3 not prepared; `meta`;",
       "restore(pixels, width, height, channels, { tile, overlap }) for uint8 images.",
+      ...(deployment.tile === null
+        ? []
+        : [
+            `Without opts.tile, restore runs ${deployment.tile}x${deployment.tile} tiles (meta.tile, from the memory budget).`,
+          ]),
+      ...(external
+        ? [
+            `Weights: a ${layout?.bytes}-byte file beside the script; call qmc_load_weights(read) once before`,
+            "qmc_prepare (which returns -4 until then), with read(offset, length) returning those bytes.",
+          ]
+        : []),
       "",
       ...memoryTable(plan, scope),
     ],
     sections: [
-      { title: "Runtime helpers", items: [...runtime.vars.map(v), ...runtime.fns.map(fn)] },
       {
-        title: "Constants, decoded once at load",
-        items: plan.constants.map((c) => v(constantDecl(c, scope.constantVar(c.id)))),
+        title: "Runtime helpers",
+        items: [...runtime.vars.map(v), ...runtime.fns.map(fn), ...(external ? EXTERNAL_WEIGHT_HELPERS.map(fn) : [])],
+      },
+      {
+        title: external ? "Constants, read by qmc_load_weights" : "Constants, decoded once at load",
+        items: constants,
       },
       { title: "Kernels", items: kernels.fns.map(fn) },
       { title: "State and memory plan", items: [...state.map(v), fn(PLACE_BUFFERS_ES5)] },
       {
         title: "ABI",
         items: [
+          ...(external ? [fn(loadWeightsFn(plan, (id) => scope.constantVar(id)))] : []),
           fn(prepare),
           fn({
             name: "qmc_input",
@@ -312,12 +370,21 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
           }),
           fn(runFn(kernels.calls)),
           fn(tileStartsFn),
-          fn(restoreFn(plan.model.scale, plan.model.inChannels, plan.model.outChannels, plan.model.inputSize)),
+          fn(
+            restoreFn(
+              plan.model.scale,
+              plan.model.inChannels,
+              plan.model.outChannels,
+              plan.model.inputSize,
+              deployment.tile,
+            ),
+          ),
         ],
       },
     ],
     exportName: "qmc",
     exports: [
+      ...(external ? [{ name: "qmc_load_weights", value: "qmc_load_weights" }] : []),
       { name: "qmc_prepare", value: "qmc_prepare" },
       { name: "qmc_input", value: "qmc_input" },
       { name: "qmc_output", value: "qmc_output" },
@@ -326,5 +393,10 @@ export function buildArtifactModule(plan: KernelPlan, options: EmitOptions, targ
       { name: "meta", value: "META" },
       { name: "restore", value: "restore" },
     ],
+  };
+  const scratch = [...scope.scratch];
+  return {
+    module,
+    scratchElements: (h, w) => Math.max(0, ...evalShape(scratch, h, w)),
   };
 }

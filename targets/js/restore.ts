@@ -23,13 +23,15 @@ return starts;
  * The device host's whole job in one function: uint8 pixels (interleaved, `channels` per pixel) in,
  * the restored uint8 image out. Tiles overlap and their outputs are averaged where they meet
  * (BasicSR / MambaIR test-time tiling); float conversions round as PyTorch does in float32.
- * Channels past the model's (alpha) are copied from the nearest input pixel.
+ * Channels past the model's (alpha) are copied from the nearest input pixel. `defaultTile` (meta.tile,
+ * fitted to a memory budget) is the tile when the caller names none.
  */
 export function restoreFn(
   scale: number,
   inChannels: number,
   outChannels: number,
   inputSize: { readonly h: number | null; readonly w: number | null },
+  defaultTile: number | null = null,
 ): FnDecl {
   // A fixed-size artifact runs tiles of exactly its size, whatever opts.tile says.
   const th = inputSize.h === null ? "tile || height" : String(inputSize.h);
@@ -46,13 +48,16 @@ export function restoreFn(
     returns: "{ data: Uint8Array; width: number; height: number; channels: number }",
     doc: [
       "Restores an image: uint8 pixels, `channels` per pixel (1 gray, 3 RGB, 4 RGBA), row-major.",
-      "opts.tile: tile side in pixels (0 or absent: the whole image at once); opts.overlap: tile overlap.",
+      defaultTile === null
+        ? "opts.tile: tile side in pixels (0 or absent: the whole image at once); opts.overlap: tile overlap."
+        : `opts.tile: tile side in pixels (absent: ${defaultTile}, meta.tile, which fits the memory budget); opts.overlap: tile overlap.`,
       "An artifact compiled for a fixed input size runs tiles of that size (the image must not be smaller).",
     ],
     body: `
-var o = opts || { tile: 0, overlap: 0 };
+var o = opts || { tile: undefined, overlap: 0 };
 var scale = ${scale}, inC = ${inChannels}, outC = ${outChannels};
-var tile = o.tile ? Math.min(o.tile, width, height) : 0;
+var tile = o.tile === undefined ? ${defaultTile ?? 0} : o.tile;
+tile = tile ? Math.min(tile, width, height) : 0;
 var overlap = o.overlap || 0;
 var th = ${th}, tw = ${tw};
 var OH = height * scale, OW = width * scale, oth = th * scale, otw = tw * scale;
@@ -66,7 +71,7 @@ if ((th < height && th - overlap < 1) || (tw < width && tw - overlap < 1)) throw
 rows = tileStarts(height, th, th - overlap);
 cols = tileStarts(width, tw, tw - overlap);
 rc = qmc_prepare(th, tw);
-if (rc !== 0) throw new Error("qmc restore: qmc_prepare(" + th + ", " + tw + ") returned " + rc);
+if (rc !== 0) throw new Error("qmc restore: qmc_prepare(" + th + ", " + tw + ") returned " + rc + (rc === -2 ? " (out of memory)" : rc === -4 ? " (call qmc_load_weights first)" : ""));
 for (r = 0; r < rows.length; r++) {
   for (c = 0; c < cols.length; c++) {
     y0 = rows[r];

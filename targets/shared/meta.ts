@@ -19,6 +19,29 @@ export function liveRanges(plan: KernelPlan): [number, number][] {
   ]);
 }
 
+/**
+ * What `qmc compile` decided about running the plan besides the plan itself. It rides on the plan
+ * (a DeployedPlan is a KernelPlan) through the emitters, which record it in the artifact's `meta`.
+ */
+export interface Deployment {
+  /** The square tile that fits `--memory-budget` (its free axes; fixed axes keep their size), or null. */
+  readonly tile: number | null;
+  /** The budget in bytes the tile was fitted to, or null. */
+  readonly memoryBudget: number | null;
+  /** Where the js artifact's constants live: in the script as base64, or in a `.bin` the host reads. */
+  readonly weights: "inline" | "external";
+}
+
+export interface DeployedPlan extends KernelPlan {
+  readonly deployment?: Deployment;
+}
+
+export const DEFAULT_DEPLOYMENT: Deployment = { tile: null, memoryBudget: null, weights: "inline" };
+
+export function deploymentOf(plan: DeployedPlan): Deployment {
+  return plan.deployment ?? DEFAULT_DEPLOYMENT;
+}
+
 export function arenaBytes(plan: KernelPlan, h: number, w: number): number {
   return placeBuffers(bufferBytes(plan, h, w), liveRanges(plan)).total;
 }
@@ -31,7 +54,8 @@ const SAMPLES = [64, 128] as const;
  * exactly affine in h*w, so `arena_bytes` is the line through two square sizes; qmc_prepare always
  * computes the exact figure.
  */
-export function artifactMeta(plan: KernelPlan, target: string, compilerVersion: string) {
+export function artifactMeta(plan: DeployedPlan, target: string, compilerVersion: string) {
+  const deployment = deploymentOf(plan);
   const { h: fixedH, w: fixedW } = plan.model.inputSize;
   const sampled = SAMPLES.map((s): [number, number] => [fixedH ?? s, fixedW ?? s]);
   const [b0, b1] = sampled.map(([h, w]) => arenaBytes(plan, h, w));
@@ -51,5 +75,8 @@ export function artifactMeta(plan: KernelPlan, target: string, compilerVersion: 
     compiler: compilerVersion,
     input_size: [fixedH, fixedW],
     arena_bytes: { fixed: b0 - perPixel * p0, per_pixel: perPixel, sampled_at: sampled },
+    // The runtime and the ES5 restore tile with this when the caller names no tile.
+    tile: deployment.tile,
+    memory_budget: deployment.memoryBudget,
   };
 }
