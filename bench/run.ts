@@ -5,6 +5,7 @@ import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { recordValues } from "../compiler/diff/record.js";
 import { constantBytes } from "../compiler/plan/kernel-plan.js";
+import { benchFloatConv, type FloatConvResults, floatConvReport } from "./float-conv.js";
 import { benchKernelGroup, integerMacs, type KernelGroupResult, scanUpdates } from "./kernels.js";
 import { fmt, table } from "./markdown.js";
 import { benchOrt, type OrtFlavour } from "./ort.js";
@@ -15,15 +16,18 @@ import { ARTIFACT_SLACK, sampleSizes, sizesTable } from "./sizes.js";
 import type { Timing } from "./time.js";
 
 /**
- * `npm run bench [-- [--skip-ort] [--sizes-only] extra.onnx ...]`: every qmc target on the
- * light-SR-structure benchmark model and the tiny W4A4 SR model (samples/models/), against
+ * `npm run bench [-- [--skip-ort] [--sizes-only | --float-only] extra.onnx ...]`: every qmc target
+ * on the light-SR-structure benchmark model and the tiny W4A4 SR model (samples/models/), against
  * onnxruntime on their standard-ops exports (unless --skip-ort), plus integer-kernel throughput
- * against the measured wasm-SIMD peak and scan state updates per second; then every sample model's
- * .wasm sizes against its packed weights (alone with --sizes-only, which times nothing). Prints one
- * markdown report and writes it to bench/results/<date>-<host>.md (+ .json).
+ * against the measured wasm-SIMD peak and scan state updates per second; then the float conv
+ * networks (bench/float-conv.ts; alone with --float-only); then every sample model's .wasm sizes
+ * against its packed weights (alone with --sizes-only, which times nothing). Prints one markdown
+ * report and writes it to bench/results/<date>-<host>[-float|-sizes].md (+ .json).
  */
 
 const SIZE = { h: 64, w: 64 };
+/** The float conv section's targets: js would take minutes a run at 256x256. */
+const FLOAT_TARGETS = ["wasm-simd", "wasm-relaxed", "wasm"];
 const ROOT = join(import.meta.dirname, "..");
 const SAMPLES = join(ROOT, "samples", "models");
 
@@ -307,17 +311,20 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withOrt = !args.includes("--skip-ort");
   const sizesOnly = args.includes("--sizes-only");
-  const extra = args.filter((a) => a !== "--skip-ort" && a !== "--sizes-only");
+  const floatOnly = args.includes("--float-only");
+  const extra = args.filter((a) => !["--skip-ort", "--sizes-only", "--float-only"].includes(a));
   const progress = (s: string) => process.stderr.write(`bench: ${s}\n`);
   const started = new Date();
   const results: ModelBench[] = [];
   let peaks: Peaks | undefined;
-  if (!sizesOnly) {
+  let float: FloatConvResults | undefined;
+  if (!sizesOnly && !floatOnly) {
     progress("measuring the wasm SIMD peaks");
     peaks = await measurePeaks();
     for (const m of findModels(extra)) results.push(await benchModel(m.file, m.role, withOrt, progress));
   }
-  const sizes = await sampleSizes(SAMPLES, progress);
+  if (!sizesOnly) float = await benchFloatConv(SAMPLES, FLOAT_TARGETS, withOrt, progress);
+  const sizes = floatOnly ? [] : await sampleSizes(SAMPLES, progress);
   const cpu = cpus();
   const header = [
     `# qmc benchmark, ${started.toISOString()}`,
@@ -333,30 +340,36 @@ async function main(): Promise<void> {
     "",
   ];
   const missing: string[] = [];
-  if (!sizesOnly && !results.some((r) => r.role.startsWith("benchmark")))
+  const main = !sizesOnly && !floatOnly;
+  if (main && !results.some((r) => r.role.startsWith("benchmark")))
     missing.push("the light-SR-structure benchmark model (samples/models/*light*/model.onnx) is not there yet");
-  if (!sizesOnly && !results.some((r) => r.role === "tiny SR"))
+  if (main && !results.some((r) => r.role === "tiny SR"))
     missing.push("the tiny SR model (samples/models/*tiny*/model.onnx) is not there yet");
   const body = [
     ...header,
     ...missing.map((m) => `NOTE: ${m}.`),
     ...(missing.length ? [""] : []),
     ...(peaks && results.length ? [...summary(results, peaks), ...results.flatMap((r) => modelReport(r, peaks))] : []),
-    "## Artifact sizes, every sample model",
-    "",
-    "Packed weights are the plan's constant bytes; each .wasm must stay within them plus 150 KiB (153,600 bytes).",
-    "",
-    ...sizesTable(sizes),
+    ...(float ? floatConvReport(float) : []),
+    ...(floatOnly
+      ? []
+      : [
+          "## Artifact sizes, every sample model",
+          "",
+          "Packed weights are the plan's constant bytes; each .wasm must stay within them plus 150 KiB (153,600 bytes).",
+          "",
+          ...sizesTable(sizes),
+        ]),
   ];
   const text = `${body.join("\n")}\n`;
   process.stdout.write(text);
-  const stem = `${started.toISOString().slice(0, 10)}-${hostname()}${sizesOnly ? "-sizes" : ""}`;
+  const stem = `${started.toISOString().slice(0, 10)}-${hostname()}${sizesOnly ? "-sizes" : floatOnly ? "-float" : ""}`;
   const dir = join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${stem}.md`), text);
   writeFileSync(
     join(dir, `${stem}.json`),
-    `${JSON.stringify({ started, peaks, size: SIZE, models: results, sizes }, null, 2)}\n`,
+    `${JSON.stringify({ started, peaks, size: SIZE, models: results, float, sizes }, null, 2)}\n`,
   );
   progress(`written to bench/results/${stem}.md and .json`);
 }

@@ -18,7 +18,7 @@ function sigmoidBody(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
     a.set(o.max(o.neg(o.abs(x.get())), o.c(S.floor))),
     k.set(o.floor(o.add(o.mul(a.get(), o.c(S.log2e)), o.c(0.5)))),
     r.set(o.sub(o.sub(a.get(), o.mul(k.get(), o.c(S.ln2Hi))), o.mul(k.get(), o.c(S.ln2Lo)))),
-    ...horner(o, p, r, S.taylor),
+    ...horner(o, p, r, S.poly),
     e.set(o.add(o.add(o.mul(o.mul(r.get(), r.get()), p.get()), r.get()), o.c(1))),
     e.set(o.mul(o.mul(e.get(), o.pow2(o.add(k.get(), o.c(64)))), o.c(2 ** -64))),
     out.set(o.div(o.nonNegative(x.get(), o.c(1), e.get()), o.add(o.c(1), e.get()))),

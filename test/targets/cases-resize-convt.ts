@@ -111,6 +111,7 @@ const convTranspose = (
     inputs: [act(1, C, "h", "w"), weights([C, M / G, KH, KW], seed), ...(bias ? [weights([M], seed + 1)] : [])],
     outputs: [shape(1, M, { c: out[0][1], h: out[0][0], w: 0, hw: 0 }, { c: out[1][1], h: 0, w: out[1][0], hw: 0 })],
   },
+  exact: true,
 });
 
 const CONV_TRANSPOSE_CASES: Case[] = [
@@ -206,6 +207,38 @@ const CONV_TRANSPOSE_CASES: Case[] = [
     { strides: ints([2, 2]), auto_pad: str("VALID") },
     46,
   ),
+  // Output channels by the f32x4 blocks of the wasm-simd kernel: a block and a tail, two blocks, tails per group.
+  convTranspose(
+    "6 outputs 3x3 pad 1",
+    [3, 6, 1, 3, 3],
+    [
+      [1, 0],
+      [1, 0],
+    ],
+    { pads: ints([1, 1, 1, 1]) },
+    50,
+  ),
+  convTranspose(
+    "8 outputs 2x2 stride 2",
+    [3, 8, 1, 2, 2],
+    [
+      [2, 0],
+      [2, 0],
+    ],
+    { strides: ints([2, 2]) },
+    52,
+  ),
+  convTranspose(
+    "grouped (2 groups of 5 outputs) 4x4 stride 2 pad 1 dilation 2x1, no bias",
+    [4, 10, 2, 4, 4],
+    [
+      [2, 3],
+      [2, 0],
+    ],
+    { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), dilations: ints([2, 1]) },
+    54,
+    false,
+  ),
   {
     name: "ConvTranspose 3x3 stride 2 to output_shape 12x13 on a fixed size",
     spec: {
@@ -214,6 +247,7 @@ const CONV_TRANSPOSE_CASES: Case[] = [
       inputs: [act(1, 2, 5, 6), weights([2, 3, 3, 3], 48), weights([3], 49)],
       outputs: [shape(1, 3, 12, 13)],
     },
+    exact: true,
   },
 ];
 

@@ -62,6 +62,7 @@ export const WASM_TWIN_CASES: Case[] = [
       inputs: [act(4, 3), weights([4, 5], 31)],
       outputs: [shape(3, 5)],
     },
+    exact: true,
   },
   {
     name: "Gemm transA and transB, hw rows, full C, alpha and beta",
@@ -71,10 +72,12 @@ export const WASM_TWIN_CASES: Case[] = [
       inputs: [act(6, HW), weights([5, 6], 32), act(HW, 5)],
       outputs: [shape(HW, 5)],
     },
+    exact: true,
   },
   {
     name: "Gemm with a column C",
     spec: { kind: "Gemm", inputs: [act(3, 4), weights([4, 5], 33), weights([3, 1], 34)], outputs: [shape(3, 5)] },
+    exact: true,
   },
   {
     name: "Gemm with a scalar C",
@@ -84,6 +87,7 @@ export const WASM_TWIN_CASES: Case[] = [
       inputs: [act(3, 4), act(4, 2), scalar(0.5)],
       outputs: [shape(3, 2)],
     },
+    exact: true,
   },
   unary("Clip with only a min", "Clip", [-2, 2], [scalar(-0.5)]),
   unary("Clip with only a max", "Clip", [-2, 2], [null, scalar(0.25)]),

@@ -1,5 +1,6 @@
 import { rng } from "../support/random.js";
 import { ACTIVATION_PAD_CASES } from "./cases-activations-pad.js";
+import { MATMUL_EDGE_CASES } from "./cases-matmul.js";
 import { RESIZE_CONVT_CASES } from "./cases-resize-convt.js";
 import { WASM_TWIN_CASES } from "./cases-wasm-twins.js";
 import { type Dim, float, int, ints, type KernelSpec, shape, str } from "./harness.js";
@@ -47,6 +48,7 @@ export const CASES: Case[] = [
   ...WASM_TWIN_CASES,
   {
     name: "Conv 3x3 pad 1 with bias",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { pads: ints([1, 1, 1, 1]) },
@@ -56,6 +58,7 @@ export const CASES: Case[] = [
   },
   {
     name: "Conv 3x3 pad 1, weights computed at run time",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { pads: ints([1, 1, 1, 1]) },
@@ -65,10 +68,12 @@ export const CASES: Case[] = [
   },
   {
     name: "Conv 1x1 without bias",
+    exact: true,
     spec: { kind: "Conv", inputs: [act(1, 4, "h", "w"), weights([5, 4, 1, 1], 3)], outputs: [NCHW(5)] },
   },
   {
     name: "Conv depthwise 3x3 dilation 2 pad 2",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { group: int(4), pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
@@ -78,6 +83,7 @@ export const CASES: Case[] = [
   },
   {
     name: "Conv grouped (2 groups) 3x3 SAME_UPPER",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { group: int(2), auto_pad: str("SAME_UPPER") },
@@ -87,6 +93,7 @@ export const CASES: Case[] = [
   },
   {
     name: "Conv stride 2 on a fixed size",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) },
@@ -96,6 +103,7 @@ export const CASES: Case[] = [
   },
   {
     name: "Conv 5x3 stride 2x1, dilation 1x2, uneven pads",
+    exact: true,
     spec: {
       kind: "Conv",
       attrs: { strides: ints([2, 1]), dilations: ints([1, 2]), pads: ints([2, 0, 1, 1]) },
@@ -103,18 +111,150 @@ export const CASES: Case[] = [
       outputs: [shape(1, 4, 5, 18)],
     },
   },
+  // Every row width from 1 to 21 through the SIMD register blocks of both lane layouts: four output
+  // channels a vector (6 channels: a full block and one of 2 lanes), and four columns a vector
+  // (depthwise, asymmetric left/right pads): border columns, whole blocks, the overlapping last one.
+  ...Array.from(
+    { length: 21 },
+    (_, i): Case => ({
+      name: `Conv 3x3 pad 1, 5 -> 6 channels, width ${i + 1}`,
+      exact: true,
+      spec: {
+        kind: "Conv",
+        attrs: { pads: ints([1, 1, 1, 1]) },
+        inputs: [act(1, 5, 3, i + 1), weights([6, 5, 3, 3], 40), weights([6], 41)],
+        outputs: [shape(1, 6, 3, i + 1)],
+      },
+    }),
+  ),
+  ...Array.from(
+    { length: 21 },
+    (_, i): Case => ({
+      name: `Conv depthwise 3x3 pads 1 2 1 0, width ${i + 1}`,
+      exact: true,
+      spec: {
+        kind: "Conv",
+        attrs: { group: int(2), pads: ints([1, 2, 1, 0]) },
+        inputs: [act(1, 2, 3, i + 1), weights([2, 1, 3, 3], 42), weights([2], 43)],
+        outputs: [shape(1, 2, 3, i + 1)],
+      },
+    }),
+  ),
+  {
+    name: "Conv 5x5 pad 2, 1 -> 9 channels (a block of one lane)",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([2, 2, 2, 2]) },
+      inputs: [act(1, 1, "h", "w"), weights([9, 1, 5, 5], 44), weights([9], 45)],
+      outputs: [NCHW(9)],
+    },
+  },
+  {
+    name: "Conv 3x3 dilation 2 pad 2, 3 -> 7 channels, no bias",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
+      inputs: [act(1, 3, "h", "w"), weights([7, 3, 3, 3], 46)],
+      outputs: [NCHW(7)],
+    },
+  },
+  {
+    name: "Conv 3x3 SAME_LOWER stride 2, 3 -> 5 channels",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { auto_pad: str("SAME_LOWER"), strides: ints([2, 2]) },
+      inputs: [act(1, 3, 9, 12), weights([5, 3, 3, 3], 47), weights([5], 48)],
+      outputs: [shape(1, 5, 5, 6)],
+    },
+  },
+  {
+    name: "Conv 2x2 SAME_LOWER, 4 -> 4 channels (the odd pad at the top and left)",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { auto_pad: str("SAME_LOWER") },
+      inputs: [act(1, 4, "h", "w"), weights([4, 4, 2, 2], 49), weights([4], 50)],
+      outputs: [NCHW(4)],
+    },
+  },
+  {
+    name: "Conv grouped (2 groups of 5 output channels) 3x3 pad 1",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { group: int(2), pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 4, "h", "w"), weights([10, 2, 3, 3], 51), weights([10], 52)],
+      outputs: [NCHW(10)],
+    },
+  },
+  {
+    name: "Conv depthwise multiplier 2, 3x3 pads 0 1 2 1, no bias",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { group: int(3), pads: ints([0, 1, 2, 1]) },
+      inputs: [act(1, 3, "h", "w"), weights([6, 1, 3, 3], 53)],
+      outputs: [NCHW(6)],
+    },
+  },
+  {
+    name: "Conv depthwise multiplier 2, 3x3 stride 2 pad 1",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { group: int(3), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 3, 9, 14), weights([6, 1, 3, 3], 54), weights([6], 55)],
+      outputs: [shape(1, 6, 5, 7)],
+    },
+  },
+  {
+    name: "Conv 1x1, 6 -> 1 channel (four columns a vector)",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      inputs: [act(1, 6, "h", "w"), weights([1, 6, 1, 1], 56), weights([1], 57)],
+      outputs: [NCHW(1)],
+    },
+  },
+  {
+    name: "Conv 1x1 pad 1, 6 -> 8 channels (rows and columns of bias only)",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 6, "h", "w"), weights([8, 6, 1, 1], 60), weights([8], 61)],
+      outputs: [shape(1, 8, { c: 2, h: 1, w: 0, hw: 0 }, { c: 2, h: 0, w: 1, hw: 0 })],
+    },
+  },
+  {
+    name: "Conv 9x9 pad 4, 2 -> 4 channels",
+    exact: true,
+    spec: {
+      kind: "Conv",
+      attrs: { pads: ints([4, 4, 4, 4]) },
+      inputs: [act(1, 2, "h", "w"), weights([4, 2, 9, 9], 58), weights([4], 59)],
+      outputs: [NCHW(4)],
+    },
+  },
   {
     name: "MatMul tokens x weight",
     spec: { kind: "MatMul", inputs: [act(1, HW, 8), weights([8, 6], 9)], outputs: [shape(1, HW, 6)] },
+    exact: true,
   },
   {
     name: "MatMul weight x activation",
     spec: { kind: "MatMul", inputs: [weights([6, 4], 10), act(1, 4, HW)], outputs: [shape(1, 6, HW)] },
+    exact: true,
   },
   {
     name: "MatMul with broadcast batch dims",
     spec: { kind: "MatMul", inputs: [act(2, 1, 3, 4), act(1, 3, 4, "w")], outputs: [shape(2, 3, 3, "w")] },
+    exact: true,
   },
+  ...MATMUL_EDGE_CASES,
   {
     name: "Gemm transB with bias row, alpha and beta",
     spec: {
@@ -123,6 +263,7 @@ export const CASES: Case[] = [
       inputs: [act(3, 4), weights([5, 4], 11), weights([5], 12)],
       outputs: [shape(3, 5)],
     },
+    exact: true,
   },
   {
     name: "Add same shape",
@@ -350,6 +491,7 @@ export const CASES: Case[] = [
   },
   {
     name: "SelectiveScan, 4 directions",
+    exact: true,
     spec: {
       kind: "SelectiveScan",
       domain: "ai.qmambair",
@@ -364,6 +506,49 @@ export const CASES: Case[] = [
         weights([8], 20),
       ],
       outputs: [shape(1, 8, HW)],
+    },
+  },
+  {
+    name: "SelectiveScan, 1 direction of 3 channels, state size 1, large delta (both softplus branches), A of both signs",
+    exact: true,
+    spec: {
+      kind: "SelectiveScan",
+      domain: "ai.qmambair",
+      attrs: { delta_softplus: int(1) },
+      inputs: [act(1, 3, HW), act(1, 3, HW), weights([3, 1], 21, -4, 0.05), act(1, 1, 1, HW), act(1, 1, 1, HW)],
+      outputs: [shape(1, 3, HW)],
+    },
+    ranges: { 1: [15, 25] },
+  },
+  {
+    name: "SelectiveScan, 1 direction of 4 channels (one f32x4), no softplus, no D, no delta bias, L = h",
+    exact: true,
+    spec: {
+      kind: "SelectiveScan",
+      domain: "ai.qmambair",
+      attrs: { delta_softplus: int(0) },
+      inputs: [act(1, 4, "h"), act(1, 4, "h"), weights([4, 2], 22, -2, -0.1), act(1, 1, 2, "h"), act(1, 1, 2, "h")],
+      outputs: [shape(1, 4, "h")],
+    },
+    ranges: { 1: [0, 1] },
+  },
+  {
+    name: "SelectiveScan, 2 directions of 6 channels (four in f32x4 lanes, two alone), state size 3",
+    exact: true,
+    spec: {
+      kind: "SelectiveScan",
+      domain: "ai.qmambair",
+      attrs: { delta_softplus: int(1) },
+      inputs: [
+        act(1, 12, HW),
+        act(1, 12, HW),
+        weights([12, 3], 23, -2, -0.1),
+        act(1, 2, 3, HW),
+        act(1, 2, 3, HW),
+        weights([12], 24),
+        weights([12], 25),
+      ],
+      outputs: [shape(1, 12, HW)],
     },
   },
 ];

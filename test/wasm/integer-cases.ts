@@ -133,28 +133,39 @@ const epilogue = (program: string[], ...constants: number[][]) => ({
 });
 
 /**
- * A QSelectiveScan of E channels in G directions with state size N along `length` (a dim of the
- * input size), delta quantized a4: u, delta, A (seeded `seed`), B, C, then D and the delta bias
- * (seeds + 1, + 2) unless `dAndBias` is false.
+ * A QSelectiveScan of E channels in G directions (E / G each) with state size N along `length` (a
+ * dim of the input size), delta quantized a4: u, delta, A (seeded `seed`, drawn from `a`, by default
+ * [-2, -0.1]), B, C, then D and the delta bias (seeds + 1, + 2; the bias drawn from `bias`, by
+ * default [-1, 1]) unless `dAndBias` is false.
  */
 function scan(
   E: number,
   G: number,
   N: number,
   seed: number,
-  o: { readonly length?: "hw" | "h"; readonly softplus?: 0 | 1; readonly dAndBias?: boolean } = {},
+  o: {
+    readonly length?: Dim;
+    readonly softplus?: 0 | 1;
+    readonly dAndBias?: boolean;
+    readonly a?: [number, number];
+    readonly bias?: [number, number];
+  } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
+  const [aLo, aHi] = o.a ?? [-2, -0.1];
+  const [biasLo, biasHi] = o.bias ?? [-1, 1];
   return plan(
     "QSelectiveScan",
     { delta_softplus: o.softplus ?? 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
     [
       activation(1, E, L),
       activation(1, E, L),
-      { floats: floats(E * N, seed, -2, -0.1), shape: [E, N] },
+      { floats: floats(E * N, seed, aLo, aHi), shape: [E, N] },
       activation(1, G, N, L),
       activation(1, G, N, L),
-      ...(o.dAndBias === false ? [] : [perChannel(E, seed + 1), perChannel(E, seed + 2)]),
+      ...(o.dAndBias === false
+        ? []
+        : [perChannel(E, seed + 1), { floats: floats(E, seed + 2, biasLo, biasHi), shape: [E] }]),
     ],
     [shape(1, E, L)],
   );
@@ -429,8 +440,24 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: scan(8, 1, 3, 26, { length: "h" }),
   },
   {
-    name: "QSelectiveScan, 2 directions, state size 8 (f64x2 pairs), no D, no delta bias",
-    plan: scan(4, 2, 8, 18, { dAndBias: false }),
+    name: "QSelectiveScan, 2 directions of 4 channels (one f32x4 each), state size 8, no D, no delta bias",
+    plan: scan(8, 2, 8, 18, { dAndBias: false }),
+  },
+  {
+    name: "QSelectiveScan, 2 directions of 6 channels (four in f32x4 lanes, two alone), state size 4",
+    plan: scan(12, 2, 4, 31),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 3 channels (fewer than a vector), state size 1",
+    plan: scan(3, 1, 1, 34),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 4 channels, state size 2, long sequence (L = 24 h w, up to 1008)",
+    plan: scan(4, 1, 2, 37, { length: { c: 0, h: 0, w: 0, hw: 24 } }),
+  },
+  {
+    name: "QSelectiveScan, 5 channels (four in f32x4 lanes, one alone), large delta (bias 15 to 30: both softplus branches, exp(dt A) underflowing), A of both signs",
+    plan: scan(5, 1, 3, 40, { bias: [15, 30], a: [-4, 0.05] }),
   },
   {
     name: "QConv depthwise 3x3 pad 1, a4w4, per-channel alpha, bias, SiLU epilogue (SS2D's conv)",

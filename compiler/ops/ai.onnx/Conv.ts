@@ -42,7 +42,9 @@ export default defineOp({
     const kernel = weightKernelShape(ctx, w);
     if (b && (b.rank !== 1 || b.shape[0] !== m)) throw ctx.error(`bias B has shape [${b.shape}], expected [${m}]`);
     const window = resolveWindow(readWindowAttrs(ctx, kernel), x.shape.slice(2));
-    const out = convolveFloat(x.values, x.shape, w.values, w.shape, b?.values, group, window);
+    // float32 Conv in float32 arithmetic (DESIGN.md, Numerics); other float types keep exact sums.
+    const arithmetic = dtype === "float32" ? "float32" : "exact";
+    const out = convolveFloat(x.values, x.shape, w.values, w.shape, b?.values, group, window, arithmetic);
     return [Tensor.from(dtype, [x.shape[0], m, ...window.outSize], out)];
   },
 });

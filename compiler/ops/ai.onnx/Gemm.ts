@@ -2,6 +2,7 @@ import { Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 import { broadcastIndexer, broadcastShapes } from "../support/broadcast.js";
 import { sameDType } from "../support/elementwise.js";
+import { dotRoundingOf } from "../support/matmul.js";
 
 export default defineOp({
   type: "Gemm",
@@ -22,8 +23,9 @@ export default defineOp({
     if (a.rank !== 2 || b.rank !== 2) throw ctx.error(`A [${a.shape}] and B [${b.shape}] must both be matrices`);
     const transA = ctx.attrs.int("transA", 0) !== 0;
     const transB = ctx.attrs.int("transB", 0) !== 0;
-    const alpha = ctx.attrs.float("alpha", 1);
-    const beta = ctx.attrs.float("beta", 1);
+    // Float attributes are float32 in ONNX; rounding them keeps the float32 products exact float32 ops.
+    const alpha = Math.fround(ctx.attrs.float("alpha", 1));
+    const beta = Math.fround(ctx.attrs.float("beta", 1));
     const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
     const [k2, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
     if (k !== k2) throw ctx.error(`inner dims differ: op(A) is [${m},${k}], op(B) is [${k2},${n}]`);
@@ -36,15 +38,18 @@ export default defineOp({
     const av = a.values;
     const bv = b.values;
     const cv = c?.values;
+    // Float types round every product and sum to float32; integers keep exact float64 sums.
+    const round = dotRoundingOf(dtype) === "float32" ? Math.fround : (v: number) => v;
     const out = new Float64Array(m * n);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
         for (let p = 0; p < k; p++) {
-          acc += av[transA ? p * m + i : i * k + p] * bv[transB ? j * k + p : p * n + j];
+          acc = round(acc + round(av[transA ? p * m + i : i * k + p] * bv[transB ? j * k + p : p * n + j]));
         }
         const idx = i * n + j;
-        out[idx] = alpha * acc + (cv && cAt ? beta * cv[cAt(idx)] : 0);
+        // Without C the + 0 still runs: it turns a -0 into +0, as every target does.
+        out[idx] = round(round(alpha * acc) + (cv && cAt ? round(beta * cv[cAt(idx)]) : 0));
       }
     }
     return [Tensor.from(dtype, [m, n], out)];

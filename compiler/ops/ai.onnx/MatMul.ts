@@ -1,7 +1,7 @@
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 import { sameDType } from "../support/elementwise.js";
-import { matmulDims, matmulFloat } from "../support/matmul.js";
+import { dotRoundingOf, matmulDims, matmulFloat } from "../support/matmul.js";
 
 export default defineOp({
   type: "MatMul",
@@ -17,7 +17,8 @@ export default defineOp({
     const [a, b] = inputs;
     if (!a || !b) throw ctx.error("missing input");
     const dtype = sameDType(inputs, ctx) ?? a.dtype;
-    const { shape, data } = matmulFloat(a.values, a.shape, b.values, b.shape, (w) => ctx.error(w));
+    const rounding = dotRoundingOf(dtype);
+    const { shape, data } = matmulFloat(a.values, a.shape, b.values, b.shape, rounding, (w) => ctx.error(w));
     return [Tensor.from(dtype, shape, data)];
   },
 });

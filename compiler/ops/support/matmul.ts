@@ -1,12 +1,26 @@
+import type { DType } from "../../ir/dtype.js";
 import type { Dim } from "../../ir/graph.js";
 import { type Shape, sizeOf } from "../../ir/tensor.js";
 import { broadcastDims, broadcastIndexer, broadcastShapes } from "./broadcast.js";
 
 /**
- * numpy.matmul over plain numbers, shared by MatMul and the integer matmuls (MatMulInteger /
- * QLinearMatMul subtract zero points first): batch dims broadcast, a 1-d left operand is a row and a
- * 1-d right operand a column, each dropped from the result. Sums accumulate in float64.
+ * numpy.matmul over plain numbers: batch dims broadcast, a 1-d left operand is a row and a 1-d right
+ * operand a column, each dropped from the result. Each output starts at +0 and adds its products
+ * for k ascending.
  */
+
+/**
+ * How a dot product rounds. "float32": every product and every partial sum rounds to float32 (the
+ * float ops, as DESIGN.md's Numerics says, so that f32x4 kernels reproduce it). "exact": float64
+ * sums, exact for integer operands while sums stay below 2^53 (integer MatMul), rounded once by
+ * the caller's output array.
+ */
+export type DotRounding = "float32" | "exact";
+
+/** float32 operands sum in float32 (as Conv does); integers, float64 and the 16-bit floats keep exact sums. */
+export function dotRoundingOf(dtype: DType): DotRounding {
+  return dtype === "float32" ? "float32" : "exact";
+}
 
 /** The result dims; throws error(reason) when the operands do not fit. */
 export function matmulDims(a: readonly Dim[], b: readonly Dim[], error: (what: string) => Error): Dim[] {
@@ -28,6 +42,7 @@ export function matmulFloat(
   aShape: Shape,
   b: ArrayLike<number>,
   bShape: Shape,
+  rounding: DotRounding,
   error: (what: string) => Error,
 ): { shape: number[]; data: Float64Array } {
   const shape = matmulDims(aShape, bShape, error) as number[];
@@ -43,6 +58,7 @@ export function matmulFloat(
   const ib = broadcastIndexer(bBatch, batch);
   const count = sizeOf(batch);
   const data = new Float64Array(count * m * n);
+  const f32 = Math.fround;
   for (let t = 0; t < count; t++) {
     const aBase = ia(t) * m * k;
     const bBase = ib(t) * k * n;
@@ -50,7 +66,11 @@ export function matmulFloat(
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let acc = 0;
-        for (let p = 0; p < k; p++) acc += a[aBase + i * k + p] * b[bBase + p * n + j];
+        if (rounding === "float32") {
+          for (let p = 0; p < k; p++) acc = f32(acc + f32(a[aBase + i * k + p] * b[bBase + p * n + j]));
+        } else {
+          for (let p = 0; p < k; p++) acc += a[aBase + i * k + p] * b[bBase + p * n + j];
+        }
         data[oBase + i * n + j] = acc;
       }
     }

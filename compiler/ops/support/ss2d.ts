@@ -17,9 +17,15 @@ export function scanStep(k: number, h: number, w: number, H: number, W: number):
   }
 }
 
-/** softplus as the exporter defines it: v for v > 20, else log1p(exp(v)). */
-export function softplus(v: number): number {
-  return v > 20 ? v : Math.log1p(Math.exp(v));
+const f32 = Math.fround;
+
+/**
+ * softplus as the exporter defines it (v for v > 20, else log1p(exp(v))), for a float32 v: the
+ * float64 log1p(exp(v)) rounded once to float32. Every target calls the same fdlibm exp and log1p
+ * (Node's Math.exp/Math.log1p, the artifacts' ports), so the float32 result is the same everywhere.
+ */
+export function softplusF32(v: number): number {
+  return v > 20 ? v : f32(Math.log1p(Math.exp(v)));
 }
 
 export interface ScanShapes {
@@ -32,9 +38,18 @@ export interface ScanShapes {
 }
 
 /**
- * h[n] = exp(dt*A[d,n]) * h[n] + dt * B[g,n,t] * u[d,t];  y[d,t] = sum_n C[g,n,t] h[n] + D[d] u[d,t],
- * with dt = softplus(delta + delta_bias) (or without softplus). State and sums in float64, output
- * rounded to float32: the reference is at least as accurate as the float32 kernels it judges.
+ * The selective scan in float32, as PyTorch's selective_scan_ref computes it: every operation
+ * rounds to float32, in this order, for each channel d (direction g = floor(d / E)), step t:
+ *   raw = delta[d,t] + delta_bias[d]            (no bias: raw = delta[d,t])
+ *   dt  = softplus(raw)                         (softplusF32; without delta_softplus dt = raw)
+ *   for n ascending (h[n] = +0 before t = 0; acc = +0 before n = 0):
+ *     dA   = exp(dt * A[d,n])                   (f64 exp of the float32 product, rounded once)
+ *     dBu  = (dt * B[g,n,t]) * u[d,t]
+ *     h[n] = dA * h[n] + dBu                    (the product rounded, then the sum)
+ *     acc  = acc + C[g,n,t] * h[n]
+ *   y[d,t] = acc + D[d] * u[d,t]                (no D: y = acc)
+ * No fused multiply-add and no reassociation, so targets that run channels side by side in float32
+ * lanes (f32x4: four channels a step) reproduce it bit for bit.
  */
 export function selectiveScan(
   s: ScanShapes,
@@ -50,25 +65,25 @@ export function selectiveScan(
   const { batch, groups, channels: E, states: N, length: L } = s;
   const GE = groups * E;
   const y = new Float32Array(batch * GE * L);
-  const h = new Float64Array(N);
+  const h = new Float32Array(N);
   for (let b = 0; b < batch; b++) {
     for (let d = 0; d < GE; d++) {
       const g = Math.floor(d / E);
       const row = (b * GE + d) * L;
       const bc = (b * groups + g) * N * L;
-      const bias = deltaBias ? deltaBias[d] : 0;
-      const skip = D ? D[d] : 0;
       h.fill(0);
       for (let t = 0; t < L; t++) {
-        const raw = Math.fround(delta[row + t] + bias);
-        const dt = deltaSoftplus ? softplus(raw) : raw;
+        const raw = deltaBias ? f32(delta[row + t] + deltaBias[d]) : delta[row + t];
+        const dt = deltaSoftplus ? softplusF32(raw) : raw;
         const x = u[row + t];
         let acc = 0;
         for (let n = 0; n < N; n++) {
-          h[n] = Math.exp(dt * A[d * N + n]) * h[n] + dt * B[bc + n * L + t] * x;
-          acc += C[bc + n * L + t] * h[n];
+          const dA = f32(Math.exp(f32(dt * A[d * N + n])));
+          const dBu = f32(f32(dt * B[bc + n * L + t]) * x);
+          h[n] = f32(f32(dA * h[n]) + dBu);
+          acc = f32(acc + f32(C[bc + n * L + t] * h[n]));
         }
-        y[row + t] = acc + skip * x;
+        y[row + t] = D ? f32(acc + f32(D[d] * x)) : acc;
       }
     }
   }

@@ -1,5 +1,4 @@
 import { convGeometry } from "../../shared/conv-geometry.js";
-import { productDim, shapeText } from "../../shared/sym.js";
 import { convPlanes } from "./support/shapes.js";
 import type { KernelEnv, KernelGenerator } from "./types.js";
 
@@ -17,11 +16,13 @@ function padBegin(env: KernelEnv, axis: 0 | 1, autoPad: string, ext: number, str
 }
 
 /**
- * 2-D grouped convolution (ONNX Conv: cross-correlation). Each output plane accumulates in float64
- * scratch in the reference's order (bias, then input channel, then kernel row and column), so it
- * agrees with compiler/ops/support/convolution.ts to the last bit; border handling is by computing
- * each tap's valid output range instead of testing every element. 1x1 and depthwise convolutions
- * get their own loop nests.
+ * 2-D grouped convolution (ONNX Conv: cross-correlation) in float32 arithmetic. Each output plane
+ * accumulates in the output itself (a Float32Array, so every addition rounds to float32) in the
+ * reference's order (bias, then input channel, then kernel row and column), each product rounded
+ * through a one-element Float32Array first (ES5 has no Math.fround), so it agrees with
+ * compiler/ops/support/convolution.ts to the last bit; border handling is by computing each tap's
+ * valid output range instead of testing every element, so taps in the padding are skipped. 1x1 and
+ * depthwise convolutions get their own loop nests.
  */
 const conv: KernelGenerator = (env) => {
   const { xs, ys, N, C, M, CG, MG, G, KH, KW, strides, dilations } = convGeometry(env);
@@ -33,9 +34,6 @@ const conv: KernelGenerator = (env) => {
   const bias = env.has(2) ? env.input(2, "bias") : undefined;
   const y = env.output(0, "y");
   const { H, W, OH, OW, HW, OHW } = convPlanes(env, xs, ys);
-  const plane = productDim([ys[2], ys[3]]);
-  if (!plane) throw env.error(`output plane ${shapeText(ys.slice(2))} is not linear in h, w and h*w`);
-  const acc = env.scratch(plane, "acc");
   const PH = padBegin(env, 0, autoPad, (KH - 1) * DH + 1, SH, [H, OH]);
   const PW = padBegin(env, 1, autoPad, (KW - 1) * DW + 1, SW, [W, OW]);
   const pointwise = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PH === "0" && PW === "0";
@@ -49,16 +47,21 @@ const conv: KernelGenerator = (env) => {
     spec,
     body: (w) => {
       w.line("var n, oc, ic, kh, kw, oh, ow, p, xb, yb, row, wv, off, ohLo, ohHi, owLo, owHi;");
+      w.line("var product = new Float32Array(1);");
       w.line(`var ph = ${PH}, pw = ${PW};`);
       w.block(`for (n = 0; n < ${N}; n++)`, () => {
         w.block(`for (oc = 0; oc < ${M}; oc++)`, () => {
-          w.line(`for (p = 0; p < ${OHW}; p++) ${acc}[p] = ${bias ? `${bias}[oc]` : "0"};`);
+          w.line(`yb = (n * ${M} + oc) * ${OHW};`);
+          w.line(`for (p = 0; p < ${OHW}; p++) ${y}[yb + p] = ${bias ? `${bias}[oc]` : "0"};`);
           const channel = depthwise ? "oc" : G === 1 ? "ic" : `${MG === 1 ? "oc" : `((oc / ${MG}) | 0)`} * ${CG} + ic`;
           const taps = () => {
             w.line(`xb = (n * ${C} + ${channel}) * ${HW};`);
             if (pointwise) {
               w.line(`wv = ${wt}[oc * ${CG}${depthwise ? "" : " + ic"}];`);
-              w.line(`for (p = 0; p < ${HW}; p++) ${acc}[p] += wv * ${x}[xb + p];`);
+              w.block(`for (p = 0; p < ${HW}; p++)`, () => {
+                w.line(`product[0] = wv * ${x}[xb + p];`);
+                w.line(`${y}[yb + p] += product[0];`);
+              });
               return;
             }
             w.block(`for (kh = 0; kh < ${KH}; kh++)`, () => {
@@ -72,16 +75,17 @@ const conv: KernelGenerator = (env) => {
                 w.line(`owHi = Math.min(${OW}, Math.floor((${W} - 1 - off) / ${SW}) + 1);`);
                 w.block(`for (oh = ohLo; oh < ohHi; oh++)`, () => {
                   w.line(`row = xb + (oh * ${SH} + kh * ${DH} - ph) * ${W} + off;`);
-                  w.line(`p = oh * ${OW};`);
-                  w.line(`for (ow = owLo; ow < owHi; ow++) ${acc}[p + ow] += wv * ${x}[row + ow * ${SW}];`);
+                  w.line(`p = yb + oh * ${OW};`);
+                  w.block("for (ow = owLo; ow < owHi; ow++)", () => {
+                    w.line(`product[0] = wv * ${x}[row + ow * ${SW}];`);
+                    w.line(`${y}[p + ow] += product[0];`);
+                  });
                 });
               });
             });
           };
           if (depthwise) taps();
           else w.block(`for (ic = 0; ic < ${CG}; ic++)`, taps);
-          w.line(`yb = (n * ${M} + oc) * ${OHW};`);
-          w.line(`for (p = 0; p < ${OHW}; p++) ${y}[yb + p] = ${acc}[p];`);
         });
       });
     },

@@ -3,9 +3,10 @@ import { broadcastLoops, shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
- * numpy.matmul: batch dims broadcast, a 1-d left operand is a row, a 1-d right one a column. Rows
- * accumulate in float64 scratch over k outermost, so both operands stream contiguously and every
- * sum still adds its terms in the reference's order.
+ * numpy.matmul: batch dims broadcast, a 1-d left operand is a row, a 1-d right one a column. Each
+ * output row accumulates in place in the float32 output over k outermost, so both operands stream
+ * contiguously and every output adds its float32-rounded products in the reference's order (+0, then
+ * k ascending; the Float32Array store rounds each sum, the cell `r` each product).
  */
 const matmul: KernelGenerator = (env) => {
   const { as, bs, M, K, N, batches, batchOut } = matmulShapes(env);
@@ -18,7 +19,6 @@ const matmul: KernelGenerator = (env) => {
   const n = env.dim(N, "N");
   const mk = env.count([M, K], "MK");
   const kn = env.count([K, N], "KN");
-  const acc = env.scratch(N, "acc");
   const extents = loops.extents.map((e, i) => env.count(e, `nb${i}`));
   const batchIndex = (i: number, size: string) => {
     const terms = loops.strides[i].flatMap((s, l) => {
@@ -32,6 +32,7 @@ const matmul: KernelGenerator = (env) => {
     spec: `matmul_${shapeSpec(as)}_${shapeSpec(bs)}`,
     body: (w) => {
       w.line(`var ${["i", "j", "p", "av", "ab", "bb", "o = 0", ...extents.map((_, l) => `t${l}`)].join(", ")};`);
+      w.line("var r = new Float32Array(1);");
       const nest = (l: number) => {
         if (l < extents.length) {
           w.block(`for (t${l} = 0; t${l} < ${extents[l]}; t${l}++)`, () => nest(l + 1));
@@ -40,12 +41,15 @@ const matmul: KernelGenerator = (env) => {
         w.line(`ab = ${batchIndex(0, mk)};`);
         w.line(`bb = ${batchIndex(1, kn)};`);
         w.block(`for (i = 0; i < ${m}; i++)`, () => {
-          w.line(`for (j = 0; j < ${n}; j++) ${acc}[j] = 0;`);
+          w.line(`for (j = 0; j < ${n}; j++) ${y}[o + j] = 0;`);
           w.block(`for (p = 0; p < ${k}; p++)`, () => {
             w.line(`av = ${a}[ab + i * ${k} + p];`);
-            w.line(`for (j = 0; j < ${n}; j++) ${acc}[j] += av * ${b}[bb + p * ${n} + j];`);
+            w.block(`for (j = 0; j < ${n}; j++)`, () => {
+              w.line(`r[0] = av * ${b}[bb + p * ${n} + j];`);
+              w.line(`${y}[o + j] += r[0];`);
+            });
           });
-          w.line(`for (j = 0; j < ${n}; j++) ${y}[o++] = ${acc}[j];`);
+          w.line(`o += ${n};`);
         });
       };
       nest(0);

@@ -6,23 +6,26 @@ import type { KernelGenerator } from "./types.js";
  * The SS2D selective scan with its delta quantizer inside (qmc.QSelectiveScan). DlsQuant leaves
  * delta at most 2^bits distinct values per inference, so per channel the kernel tabulates
  * dt = softplus(value(q) + delta_bias) and exp(dt * A[d, n]) for every code q once, and the scan
- * itself does no exp at all. The state runs in float64; exp is the artifact's fdlibm port, so each
- * table entry is bit-identical to the reference's Math.exp of the same argument.
+ * itself does no exp at all. Every value is the float32 one of compiler/ops/support/ss2d.ts, in its
+ * order: the tables hold float32 values (exp is the artifact's fdlibm port of the float32 product,
+ * rounded once, bit-identical to the reference's Math.exp), the state `hs` and the cells `r` round
+ * each product and sum as a Float32Array element.
  */
 const qscan: KernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const n = env.count(us, "NU");
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;
-  const table = env.scratch({ c: levels * (N + 1) + N, h: 0, w: 0, hw: 0 }, "tab");
-  const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : qlog1p(qexp(${v})))` : v);
+  const table = env.scratch({ c: levels * (N + 1), h: 0, w: 0, hw: 0 }, "tab");
+  const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : f32(qlog1p(qexp(${v}))))` : v);
   return {
     spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
     helpers: ["f32", "roundHalfEven", "qexp", "qlog1p", ...activationQuantHelpers(env, "delta")],
     body: (w) => {
-      w.line("var b, d, g, t, k, s, q, row, bc, raw, dtv, xv, acc, h0;");
+      w.line("var b, d, g, t, k, s, q, row, bc, at, raw, dtv, xv, dA;");
+      w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
+      w.line(`var hs = new Float32Array(${N}), r = new Float32Array(3);`);
       const quant = writeActivationQuant(w, env, delta, n, "delta");
-      const H0 = levels * (N + 1);
       w.block(`for (b = 0; b < ${B}; b++)`, () => {
         w.block(`for (d = 0; d < ${GE}; d++)`, () => {
           w.line(`g = (d / ${E}) | 0;`);
@@ -30,25 +33,35 @@ const qscan: KernelGenerator = (env) => {
           w.line(`bc = (b * ${G} + g) * ${N} * ${L};`);
           w.comment("Per code: dt in tab[k], exp(dt * A[d, s]) in tab[levels + k * N + s].");
           w.block(`for (k = 0; k < ${levels}; k++)`, () => {
-            w.line(`raw = f32(dlsValue(k + ${quant.qn})${bias ? ` + ${bias}[d]` : ""});`);
+            w.line(bias ? `raw = f32(dlsValue(k + ${quant.qn}) + ${bias}[d]);` : `raw = dlsValue(k + ${quant.qn});`);
             w.line(`dtv = ${dt("raw")};`);
             w.line(`${table}[k] = dtv;`);
-            w.line(`for (s = 0; s < ${N}; s++) ${table}[${levels} + k * ${N} + s] = qexp(dtv * ${A}[d * ${N} + s]);`);
+            w.line(
+              `for (s = 0; s < ${N}; s++) ${table}[${levels} + k * ${N} + s] = f32(qexp(f32(dtv * ${A}[d * ${N} + s])));`,
+            );
           });
-          w.line(`for (s = 0; s < ${N}; s++) ${table}[${H0} + s] = 0;`);
+          w.line(`for (s = 0; s < ${N}; s++) hs[s] = 0;`);
           w.block(`for (t = 0; t < ${L}; t++)`, () => {
             w.line(`q = ${quant.code(`${delta}[row + t]`)} - ${quant.qn};`);
             w.line(`dtv = ${table}[q];`);
+            w.line(`dA = ${levels} + q * ${N};`);
             w.line(`xv = ${u}[row + t];`);
-            w.line("acc = 0;");
+            w.line("r[0] = 0;");
             w.block(`for (s = 0; s < ${N}; s++)`, () => {
-              w.line(
-                `h0 = ${table}[${levels} + q * ${N} + s] * ${table}[${H0} + s] + dtv * ${Bm}[bc + s * ${L} + t] * xv;`,
-              );
-              w.line(`${table}[${H0} + s] = h0;`);
-              w.line(`acc += ${Cm}[bc + s * ${L} + t] * h0;`);
+              w.line(`at = bc + s * ${L} + t;`);
+              w.line(`r[1] = ${table}[dA + s] * hs[s];`);
+              w.line(`r[2] = dtv * ${Bm}[at];`);
+              w.line("r[2] = r[2] * xv;");
+              w.line("hs[s] = r[1] + r[2];");
+              w.line(`r[1] = ${Cm}[at] * hs[s];`);
+              w.line("r[0] = r[0] + r[1];");
             });
-            w.line(`${y}[row + t] = acc${D ? ` + ${D}[d] * xv` : ""};`);
+            if (D) {
+              w.line(`r[1] = ${D}[d] * xv;`);
+              w.line(`${y}[row + t] = r[0] + r[1];`);
+            } else {
+              w.line(`${y}[row + t] = r[0];`);
+            }
           });
         });
       });

@@ -4,35 +4,47 @@ import type { KernelGenerator } from "./types.js";
 
 /**
  * The selective scan (QMAMBAIR.md section 1) for u, delta (B, G*E, L); A (G*E, N); B, C (B, G, N, L);
- * D, delta_bias (G*E). The state lives in float64 scratch, as in compiler/ops/support/ss2d.ts.
+ * D, delta_bias (G*E), in float32 in the order of compiler/ops/support/ss2d.ts: each product and sum
+ * is rounded through a Float32Array element (the state `hs`, the cells `r`), exp and log1p are the
+ * artifact's fdlibm ports of float64 arguments, rounded once.
  */
 const selectiveScan: KernelGenerator = (env) => {
   const { batch, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const NL = env.count([bs[2], us[2]], "NL");
-  const h = env.scratch({ c: N, h: 0, w: 0, hw: 0 }, "state");
   return {
     spec: `selective_scan_g${G}_e${E}_n${N}_${shapeSpec(us)}${softplus ? "" : "_nosoftplus"}`,
     helpers: softplus ? ["f32", "qexp", "qlog1p"] : ["f32", "qexp"],
     body: (w) => {
-      w.line("var b, d, n, t, g, row, bc, db, skip, raw, dt, xv, acc;");
+      w.line("var b, d, n, t, row, bc, raw, dt, xv, at;");
+      w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
+      w.line(`var hs = new Float32Array(${N}), r = new Float32Array(3);`);
       w.block(`for (b = 0; b < ${batch}; b++)`, () => {
         w.block(`for (d = 0; d < ${GE}; d++)`, () => {
-          w.line(`g = (d / ${E}) | 0;`);
           w.line(`row = (b * ${GE} + d) * ${L};`);
-          w.line(`bc = (b * ${G} + g) * ${NL};`);
-          w.line(`db = ${bias ? `${bias}[d]` : "0"};`);
-          w.line(`skip = ${D ? `${D}[d]` : "0"};`);
-          w.line(`for (n = 0; n < ${N}; n++) ${h}[n] = 0;`);
+          w.line(`bc = (b * ${G} + ((d / ${E}) | 0)) * ${NL};`);
+          w.line(`for (n = 0; n < ${N}; n++) hs[n] = 0;`);
           w.block(`for (t = 0; t < ${L}; t++)`, () => {
-            w.line(`raw = f32(${delta}[row + t] + db);`);
-            w.line(softplus ? "dt = raw > 20 ? raw : qlog1p(qexp(raw));" : "dt = raw;");
+            w.line(bias ? `raw = f32(${delta}[row + t] + ${bias}[d]);` : `raw = ${delta}[row + t];`);
+            w.line(softplus ? "dt = raw > 20 ? raw : f32(qlog1p(qexp(raw)));" : "dt = raw;");
             w.line(`xv = ${u}[row + t];`);
-            w.line("acc = 0;");
+            w.line("r[0] = 0;");
             w.block(`for (n = 0; n < ${N}; n++)`, () => {
-              w.line(`${h}[n] = qexp(dt * ${A}[d * ${N} + n]) * ${h}[n] + dt * ${Bm}[bc + n * ${L} + t] * xv;`);
-              w.line(`acc += ${Cm}[bc + n * ${L} + t] * ${h}[n];`);
+              w.line(`at = bc + n * ${L} + t;`);
+              w.line(`r[1] = dt * ${A}[d * ${N} + n];`);
+              w.line("r[1] = qexp(r[1]);");
+              w.line("r[1] = r[1] * hs[n];");
+              w.line(`r[2] = dt * ${Bm}[at];`);
+              w.line("r[2] = r[2] * xv;");
+              w.line("hs[n] = r[1] + r[2];");
+              w.line(`r[1] = ${Cm}[at] * hs[n];`);
+              w.line("r[0] = r[0] + r[1];");
             });
-            w.line(`${y}[row + t] = acc + skip * xv;`);
+            if (D) {
+              w.line(`r[1] = ${D}[d] * xv;`);
+              w.line(`${y}[row + t] = r[0] + r[1];`);
+            } else {
+              w.line(`${y}[row + t] = r[0];`);
+            }
           });
         });
       });

@@ -267,7 +267,7 @@ var a = Math.max(-Math.abs(f32(x)), ${S.floor});
 var k = Math.floor(f32(f32(a * ${S.log2e}) + 0.5));
 var r = f32(f32(a - f32(k * ${S.ln2Hi})) - f32(k * ${S.ln2Lo}));
 var p, e;
-${horner("p", "r", S.taylor)}
+${horner("p", "r", S.poly)}
 e = f32(f32(f32(f32(r * r) * p) + r) + 1);
 e = f32(f32(e * pow2f32(k + 64)) * ${2 ** -64});
 return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));

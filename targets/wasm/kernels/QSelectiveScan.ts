@@ -1,8 +1,8 @@
 import type { Ex } from "../binaryen.js";
-import type { Local } from "../dsl.js";
+import type { Arr, Local } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
-import { promoteHigh } from "./support/lanes.js";
+import { lanes32 } from "./support/lanes.js";
 import { scanOperands } from "./support/scan-operands.js";
 import type { WasmKernelGenerator } from "./types.js";
 
@@ -10,8 +10,10 @@ import type { WasmKernelGenerator } from "./types.js";
  * The SS2D selective scan with its delta quantizer inside (qmc.QSelectiveScan), as the js target
  * runs it: DlsQuant leaves delta at most 2^bits values per inference, so per channel the kernel
  * tabulates dt = softplus(value(q) + delta_bias) and exp(dt * A[d, n]) for every code once (with the
- * module's fdlibm exp, bit-identical to the js target's), and the scan does no exp at all. State in
- * f64, operations in the js order: bit-identical results.
+ * module's fdlibm exp, bit-identical to the js target's), and the scan does no exp at all. Every
+ * operation is the float32 one of compiler/ops/support/ss2d.ts, in its order: bit-identical results.
+ * With SIMD, four channels of a direction run side by side in the lanes of f32x4 (the last E mod 4
+ * channels run as on mvp, one at a time in scalar f32).
  */
 const qscan: WasmKernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -20,235 +22,231 @@ const qscan: WasmKernelGenerator = (env) => {
   const levels = 2 ** bits;
   const f = env.fn;
   const m = f.m;
+  const f32 = (v: number) => m.f32.const(v);
   const quant = activationQuant(env, delta, n, "delta");
   const value = quant.value;
   if (!value) throw env.error("the scan's delta quantizer must be DlsQuant");
-  const code4 = env.isa !== "mvp" && E % 4 === 0 ? quant.code4 : undefined;
+  const code4 = env.isa !== "mvp" && E >= 4 ? quant.code4 : undefined;
   const quads = code4 !== undefined;
-  // Per code q a row of R: dt, then exp(dt * A[d, s]) per state. The scalar scans keep one channel's
-  // rows and the states after them; the four-channel scan keeps four channels' rows, D of the four,
-  // a slot for the stores that only order V8's schedule, and the direction's B and C (see quadScan).
+  // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
+  // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
+  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, and the
+  // direction's B and C as (B, C) pairs in (t, state) order (see quadScan).
   const R = N + 1;
   const TAB = levels * R;
+  const DV = 4 * TAB;
+  const SINK = DV + 4;
+  const BCT = SINK + 8;
   const Ld = us[2];
+  // env.scratch counts 8-byte elements: one per (B, C) pair, and half the rest rounded up.
   const tab = env.scratch(
     quads
-      ? { c: 4 * TAB + 10 + 2 * N * Ld.c, h: 2 * N * Ld.h, w: 2 * N * Ld.w, hw: 2 * N * Ld.hw }
-      : { c: TAB + N, h: 0, w: 0, hw: 0 },
+      ? { c: BCT / 2 + N * Ld.c, h: N * Ld.h, w: N * Ld.w, hw: N * Ld.hw }
+      : { c: Math.ceil((TAB + N) / 2), h: 0, w: 0, hw: 0 },
+    "f32",
   );
-  const [b, d, k, s, t, q, row, bc, bcs] = Array.from({ length: 9 }, () => f.i32Local());
-  const [raw, dtv, xv, acc, h0, code] = Array.from({ length: 6 }, () => f.f64Local());
-  const H0 = TAB;
-  // With SIMD, two states per f64x2: each lane computes the scalar expression, so h is bit-identical;
-  // the C * h sum stays sequential in the js order.
-  const pairs = env.isa !== "mvp" && N >= 2;
-  const strided = (a: typeof Bm, i: number) => f.loadF(a, f.add(bcs.get(), i ? L() : f.i32(0)));
-  const pairStep = (hv: Local): Ex[] => [
-    bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-    hv.set(
-      m.f64x2.add(
-        m.f64x2.mul(
-          m.v128.load(8, 8, f.addr(tab, f.add(f.mul(q.get(), f.i32(R)), s.get()))),
-          m.v128.load(0, 8, f.addr(tab, f.add(s.get(), f.i32(H0)))),
-        ),
-        m.f64x2.mul(
-          m.f64x2.mul(m.f64x2.splat(dtv.get()), m.f64x2.replace_lane(m.f64x2.splat(strided(Bm, 0)), 1, strided(Bm, 1))),
-          m.f64x2.splat(xv.get()),
-        ),
-      ),
-    ),
-    m.v128.store(0, 8, f.addr(tab, f.add(s.get(), f.i32(H0))), hv.get()),
-    acc.set(m.f64.add(acc.get(), m.f64.mul(strided(Cm, 0), m.f64x2.extract_lane(hv.get(), 0)))),
-    acc.set(m.f64.add(acc.get(), m.f64.mul(strided(Cm, 1), m.f64x2.extract_lane(hv.get(), 1)))),
-  ];
+  const [b, d, k, s, t, q, row, bc, at] = Array.from({ length: 9 }, () => f.i32Local());
+  const [raw, dtv, xv, acc, h0] = Array.from({ length: 5 }, () => f.local(f.b.f32));
+  const code = f.f64Local();
+  const exp32 = (v: Ex) => m.f32.demote(env.math("qexp", m.f64.promote(v)));
   const dt = () =>
     softplus
-      ? m.select(m.f64.gt(raw.get(), f.f64(20)), raw.get(), env.math("qlog1p", env.math("qexp", raw.get())))
+      ? m.select(
+          m.f32.gt(raw.get(), f32(20)),
+          raw.get(),
+          m.f32.demote(env.math("qlog1p", env.math("qexp", m.f64.promote(raw.get())))),
+        )
       : raw.get();
-  // Channel `ch`'s rows at `base`.
-  const tables = (ch: () => Ex, base: number): Ex =>
+  // Channel `ch`'s rows at `base`: raw = value(q) + delta_bias as float32 (both operands are float32,
+  // so the f64 sum rounded once is the f32 sum), dt, then exp(f32(dt * A)) rounded once.
+  const tables = (ch: () => Ex, base: () => Ex): Ex =>
     f.for(k, f.i32(0), () => f.i32(levels), [
       raw.set(
-        f.f32(
+        m.f32.demote(
           bias
             ? m.f64.add(value(m.f64.convert_s.i32(f.add(k.get(), f.i32(quant.qn)))), f.loadF(bias, ch()))
             : value(m.f64.convert_s.i32(f.add(k.get(), f.i32(quant.qn)))),
         ),
       ),
       dtv.set(dt()),
-      f.store(tab, f.add(f.mul(k.get(), f.i32(R)), f.i32(base)), dtv.get()),
+      f.store(tab, f.add(f.mul(k.get(), f.i32(R)), base()), dtv.get()),
       f.for(s, f.i32(0), () => f.i32(N), [
         f.store(
           tab,
-          f.add(f.mul(k.get(), f.i32(R)), s.get(), f.i32(base + 1)),
-          env.math("qexp", m.f64.mul(dtv.get(), f.loadF(A, f.add(f.mul(ch(), f.i32(N)), s.get())))),
+          f.add(f.mul(k.get(), f.i32(R)), s.get(), base(), f.i32(1)),
+          exp32(m.f32.mul(dtv.get(), f.load(A, f.add(f.mul(ch(), f.i32(N)), s.get())))),
         ),
       ]),
     ]);
-  // With SIMD and E divisible by 4: four channels of one direction at once, two per f64x2, each lane
-  // computing the scalar expression for its channel (the same operations in the same order, so
-  // bit-identical); the states stay in locals. Per step the four codes come from one f32x4 (code4
-  // is code bit for bit) as four table row addresses, so every table read is a load at a constant
-  // offset. B and C, shared by the direction's channels, are copied once per direction into
-  // (t, state) order as f64 pairs (B, C), read as splats at constant offsets too.
-  const quadScan = (code4: (v: Ex) => Ex): Ex[] => {
-    const DV = 4 * TAB;
-    const SINK = DV + 4;
-    const BCT = SINK + 6;
+  // Channel d alone (b set), in scalar f32: the js target's loop operation for operation.
+  const channel = (): Ex[] => [
+    row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
+    bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), f.mul(L(), f.i32(N)))),
+    tables(d.get, () => f.i32(0)),
+    f.for(s, f.i32(0), () => f.i32(N), [f.store(tab, f.add(s.get(), f.i32(TAB)), f32(0))]),
+    f.for(t, f.i32(0), L, [
+      code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
+      q.set(f.mul(codeToI32(f, code), f.i32(R))),
+      dtv.set(f.load(tab, q.get())),
+      xv.set(f.load(u, f.add(row.get(), t.get()))),
+      acc.set(f32(0)),
+      f.for(s, f.i32(0), () => f.i32(N), [
+        at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+        h0.set(
+          m.f32.add(
+            m.f32.mul(f.load(tab, f.add(q.get(), s.get(), f.i32(1))), f.load(tab, f.add(s.get(), f.i32(TAB)))),
+            m.f32.mul(m.f32.mul(dtv.get(), f.load(Bm, at.get())), xv.get()),
+          ),
+        ),
+        f.store(tab, f.add(s.get(), f.i32(TAB)), h0.get()),
+        acc.set(m.f32.add(acc.get(), m.f32.mul(f.load(Cm, at.get()), h0.get()))),
+      ]),
+      f.store(
+        y,
+        f.add(row.get(), t.get()),
+        D ? m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())) : acc.get(),
+      ),
+    ]),
+  ];
+  // Four channels of one direction at once, channel c in lane c, each lane computing the scalar
+  // expression for its channel (the same f32 operations in the same order, so bit-identical); the
+  // states stay in locals. Per step the four codes come from one f32x4 (code4 is code bit for bit)
+  // as four table row addresses; the rows are read four positions a load and transposed (twelve
+  // instructions per four positions, where lane loads take sixteen). B and C, shared by the direction's
+  // channels, are copied once per direction into (t, state) order as float32 pairs (B, C), read as
+  // splats at constant offsets.
+  const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, at, bct, e0, g] = [0, 1, 2, 3, 4].map(() => f.i32Local());
-    const hs = Array.from({ length: 2 * N }, () => f.local(f.b.v128));
-    const [dts, xs, accs] = [0, 1, 2].map(() => [f.local(f.b.v128), f.local(f.b.v128)]);
-    const [base4, v4, next4] = [f.local(f.b.v128), f.local(f.b.v128), f.local(f.b.v128)];
+    const [L4, pos, bct] = [0, 1, 2].map(() => f.i32Local());
+    const hs = Array.from({ length: N }, () => f.local(f.b.v128));
+    const [dts, xs, accs, bS, cS] = [0, 1, 2, 3, 4].map(() => f.local(f.b.v128));
+    const [base4, v4, next4] = [0, 1, 2].map(() => f.local(f.b.v128));
     const nx = f.i32Local();
-    const rowsOf = (v: Ex) => m.i32x4.add(base4.get(), m.i32x4.mul(code4(v), m.i32x4.splat(f.i32(8 * R))));
+    const lane = f.i32Local();
+    const rowsOf = (v: Ex) => m.i32x4.add(base4.get(), m.i32x4.mul(code4(v), m.i32x4.splat(f.i32(4 * R))));
     const zero = () => m.v128.const(new Array(16).fill(0));
     const i32x4 = (v: number[]) => m.v128.const([...new Uint8Array(Int32Array.from(v).buffer)]);
-    // Lane c of the four channels' element at t: byte address `at` + c * L * 4 past `a`.
-    const laneAt = (a: typeof u, c: number, off?: Local) =>
-      f.add(a.base(), at.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []), ...(off ? [off.get()] : []));
-    const four = (a: typeof u, off?: Local) =>
+    // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
+    const laneAt = (a: Arr, c: number, off?: Local) =>
+      f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []), ...(off ? [off.get()] : []));
+    const four = (a: Arr, off?: Local) =>
       [1, 2, 3].reduce(
         (v, c) => m.v128.load32_lane(0, 4, c, laneAt(a, c, off), v),
         m.v128.load32_zero(0, 4, laneAt(a, 0, off)),
       );
-    const gather = (half: number, off: number) =>
-      m.v128.load64_lane(off, 8, 1, rows[2 * half + 1].get(), m.v128.load64_zero(off, 8, rows[2 * half].get()));
-    const [bS, cS] = [f.local(f.b.v128), f.local(f.b.v128)];
+    // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
+    // load per channel, transposed so that position i of the block has channel c in lane c.
+    const loaded = [0, 1, 2, 3].map(() => f.local(f.b.v128));
+    const half = [0, 1, 2, 3].map(() => f.local(f.b.v128));
+    const loadBlock = (j: number): Ex[] => [
+      ...loaded.map((r, c) => r.set(m.v128.load(16 * j, 4, rows[c].get()))),
+      ...[0, 1].flatMap((p) => [
+        half[p].set(lanes32(f, loaded[0].get(), loaded[1].get(), p ? [2, 6, 3, 7] : [0, 4, 1, 5])),
+        half[2 + p].set(lanes32(f, loaded[2].get(), loaded[3].get(), p ? [2, 6, 3, 7] : [0, 4, 1, 5])),
+      ]),
+    ];
+    const column = (i: number) =>
+      lanes32(f, half[i >> 1].get(), half[2 + (i >> 1)].get(), i & 1 ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+    const blocks = () =>
+      Array.from({ length: Math.ceil(R / 4) }, (_, j) => [
+        ...loadBlock(j),
+        ...[0, 1, 2, 3].flatMap((i) => {
+          const position = 4 * j + i;
+          if (position === 0) return [dts.set(column(0))];
+          return position <= N ? step(position - 1, column(i)) : [];
+        }),
+      ]);
     // Each state's acc is also stored (to a slot nothing reads): V8 computes a value no later than its
     // first effectful use, and without the store that is y's store, so it would load every state's
     // operands first and keep them all live, spilling.
-    const step = (st: number): Ex[] => [
-      bS.set(m.v128.load64_splat(16 * st, 8, bct.get())),
-      cS.set(m.v128.load64_splat(16 * st + 8, 8, bct.get())),
-      ...[0, 1].flatMap((half) => {
-        const h = hs[2 * st + half];
-        return [
-          h.set(
-            m.f64x2.add(
-              m.f64x2.mul(gather(half, 8 * (1 + st)), h.get()),
-              m.f64x2.mul(m.f64x2.mul(dts[half].get(), bS.get()), xs[half].get()),
-            ),
-          ),
-          accs[half].set(m.f64x2.add(accs[half].get(), m.f64x2.mul(cS.get(), h.get()))),
-          m.v128.store(16 * half, 8, sink.get(), accs[half].get()),
-        ];
-      }),
-    ];
-    const out = (half: number): Ex[] => [
-      v4.set(
-        m.f32x4.demote_f64x2_zero(
-          D
-            ? m.f64x2.add(
-                accs[half].get(),
-                m.f64x2.mul(m.v128.load(16 * half, 8, f.addr(tab, f.i32(DV))), xs[half].get()),
-              )
-            : accs[half].get(),
-        ),
-      ),
-      ...[0, 1].map((l) => m.v128.store32_lane(0, 4, l, laneAt(y, 2 * half + l), v4.get())),
+    const step = (st: number, dA: Ex): Ex[] => [
+      bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
+      cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
+      hs[st].set(m.f32x4.add(m.f32x4.mul(dA, hs[st].get()), m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()))),
+      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
+      m.v128.store(0, 4, sink.get(), accs.get()),
     ];
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
+      sink.set(f.addr(tab, f.i32(SINK))),
+      f.for(s, f.i32(0), () => f.i32(N), [
+        f.for(t, f.i32(0), L, [
+          at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(2)), f.i32(BCT)))),
+          m.f32.store(0, 4, q.get(), f.load(Bm, at.get())),
+          m.f32.store(4, 4, q.get(), f.load(Cm, at.get())),
+        ]),
+      ]),
+      f.for(
+        e0,
+        f.i32(0),
+        () => f.i32(E - 3),
+        [
+          d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())),
+          f.for(lane, f.i32(0), () => f.i32(4), [
+            tables(
+              () => f.add(d.get(), lane.get()),
+              () => f.mul(lane.get(), f.i32(TAB)),
+            ),
+          ]),
+          ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
+          // A code q's row is at base4 + (q - qn) * R * 4 bytes, per channel.
+          base4.set(
+            m.i32x4.add(m.i32x4.splat(tab.base()), i32x4([0, 1, 2, 3].map((c) => 4 * (c * TAB - quant.qn * R)))),
+          ),
+          ...hs.map((h) => h.set(zero())),
+          pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+          bct.set(f.addr(tab, f.i32(BCT))),
+          v4.set(rowsOf(four(delta))),
+          ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
+          f.for(t, f.i32(0), L, [
+            // The next step's rows, stored like acc so that V8 computes them here, a step ahead of
+            // their gathers; the last step reads its own codes again rather than past the row.
+            nx.set(m.select(m.i32.lt_s(f.add(t.get(), f.i32(1)), L()), f.i32(4), f.i32(0))),
+            next4.set(rowsOf(four(delta, nx))),
+            m.v128.store(16, 4, sink.get(), next4.get()),
+            xs.set(four(u)),
+            accs.set(zero()),
+            ...blocks().flat(),
+            v4.set(
+              D
+                ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, f.addr(tab, f.i32(DV))), xs.get()))
+                : accs.get(),
+            ),
+            ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
+            ...rows.map((r, c) => r.set(m.i32x4.extract_lane(next4.get(), c))),
+            pos.set(f.add(pos.get(), f.i32(4))),
+            bct.set(f.add(bct.get(), f.i32(8 * N))),
+          ]),
+        ],
+        4,
+      ),
+    ];
+  };
+  const tail = E - (E % 4);
+  const simdBody = (code4: (v: Ex) => Ex): Ex[] => {
+    const [g, e0] = [f.i32Local(), f.i32Local()];
+    return [
       f.for(b, f.i32(0), () => f.i32(B), [
         f.for(g, f.i32(0), () => f.i32(G), [
           bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
-          f.for(s, f.i32(0), () => f.i32(N), [
-            f.for(t, f.i32(0), L, [
-              bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-              m.v128.store(
-                0,
-                8,
-                f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(2)), f.i32(BCT))),
-                m.f64x2.replace_lane(m.f64x2.splat(f.loadF(Bm, bcs.get())), 1, f.loadF(Cm, bcs.get())),
-              ),
-            ]),
-          ]),
-          f.for(
-            e0,
-            f.i32(0),
-            () => f.i32(E),
-            [
-              d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())),
-              ...[0, 1, 2, 3].map((c) => tables(() => f.add(d.get(), f.i32(c)), c * TAB)),
-              ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.loadF(D, f.add(d.get(), f.i32(c))))) : []),
-              // A code q's row is at base4 + q * R * 8 (q from qn), per channel.
-              base4.set(
-                m.i32x4.add(m.i32x4.splat(tab.base()), i32x4([0, 1, 2, 3].map((c) => 8 * (c * TAB - quant.qn * R)))),
-              ),
-              sink.set(f.addr(tab, f.i32(SINK))),
-              ...hs.map((h) => h.set(zero())),
-              at.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
-              bct.set(f.addr(tab, f.i32(BCT))),
-              v4.set(rowsOf(four(delta))),
-              ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
-              f.for(t, f.i32(0), L, [
-                // The next step's rows, stored like acc so that V8 computes them here, a step ahead
-                // of their gathers; the last step reads its own codes again rather than past the row.
-                nx.set(m.select(m.i32.lt_s(f.add(t.get(), f.i32(1)), L()), f.i32(4), f.i32(0))),
-                next4.set(rowsOf(four(delta, nx))),
-                m.v128.store(32, 8, sink.get(), next4.get()),
-                v4.set(four(u)),
-                xs[0].set(m.f64x2.promote_low_f32x4(v4.get())),
-                xs[1].set(promoteHigh(f, v4)),
-                ...[0, 1].flatMap((half) => [dts[half].set(gather(half, 0)), accs[half].set(zero())]),
-                ...Array.from({ length: N }, (_, st) => step(st)).flat(),
-                ...out(0),
-                ...out(1),
-                ...rows.map((r, c) => r.set(m.i32x4.extract_lane(next4.get(), c))),
-                at.set(f.add(at.get(), f.i32(4))),
-                bct.set(f.add(bct.get(), f.i32(16 * N))),
-              ]),
-            ],
-            4,
-          ),
+          ...quadScan(code4, g, e0),
+          ...(tail < E
+            ? [f.for(e0, f.i32(tail), () => f.i32(E), [d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())), ...channel()])]
+            : []),
         ]),
       ]),
     ];
   };
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : pairs ? "_simd" : ""}`,
-    body: code4
-      ? [...quant.setup, ...quadScan(code4)]
-      : [
-          ...quant.setup,
-          f.for(b, f.i32(0), () => f.i32(B), [
-            f.for(d, f.i32(0), () => f.i32(GE), [
-              row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
-              bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), f.mul(L(), f.i32(N)))),
-              tables(d.get, 0),
-              f.for(s, f.i32(0), () => f.i32(N), [f.store(tab, f.add(s.get(), f.i32(H0)), f.f64(0))]),
-              f.for(t, f.i32(0), L, [
-                code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
-                q.set(codeToI32(f, code)),
-                dtv.set(f.load(tab, f.mul(q.get(), f.i32(R)))),
-                xv.set(f.loadF(u, f.add(row.get(), t.get()))),
-                acc.set(f.f64(0)),
-                ...(pairs ? [f.for(s, f.i32(0), () => f.i32(N - 1), pairStep(f.local(f.b.v128)), 2)] : []),
-                f.for(s, f.i32(pairs ? N - (N % 2) : 0), () => f.i32(N), [
-                  bcs.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-                  h0.set(
-                    m.f64.add(
-                      m.f64.mul(
-                        f.load(tab, f.add(f.mul(q.get(), f.i32(R)), s.get(), f.i32(1))),
-                        f.load(tab, f.add(s.get(), f.i32(H0))),
-                      ),
-                      m.f64.mul(m.f64.mul(dtv.get(), f.loadF(Bm, bcs.get())), xv.get()),
-                    ),
-                  ),
-                  f.store(tab, f.add(s.get(), f.i32(H0)), h0.get()),
-                  acc.set(m.f64.add(acc.get(), m.f64.mul(f.loadF(Cm, bcs.get()), h0.get()))),
-                ]),
-                f.storeF(
-                  y,
-                  f.add(row.get(), t.get()),
-                  D ? m.f64.add(acc.get(), m.f64.mul(f.loadF(D, d.get()), xv.get())) : acc.get(),
-                ),
-              ]),
-            ]),
-          ]),
-        ],
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
+    body: [
+      ...quant.setup,
+      ...(code4
+        ? simdBody(code4)
+        : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),
+    ],
   };
 };
 

@@ -1,56 +1,194 @@
 import { shapeSpec } from "../../shared/broadcast.js";
+import type { Ex } from "../binaryen.js";
+import type { Arr } from "../dsl.js";
 import { scanOperands } from "./support/scan-operands.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
  * The float selective scan (QMAMBAIR.md section 1) for u, delta (B, G*E, L); A (G*E, N); B, C
- * (B, G, N, L); D, delta_bias (G*E): the js target's loop, state in f64 scratch and the module's
- * fdlibm exp, so results are bit-identical to the js artifacts.
+ * (B, G, N, L); D, delta_bias (G*E): the js target's loop in f32 operations, in the order of
+ * compiler/ops/support/ss2d.ts, with the module's fdlibm exp and log1p of the float32 arguments
+ * rounded once, so results are bit-identical to the js artifacts. On mvp (and for the last E mod 4
+ * channels of a direction) one channel at a time in scalar f32; with SIMD four channels of a
+ * direction per f32x4, see quadScan.
  */
 const selectiveScan: WasmKernelGenerator = (env) => {
   const { batch, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const NL = env.count([bs[2], us[2]]);
-  const h = env.scratch({ c: N, h: 0, w: 0, hw: 0 });
+  const quads = env.isa !== "mvp" && E >= 4;
+  // Scratch in float32 elements. A channel run alone keeps its state at 0. The four-channel scan
+  // keeps the four channels' A (state-major: AT[n * 4 + c]), the step's exp(dt * A) (the same
+  // order), dt, D and delta_bias of the four, then the direction's B and C as (B, C) pairs in
+  // (t, state) order.
+  const [AT, DA, DT, DV, BI, BCT] = [0, 4 * N, 8 * N, 8 * N + 4, 8 * N + 8, 8 * N + 12];
+  const Ld = us[2];
+  // env.scratch counts 8-byte elements: one per (B, C) pair, and half the rest rounded up.
+  const h = env.scratch(
+    quads
+      ? { c: BCT / 2 + N * Ld.c, h: N * Ld.h, w: N * Ld.w, hw: N * Ld.hw }
+      : { c: Math.ceil(N / 2), h: 0, w: 0, hw: 0 },
+    "f32",
+  );
   const f = env.fn;
   const m = f.m;
-  const [b, d, n, t, row, bc, bcn] = Array.from({ length: 7 }, () => f.i32Local());
-  const [db, skip, raw, dt, xv, acc, hn] = Array.from({ length: 7 }, () => f.f64Local());
+  const [b, d, n, t, row, bc, at] = Array.from({ length: 7 }, () => f.i32Local());
+  const [raw, dt, xv, acc, hn] = Array.from({ length: 5 }, () => f.local(f.b.f32));
+  const exp32 = (x: Ex) => m.f32.demote(env.math("qexp", m.f64.promote(x)));
+  const dtOfRaw = () =>
+    softplus
+      ? m.select(
+          m.f32.gt(raw.get(), m.f32.const(20)),
+          raw.get(),
+          m.f32.demote(env.math("qlog1p", env.math("qexp", m.f64.promote(raw.get())))),
+        )
+      : raw.get();
+  // Channel d alone (b and bc set).
+  const channel = (): Ex[] => [
+    row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
+    f.for(n, f.i32(0), () => f.i32(N), [f.store(h, n.get(), m.f32.const(0))]),
+    f.for(t, f.i32(0), L, [
+      raw.set(
+        bias
+          ? m.f32.add(f.load(delta, f.add(row.get(), t.get())), f.load(bias, d.get()))
+          : f.load(delta, f.add(row.get(), t.get())),
+      ),
+      dt.set(dtOfRaw()),
+      xv.set(f.load(u, f.add(row.get(), t.get()))),
+      acc.set(m.f32.const(0)),
+      f.for(n, f.i32(0), () => f.i32(N), [
+        at.set(f.add(bc.get(), m.i32.mul(n.get(), L()), t.get())),
+        hn.set(
+          m.f32.add(
+            m.f32.mul(
+              exp32(m.f32.mul(dt.get(), f.load(A, f.add(f.mul(d.get(), f.i32(N)), n.get())))),
+              f.load(h, n.get()),
+            ),
+            m.f32.mul(m.f32.mul(dt.get(), f.load(Bm, at.get())), xv.get()),
+          ),
+        ),
+        f.store(h, n.get(), hn.get()),
+        acc.set(m.f32.add(acc.get(), m.f32.mul(f.load(Cm, at.get()), hn.get()))),
+      ]),
+      f.store(
+        y,
+        f.add(row.get(), t.get()),
+        D ? m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())) : acc.get(),
+      ),
+    ]),
+  ];
+  // Four channels of direction g at once, channel c in lane c. Each step first computes, lane by
+  // lane in scalar f32, dt and the N exp(dt * A) into scratch (exactly the scalar expressions: the
+  // exps are calls, which would spill every vector live across them), then runs the state update
+  // and the C * h sum on f32x4, each lane the scalar operations in the scalar order: bit-identical.
+  const quadScan = (g: () => Ex, e0: typeof b): Ex[] => {
+    const [c, L4, pos, bct, lanePos] = [0, 1, 2, 3, 4].map(() => f.i32Local());
+    const hs = Array.from({ length: N }, () => f.local(f.b.v128));
+    const [dts, xs, accs, bS, cS, out] = [0, 1, 2, 3, 4, 5].map(() => f.local(f.b.v128));
+    const zero = () => m.v128.const(new Array(16).fill(0));
+    // Lane c's element at t of the four channels: byte address `pos` + c * L * 4 past `a`.
+    const laneAt = (a: Arr, lane: number) =>
+      f.add(a.base(), pos.get(), ...(lane ? [f.mul(L4.get(), f.i32(lane))] : []));
+    const four = (a: Arr) =>
+      [1, 2, 3].reduce(
+        (v, lane) => m.v128.load32_lane(0, 4, lane, laneAt(a, lane), v),
+        m.v128.load32_zero(0, 4, laneAt(a, 0)),
+      );
+    const scratchAt = (i: number) => f.addr(h, f.i32(i));
+    const step = (st: number): Ex[] => [
+      bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
+      cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
+      hs[st].set(
+        m.f32x4.add(
+          m.f32x4.mul(m.v128.load(0, 4, scratchAt(DA + 4 * st)), hs[st].get()),
+          m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()),
+        ),
+      ),
+      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
+    ];
+    return [
+      L4.set(m.i32.shl(L(), f.i32(2))),
+      f.for(n, f.i32(0), () => f.i32(N), [
+        f.for(t, f.i32(0), L, [
+          at.set(f.add(bc.get(), m.i32.mul(n.get(), L()), t.get())),
+          row.set(f.addr(h, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), n.get()), f.i32(2)), f.i32(BCT)))),
+          m.f32.store(0, 4, row.get(), f.load(Bm, at.get())),
+          m.f32.store(4, 4, row.get(), f.load(Cm, at.get())),
+        ]),
+      ]),
+      f.for(
+        e0,
+        f.i32(0),
+        () => f.i32(E - 3),
+        [
+          d.set(f.add(f.mul(g(), f.i32(E)), e0.get())),
+          f.for(c, f.i32(0), () => f.i32(4), [
+            f.for(n, f.i32(0), () => f.i32(N), [
+              f.store(
+                h,
+                f.add(f.mul(n.get(), f.i32(4)), c.get(), f.i32(AT)),
+                f.load(A, f.add(f.mul(f.add(d.get(), c.get()), f.i32(N)), n.get())),
+              ),
+            ]),
+            ...(D ? [f.store(h, f.add(c.get(), f.i32(DV)), f.load(D, f.add(d.get(), c.get())))] : []),
+            ...(bias ? [f.store(h, f.add(c.get(), f.i32(BI)), f.load(bias, f.add(d.get(), c.get())))] : []),
+          ]),
+          ...hs.map((v) => v.set(zero())),
+          pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+          bct.set(f.addr(h, f.i32(BCT))),
+          f.for(t, f.i32(0), L, [
+            f.for(c, f.i32(0), () => f.i32(4), [
+              lanePos.set(f.add(delta.base(), pos.get(), f.mul(L4.get(), c.get()))),
+              raw.set(
+                bias
+                  ? m.f32.add(m.f32.load(0, 4, lanePos.get()), f.load(h, f.add(c.get(), f.i32(BI))))
+                  : m.f32.load(0, 4, lanePos.get()),
+              ),
+              dt.set(dtOfRaw()),
+              f.store(h, f.add(c.get(), f.i32(DT)), dt.get()),
+              f.for(n, f.i32(0), () => f.i32(N), [
+                at.set(f.add(f.mul(n.get(), f.i32(4)), c.get())),
+                f.store(
+                  h,
+                  f.add(at.get(), f.i32(DA)),
+                  exp32(m.f32.mul(dt.get(), f.load(h, f.add(at.get(), f.i32(AT))))),
+                ),
+              ]),
+            ]),
+            dts.set(m.v128.load(0, 4, scratchAt(DT))),
+            xs.set(four(u)),
+            accs.set(zero()),
+            ...Array.from({ length: N }, (_, st) => step(st)).flat(),
+            out.set(D ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, scratchAt(DV)), xs.get())) : accs.get()),
+            ...[0, 1, 2, 3].map((lane) => m.v128.store32_lane(0, 4, lane, laneAt(y, lane), out.get())),
+            pos.set(f.add(pos.get(), f.i32(4))),
+            bct.set(f.add(bct.get(), f.i32(8 * N))),
+          ]),
+        ],
+        4,
+      ),
+    ];
+  };
+  const tail = E - (E % 4);
+  const directions = (): Ex => {
+    const [g, e0] = [f.i32Local(), f.i32Local()];
+    return f.for(g, f.i32(0), () => f.i32(G), [
+      bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), NL())),
+      ...quadScan(g.get, e0),
+      ...(tail < E
+        ? [f.for(e0, f.i32(tail), () => f.i32(E), [d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())), ...channel()])]
+        : []),
+    ]);
+  };
   return {
-    spec: `selective_scan_g${G}_e${E}_n${N}_${shapeSpec(us)}${softplus ? "" : "_nosoftplus"}`,
+    spec: `selective_scan_g${G}_e${E}_n${N}_${shapeSpec(us)}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
     body: [
       f.for(b, f.i32(0), () => f.i32(batch), [
-        f.for(d, f.i32(0), () => f.i32(GE), [
-          row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
-          bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), NL())),
-          db.set(bias ? f.loadF(bias, d.get()) : f.f64(0)),
-          skip.set(D ? f.loadF(D, d.get()) : f.f64(0)),
-          f.for(n, f.i32(0), () => f.i32(N), [f.store(h, n.get(), f.f64(0))]),
-          f.for(t, f.i32(0), L, [
-            raw.set(f.f32(m.f64.add(f.loadF(delta, f.add(row.get(), t.get())), db.get()))),
-            dt.set(
-              softplus
-                ? m.select(m.f64.gt(raw.get(), f.f64(20)), raw.get(), env.math("qlog1p", env.math("qexp", raw.get())))
-                : raw.get(),
-            ),
-            xv.set(f.loadF(u, f.add(row.get(), t.get()))),
-            acc.set(f.f64(0)),
-            f.for(n, f.i32(0), () => f.i32(N), [
-              bcn.set(f.add(bc.get(), m.i32.mul(n.get(), L()), t.get())),
-              hn.set(
-                m.f64.add(
-                  m.f64.mul(
-                    env.math("qexp", m.f64.mul(dt.get(), f.loadF(A, f.add(f.mul(d.get(), f.i32(N)), n.get())))),
-                    f.load(h, n.get()),
-                  ),
-                  m.f64.mul(m.f64.mul(dt.get(), f.loadF(Bm, bcn.get())), xv.get()),
-                ),
-              ),
-              f.store(h, n.get(), hn.get()),
-              acc.set(m.f64.add(acc.get(), m.f64.mul(f.loadF(Cm, bcn.get()), hn.get()))),
+        quads
+          ? directions()
+          : f.for(d, f.i32(0), () => f.i32(GE), [
+              bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), NL())),
+              ...channel(),
             ]),
-            f.storeF(y, f.add(row.get(), t.get()), m.f64.add(acc.get(), m.f64.mul(skip.get(), xv.get()))),
-          ]),
-        ]),
       ]),
     ],
   };
