@@ -1,3 +1,4 @@
+import { wasmFeatures } from "../../runtime/core/best.js";
 import { emitJs } from "../../targets/js/emit.js";
 import { JS_KERNELS } from "../../targets/js/kernels/index.js";
 import { emitTs } from "../../targets/ts/emit.js";
@@ -66,7 +67,24 @@ export function targetNamed(name: string): Target {
   return t;
 }
 
-/** The artifact `qmc run MODEL.onnx` uses: the model compiled in memory for the js target. */
-export async function compileModelForRun(path: string, size: SizeRequest = {}): Promise<string | Uint8Array> {
-  return await targetNamed("js").emit(planModelFile(path, size).plan);
+/** The best target this host runs, best first: relaxed SIMD where its int8 dot works, SIMD, plain wasm, js. */
+export function bestTargetHere(): string {
+  const features = wasmFeatures();
+  if (features.relaxedSimd) return "wasm-relaxed";
+  if (features.simd) return "wasm-simd";
+  return features.wasm ? "wasm" : "js";
+}
+
+/**
+ * The artifact `qmc run MODEL.onnx` and `qmc eval MODEL.onnx` restore with: the model compiled in
+ * memory for `target`, by default the best one this host runs (bestTargetHere).
+ */
+export async function compileModelForRun(
+  path: string,
+  options: { size?: SizeRequest; target?: string } = {},
+): Promise<{ artifact: string | Uint8Array; target: string }> {
+  const target = options.target ?? bestTargetHere();
+  const emitter = targetNamed(target);
+  const { plan } = planModelFile(path, options.size ?? {});
+  return { artifact: await emitter.emit(plan), target };
 }

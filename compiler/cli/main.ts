@@ -2,13 +2,22 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../diagnostics.js";
 import { compilerVersion } from "../version.js";
-import { registerCompile } from "./commands/compile.js";
-import { registerDiff } from "./commands/diff.js";
-import { registerEval } from "./commands/eval.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerKernels } from "./commands/kernels.js";
-import { registerRun } from "./commands/run.js";
-import { registerVerify } from "./commands/verify.js";
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, imported only when that command runs: `qmc run BUNDLE.wasm` then loads
+ * neither the compiler nor binaryen. Help, a version request or an unknown command loads them all.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ["inspect", async () => (await import("./commands/inspect.js")).registerInspect],
+  ["compile", async () => (await import("./commands/compile.js")).registerCompile],
+  ["verify", async () => (await import("./commands/verify.js")).registerVerify],
+  ["run", async () => (await import("./commands/run.js")).registerRun],
+  ["eval", async () => (await import("./commands/eval.js")).registerEval],
+  ["diff", async () => (await import("./commands/diff.js")).registerDiff],
+  ["kernels", async () => (await import("./commands/kernels.js")).registerKernels],
+];
 
 const program = new Command("qmc")
   .description("Compiler for quantized Mamba (Q-MambaIR) image-restoration models: ONNX in, one small artifact out")
@@ -16,13 +25,8 @@ const program = new Command("qmc")
   .showHelpAfterError()
   .exitOverride();
 
-registerInspect(program);
-registerCompile(program);
-registerVerify(program);
-registerRun(program);
-registerEval(program);
-registerDiff(program);
-registerKernels(program);
+const named = COMMANDS.find(([name]) => name === process.argv[2]);
+for (const [, load] of named ? [named] : COMMANDS) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ export { type LoadOptions, loadEngine, loadModel } from "./load.js";
 export { ABI_VERSION, type ArtifactMeta } from "./meta.js";
 export { type MetricOptions, psnr, ssim } from "./metrics.js";
 export { type Model, modelFromEngine, type Restored } from "./model.js";
+export { createWorkerPool, type PoolWorker, serveTilesInWorker, type WorkerPool, webPoolWorker } from "./pool.js";
 export { resizeBicubic } from "./resize.js";
 export type { EvaluateScript, Transpile } from "./script-artifact.js";
 export { planTiling, runTiled, type TileOptions, type Tiling } from "./tile.js";

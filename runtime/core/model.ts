@@ -19,7 +19,19 @@ export interface Model {
 const KIND: Readonly<Record<number, string>> = { 1: "gray", 3: "RGB", 4: "RGBA" };
 
 export function modelFromEngine(engine: Engine): Model {
-  const info = engine.meta;
+  return modelFromTiler(engine.meta, async (planes, h, w, options) => runTiled(engine, planes, h, w, options));
+}
+
+/** Float32 planes (C x h x w) in, the model's output planes and the tiling used out. */
+export type Tiler = (
+  planes: Float32Array,
+  h: number,
+  w: number,
+  options: TileOptions,
+) => Promise<{ planes: Float32Array; tiling: Tiling }>;
+
+/** A Model whose images become planes for `tiler` (one engine, or a pool of workers) and back. */
+export function modelFromTiler(info: ArtifactMeta, tiler: Tiler): Model {
   const planes = info.channels as 1 | 3;
   return {
     info,
@@ -32,7 +44,7 @@ export function modelFromEngine(engine: Engine): Model {
         );
       }
       const { width, height } = image;
-      const run = runTiled(engine, toPlanes(image, planes), height, width, options);
+      const run = await tiler(toPlanes(image, planes), height, width, options);
       return {
         image: fromPlanes(run.planes, width * info.scale, height * info.scale, image),
         tiling: run.tiling,

@@ -1,6 +1,6 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
-import { defaultTileOf, fixedSizeOf } from "./meta.js";
+import { type ArtifactMeta, defaultTileOf, fixedSizeOf } from "./meta.js";
 
 export interface TileOptions {
   /** Side of the square tiles in input pixels; absent: meta.tile (fitted to a memory budget), else the whole image in one run. */
@@ -109,10 +109,8 @@ export function runTiled(
   w: number,
   options: TileOptions = {},
 ): { planes: Float32Array; tiling: Tiling } {
-  const { channels, scale } = engine.meta;
-  const tile = options.tile ?? defaultTileOf(engine.meta);
-  const tiling = planTiling(h, w, tile, options.overlap ?? 0, fixedSizeOf(engine.meta));
-  if (tiling.size[0] === h && tiling.size[1] === w) {
+  const tiling = tilingFor(engine.meta, h, w, options);
+  if (isWhole(tiling, h, w)) {
     engine.prepare(h, w);
     engine.input().set(planes);
     engine.run();
@@ -120,45 +118,102 @@ export function runTiled(
     options.onProgress?.(1, 1);
     return { planes: out, tiling };
   }
+  const stitch = new Stitcher(engine.meta, tiling, h, w);
+  const origins = tileOrigins(tiling);
+  engine.prepare(tiling.size[0], tiling.size[1]);
+  for (let i = 0; i < origins.length; i++) {
+    cutTile(planes, h, w, engine.meta.channels, tiling, origins[i], engine.input());
+    engine.run();
+    stitch.add(engine.output(), origins[i]);
+    options.onProgress?.(i + 1, origins.length);
+  }
+  return { planes: stitch.finish(), tiling };
+}
+
+/** The tiling an engine with this meta runs for an h x w image: the caller's tile, else meta's. */
+export function tilingFor(meta: ArtifactMeta, h: number, w: number, options: TileOptions): Tiling {
+  const tile = options.tile ?? defaultTileOf(meta);
+  return planTiling(h, w, tile, options.overlap ?? 0, fixedSizeOf(meta));
+}
+
+/** Whether the tiling is one run over the whole image (whose output is returned as it is). */
+export function isWhole(tiling: Tiling, h: number, w: number): boolean {
+  return tiling.size[0] === h && tiling.size[1] === w;
+}
+
+/** Top-left corners of the tiles in the order they are run and summed: row by row. */
+export function tileOrigins(tiling: Tiling): Array<readonly [number, number]> {
+  return tiling.ys.flatMap((y) => tiling.xs.map((x) => [y, x] as const));
+}
+
+/** Copies the tile at `origin` out of the C x h x w planes into `into` (C x th x tw). */
+export function cutTile(
+  planes: Float32Array,
+  h: number,
+  w: number,
+  channels: number,
+  tiling: Tiling,
+  [y, x]: readonly [number, number],
+  into: Float32Array,
+): void {
   const [th, tw] = tiling.size;
-  const ths = th * scale;
-  const tws = tw * scale;
-  const oh = h * scale;
-  const ow = w * scale;
-  const sum = new Float64Array(channels * oh * ow);
-  const count = new Uint32Array(oh * ow);
-  const total = tiling.ys.length * tiling.xs.length;
-  let done = 0;
-  engine.prepare(th, tw);
-  for (const y of tiling.ys) {
-    for (const x of tiling.xs) {
-      const input = engine.input();
-      for (let c = 0; c < channels; c++) {
-        for (let r = 0; r < th; r++) {
-          const from = c * h * w + (y + r) * w + x;
-          input.set(planes.subarray(from, from + tw), (c * th + r) * tw);
-        }
-      }
-      engine.run();
-      const output = engine.output();
-      for (let c = 0; c < channels; c++) {
-        for (let r = 0; r < ths; r++) {
-          const row = c * oh * ow + (y * scale + r) * ow + x * scale;
-          const tileRow = (c * ths + r) * tws;
-          for (let k = 0; k < tws; k++) sum[row + k] += output[tileRow + k];
-        }
-      }
-      for (let r = 0; r < ths; r++) {
-        const row = (y * scale + r) * ow + x * scale;
-        for (let k = 0; k < tws; k++) count[row + k]++;
-      }
-      options.onProgress?.(++done, total);
+  for (let c = 0; c < channels; c++) {
+    for (let r = 0; r < th; r++) {
+      const from = c * h * w + (y + r) * w + x;
+      into.set(planes.subarray(from, from + tw), (c * th + r) * tw);
     }
   }
-  const out = new Float32Array(sum.length);
-  for (let c = 0; c < channels; c++) {
-    const plane = c * oh * ow;
-    for (let i = 0; i < oh * ow; i++) out[plane + i] = sum[plane + i] / count[i];
+}
+
+/**
+ * Sums tile outputs in float64 and averages them by coverage. The sums depend on the order tiles
+ * are added in, so whoever runs the tiles (one engine, or a pool of workers) adds them in
+ * tileOrigins order to get byte-identical results.
+ */
+export class Stitcher {
+  private readonly sum: Float64Array;
+  private readonly count: Uint32Array;
+  private readonly channels: number;
+  private readonly scale: number;
+  private readonly oh: number;
+  private readonly ow: number;
+  private readonly ths: number;
+  private readonly tws: number;
+
+  constructor(meta: ArtifactMeta, tiling: Tiling, h: number, w: number) {
+    this.channels = meta.channels;
+    this.scale = meta.scale;
+    this.oh = h * meta.scale;
+    this.ow = w * meta.scale;
+    this.ths = tiling.size[0] * meta.scale;
+    this.tws = tiling.size[1] * meta.scale;
+    this.sum = new Float64Array(this.channels * this.oh * this.ow);
+    this.count = new Uint32Array(this.oh * this.ow);
   }
-  return { planes: out, tiling };
+
+  add(output: Float32Array, [y, x]: readonly [number, number]): void {
+    const { sum, count, scale, oh, ow, ths, tws } = this;
+    for (let c = 0; c < this.channels; c++) {
+      for (let r = 0; r < ths; r++) {
+        const row = c * oh * ow + (y * scale + r) * ow + x * scale;
+        const tileRow = (c * ths + r) * tws;
+        for (let k = 0; k < tws; k++) sum[row + k] += output[tileRow + k];
+      }
+    }
+    for (let r = 0; r < ths; r++) {
+      const row = (y * scale + r) * ow + x * scale;
+      for (let k = 0; k < tws; k++) count[row + k]++;
+    }
+  }
+
+  finish(): Float32Array {
+    const { sum, count } = this;
+    const pixels = this.oh * this.ow;
+    const out = new Float32Array(sum.length);
+    for (let c = 0; c < this.channels; c++) {
+      const plane = c * pixels;
+      for (let i = 0; i < pixels; i++) out[plane + i] = sum[plane + i] / count[i];
+    }
+    return out;
+  }
 }

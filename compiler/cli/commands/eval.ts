@@ -5,7 +5,7 @@ import { psnr, ssim } from "../../../runtime/core/metrics.js";
 import type { Tiling } from "../../../runtime/core/tile.js";
 import { writeFileAtomic } from "../../../runtime/node/files.js";
 import { ExitCode, QmcError } from "../../diagnostics.js";
-import { asUserErrors, loadModelOrArtifact, progressBar } from "../artifact-loader.js";
+import { asUserErrors, loadModelOrArtifact, progressBar, type RunModel, tileOptionsFor } from "../artifact-loader.js";
 import { guarded, parseNumber } from "../errors.js";
 import { type CropSet, crop, cropRegion, type HtmlReportRow, renderHtmlReport, type Score } from "../eval-report.js";
 import { BASELINES, EVAL_TASKS, type EvalTask, evalSamples, toBytes } from "../eval-tasks.js";
@@ -16,7 +16,7 @@ import {
   type PixelLimitOptions,
   pixelLimitOption,
 } from "../limit-options.js";
-import { describeTiling } from "./run.js";
+import { describeTiling, targetOption, threadsOption } from "./run.js";
 
 interface EvalOptions extends LimitOptions, PixelLimitOptions {
   dataset: string;
@@ -28,6 +28,8 @@ interface EvalOptions extends LimitOptions, PixelLimitOptions {
   report?: string;
   tile?: number;
   overlap?: number;
+  threads?: number;
+  target?: string;
   json?: boolean;
 }
 
@@ -62,12 +64,12 @@ export function registerEval(program: Command): void {
     .option("--report <file>", "write the results: FILE.html as a self-contained page with crops, else JSON")
     .option(
       "--tile <n>",
-      "restore in overlapping square tiles of n pixels (the result depends on the tiling)",
+      "restore in overlapping square tiles of n pixels (the result depends on the tiling; default: the artifact's meta.tile, else whole images, as the reference evaluation runs them)",
       parseNumber,
     )
     .option("--overlap <n>", "pixels shared by neighbouring tiles (default 0)", parseNumber)
     .option("--json", "print the report as JSON");
-  limitOptions(pixelLimitOption(command)).action((model: string, opts: EvalOptions) =>
+  limitOptions(pixelLimitOption(targetOption(threadsOption(command)))).action((model: string, opts: EvalOptions) =>
     guarded(() => asUserErrors(() => evaluate(model, opts))),
   );
 }
@@ -106,7 +108,15 @@ function taskOf(opts: EvalOptions, metaTask: unknown, modelScale: number, modelP
 async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
   checkOptions(opts);
   applyLimits(opts);
-  const model = await loadModelOrArtifact(modelPath);
+  const model = await loadModelOrArtifact(modelPath, { threads: opts.threads, target: opts.target });
+  try {
+    return await evaluateWith(model, modelPath, opts);
+  } finally {
+    await model.close();
+  }
+}
+
+async function evaluateWith(model: RunModel, modelPath: string, opts: EvalOptions): Promise<number> {
   const scale = opts.scale ?? model.info.scale;
   if (model.info.scale !== scale) {
     throw new QmcError(`${modelPath} upscales x${model.info.scale}, --scale is ${scale}`);
@@ -137,7 +147,11 @@ async function evaluate(modelPath: string, opts: EvalOptions): Promise<number> {
   try {
     for (let i = 0; i < dataset.names.length; i++) {
       const sample = dataset.load(i);
-      const restored = await model.restore(sample.input, { tile: opts.tile, overlap: opts.overlap });
+      const { width, height } = sample.input;
+      const restored = await model.restore(
+        sample.input,
+        tileOptionsFor(model.info, width, height, opts.tile, opts.overlap, false),
+      );
       const output =
         restored.image.data instanceof Float32Array
           ? toBytes(restored.image as Image<Float32Array>)
