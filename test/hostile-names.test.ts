@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInNewContext } from "node:vm";
@@ -9,13 +9,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { nodeError, QmcError, terminalJson, terminalText } from "../compiler/diagnostics.js";
+import { Interpreter } from "../compiler/interp/interpreter.js";
+import { Tensor } from "../compiler/ir/tensor.js";
+import { decodeModel } from "../compiler/onnx/decode.js";
 import { onnx } from "../compiler/onnx/onnx-proto.js";
 import type { ArtifactModule } from "../targets/shared/artifact.js";
 import { asciiJson, commentText, identifier } from "../targets/shared/names.js";
 import { printTypeScript } from "../targets/ts/emit.js";
 import { hashInDuktape, hashInNode } from "./support/artifact-run.js";
 import { qmc } from "./support/cli.js";
-import { DT, floatTensor, node, valueInfo } from "./support/onnx-builder.js";
+import { DT, floatTensor, node, tensorBytes, valueInfo } from "./support/onnx-builder.js";
 
 /**
  * Everything that breaks generated code or a terminal when it comes raw from a model: line and
@@ -389,8 +392,28 @@ describe("a model full of hostile strings", () => {
       expectTerminalSafe(c.stderr);
     });
 
-    // The PASS/FAIL rows of verify print output names raw: compiler/cli/commands/verify.ts is to
-    // route them through terminalText. Its errors are QmcErrors, escaped whatever path they name.
+    it("verify: the PASS rows and the JSON name the hostile output escaped", () => {
+      const golden = join(dir, "golden-pass");
+      mkdirSync(golden, { recursive: true });
+      const x = Tensor.from(
+        "float32",
+        [1, 3, 4, 4],
+        Float32Array.from({ length: 48 }, (_, i) => (i % 7) / 7),
+      );
+      const model = decodeModel(readFileSync(file), { file });
+      const [y] = new Interpreter(model, file).run([x]);
+      const pb = (name: string, t: Tensor) => tensorBytes(floatTensor(name, [...t.shape], [...t.values]));
+      writeFileSync(join(golden, "input_0.pb"), pb(model.graph.inputs[0].name, x));
+      writeFileSync(join(golden, "output_0.pb"), pb(model.graph.outputs[0].name, y));
+      for (const flags of [[], ["--json"], ["--target", "js"]]) {
+        const r = qmc("verify", file, "--golden", golden, ...flags);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expectTerminalSafe(r.stdout);
+      }
+    });
+
+    // verify's errors are QmcErrors, escaped whatever path they name.
     it("verify: an error naming a hostile golden folder", () => {
       const golden = join(dir, `golden ${FILE_STEM}`);
       mkdirSync(golden, { recursive: true });

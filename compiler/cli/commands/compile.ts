@@ -16,7 +16,7 @@ import {
 } from "../../../targets/js/footprint.js";
 import { type DeployedPlan, type Deployment, deploymentOf } from "../../../targets/shared/meta.js";
 import { UnsupportedKernels } from "../../../targets/shared/unsupported.js";
-import { QmcError } from "../../diagnostics.js";
+import { QmcError, terminalLines } from "../../diagnostics.js";
 import { printModel } from "../../ir/print.js";
 import { PIPELINE } from "../../pipeline.js";
 import type { KernelPlan } from "../../plan/kernel-plan.js";
@@ -79,7 +79,7 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
   const { plan } = planModelFile(file, {
     ...sizeRequest(opts),
     afterPass: (name, m) => {
-      if (name === opts.dumpAfter) process.stdout.write(printModel(m));
+      if (name === opts.dumpAfter) process.stdout.write(terminalLines(printModel(m)));
     },
   });
   const stem = basename(file).replace(/\.onnx$/i, "");
@@ -113,12 +113,16 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
   });
   writeOutputFiles(opts.output, files);
   for (const f of files) {
-    process.stdout.write(`${join(opts.output, f.name)}  ${f.contents.length.toLocaleString("en-US")} bytes\n`);
+    process.stdout.write(
+      terminalLines(`${join(opts.output, f.name)}  ${f.contents.length.toLocaleString("en-US")} bytes\n`),
+    );
   }
   process.stdout.write(
-    `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at ${h}x${w}; ${Date.now() - started} ms\n`,
+    terminalLines(
+      `${plan.kernels.length} kernels, ${report.constantBytes.toLocaleString("en-US")} constant bytes, arena ${report.arenaBytes.toLocaleString("en-US")} bytes at ${h}x${w}; ${Date.now() - started} ms\n`,
+    ),
   );
-  if (device) process.stdout.write(`${formatDeviceMemory(device).join("\n")}\n`);
+  if (device) process.stdout.write(terminalLines(`${formatDeviceMemory(device).join("\n")}\n`));
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createTwoFilesPatch } from "diff";
-import { QmcError } from "../../diagnostics.js";
+import { QmcError, terminalJson, terminalLines } from "../../diagnostics.js";
 import { type DiffResult, diffKernels, type KernelDiff } from "../../diff/diff-model.js";
 import { noiseImage, recordValues } from "../../diff/record.js";
 import { readTensorFile } from "../../onnx/tensor-file.js";
@@ -76,15 +76,17 @@ async function diff(file: string, opts: DiffCliOptions): Promise<number> {
   if (opts.json) {
     const code =
       result.code && sameFamily ? { [targets[0]]: result.code[0].text, [targets[1]]: result.code[1].text } : undefined;
-    process.stdout.write(`${JSON.stringify({ model: file, targets, size, kernels: result.kernels, code }, null, 2)}\n`);
+    process.stdout.write(`${terminalJson({ model: file, targets, size, kernels: result.kernels, code }, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`${file}: ${targets[0]} vs ${targets[1]} at ${size.h}x${size.w}\n\n`);
-  process.stdout.write(formatTable(result, targets));
+  process.stdout.write(terminalLines(`${file}: ${targets[0]} vs ${targets[1]} at ${size.h}x${size.w}\n\n`));
+  process.stdout.write(terminalLines(formatTable(result, targets)));
   const broken = result.kernels.filter((k) => k.integer && !k.agreement.exact);
   if (broken.length) {
     process.stdout.write(
-      `\nWARNING: ${broken.length} integer kernel(s) differ between targets (they must agree exactly): ${broken.map((k) => `#${k.index}`).join(", ")}\n`,
+      terminalLines(
+        `\nWARNING: ${broken.length} integer kernel(s) differ between targets (they must agree exactly): ${broken.map((k) => `#${k.index}`).join(", ")}\n`,
+      ),
     );
   }
   if (result.code) {
@@ -93,11 +95,15 @@ async function diff(file: string, opts: DiffCliOptions): Promise<number> {
       const k = result.kernels[0];
       const ext = (t: string) => (a.language === "wat" ? "wat" : t === "ts" ? "ts" : "js");
       process.stdout.write(
-        `\n${createTwoFilesPatch(`${targets[0]}/${k.name}.${ext(targets[0])}`, `${targets[1]}/${k.name}.${ext(targets[1])}`, `${a.text}\n`, `${b.text}\n`)}`,
+        terminalLines(
+          `\n${createTwoFilesPatch(`${targets[0]}/${k.name}.${ext(targets[0])}`, `${targets[1]}/${k.name}.${ext(targets[1])}`, `${a.text}\n`, `${b.text}\n`)}`,
+        ),
       );
     } else {
       process.stdout.write(
-        `\nno code diff: ${targets[0]} and ${targets[1]} are of different families (JS for js/ts, WAT for the wasm targets)\n`,
+        terminalLines(
+          `\nno code diff: ${targets[0]} and ${targets[1]} are of different families (JS for js/ts, WAT for the wasm targets)\n`,
+        ),
       );
     }
   }

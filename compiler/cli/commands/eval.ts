@@ -4,7 +4,7 @@ import type { Image } from "../../../runtime/core/image.js";
 import { psnr, ssim } from "../../../runtime/core/metrics.js";
 import type { Tiling } from "../../../runtime/core/tile.js";
 import { writeFileAtomic } from "../../../runtime/node/files.js";
-import { ExitCode, QmcError } from "../../diagnostics.js";
+import { ExitCode, QmcError, terminalJson, terminalLines } from "../../diagnostics.js";
 import { asUserErrors, loadModelOrArtifact, progressBar, type RunModel, tileOptionsFor } from "../artifact-loader.js";
 import { guarded, parseNumber } from "../errors.js";
 import { type CropSet, crop, cropRegion, type HtmlReportRow, renderHtmlReport, type Score } from "../eval-report.js";
@@ -224,19 +224,23 @@ async function evaluateWith(model: RunModel, modelPath: string, opts: EvalOption
     writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
   }
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(report, 2)}\n`);
     return ExitCode.ok;
   }
   const cell = (s: Score) => `${s.psnr.toFixed(4).padStart(8)} / ${s.ssim.toFixed(4)}`;
   const width = Math.max(7, ...rows.map((r) => r.image.length));
   const baselineHead = `${baseline.label} PSNR / SSIM`.padStart(19);
-  process.stdout.write(`${"image".padEnd(width)}  model PSNR / SSIM  ${baselineHead}  tiling\n`);
+  process.stdout.write(terminalLines(`${"image".padEnd(width)}  model PSNR / SSIM  ${baselineHead}  tiling\n`));
   for (const r of rows) {
     process.stdout.write(
-      `${r.image.padEnd(width)}  ${cell(r.model)}   ${cell(r.baseline)}    ${describeTiling(r.tiling)}\n`,
+      terminalLines(
+        `${r.image.padEnd(width)}  ${cell(r.model)}   ${cell(r.baseline)}    ${describeTiling(r.tiling)}\n`,
+      ),
     );
   }
-  process.stdout.write(`${"average".padEnd(width)}  ${cell(average.model)}   ${cell(average.baseline)}\n`);
-  process.stdout.write(`(${task}: ${degradation}; ${metric})\n`);
+  process.stdout.write(
+    terminalLines(`${"average".padEnd(width)}  ${cell(average.model)}   ${cell(average.baseline)}\n`),
+  );
+  process.stdout.write(terminalLines(`(${task}: ${degradation}; ${metric})\n`));
   return ExitCode.ok;
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Tiling } from "../../../runtime/core/tile.js";
 import { readImageFile, writeImageFile } from "../../../runtime/node/files.js";
-import { ExitCode, QmcError } from "../../diagnostics.js";
+import { ExitCode, QmcError, terminalJson, terminalLines } from "../../diagnostics.js";
 import {
   AUTO_ARENA_CAP,
   asUserErrors,
@@ -87,7 +87,7 @@ async function run(modelPath: string, inputPath: string, opts: RunOptions): Prom
   applyLimits(opts);
   const model = await loadModelOrArtifact(modelPath, { threads: opts.threads, target: opts.target });
   const { image, notes } = await readInput(inputPath, opts.maxPixels, model);
-  for (const note of notes) process.stderr.write(`qmc: ${inputPath}: ${note}\n`);
+  for (const note of notes) process.stderr.write(terminalLines(`qmc: ${inputPath}: ${note}\n`));
   const bar = progressBar("tiles");
   const tiles = tileOptionsFor(model.info, image.width, image.height, opts.tile, opts.overlap, true);
   const restored = await model.restore(image, { ...tiles, onProgress: bar.update }).finally(() => {
@@ -104,11 +104,13 @@ async function run(modelPath: string, inputPath: string, opts: RunOptions): Prom
       tiling: restored.tiling,
       threads: model.threads,
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(result, 2)}\n`);
   } else {
     process.stdout.write(
-      `${opts.output}: ${out.width}x${out.height} from ${image.width}x${image.height} (x${model.info.scale}), ` +
-        `${describeTiling(restored.tiling)}\n`,
+      terminalLines(
+        `${opts.output}: ${out.width}x${out.height} from ${image.width}x${image.height} (x${model.info.scale}), ` +
+          `${describeTiling(restored.tiling)}\n`,
+      ),
     );
   }
   return ExitCode.ok;

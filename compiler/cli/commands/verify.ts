@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { loadEngine } from "../../../runtime/core/index.js";
 import { evaluateInSandbox } from "../../../runtime/node/sandbox.js";
 import { transpileTypeScript } from "../../../runtime/node/typescript.js";
-import { ExitCode, QmcError } from "../../diagnostics.js";
+import { ExitCode, QmcError, terminalJson, terminalLines } from "../../diagnostics.js";
 import { Interpreter } from "../../interp/interpreter.js";
 import { isFloat } from "../../ir/dtype.js";
 import { Tensor } from "../../ir/tensor.js";
@@ -120,7 +120,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
       wholeArtifact,
     };
     const result = { ok, rtol: opts.rtol, atol: opts.atol, outputs: rows, nodes: perNode, kernels: perKernel };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(result, 2)}\n`);
   } else {
     printText({ opts, rows, ok, nodes, kernels, wholeArtifact });
   }
@@ -142,13 +142,13 @@ interface Report {
 }
 
 function printText({ opts, rows, ok, nodes, kernels, wholeArtifact }: Report): void {
-  if (nodes) process.stdout.write(`${formatNodes(nodes, `${opts.golden}/${INTERMEDIATES_DIR}`)}\n`);
+  if (nodes) process.stdout.write(terminalLines(`${formatNodes(nodes, `${opts.golden}/${INTERMEDIATES_DIR}`)}\n`));
   if (kernels && wholeArtifact) {
     const cause =
       wholeArtifact.ok && !rows.every((r) => r.ok)
         ? `\nthe ${kernels.target} artifact computes the compiled graph: the outputs differ from ${opts.golden} because the compiled graph does (its passes), not the target\n`
         : "";
-    process.stdout.write(`${formatKernels(kernels)}${formatWholeArtifact(wholeArtifact)}${cause}\n`);
+    process.stdout.write(terminalLines(`${formatKernels(kernels)}${formatWholeArtifact(wholeArtifact)}${cause}\n`));
   }
   const w = Math.max(...rows.map((r) => r.output.length));
   for (const r of rows) {
@@ -156,7 +156,9 @@ function printText({ opts, rows, ok, nodes, kernels, wholeArtifact }: Report): v
     const psnr =
       r.psnr === undefined ? "" : `  PSNR ${r.psnr === Number.POSITIVE_INFINITY ? "inf" : r.psnr.toFixed(2)} dB`;
     process.stdout.write(
-      `${r.ok ? "PASS" : "FAIL"}  ${r.output.padEnd(w)}  max abs error ${r.maxAbs.toExponential(3)}${psnr}${detail}\n`,
+      terminalLines(
+        `${r.ok ? "PASS" : "FAIL"}  ${r.output.padEnd(w)}  max abs error ${r.maxAbs.toExponential(3)}${psnr}${detail}\n`,
+      ),
     );
   }
   const within = (what: string, rs: readonly { ok: boolean }[]) =>
@@ -167,7 +169,9 @@ function printText({ opts, rows, ok, nodes, kernels, wholeArtifact }: Report): v
     ...(kernels ? [within(`${kernels.target} kernel outputs`, kernels.rows)] : []),
   ];
   process.stdout.write(
-    `${ok ? "PASS" : "FAIL"}: ${parts.join(", ")} within rtol ${opts.rtol}, atol ${opts.atol}${opts.minPsnr === undefined ? "" : ` or PSNR >= ${opts.minPsnr} dB`}\n`,
+    terminalLines(
+      `${ok ? "PASS" : "FAIL"}: ${parts.join(", ")} within rtol ${opts.rtol}, atol ${opts.atol}${opts.minPsnr === undefined ? "" : ` or PSNR >= ${opts.minPsnr} dB`}\n`,
+    ),
   );
 }
 
