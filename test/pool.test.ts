@@ -236,9 +236,9 @@ describe("qmc run and eval --threads, and their defaults (the built CLI)", () =>
     const meta = { abi: 1, scale: 2, channels: 3, arena_bytes: { fixed: 1000, per_pixel: 2240 } };
     expect(tileOptionsFor(meta, 150, 140, undefined, undefined, true)).toEqual({});
     const big = tileOptionsFor(meta, 1024, 1024, undefined, undefined, true);
-    expect(big).toEqual({ tile: 344, overlap: AUTO_OVERLAP });
-    expect(1000 + 2240 * 344 * 344).toBeLessThanOrEqual(AUTO_ARENA_CAP);
-    expect(1000 + 2240 * 352 * 352).toBeGreaterThan(AUTO_ARENA_CAP);
+    expect(big).toEqual({ tile: 240, overlap: AUTO_OVERLAP });
+    expect(1000 + 2240 * 240 * 240).toBeLessThanOrEqual(AUTO_ARENA_CAP);
+    expect(1000 + 2240 * 248 * 248).toBeGreaterThan(AUTO_ARENA_CAP);
     expect(tileOptionsFor(meta, 1024, 1024, undefined, undefined, false)).toEqual({});
     expect(tileOptionsFor(meta, 1024, 1024, 64, 8, true)).toEqual({ tile: 64, overlap: 8 });
     expect(tileOptionsFor({ ...meta, tile: 48 }, 1024, 1024, undefined, undefined, true)).toEqual({});

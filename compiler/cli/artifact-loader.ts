@@ -55,10 +55,11 @@ export async function loadModelOrArtifact(path: string, options: RunModelOptions
 }
 
 /**
- * The arena one restore may take before `run` tiles an image on its own: with one arena per
- * thread, a 1024x1024 restore on two threads stays near 0.6 GB.
+ * The arena one restore may take before `run` tiles an image on its own. It is per arena, not
+ * divided among threads, so that the tiling, and so the result, does not depend on --threads; each
+ * thread holds one arena (a 1024x1024 x2 restore on two threads peaks near 0.7 GB RSS).
  */
-export const AUTO_ARENA_CAP = 256 * 1024 * 1024;
+export const AUTO_ARENA_CAP = 128 * 1024 * 1024;
 /** The overlap of automatic tiles. */
 export const AUTO_OVERLAP = 16;
 /** Automatic tiles are never larger than this side: bigger tiles gain nothing and cost memory. */
