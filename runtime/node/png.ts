@@ -22,9 +22,9 @@ const GRAY = 0;
 const RGB = 2;
 const RGBA = 6;
 /** Samples per pixel by color type: gray, -, RGB, palette, gray + alpha, -, RGBA. */
-const SAMPLES: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+export const SAMPLES: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** Adam7 passes: x start, y start, x step, y step. */
-const ADAM7 = [
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],
@@ -33,7 +33,7 @@ const ADAM7 = [
   [1, 0, 2, 2],
   [0, 1, 1, 2],
 ] as const;
-const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+export const SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
 interface Header {
   readonly width: number;

@@ -1,4 +1,5 @@
 import { crc32, deflateSync, inflateSync } from "node:zlib";
+import { ADAM7, SAMPLES, SIGNATURE } from "../../runtime/node/png.js";
 import { type Draw, EDGE_INTEGERS } from "./random.js";
 
 /**
@@ -21,18 +22,6 @@ interface PngSpec {
   readonly colorType: number;
   readonly interlaced: boolean;
 }
-
-const SIGNATURE = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
-const SAMPLES: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
 
 /** Small valid PNGs of every color type, bit depths from 1 to 16, plain and interlaced. */
 export const PNG_SEEDS: readonly PngSpec[] = [

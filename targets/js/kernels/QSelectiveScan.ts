@@ -1,5 +1,5 @@
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
-import { scanOperands } from "./support/scan-operands.js";
+import { scanOperands, writeScanOutput, writeStateUpdate } from "./support/scan-operands.js";
 import type { KernelGenerator } from "./types.js";
 
 /**
@@ -50,18 +50,9 @@ const qscan: KernelGenerator = (env) => {
             w.block(`for (s = 0; s < ${N}; s++)`, () => {
               w.line(`at = bc + s * ${L} + t;`);
               w.line(`r[1] = ${table}[dA + s] * hs[s];`);
-              w.line(`r[2] = dtv * ${Bm}[at];`);
-              w.line("r[2] = r[2] * xv;");
-              w.line("hs[s] = r[1] + r[2];");
-              w.line(`r[1] = ${Cm}[at] * hs[s];`);
-              w.line("r[0] = r[0] + r[1];");
+              writeStateUpdate(w, { Bm, Cm }, "dtv", "hs[s]");
             });
-            if (D) {
-              w.line(`r[1] = ${D}[d] * xv;`);
-              w.line(`${y}[row + t] = r[0] + r[1];`);
-            } else {
-              w.line(`${y}[row + t] = r[0];`);
-            }
+            writeScanOutput(w, { D, y });
           });
         });
       });

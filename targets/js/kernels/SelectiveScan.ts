@@ -1,4 +1,4 @@
-import { scanOperands } from "./support/scan-operands.js";
+import { scanOperands, writeScanOutput, writeStateUpdate } from "./support/scan-operands.js";
 import { shapeSpec } from "./support/shapes.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -33,18 +33,9 @@ const selectiveScan: KernelGenerator = (env) => {
               w.line(`r[1] = dt * ${A}[d * ${N} + n];`);
               w.line("r[1] = qexp(r[1]);");
               w.line("r[1] = r[1] * hs[n];");
-              w.line(`r[2] = dt * ${Bm}[at];`);
-              w.line("r[2] = r[2] * xv;");
-              w.line("hs[n] = r[1] + r[2];");
-              w.line(`r[1] = ${Cm}[at] * hs[n];`);
-              w.line("r[0] = r[0] + r[1];");
+              writeStateUpdate(w, { Bm, Cm }, "dt", "hs[n]");
             });
-            if (D) {
-              w.line(`r[1] = ${D}[d] * xv;`);
-              w.line(`${y}[row + t] = r[0] + r[1];`);
-            } else {
-              w.line(`${y}[row + t] = r[0];`);
-            }
+            writeScanOutput(w, { D, y });
           });
         });
       });

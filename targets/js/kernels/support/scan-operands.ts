@@ -1,3 +1,4 @@
+import type { CodeWriter } from "../../../shared/code-writer.js";
 import { scanShape } from "../../../shared/scan-shape.js";
 import type { KernelEnv } from "../types.js";
 
@@ -20,4 +21,26 @@ export function scanOperands(env: KernelEnv) {
     y: env.output(0, "y"),
     L: env.dim(shape.us[2], "L"),
   };
+}
+
+/**
+ * One state of one scan step, in float32 through r (a Float32Array(3)) with r[1] holding the
+ * state's decay times its old value: h = decay*h + (dt*B)*u, then acc += C*h (both scans' order).
+ */
+export function writeStateUpdate(w: CodeWriter, o: { Bm: string; Cm: string }, dt: string, state: string): void {
+  w.line(`r[2] = ${dt} * ${o.Bm}[at];`);
+  w.line("r[2] = r[2] * xv;");
+  w.line(`${state} = r[1] + r[2];`);
+  w.line(`r[1] = ${o.Cm}[at] * ${state};`);
+  w.line("r[0] = r[0] + r[1];");
+}
+
+/** y = acc + D*u (float32), or acc without D: the end of both scans' step. */
+export function writeScanOutput(w: CodeWriter, o: { D?: string; y: string }): void {
+  if (o.D) {
+    w.line(`r[1] = ${o.D}[d] * xv;`);
+    w.line(`${o.y}[row + t] = r[0] + r[1];`);
+  } else {
+    w.line(`${o.y}[row + t] = r[0];`);
+  }
 }

@@ -1,24 +1,8 @@
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Fn, Local, Val } from "../../dsl.js";
+import type { Arr, Fn, Local } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { type ConvAxes, eachOutputRow, tapRange } from "./float-conv-rows.js";
+import { eachOutputRow, type FloatConvOperands, tapRange } from "./float-conv-rows.js";
 import { lanes32 } from "./lanes.js";
-
-export interface ChannelLaneConv {
-  readonly x: Arr;
-  readonly wt: Arr;
-  readonly bias?: Arr;
-  readonly y: Arr;
-  readonly axes: ConvAxes;
-  readonly N: number;
-  readonly C: number;
-  readonly M: number;
-  readonly G: number;
-  readonly HW: Val;
-  readonly OHW: Val;
-  /** The output channels of each group this computes: `count` from the group's `first`. */
-  readonly channels: { readonly first: number; readonly count: number };
-}
 
 /** Input channels a step of a 1x1 kernel's loop takes. */
 const UNROLL = 4;
@@ -45,7 +29,7 @@ function blockShape(MG: number): { vectors: number; columns: number } {
  * group whose channel count is not a multiple of the block's runs its last channels in the low
  * lanes (zero weights in the others, whose values are never stored).
  */
-export function channelLaneConv(env: WasmKernelEnv, o: ChannelLaneConv): Ex[] {
+export function channelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] {
   const f = env.fn;
   const m = f.m;
   const v = m.f32x4;

@@ -1,24 +1,7 @@
 import type { Ex } from "../../binaryen.js";
-import type { Arr, Local, Val } from "../../dsl.js";
+import type { Local } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
-import { type ConvAxes, eachOutputRow, tapRange } from "./float-conv-rows.js";
-
-export interface PixelLaneConv {
-  readonly x: Arr;
-  readonly wt: Arr;
-  readonly bias?: Arr;
-  readonly y: Arr;
-  /** Stride 1 along the width. */
-  readonly axes: ConvAxes;
-  readonly N: number;
-  readonly C: number;
-  readonly M: number;
-  readonly G: number;
-  readonly HW: Val;
-  readonly OHW: Val;
-  /** The output channels of each group this computes: `count` (1-3) from the group's `first`. */
-  readonly channels: { readonly first: number; readonly count: number };
-}
+import { eachOutputRow, type FloatConvOperands, tapRange } from "./float-conv-rows.js";
 
 /**
  * A float32 convolution of stride 1 along the width whose groups have one to three output
@@ -29,7 +12,7 @@ export interface PixelLaneConv {
  * input channel, kernel row, kernel column); blocks cover only columns all of whose taps lie inside
  * the image, and the border columns go one at a time, scalar, their taps in the padding left out.
  */
-export function pixelLaneConv(env: WasmKernelEnv, o: PixelLaneConv): Ex[] {
+export function pixelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] {
   const f = env.fn;
   const m = f.m;
   const v = m.f32x4;

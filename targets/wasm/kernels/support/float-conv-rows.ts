@@ -1,5 +1,5 @@
 import type { Ex } from "../../binaryen.js";
-import type { Fn, Local, Val } from "../../dsl.js";
+import type { Arr, Fn, Local, Val } from "../../dsl.js";
 
 /** A float convolution's window along both axes; the pads are locals the caller sets first. */
 export interface ConvAxes {
@@ -106,4 +106,21 @@ export function eachOutputRow(f: Fn, a: ConvAxes, oh: Local, parts: RowParts): E
     last.set(m.select(m.i32.lt_s(last.get(), first.get()), first.get(), last.get())),
     f.for(oh, f.i32(0), a.OH, [...parts.row, ...(parts.columns ? parts.columns(columns) : columns)]),
   ];
+}
+
+/** What both float conv layouts (channel lanes, pixel lanes) take of a Conv. */
+export interface FloatConvOperands {
+  readonly x: Arr;
+  readonly wt: Arr;
+  readonly bias?: Arr;
+  readonly y: Arr;
+  readonly axes: ConvAxes;
+  readonly N: number;
+  readonly C: number;
+  readonly M: number;
+  readonly G: number;
+  readonly HW: Val;
+  readonly OHW: Val;
+  /** The output channels of each group this layout computes: `count` from the group's `first`. */
+  readonly channels: { readonly first: number; readonly count: number };
 }
