@@ -1,20 +1,24 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
+import { type BenchReport, benchModel } from "../compiler/cli/bench/bench-model.js";
+import type { OrtFlavour } from "../compiler/cli/bench/onnxruntime.js";
+import { qmcContender } from "../compiler/cli/bench/qmc-contender.js";
+import { ms } from "../compiler/cli/bench/report.js";
+import { type Timing, timeRounds } from "../compiler/cli/bench/timing.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { noiseImage, recordValues } from "../compiler/diff/record.js";
 import { Tensor } from "../compiler/ir/tensor.js";
 import { evalShape, type KernelPlan, type PlanKernel } from "../compiler/plan/kernel-plan.js";
 import { benchKernelGroup, type KernelGroupResult } from "./kernels.js";
 import { fmt, table } from "./markdown.js";
-import { type OrtFlavour, type PreparedOrt, prepareOrt } from "./ort.js";
 import { samplePhoto } from "./photo.js";
-import { type PreparedTarget, prepareTarget, type TargetResult } from "./qmc-target.js";
-import { type Timing, timeIt, timeSideBySide } from "./time.js";
+import { emitFor } from "./qmc-target.js";
 
 /**
  * The float-conv section of `npm run bench` (alone with `--float-only`): the plain conv SR families
  * exported with dynamic H/W at 256x256 on the wasm targets against onnxruntime on the same
- * model.onnx, each float Conv kernel timed alone, and the FP32 tiny SR sample against its W4A4 twin.
+ * model.onnx, side by side as `qmc bench` times them, each float Conv kernel timed alone, and the
+ * FP32 tiny SR sample against its W4A4 twin.
  */
 
 const FAMILIES = ["espcn-x3-dyn", "srcnn-x3-dyn", "srvgg-x4-dyn", "edsr-x2-dyn"];
@@ -22,23 +26,22 @@ const FAMILY_SIZE = { h: 256, w: 256 };
 /** The tiny SR pair at the main section's size. */
 const TINY = { fp32: "qmambair-tiny-sr2-fp32", w4a4: "qmambair-tiny-sr2-w4a4", h: 64, w: 64 };
 /** A shorter window than the main section's: these runs are long, and the section is for iterating. */
-const BUDGET_MS = 5_000;
-/** Targets timed in rounds with onnxruntime, one run of each per round. */
-const SIDE_BY_SIDE = ["wasm-simd", "wasm-relaxed"];
+const BUDGET_MS = 10_000;
+const ORT: readonly OrtFlavour[] = ["onnxruntime-node", "onnxruntime-web"];
 
 export interface FloatModelBench {
   readonly name: string;
   readonly kernels: number;
   readonly convMacs: number;
-  readonly targets: readonly (TargetResult | { target: string; skipped: string })[];
-  readonly ort: readonly { flavour: OrtFlavour; result: Timing | { skipped: string } }[];
+  /** qmc bench's report: the targets and onnxruntime (unless --skip-ort) side by side. */
+  readonly bench: BenchReport;
   /** Each float Conv kernel alone on wasm-simd. */
   readonly convs: KernelGroupResult;
 }
 
 export interface TinyRatio {
-  readonly fp32: TargetResult;
-  readonly w4a4: TargetResult;
+  readonly fp32: Timing;
+  readonly w4a4: Timing;
   /** The fp32 model's kernels alone on wasm-simd, summed per kind. */
   readonly kinds: readonly { kind: string; kernels: number; ms: number }[];
 }
@@ -88,36 +91,18 @@ async function benchFamily(
   progress: (s: string) => void,
 ): Promise<FloatModelBench> {
   const file = join(dir, "model.onnx");
-  const { plan } = planModelFile(file);
   const { h, w } = FAMILY_SIZE;
   const name = basename(dir);
-  // The SIMD targets and onnxruntime side by side (their ratios are the goals); others alone.
-  const results = new Map<string, FloatModelBench["targets"][number]>();
-  const prepared: { target: string; p: PreparedTarget }[] = [];
-  for (const target of targets) {
-    progress(`${name}: ${target} at ${h}x${w}`);
-    try {
-      const p = await prepareTarget(target, plan, h, w);
-      if (SIDE_BY_SIDE.includes(target)) prepared.push({ target, p });
-      else results.set(target, p.result(await timeIt(p.run, { budgetMs: BUDGET_MS })));
-    } catch (e) {
-      results.set(target, { target, skipped: (e as Error).message.split("\n")[0] });
-    }
-  }
-  const sessions: { flavour: OrtFlavour; p: PreparedOrt }[] = [];
-  const ort: FloatModelBench["ort"][number][] = [];
-  for (const flavour of ["onnxruntime-node", "onnxruntime-web"] as const) {
-    const p = withOrt ? await prepareOrt(flavour, file, plan.model.inChannels, h, w) : { skipped: "--skip-ort" };
-    if ("skipped" in p) ort.push({ flavour, result: p });
-    else sessions.push({ flavour, p });
-  }
-  progress(`${name}: ${[...prepared.map((x) => x.target), ...sessions.map((x) => x.flavour)].join(", ")} side by side`);
-  const timings = await timeSideBySide([...prepared.map((x) => x.p.run), ...sessions.map((x) => x.p.run)], {
-    budgetMs: 2 * BUDGET_MS,
+  const bench = await benchModel({
+    model: file,
+    targets,
+    size: FAMILY_SIZE,
+    vs: withOrt ? ORT : [],
+    window: { budgetMs: BUDGET_MS },
+    command: `qmc bench ${file} --targets ${targets.join(",")}${withOrt ? " --vs ort-node,ort-web" : ""} --size ${h}x${w} --budget ${BUDGET_MS / 1000}`,
+    progress: { rounds: (done, expected) => progress(`${name} at ${h}x${w}: round ${done} of about ${expected}`) },
   });
-  for (const [i, { target, p }] of prepared.entries()) results.set(target, p.result(timings[i]));
-  for (const [i, { flavour }] of sessions.entries()) ort.push({ flavour, result: timings[prepared.length + i] });
-  for (const { p } of sessions) await p.release();
+  const { plan } = planModelFile(file);
   progress(`${name}: float Conv kernels alone on wasm-simd`);
   const convs = await benchKernelGroup("wasm-simd", plan, new NoiseValues(plan, h, w), h, w, (k) =>
     floatConvMacs(k, h, w),
@@ -126,8 +111,7 @@ async function benchFamily(
     name,
     kernels: plan.kernels.length,
     convMacs: plan.kernels.reduce((s, k) => s + floatConvMacs(k, h, w), 0),
-    targets: targets.map((t) => results.get(t) ?? { target: t, skipped: "not run" }),
-    ort,
+    bench,
     convs,
   };
 }
@@ -140,14 +124,17 @@ async function benchTiny(samples: string, progress: (s: string) => void): Promis
   progress(`${TINY.fp32} vs ${TINY.w4a4}: wasm-simd at ${h}x${w}`);
   const fp32 = planModelFile(fp32File);
   const w4a4 = planModelFile(w4a4File);
-  const pair = [await prepareTarget("wasm-simd", fp32.plan, h, w), await prepareTarget("wasm-simd", w4a4.plan, h, w)];
-  const [ta, tb] = await timeSideBySide(
+  const input = samplePhoto(fp32.plan.model.inChannels, h, w);
+  const pair = [];
+  for (const { plan } of [fp32, w4a4]) {
+    pair.push(await qmcContender("wasm-simd", await emitFor("wasm-simd", plan), input, { threads: 1 }));
+  }
+  const [a, b] = await timeRounds(
     pair.map((p) => p.run),
     { budgetMs: BUDGET_MS },
   );
-  const [a, b] = [pair[0].result(ta), pair[1].result(tb)];
   progress(`${TINY.fp32}: every kernel alone on wasm-simd`);
-  const values = recordValues(fp32.compiled, samplePhoto(fp32.plan.model.inChannels, h, w));
+  const values = recordValues(fp32.compiled, input);
   const all = await benchKernelGroup("wasm-simd", fp32.plan, values, h, w, () => 1);
   const kinds = new Map<string, { kernels: number; ms: number }>();
   for (const k of all.each) {
@@ -176,16 +163,8 @@ export async function benchFloatConv(
   return { targets, models, tiny: await benchTiny(samples, progress) };
 }
 
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-function median(r: FloatModelBench, target: string): number | undefined {
-  const t = r.targets.find((x) => x.target === target);
-  return t && "timing" in t ? t.timing.medianMs : undefined;
-}
-
-function ortMedian(r: FloatModelBench, flavour: OrtFlavour): number | undefined {
-  const o = r.ort.find((x) => x.flavour === flavour)?.result;
-  return o && "medianMs" in o ? o.medianMs : undefined;
+function median(r: FloatModelBench, name: string): number | undefined {
+  return r.bench.contenders.find((c) => c.name === name)?.medianMs;
 }
 
 /** "MET" / "NOT MET" for a ratio that must stay at or below `limit`. */
@@ -199,7 +178,7 @@ export function floatConvReport(r: FloatConvResults): string[] {
   const lines = [
     "## Float conv networks (float32 semantics, f32x4)",
     "",
-    `The dynamic-size family exports (samples/models/*-dyn/model.onnx) at ${h}x${w}, median \`qmc_run\` ms; onnxruntime runs the same model.onnx (one thread). ${SIDE_BY_SIDE.join(", ")} and onnxruntime are timed side by side (rounds of one run each, at least 3, more within ${(2 * BUDGET_MS) / 1000} s), so a slow spell of the machine slows them alike; the other targets alone (at least 3 runs, more within ${BUDGET_MS / 1000} s). Conv GMAC: the float Conv kernels' multiply-accumulates per run.`,
+    `The dynamic-size family exports (samples/models/*-dyn/model.onnx) at ${h}x${w}, median \`qmc_run\` ms; onnxruntime runs the same model.onnx (one thread). Every target and onnxruntime are timed side by side as \`qmc bench samples/models/M/model.onnx --targets ${r.targets.join(",")} --vs ort-node,ort-web --size ${h}x${w} --budget ${BUDGET_MS / 1000}\` times them (a warm-up round, then rounds of one run each in rotated order, at least 3, more within ${BUDGET_MS / 1000} s), so a slow spell of the machine slows them alike. Conv GMAC: the float Conv kernels' multiply-accumulates per run.`,
     "",
     ...table(
       [
@@ -214,8 +193,8 @@ export function floatConvReport(r: FloatConvResults): string[] {
       ],
       r.models.map((m) => {
         const simd = median(m, "wasm-simd");
-        const node = ortMedian(m, "onnxruntime-node");
-        const web = ortMedian(m, "onnxruntime-web");
+        const node = median(m, "onnxruntime-node");
+        const web = median(m, "onnxruntime-web");
         return [
           m.name,
           (m.convMacs / 1e9).toFixed(2),
@@ -235,8 +214,8 @@ export function floatConvReport(r: FloatConvResults): string[] {
     "Goals (time ratios, lower is faster for qmc):",
     ...r.models.flatMap((m) => {
       const simd = median(m, "wasm-simd");
-      const node = ortMedian(m, "onnxruntime-node");
-      const web = ortMedian(m, "onnxruntime-web");
+      const node = median(m, "onnxruntime-node");
+      const web = median(m, "onnxruntime-web");
       return [
         `- ${m.name}: wasm-simd vs onnxruntime-web ${verdict(simd && web ? simd / web : undefined, 1)}; vs onnxruntime-node ${verdict(simd && node ? simd / node : undefined, 2)}`,
       ];
@@ -266,15 +245,15 @@ export function floatConvReport(r: FloatConvResults): string[] {
   }
   const t = r.tiny;
   if (t) {
-    const ratio = t.fp32.timing.medianMs / t.w4a4.timing.medianMs;
+    const ratio = t.fp32.medianMs / t.w4a4.medianMs;
     lines.push(
       `### ${TINY.fp32} vs ${TINY.w4a4} (wasm-simd, ${TINY.h}x${TINY.w})`,
       "",
       ...table(
         ["model", "median ms", "runs"],
         [
-          [TINY.fp32, ms(t.fp32.timing.medianMs), String(t.fp32.timing.runs)],
-          [TINY.w4a4, ms(t.w4a4.timing.medianMs), String(t.w4a4.timing.runs)],
+          [TINY.fp32, ms(t.fp32.medianMs), String(t.fp32.runs)],
+          [TINY.w4a4, ms(t.w4a4.medianMs), String(t.w4a4.runs)],
         ],
       ),
       "",

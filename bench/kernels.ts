@@ -1,3 +1,4 @@
+import { timeRounds } from "../compiler/cli/bench/timing.js";
 import { QmcError } from "../compiler/diagnostics.js";
 import { loadRawArtifact } from "../compiler/diff/raw-artifact.js";
 import { runKernel } from "../compiler/diff/run-kernel.js";
@@ -5,7 +6,6 @@ import type { Tensor } from "../compiler/ir/tensor.js";
 import { extractKernel } from "../compiler/plan/extract-kernel.js";
 import { evalShape, type KernelPlan, type PlanKernel } from "../compiler/plan/kernel-plan.js";
 import { emitFor } from "./qmc-target.js";
-import { timeIt } from "./time.js";
 
 const count = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -87,7 +87,7 @@ export async function benchKernelGroup(
       if (!t) throw new QmcError(`the reference run recorded no value '${b.name}'`);
       return t;
     });
-    const t = await timeIt(() => art.run(), { budgetMs: 300, maxRuns: 20 });
+    const [t] = await timeRounds([() => art.run()], { budgetMs: 300, maxRounds: 20 });
     each.push({ name: plan.kernels[index].name.replace(/^k\d+_/, ""), count: n, ms: t.medianMs, work: units });
   }
   return {

@@ -1,7 +1,8 @@
 /**
  * onnxruntime-quantized (QDQ) models: qmc's wasm-simd and wasm-relaxed against onnxruntime-node and
- * onnxruntime-web, all on one thread, on the same QDQ model.onnx and the same noise input, in one process.
- * Checks first that wasm-relaxed gives wasm-simd's output bit for bit.
+ * onnxruntime-web, all on one thread, on the same QDQ model.onnx and the same photo crop, side by side
+ * in one process as `qmc bench MODEL --targets wasm-simd,wasm-relaxed --vs ort-node,ort-web` times
+ * them. Checks first that wasm-relaxed gives wasm-simd's output bit for bit.
  *
  *   node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/qdq.ts [--size 64] [--budget-ms 4000]
  *
@@ -11,19 +12,18 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { benchModel } from "../compiler/cli/bench/bench-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { noiseImage } from "../compiler/diff/record.js";
 import type { KernelPlan } from "../compiler/plan/kernel-plan.js";
 import { loadEngine } from "../runtime/core/index.js";
-import { benchOrt } from "./ort.js";
-import { benchTarget, emitFor } from "./qmc-target.js";
-import type { Timing } from "./time.js";
+import { emitFor } from "./qmc-target.js";
 
 const { values } = parseArgs({
   options: { size: { type: "string", default: "64" }, "budget-ms": { type: "string", default: "4000" } },
 });
 const size = Number(values.size);
-const window = { budgetMs: Number(values["budget-ms"]), maxRuns: 200 };
+const window = { budgetMs: Number(values["budget-ms"]), maxRounds: 200 };
 const models = join(import.meta.dirname, "..", "samples", "models");
 const dirs = readdirSync(models).filter((d) => /-qdq$/.test(d));
 
@@ -40,7 +40,6 @@ async function relaxedBitExact(plan: KernelPlan): Promise<boolean> {
   return Buffer.from(outputs[0]).equals(Buffer.from(outputs[1]));
 }
 
-const ms = (t: Timing | { skipped: string }) => ("skipped" in t ? Number.NaN : t.medianMs);
 const fmt = (v: number) => (Number.isNaN(v) ? "-" : v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 console.log(`QDQ models at ${size}x${size}, median ms per run, one thread each (Node ${process.version})`);
@@ -53,15 +52,19 @@ for (const dir of dirs) {
   const file = join(models, dir, "model.onnx");
   const { plan } = planModelFile(file);
   const exact = await relaxedBitExact(plan);
-  const simd = (await benchTarget("wasm-simd", plan, size, size, window)).timing.medianMs;
-  const relaxed = (await benchTarget("wasm-relaxed", plan, size, size, window)).timing.medianMs;
-  const node = await benchOrt("onnxruntime-node", file, plan.model.inChannels, size, size, window);
-  const web = await benchOrt("onnxruntime-web", file, plan.model.inChannels, size, size, window);
-  for (const t of [node, web]) if ("skipped" in t) console.error(t.skipped);
-  const [vsWeb, vsNode] = [ms(web) / simd, ms(node) / simd];
+  const report = await benchModel({
+    model: file,
+    targets: ["wasm-simd", "wasm-relaxed"],
+    size: { h: size, w: size },
+    vs: ["onnxruntime-node", "onnxruntime-web"],
+    window,
+    command: `qmc bench ${file} --targets wasm-simd,wasm-relaxed --vs ort-node,ort-web --size ${size}x${size}`,
+  });
+  const [simd, relaxed, node, web] = report.contenders.map((c) => c.medianMs);
+  const [vsWeb, vsNode] = [web / simd, node / simd];
   goal &&= exact && vsWeb >= 2 && vsNode >= 1;
   console.log(
-    `| ${dir} | ${fmt(simd)} | ${fmt(relaxed)} | ${fmt(ms(node))} | ${fmt(ms(web))} | ${fmt(vsWeb)}x | ${fmt(vsNode)}x | ${exact ? "yes" : "NO"} |`,
+    `| ${dir} | ${fmt(simd)} | ${fmt(relaxed)} | ${fmt(node)} | ${fmt(web)} | ${fmt(vsWeb)}x | ${fmt(vsNode)}x | ${exact ? "yes" : "NO"} |`,
   );
 }
 console.log(

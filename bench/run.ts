@@ -1,31 +1,36 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, hostname, totalmem } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { type BenchReport, benchModel } from "../compiler/cli/bench/bench-model.js";
+import type { OrtFlavour } from "../compiler/cli/bench/onnxruntime.js";
+import { stdExportOf } from "../compiler/cli/bench/peer-model.js";
+import { ms } from "../compiler/cli/bench/report.js";
 import { TARGETS } from "../compiler/cli/compile-model.js";
 import { planModelFile } from "../compiler/cli/load-plan.js";
 import { recordValues } from "../compiler/diff/record.js";
-import { constantBytes } from "../compiler/plan/kernel-plan.js";
+import { arenaBytes } from "../targets/shared/meta.js";
 import { benchFloatConv, type FloatConvResults, floatConvReport } from "./float-conv.js";
 import { benchKernelGroup, integerMacs, type KernelGroupResult, scanUpdates } from "./kernels.js";
 import { fmt, table } from "./markdown.js";
-import { benchOrt, type OrtFlavour } from "./ort.js";
 import { measurePeaks, type Peaks } from "./peak.js";
 import { samplePhoto } from "./photo.js";
-import { benchTarget, type TargetResult } from "./qmc-target.js";
 import { ARTIFACT_SLACK, sampleSizes, sizesTable } from "./sizes.js";
-import type { Timing } from "./time.js";
 
 /**
  * `npm run bench [-- [--skip-ort] [--sizes-only | --float-only] extra.onnx ...]`: every qmc target
  * on the light-SR-structure benchmark model and the tiny W4A4 SR model (samples/models/), against
- * onnxruntime on their standard-ops exports (unless --skip-ort), plus integer-kernel throughput
- * against the measured wasm-SIMD peak and scan state updates per second; then the float conv
- * networks (bench/float-conv.ts; alone with --float-only); then every sample model's .wasm sizes
- * against its packed weights (alone with --sizes-only, which times nothing). Prints one markdown
- * report and writes it to bench/results/<date>-<host>[-float|-sizes].md (+ .json).
+ * onnxruntime on their standard-ops exports (unless --skip-ort), timed side by side by `qmc bench`'s
+ * code (compiler/cli/bench/; each model's section names the equivalent `qmc bench` command), plus
+ * integer-kernel throughput against the measured wasm-SIMD peak and scan state updates per second;
+ * then the float conv networks (bench/float-conv.ts; alone with --float-only); then every sample
+ * model's .wasm sizes against its packed weights (alone with --sizes-only, which times nothing).
+ * Prints one markdown report and writes it to bench/results/<date>-<host>[-float|-sizes].md (+ .json).
  */
 
 const SIZE = { h: 64, w: 64 };
+/** Longer than qmc bench's default: a round of every target on the light model takes most of a minute. */
+const BUDGET_S = 20;
+const ORT: readonly OrtFlavour[] = ["onnxruntime-node", "onnxruntime-web"];
 /** The float conv section's targets: js would take minutes a run at 256x256. */
 const FLOAT_TARGETS = ["wasm-simd", "wasm-relaxed", "wasm"];
 const ROOT = join(import.meta.dirname, "..");
@@ -37,8 +42,12 @@ interface ModelBench {
   readonly role: string;
   readonly kernels: number;
   readonly weightBytes: number;
-  readonly targets: readonly (TargetResult | { target: string; skipped: string })[];
-  readonly ort: readonly { flavour: OrtFlavour; result: Timing | { skipped: string } }[];
+  /** What the memory plan says the arena needs at SIZE. */
+  readonly arenaBytes: number;
+  /** qmc bench's report: every target and onnxruntime flavour, timed side by side. */
+  readonly bench: BenchReport;
+  /** Why onnxruntime did not run, where it did not. */
+  readonly ortSkipped?: string;
   readonly kernelTarget: string;
   readonly integer: KernelGroupResult;
   readonly scan: KernelGroupResult;
@@ -57,50 +66,55 @@ function findModels(extra: readonly string[]): { file: string; role: string }[] 
   return [...found, ...extra.map((file) => ({ file, role: "given on the command line" }))];
 }
 
-async function benchModel(
+/** The `qmc bench` command that times what a model section times. */
+function benchCommand(file: string, ort: readonly OrtFlavour[]): string {
+  const vs = ort.length ? ` --vs ${ort.map((f) => f.replace("onnxruntime", "ort")).join(",")}` : "";
+  return `qmc bench ${file} --targets ${[...TARGETS.keys()].join(",")}${vs} --size ${SIZE.h}x${SIZE.w} --budget ${BUDGET_S}`;
+}
+
+async function benchSample(
   file: string,
   role: string,
   withOrt: boolean,
   progress: (s: string) => void,
 ): Promise<ModelBench> {
-  const { plan, compiled } = planModelFile(file);
+  const name = modelLabel(file);
   const { h, w } = SIZE;
-  const targets: ModelBench["targets"][number][] = [];
-  for (const target of TARGETS.keys()) {
-    progress(`${plan.model.name}: ${target}`);
-    try {
-      targets.push(await benchTarget(target, plan, h, w));
-    } catch (e) {
-      targets.push({ target, skipped: (e as Error).message.split("\n")[0] });
-    }
-  }
-  const std = join(dirname(file), basename(file).replace(/\.onnx$/, ".std.onnx"));
-  const ort: ModelBench["ort"][number][] = [];
-  for (const flavour of ["onnxruntime-node", "onnxruntime-web"] as const) {
-    progress(`${plan.model.name}: ${flavour}`);
-    ort.push({
-      flavour,
-      result: !withOrt
-        ? { skipped: "--skip-ort" }
-        : existsSync(std)
-          ? await benchOrt(flavour, std, plan.model.inChannels, h, w)
-          : { skipped: `no standard-ops export ${basename(std)} next to the model` },
-    });
-  }
+  const std = stdExportOf(file);
+  const ortSkipped = !withOrt
+    ? "--skip-ort"
+    : existsSync(std)
+      ? undefined
+      : `no standard-ops export ${basename(std)} next to the model`;
+  const ort = ortSkipped ? [] : ORT;
+  const bench = await benchModel({
+    model: file,
+    targets: [...TARGETS.keys()],
+    size: SIZE,
+    vs: ort,
+    window: { budgetMs: BUDGET_S * 1000 },
+    command: benchCommand(file, ort),
+    progress: {
+      preparing: (done, total) => progress(`${name}: compiled and loaded ${done} of ${total}`),
+      rounds: (done, expected) => progress(`${name}: round ${done} of about ${expected}`),
+    },
+  });
+  const { plan, compiled } = planModelFile(file);
   const kernelTarget = TARGETS.has("wasm-simd") ? "wasm-simd" : "js";
-  progress(`${plan.model.name}: recording the reference's activations of the sample photo`);
+  progress(`${name}: recording the reference's activations of the sample photo`);
   const values = recordValues(compiled, samplePhoto(plan.model.inChannels, h, w));
-  progress(`${plan.model.name}: integer kernels and scans on ${kernelTarget}`);
+  progress(`${name}: integer kernels and scans on ${kernelTarget}`);
   const integer = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => integerMacs(plan, k, h, w));
   const scan = await benchKernelGroup(kernelTarget, plan, values, h, w, (k) => scanUpdates(k, h, w));
   return {
-    name: modelLabel(file),
+    name,
     file,
     role,
     kernels: plan.kernels.length,
-    weightBytes: constantBytes(plan),
-    targets,
-    ort,
+    weightBytes: bench.model.weightBytes ?? 0,
+    arenaBytes: arenaBytes(plan, h, w),
+    bench,
+    ortSkipped,
     kernelTarget,
     integer,
     scan,
@@ -112,11 +126,8 @@ function modelLabel(file: string): string {
   return basename(file) === "model.onnx" ? basename(dirname(file)) : basename(file, ".onnx");
 }
 
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
-function timed(r: ModelBench, target: string): number | undefined {
-  const t = r.targets.find((x) => x.target === target);
-  return t && "timing" in t ? t.timing.medianMs : undefined;
+function timed(r: ModelBench, name: string): number | undefined {
+  return r.bench.contenders.find((c) => c.name === name)?.medianMs;
 }
 
 function goal(name: string, value: number | undefined, threshold: number, unit: string): string {
@@ -128,8 +139,8 @@ function goal(name: string, value: number | undefined, threshold: number, unit: 
 function summary(results: readonly ModelBench[], peaks: Peaks): string[] {
   const targets = [...TARGETS.keys()];
   const ort = (r: ModelBench, flavour: OrtFlavour) => {
-    const o = r.ort.find((x) => x.flavour === flavour)?.result;
-    return o && "medianMs" in o ? ms(o.medianMs) : "-";
+    const o = timed(r, flavour);
+    return o === undefined ? "-" : ms(o);
   };
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : "-");
   return [
@@ -176,54 +187,40 @@ function modelReport(r: ModelBench, peaks: Peaks): string[] {
   const lines = [
     `## ${r.name} (${r.role})`,
     "",
-    `\`${r.file}\`, ${r.kernels} kernels, input ${SIZE.h}x${SIZE.w}, packed weights ${fmt(r.weightBytes)} bytes`,
+    `\`${r.file}\`, ${r.kernels} kernels, input ${SIZE.h}x${SIZE.w}, packed weights ${fmt(r.weightBytes)} bytes. Timed side by side (${r.bench.contenders[0]?.runs ?? 0} rounds after a warm-up, each running every contender once in rotated order) as \`${r.bench.command}\` times them${r.bench.peer ? `; onnxruntime runs \`${r.bench.peer.file}\`` : ""}:`,
     "",
   ];
-  const rows = r.targets.map((t) => {
-    if ("skipped" in t) return [t.target, "skipped", "", "", "", "", "", "", "", t.skipped];
-    const m = t.timing.medianMs;
-    const isWasm = t.target.startsWith("wasm");
-    const overhead = t.artifactBytes - r.weightBytes;
+  const speed = (base: number | undefined, m: number) => (base ? `${(base / m).toFixed(2)}x` : "");
+  const rows = r.bench.contenders.map((c) => {
+    const range = `${ms(c.minMs)}-${ms(c.maxMs)}`;
+    const common = [ms(c.medianMs), range, String(c.runs), speed(js, c.medianMs), speed(wasm, c.medianMs)];
+    if (c.kind === "onnxruntime") return [c.label, ...common, "", "", "", "", "std export"];
+    const artifact = c.artifactBytes ?? 0;
+    const overhead = artifact - r.weightBytes;
+    const budget = !c.name.startsWith("wasm")
+      ? ""
+      : overhead <= ARTIFACT_SLACK
+        ? " (<= 150 KiB: ok)"
+        : " (> 150 KiB: OVER)";
     return [
-      t.target,
-      ms(m),
-      String(t.timing.runs),
-      js ? `${(js / m).toFixed(2)}x` : "",
-      wasm ? `${(wasm / m).toFixed(2)}x` : "",
-      fmt(t.artifactBytes),
-      `${overhead >= 0 ? "+" : ""}${fmt(overhead)}${isWasm ? (overhead <= ARTIFACT_SLACK ? " (<= 150 KiB: ok)" : " (> 150 KiB: OVER)") : ""}`,
-      fmt(t.memoryBytes),
-      fmt(t.arenaBytes),
+      c.name,
+      ...common,
+      fmt(artifact),
+      `${overhead >= 0 ? "+" : ""}${fmt(overhead)}${budget}`,
+      fmt(c.memoryBytes ?? 0),
+      fmt(r.arenaBytes),
       "",
     ];
   });
-  for (const o of r.ort) {
-    const label =
-      o.flavour === "onnxruntime-node"
-        ? "onnxruntime-node (native CPU, 1 thread)"
-        : "onnxruntime-web (wasm SIMD, 1 thread)";
-    if ("skipped" in o.result) rows.push([label, "skipped", "", "", "", "", "", "", "", o.result.skipped]);
-    else {
-      const m = o.result.medianMs;
-      rows.push([
-        label,
-        ms(m),
-        String(o.result.runs),
-        js ? `${(js / m).toFixed(2)}x` : "",
-        wasm ? `${(wasm / m).toFixed(2)}x` : "",
-        "",
-        "",
-        "",
-        "",
-        "std export",
-      ]);
-    }
+  if (r.ortSkipped) {
+    for (const flavour of ORT) rows.push([flavour, "skipped", "", "", "", "", "", "", "", "", r.ortSkipped]);
   }
   lines.push(
     ...table(
       [
-        "target",
+        "contender",
         "median ms",
+        "min-max ms",
         "runs",
         "speed vs js",
         "speed vs wasm",
@@ -321,7 +318,7 @@ async function main(): Promise<void> {
   if (!sizesOnly && !floatOnly) {
     progress("measuring the wasm SIMD peaks");
     peaks = await measurePeaks();
-    for (const m of findModels(extra)) results.push(await benchModel(m.file, m.role, withOrt, progress));
+    for (const m of findModels(extra)) results.push(await benchSample(m.file, m.role, withOrt, progress));
   }
   if (!sizesOnly) float = await benchFloatConv(SAMPLES, FLOAT_TARGETS, withOrt, progress);
   const sizes = floatOnly ? [] : await sampleSizes(SAMPLES, progress);
@@ -329,11 +326,11 @@ async function main(): Promise<void> {
   const header = [
     `# qmc benchmark, ${started.toISOString()}`,
     "",
-    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts)${peaks ? "; medians of timed runs after one warmup (performance.now()): at least 3 runs, more within 10 s, at most 50" : ""}.`,
+    `Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\` (node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/run.ts)${peaks ? `; each model's targets and onnxruntime timed side by side by qmc bench's code: a warm-up round, then rounds that run every contender once in rotated order (performance.now()), at least 3, more within ${BUDGET_S} s, at most 50; medians with min-max` : ""}.`,
     `Machine: ${hostname()}, ${cpu[0]?.model ?? "unknown CPU"} x ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}.`,
     ...(peaks
       ? [
-          `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w}, one run of the whole model per timing (qmc_run; prepare not timed).`,
+          `Targets: ${[...TARGETS.keys()].join(", ")}. Input ${SIZE.h}x${SIZE.w} (the middle of samples/images/flower-96x96.png), one run of the whole model per timing (qmc_run, prepare not timed; onnxruntime: session.run).`,
           `Measured wasm SIMD peaks: i32x4.dot_i16x8_s ${peaks.int8DotGmacs.toFixed(1)} GMAC/s; f32x4 mul+add ${peaks.f32Gflops.toFixed(1)} GFLOP/s.`,
         ]
       : []),

@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ["eval", async () => (await import("./commands/eval.js")).registerEval],
   ["diff", async () => (await import("./commands/diff.js")).registerDiff],
   ["kernels", async () => (await import("./commands/kernels.js")).registerKernels],
+  ["bench", async () => (await import("./commands/bench.js")).registerBench],
 ];
 
 const program = new Command("qmc")
