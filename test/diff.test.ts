@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -7,38 +7,12 @@ import { planModelFile } from "../compiler/cli/load-plan.js";
 import { diffKernels } from "../compiler/diff/diff-model.js";
 import { noiseImage, recordValues } from "../compiler/diff/record.js";
 import { qmc, STACK_LINE } from "./support/cli.js";
-import { DT, floatTensor, modelBytes, node, valueInfo } from "./support/onnx-builder.js";
-import { rng } from "./support/random.js";
+import { writeSmallConvModel } from "./support/small-conv-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qmc-diff-"));
-const rnd = rng(7);
-const weights = (n: number) => Array.from({ length: n }, () => rnd() - 0.5);
-const convAttrs = [
-  { name: "kernel_shape", type: 7, ints: [3, 3] },
-  { name: "pads", type: 7, ints: [1, 1, 1, 1] },
-];
 
 /** conv 3->4, relu, conv 4->3, + x, sigmoid: float kernels with two activation inputs among them. */
-const model = join(dir, "small.onnx");
-writeFileSync(
-  model,
-  modelBytes({
-    inputs: [valueInfo("x", DT.FLOAT, [1, 3, "H", "W"])],
-    outputs: [valueInfo("y", DT.FLOAT, [1, 3, "H", "W"])],
-    initializers: [
-      floatTensor("w1", [4, 3, 3, 3], weights(108)),
-      floatTensor("b1", [4], weights(4)),
-      floatTensor("w2", [3, 4, 3, 3], weights(108)),
-    ],
-    nodes: [
-      node({ op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: convAttrs }),
-      node({ op: "Relu", inputs: ["c1"], outputs: ["r"] }),
-      node({ op: "Conv", inputs: ["r", "w2"], outputs: ["c2"], attrs: convAttrs }),
-      node({ op: "Add", inputs: ["c2", "x"], outputs: ["s"] }),
-      node({ op: "Sigmoid", inputs: ["s"], outputs: ["y"] }),
-    ],
-  }),
-);
+const model = writeSmallConvModel(dir, 7);
 
 describe("qmc diff", () => {
   it("js and ts agree exactly on every kernel, and both match the reference interpreter", async () => {

@@ -19,6 +19,7 @@ import { printTypeScript } from "../targets/ts/emit.js";
 import { hashInDuktape, hashInNode } from "./support/artifact-run.js";
 import { qmc } from "./support/cli.js";
 import { DT, floatTensor, node, tensorBytes, valueInfo } from "./support/onnx-builder.js";
+import { strictTypeErrors } from "./support/strict-types.js";
 
 /**
  * Everything that breaks generated code or a terminal when it comes raw from a model: line and
@@ -144,26 +145,6 @@ function scriptIdentifiers(source: string): Set<string> {
   };
   walk(parse(source, { ecmaVersion: 5, sourceType: "script" }));
   return names;
-}
-
-/** Strict type errors of one TypeScript module, as `tsc --strict --noEmit` reports them. */
-function strictTypeErrors(source: string): string[] {
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    lib: ["lib.es2022.d.ts"],
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, language) =>
-    name === "/artifact.ts" ? ts.createSourceFile(name, source, language) : getSourceFile(name, language);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => name === "/artifact.ts" || fileExists(name);
-  const program = ts.createProgram(["/artifact.ts"], options, host);
-  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 
 /** Unsigned LEB128 at `at`: the value and the offset after it. */
@@ -306,7 +287,7 @@ describe("the escaping functions, one per destination", () => {
       exportName: "qmc",
       exports: [{ name: "twice_all", value: "twice_all" }],
     };
-    expect(strictTypeErrors(printTypeScript(module))).toEqual([]);
+    expect(strictTypeErrors(new Map([["/artifact.ts", printTypeScript(module)]]))).toEqual([]);
   });
 });
 
@@ -352,7 +333,7 @@ describe("a model full of hostile strings", () => {
   });
 
   it("ts: passes tsc --strict --noEmit", () => {
-    expect(strictTypeErrors(artifacts.get("ts") as string)).toEqual([]);
+    expect(strictTypeErrors(new Map([["/artifact.ts", artifacts.get("ts") as string]]))).toEqual([]);
   }, 60_000);
 
   it.each(["wasm", "wasm-simd", "wasm-relaxed"])(

@@ -14,43 +14,12 @@ import { formatKernels, formatNodes, formatWholeArtifact } from "../compiler/ver
 import { locate } from "../compiler/verify/value-errors.js";
 import { qmc, STACK_LINE } from "./support/cli.js";
 import { DT, floatTensor, modelBytes, node, tensorBytes, valueInfo } from "./support/onnx-builder.js";
-import { rng } from "./support/random.js";
+import { writeSmallConvModel } from "./support/small-conv-model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qmc-verify-per-node-"));
-const rnd = rng(11);
-const weights = (n: number) => Array.from({ length: n }, () => rnd() - 0.5);
-const convAttrs = [
-  { name: "kernel_shape", type: 7, ints: [3, 3] },
-  { name: "pads", type: 7, ints: [1, 1, 1, 1] },
-];
 
-/** conv 3->4, relu, conv 4->3, + x, sigmoid; the first conv's output named as PyTorch names values. */
-const model = join(dir, "small.onnx");
-writeFileSync(
-  model,
-  modelBytes({
-    inputs: [valueInfo("x", DT.FLOAT, [1, 3, "H", "W"])],
-    outputs: [valueInfo("y", DT.FLOAT, [1, 3, "H", "W"])],
-    initializers: [
-      floatTensor("w1", [4, 3, 3, 3], weights(108)),
-      floatTensor("b1", [4], weights(4)),
-      floatTensor("w2", [3, 4, 3, 3], weights(108)),
-    ],
-    nodes: [
-      node({
-        op: "Conv",
-        name: "/conv1/Conv",
-        inputs: ["x", "w1", "b1"],
-        outputs: ["/conv1/Conv_output_0"],
-        attrs: convAttrs,
-      }),
-      node({ op: "Relu", name: "relu1", inputs: ["/conv1/Conv_output_0"], outputs: ["r"] }),
-      node({ op: "Conv", name: "conv2", inputs: ["r", "w2"], outputs: ["c2"], attrs: convAttrs }),
-      node({ op: "Add", name: "skip", inputs: ["c2", "x"], outputs: ["s"] }),
-      node({ op: "Sigmoid", name: "sigmoid", inputs: ["s"], outputs: ["y"] }),
-    ],
-  }),
-);
+/** conv 3->4, relu, conv 4->3, + x, sigmoid; the per-node rows show its nodes' names ("/conv1/Conv"...). */
+const model = writeSmallConvModel(dir, 11);
 
 /** The reference interpreter's value of every value: stands in for onnxruntime's intermediates. */
 function referenceValues(file: string, input: Tensor): Map<string, Tensor> {

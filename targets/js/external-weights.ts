@@ -1,6 +1,7 @@
 import type { KernelPlan, PlanConstant } from "../../compiler/plan/kernel-plan.js";
 import type { FnDecl } from "../shared/artifact.js";
 import { CodeWriter } from "../shared/code-writer.js";
+import { CODES_FROM_BYTES, wordsFromView } from "./runtime/constants.js";
 
 /**
  * `--weights external`: the constants leave the script for a `.bin` (their bytes back to back, in
@@ -50,10 +51,17 @@ function fnv1a(hash: number, bytes: Uint8Array): number {
 /** Error code of `qmc_load_weights` when the host's bytes are not this artifact's. */
 export const BAD_WEIGHTS = -5;
 
+const BYTES_PARAMS = [
+  { name: "bytes", type: "Uint8Array" },
+  { name: "count", type: "number" },
+];
+/** The host's bytes may be a window on a larger buffer (a subarray of the whole file). */
+const HOST_VIEW = "var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n";
+
 /**
  * The ES5 helpers the loader calls: the host's answer as a Uint8Array of the asked length (or null),
  * the checksum (no Math.imul in ES5: the product is split so every step stays exact in a double),
- * and decoders from little-endian bytes, as the inline constants decode their base64.
+ * and decoders from little-endian bytes, ending as the inline constants' base64 decoders do.
  */
 export const EXTERNAL_WEIGHT_HELPERS: readonly FnDecl[] = [
   {
@@ -87,52 +95,21 @@ return hash;
   },
   {
     name: "float32FromBytes",
-    params: [
-      { name: "bytes", type: "Uint8Array" },
-      { name: "count", type: "number" },
-    ],
+    params: BYTES_PARAMS,
     returns: "Float32Array",
-    body: `
-var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-var out = new Float32Array(count);
-for (var i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-return out;
-`,
+    body: `\n${HOST_VIEW}${wordsFromView("Float32Array")}`,
   },
   {
     name: "int32FromBytes",
-    params: [
-      { name: "bytes", type: "Uint8Array" },
-      { name: "count", type: "number" },
-    ],
+    params: BYTES_PARAMS,
     returns: "Int32Array",
-    body: `
-var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-var out = new Int32Array(count);
-for (var i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
-return out;
-`,
+    body: `\n${HOST_VIEW}${wordsFromView("Int32Array")}`,
   },
   {
     name: "packedFromBytes",
-    params: [
-      { name: "bytes", type: "Uint8Array" },
-      { name: "count", type: "number" },
-      { name: "bits", type: "number" },
-    ],
+    params: [...BYTES_PARAMS, { name: "bits", type: "number" }],
     returns: "Int8Array",
-    body: `
-var out = new Int8Array(count);
-var perByte = 8 / bits;
-var mask = (1 << bits) - 1;
-var half = 1 << (bits - 1);
-var i, v;
-for (i = 0; i < count; i++) {
-  v = (bytes[(i / perByte) | 0] >> ((i % perByte) * bits)) & mask;
-  out[i] = v >= half ? v - 2 * half : v;
-}
-return out;
-`,
+    body: `\n${CODES_FROM_BYTES}`,
   },
 ];
 

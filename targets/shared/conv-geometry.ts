@@ -1,8 +1,11 @@
 import type { SymShape } from "../../compiler/plan/kernel-plan.js";
 import type { KernelFacts } from "./kernel-params.js";
 
-/** The fixed geometry of a 2-D convolution: x [N, C, H, W], weights [M, C/G, KH, KW]. */
-export interface ConvGeometry {
+/**
+ * What a 2-D convolution sizes itself by in either direction: x [N, C, H, W], y [N, M, OH, OW], a
+ * KH x KW kernel, C input channels in groups of CG and M output channels in groups of MG.
+ */
+export interface ConvDims {
   readonly xs: SymShape;
   readonly ys: SymShape;
   readonly N: number;
@@ -10,26 +13,40 @@ export interface ConvGeometry {
   readonly M: number;
   readonly CG: number;
   readonly MG: number;
-  readonly G: number;
   readonly KH: number;
   readonly KW: number;
+}
+
+/**
+ * The operands of a 2-D convolution in either direction, rank 4 each, and the dims both read alike:
+ * the batch, the input channels and the kernel (a weight laid out as `layout`, its last two dims).
+ * `what` names the convolution in errors.
+ */
+export function convOperands(env: KernelFacts, what: string, layout: string) {
+  const xs = env.inputShape(0);
+  const ws = env.inputShape(1);
+  const ys = env.outputShape(0);
+  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only ${what} (rank 4) is supported`);
+  if (ws.length !== 4) throw env.error(`weight has rank ${ws.length}; a ${what}'s is 4 (${layout})`);
+  const N = env.staticDim(xs[0], "the batch");
+  const C = env.staticDim(xs[1], "the input channel count");
+  const KH = env.staticDim(ws[2], "the kernel height");
+  const KW = env.staticDim(ws[3], "the kernel width");
+  return { xs, ws, ys, N, C, KH, KW };
+}
+
+/** The fixed geometry of a 2-D convolution: weights [M, C/G, KH, KW]. */
+export interface ConvGeometry extends ConvDims {
+  readonly G: number;
   readonly strides: readonly number[];
   readonly dilations: readonly number[];
 }
 
 /** The geometry every target's Conv and QConv kernels size themselves by, checked. */
 export function convGeometry(env: KernelFacts): ConvGeometry {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4) throw env.error(`input has rank ${xs.length}; only 2-D convolution (rank 4) is supported`);
-  if (ws.length !== 4) throw env.error(`weight has rank ${ws.length}; a 2-D convolution's is 4 (M, C/group, kH, kW)`);
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
+  const { xs, ws, ys, N, C, KH, KW } = convOperands(env, "2-D convolution", "M, C/group, kH, kW");
   const M = env.staticDim(ws[0], "the output channel count");
   const CG = env.staticDim(ws[1], "the weight's channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
   const G = env.int("group", 1);
   if (G < 1 || C % G !== 0 || M % G !== 0 || CG * G !== C) {
     throw env.error(

@@ -1,25 +1,15 @@
-import type { SymShape } from "../../compiler/plan/kernel-plan.js";
+import { type ConvDims, convOperands } from "./conv-geometry.js";
 import type { KernelFacts } from "./kernel-params.js";
 import { addDim } from "./sym.js";
 
 const ZERO = { c: 0, h: 0, w: 0, hw: 0 };
 
 /**
- * The fixed geometry of a 2-D transposed convolution (target-neutral): x [N, C, H, W], weights
- * [C, M/G, KH, KW], output [N, M, OH, OW]. Input pixel (ih, iw) feeds output
- * (ih * SH - PH + kh * DH, iw * SW - PW + kw * DW); the begin pads are fixed numbers even for symbolic
- * sizes, since SAME asks for an output of in * stride.
+ * The fixed geometry of a 2-D transposed convolution (target-neutral): weights [C, M/G, KH, KW].
+ * Input pixel (ih, iw) feeds output (ih * SH - PH + kh * DH, iw * SW - PW + kw * DW); the begin pads
+ * are fixed numbers even for symbolic sizes, since SAME asks for an output of in * stride.
  */
-export interface ConvTransposeGeometry {
-  readonly xs: SymShape;
-  readonly ys: SymShape;
-  readonly N: number;
-  readonly C: number;
-  readonly M: number;
-  readonly CG: number;
-  readonly MG: number;
-  readonly KH: number;
-  readonly KW: number;
+export interface ConvTransposeGeometry extends ConvDims {
   readonly strides: readonly [number, number];
   readonly dilations: readonly [number, number];
   /** The begin (top, left) pads: what the full scatter result loses at its start. */
@@ -38,17 +28,8 @@ function pair(env: KernelFacts, name: string, fallback: readonly number[], least
 }
 
 export function convTransposeGeometry(env: KernelFacts): ConvTransposeGeometry {
-  const xs = env.inputShape(0);
-  const ws = env.inputShape(1);
-  const ys = env.outputShape(0);
-  if (xs.length !== 4 || ws.length !== 4) {
-    throw env.error(`input has rank ${xs.length}; only 2-D transposed convolution (rank 4) is supported`);
-  }
-  const N = env.staticDim(xs[0], "the batch");
-  const C = env.staticDim(xs[1], "the input channel count");
+  const { xs, ws, ys, N, C, KH, KW } = convOperands(env, "2-D transposed convolution", "C, M/group, kH, kW");
   const MG = env.staticDim(ws[1], "the weight's output channels per group");
-  const KH = env.staticDim(ws[2], "the kernel height");
-  const KW = env.staticDim(ws[3], "the kernel width");
   const G = env.int("group", 1);
   if (G < 1 || C % G !== 0 || env.staticDim(ws[0], "the weight's input channels") !== C) {
     throw env.error(`group ${G} and a weight of shape [${ws.map((d) => d.c)}] do not fit ${C} input channels`);

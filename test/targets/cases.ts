@@ -42,20 +42,31 @@ const transpose = (what: string, perm: number[], dims: Dim[]): Case => ({
   },
 });
 
-export const CASES: Case[] = [
-  ...ACTIVATION_PAD_CASES,
-  ...RESIZE_CONVT_CASES,
-  ...WASM_TWIN_CASES,
-  {
-    name: "Conv 3x3 pad 1 with bias",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { pads: ints([1, 1, 1, 1]) },
-      inputs: [act(1, 4, "h", "w"), weights([6, 4, 3, 3], 1), weights([6], 2)],
-      outputs: [NCHW(6)],
-    },
+/**
+ * A float Conv the targets must match bit for bit: an input of dims `x`, constant weights of dims `w`
+ * drawn from `seed` and (unless `bias` is false) a bias drawn from seed + 1; the output's dims `y`
+ * default to w[0] channels at the input's h x w.
+ */
+const conv = (
+  name: string,
+  attrs: KernelSpec["attrs"],
+  x: Dim[],
+  w: number[],
+  seed: number,
+  { bias = true, y }: { bias?: boolean; y?: Dim[] } = {},
+): Case => ({
+  name,
+  exact: true,
+  spec: {
+    kind: "Conv",
+    attrs,
+    inputs: [act(...x), weights(w, seed), ...(bias ? [weights([w[0]], seed + 1)] : [])],
+    outputs: [y ? shape(...y) : NCHW(w[0])],
   },
+});
+
+const CONV_CASES: Case[] = [
+  conv("Conv 3x3 pad 1 with bias", { pads: ints([1, 1, 1, 1]) }, [1, 4, "h", "w"], [6, 4, 3, 3], 1),
   {
     name: "Conv 3x3 pad 1, weights computed at run time",
     exact: true,
@@ -66,179 +77,150 @@ export const CASES: Case[] = [
       outputs: [NCHW(6)],
     },
   },
-  {
-    name: "Conv 1x1 without bias",
-    exact: true,
-    spec: { kind: "Conv", inputs: [act(1, 4, "h", "w"), weights([5, 4, 1, 1], 3)], outputs: [NCHW(5)] },
-  },
-  {
-    name: "Conv depthwise 3x3 dilation 2 pad 2",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { group: int(4), pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
-      inputs: [act(1, 4, "h", "w"), weights([4, 1, 3, 3], 4), weights([4], 5)],
-      outputs: [NCHW(4)],
-    },
-  },
-  {
-    name: "Conv grouped (2 groups) 3x3 SAME_UPPER",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { group: int(2), auto_pad: str("SAME_UPPER") },
-      inputs: [act(1, 4, "h", "w"), weights([6, 2, 3, 3], 6)],
-      outputs: [NCHW(6)],
-    },
-  },
-  {
-    name: "Conv stride 2 on a fixed size",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) },
-      inputs: [act(1, 3, 9, 8), weights([4, 3, 3, 3], 7), weights([4], 8)],
-      outputs: [shape(1, 4, 5, 4)],
-    },
-  },
-  {
-    name: "Conv 5x3 stride 2x1, dilation 1x2, uneven pads",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { strides: ints([2, 1]), dilations: ints([1, 2]), pads: ints([2, 0, 1, 1]) },
-      inputs: [act(1, 3, 11, 21), weights([4, 3, 5, 3], 16), weights([4], 17)],
-      outputs: [shape(1, 4, 5, 18)],
-    },
-  },
+  conv("Conv 1x1 without bias", {}, [1, 4, "h", "w"], [5, 4, 1, 1], 3, { bias: false }),
+  conv(
+    "Conv depthwise 3x3 dilation 2 pad 2",
+    { group: int(4), pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
+    [1, 4, "h", "w"],
+    [4, 1, 3, 3],
+    4,
+  ),
+  conv(
+    "Conv grouped (2 groups) 3x3 SAME_UPPER",
+    { group: int(2), auto_pad: str("SAME_UPPER") },
+    [1, 4, "h", "w"],
+    [6, 2, 3, 3],
+    6,
+    { bias: false },
+  ),
+  conv(
+    "Conv stride 2 on a fixed size",
+    { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) },
+    [1, 3, 9, 8],
+    [4, 3, 3, 3],
+    7,
+    { y: [1, 4, 5, 4] },
+  ),
+  conv(
+    "Conv 5x3 stride 2x1, dilation 1x2, uneven pads",
+    { strides: ints([2, 1]), dilations: ints([1, 2]), pads: ints([2, 0, 1, 1]) },
+    [1, 3, 11, 21],
+    [4, 3, 5, 3],
+    16,
+    { y: [1, 4, 5, 18] },
+  ),
   // Every row width from 1 to 21 through the SIMD register blocks of both lane layouts: four output
   // channels a vector (6 channels: a full block and one of 2 lanes), and four columns a vector
   // (depthwise, asymmetric left/right pads): border columns, whole blocks, the overlapping last one.
-  ...Array.from(
-    { length: 21 },
-    (_, i): Case => ({
-      name: `Conv 3x3 pad 1, 5 -> 6 channels, width ${i + 1}`,
-      exact: true,
-      spec: {
-        kind: "Conv",
-        attrs: { pads: ints([1, 1, 1, 1]) },
-        inputs: [act(1, 5, 3, i + 1), weights([6, 5, 3, 3], 40), weights([6], 41)],
-        outputs: [shape(1, 6, 3, i + 1)],
+  ...Array.from({ length: 21 }, (_, i) =>
+    conv(
+      `Conv 3x3 pad 1, 5 -> 6 channels, width ${i + 1}`,
+      { pads: ints([1, 1, 1, 1]) },
+      [1, 5, 3, i + 1],
+      [6, 5, 3, 3],
+      40,
+      {
+        y: [1, 6, 3, i + 1],
       },
-    }),
+    ),
   ),
-  ...Array.from(
-    { length: 21 },
-    (_, i): Case => ({
-      name: `Conv depthwise 3x3 pads 1 2 1 0, width ${i + 1}`,
-      exact: true,
-      spec: {
-        kind: "Conv",
-        attrs: { group: int(2), pads: ints([1, 2, 1, 0]) },
-        inputs: [act(1, 2, 3, i + 1), weights([2, 1, 3, 3], 42), weights([2], 43)],
-        outputs: [shape(1, 2, 3, i + 1)],
-      },
-    }),
+  ...Array.from({ length: 21 }, (_, i) =>
+    conv(
+      `Conv depthwise 3x3 pads 1 2 1 0, width ${i + 1}`,
+      { group: int(2), pads: ints([1, 2, 1, 0]) },
+      [1, 2, 3, i + 1],
+      [2, 1, 3, 3],
+      42,
+      { y: [1, 2, 3, i + 1] },
+    ),
   ),
-  {
-    name: "Conv 5x5 pad 2, 1 -> 9 channels (a block of one lane)",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { pads: ints([2, 2, 2, 2]) },
-      inputs: [act(1, 1, "h", "w"), weights([9, 1, 5, 5], 44), weights([9], 45)],
-      outputs: [NCHW(9)],
-    },
-  },
-  {
-    name: "Conv 3x3 dilation 2 pad 2, 3 -> 7 channels, no bias",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
-      inputs: [act(1, 3, "h", "w"), weights([7, 3, 3, 3], 46)],
-      outputs: [NCHW(7)],
-    },
-  },
-  {
-    name: "Conv 3x3 SAME_LOWER stride 2, 3 -> 5 channels",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { auto_pad: str("SAME_LOWER"), strides: ints([2, 2]) },
-      inputs: [act(1, 3, 9, 12), weights([5, 3, 3, 3], 47), weights([5], 48)],
-      outputs: [shape(1, 5, 5, 6)],
-    },
-  },
-  {
-    name: "Conv 2x2 SAME_LOWER, 4 -> 4 channels (the odd pad at the top and left)",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { auto_pad: str("SAME_LOWER") },
-      inputs: [act(1, 4, "h", "w"), weights([4, 4, 2, 2], 49), weights([4], 50)],
-      outputs: [NCHW(4)],
-    },
-  },
-  {
-    name: "Conv grouped (2 groups of 5 output channels) 3x3 pad 1",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { group: int(2), pads: ints([1, 1, 1, 1]) },
-      inputs: [act(1, 4, "h", "w"), weights([10, 2, 3, 3], 51), weights([10], 52)],
-      outputs: [NCHW(10)],
-    },
-  },
-  {
-    name: "Conv depthwise multiplier 2, 3x3 pads 0 1 2 1, no bias",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { group: int(3), pads: ints([0, 1, 2, 1]) },
-      inputs: [act(1, 3, "h", "w"), weights([6, 1, 3, 3], 53)],
-      outputs: [NCHW(6)],
-    },
-  },
-  {
-    name: "Conv depthwise multiplier 2, 3x3 stride 2 pad 1",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { group: int(3), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) },
-      inputs: [act(1, 3, 9, 14), weights([6, 1, 3, 3], 54), weights([6], 55)],
-      outputs: [shape(1, 6, 5, 7)],
-    },
-  },
-  {
-    name: "Conv 1x1, 6 -> 1 channel (four columns a vector)",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      inputs: [act(1, 6, "h", "w"), weights([1, 6, 1, 1], 56), weights([1], 57)],
-      outputs: [NCHW(1)],
-    },
-  },
-  {
-    name: "Conv 1x1 pad 1, 6 -> 8 channels (rows and columns of bias only)",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { pads: ints([1, 1, 1, 1]) },
-      inputs: [act(1, 6, "h", "w"), weights([8, 6, 1, 1], 60), weights([8], 61)],
-      outputs: [shape(1, 8, { c: 2, h: 1, w: 0, hw: 0 }, { c: 2, h: 0, w: 1, hw: 0 })],
-    },
-  },
-  {
-    name: "Conv 9x9 pad 4, 2 -> 4 channels",
-    exact: true,
-    spec: {
-      kind: "Conv",
-      attrs: { pads: ints([4, 4, 4, 4]) },
-      inputs: [act(1, 2, "h", "w"), weights([4, 2, 9, 9], 58), weights([4], 59)],
-      outputs: [NCHW(4)],
-    },
-  },
+  conv(
+    "Conv 5x5 pad 2, 1 -> 9 channels (a block of one lane)",
+    { pads: ints([2, 2, 2, 2]) },
+    [1, 1, "h", "w"],
+    [9, 1, 5, 5],
+    44,
+  ),
+  conv(
+    "Conv 3x3 dilation 2 pad 2, 3 -> 7 channels, no bias",
+    { pads: ints([2, 2, 2, 2]), dilations: ints([2, 2]) },
+    [1, 3, "h", "w"],
+    [7, 3, 3, 3],
+    46,
+    { bias: false },
+  ),
+  conv(
+    "Conv 3x3 SAME_LOWER stride 2, 3 -> 5 channels",
+    { auto_pad: str("SAME_LOWER"), strides: ints([2, 2]) },
+    [1, 3, 9, 12],
+    [5, 3, 3, 3],
+    47,
+    { y: [1, 5, 5, 6] },
+  ),
+  conv(
+    "Conv 2x2 SAME_LOWER, 4 -> 4 channels (the odd pad at the top and left)",
+    { auto_pad: str("SAME_LOWER") },
+    [1, 4, "h", "w"],
+    [4, 4, 2, 2],
+    49,
+  ),
+  conv(
+    "Conv grouped (2 groups of 5 output channels) 3x3 pad 1",
+    { group: int(2), pads: ints([1, 1, 1, 1]) },
+    [1, 4, "h", "w"],
+    [10, 2, 3, 3],
+    51,
+  ),
+  conv(
+    "Conv depthwise multiplier 2, 3x3 pads 0 1 2 1, no bias",
+    { group: int(3), pads: ints([0, 1, 2, 1]) },
+    [1, 3, "h", "w"],
+    [6, 1, 3, 3],
+    53,
+    { bias: false },
+  ),
+  conv(
+    "Conv depthwise multiplier 2, 3x3 stride 2 pad 1",
+    { group: int(3), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) },
+    [1, 3, 9, 14],
+    [6, 1, 3, 3],
+    54,
+    { y: [1, 6, 5, 7] },
+  ),
+  conv("Conv 1x1, 6 -> 1 channel (four columns a vector)", {}, [1, 6, "h", "w"], [1, 6, 1, 1], 56),
+  conv(
+    "Conv 1x1 pad 1, 6 -> 8 channels (rows and columns of bias only)",
+    { pads: ints([1, 1, 1, 1]) },
+    [1, 6, "h", "w"],
+    [8, 6, 1, 1],
+    60,
+    { y: [1, 8, { c: 2, h: 1, w: 0, hw: 0 }, { c: 2, h: 0, w: 1, hw: 0 }] },
+  ),
+  conv("Conv 9x9 pad 4, 2 -> 4 channels", { pads: ints([4, 4, 4, 4]) }, [1, 2, "h", "w"], [4, 2, 9, 9], 58),
+  // The SIMD border columns take up to four channel blocks at once: five blocks of eight, then a
+  // stride-2 layer whose last block is short and alone.
+  conv(
+    "Conv 3x3 pad 1, 2 -> 40 channels (border columns of five channel blocks)",
+    { pads: ints([1, 1, 1, 1]) },
+    [1, 2, "h", "w"],
+    [40, 2, 3, 3],
+    59,
+  ),
+  conv(
+    "Conv 3x3 stride 2 pad 1, 2 -> 37 channels (a short last channel block)",
+    { pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) },
+    [1, 2, 9, 12],
+    [37, 2, 3, 3],
+    60,
+    { y: [1, 37, 5, 6] },
+  ),
+];
+
+export const CASES: Case[] = [
+  ...ACTIVATION_PAD_CASES,
+  ...RESIZE_CONVT_CASES,
+  ...WASM_TWIN_CASES,
+  ...CONV_CASES,
   {
     name: "MatMul tokens x weight",
     spec: { kind: "MatMul", inputs: [act(1, HW, 8), weights([8, 6], 9)], outputs: [shape(1, HW, 6)] },

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { emitJs } from "../../targets/js/emit.js";
 import { emitTs } from "../../targets/ts/emit.js";
 import { rng } from "../support/random.js";
+import { strictTypeErrors } from "../support/strict-types.js";
 import { CASES } from "./cases.js";
 import { chainPlan } from "./chain-plan.js";
 import { type Artifact, loadScript, oneKernelPlan } from "./harness.js";
@@ -19,35 +20,11 @@ function loadTs(source: string): Artifact {
   return module.exports.qmc;
 }
 
-/** Type errors of in-memory modules compiled together under `strict`. */
-function typeErrors(files: Map<string, string>): string[] {
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    lib: ["lib.es2022.d.ts"],
-    types: [],
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, language) => {
-    const text = files.get(name);
-    return text !== undefined ? ts.createSourceFile(name, text, language) : getSourceFile(name, language);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => files.has(name) || fileExists(name);
-  const program = ts.createProgram([...files.keys()], options, host);
-  return ts
-    .getPreEmitDiagnostics(program)
-    .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-}
-
 describe("ts artifact", () => {
   it("type-checks under strict: the whole network and every kernel case", () => {
     const files = new Map<string, string>([["/chain.ts", emitTs(chainPlan(), OPTIONS)]]);
     for (const [i, c] of CASES.entries()) files.set(`/case${i}.ts`, emitTs(oneKernelPlan(c.spec), OPTIONS));
-    expect(typeErrors(files)).toEqual([]);
+    expect(strictTypeErrors(files)).toEqual([]);
   }, 60_000);
 
   it("is deterministic and exports the ABI by name and as default", () => {

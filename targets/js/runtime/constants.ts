@@ -45,40 +45,25 @@ const constParams = [
   { name: "count", type: "number" },
 ];
 
-export const float32ConstantFn: FnDecl = {
-  name: "float32Constant",
-  params: constParams,
-  returns: "Float32Array",
-  body: `
-var bytes = decodeBase64(lines.join(""));
-var view = new DataView(bytes.buffer);
-var out = new Float32Array(count);
-for (var i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-return out;
-`,
-};
+/** The 4-byte element types constants store little-endian, and the DataView getter that reads each. */
+const WORD_GETTERS = { Float32Array: "getFloat32", Int32Array: "getInt32" } as const;
 
-export const int32ConstantFn: FnDecl = {
-  name: "int32Constant",
-  params: constParams,
-  returns: "Int32Array",
-  body: `
-var bytes = decodeBase64(lines.join(""));
-var view = new DataView(bytes.buffer);
-var out = new Int32Array(count);
-for (var i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
+/**
+ * ES5 statements that read `count` little-endian elements of `type` from the DataView `view` into a
+ * new array and return it: the end of every float32 and int32 decoder, base64 text or weights file.
+ */
+export function wordsFromView(type: keyof typeof WORD_GETTERS): string {
+  return `var out = new ${type}(count);
+for (var i = 0; i < count; i++) out[i] = view.${WORD_GETTERS[type]}(4 * i, true);
 return out;
-`,
-};
+`;
+}
 
-export const packedConstantFn: FnDecl = {
-  name: "packedConstant",
-  params: [...constParams, { name: "bits", type: "number" }],
-  returns: "Int8Array",
-  doc: ["Signed codes of `bits` bits, packed little-end first, one per element of an Int8Array."],
-  body: `
-var bytes = decodeBase64(lines.join(""));
-var out = new Int8Array(count);
+/**
+ * ES5 statements that unpack `count` signed codes of `bits` bits (packed little-end first) from the
+ * Uint8Array `bytes` into a new Int8Array and return it.
+ */
+export const CODES_FROM_BYTES = `var out = new Int8Array(count);
 var perByte = 8 / bits;
 var mask = (1 << bits) - 1;
 var half = 1 << (bits - 1);
@@ -88,5 +73,30 @@ for (i = 0; i < count; i++) {
   out[i] = v >= half ? v - 2 * half : v;
 }
 return out;
-`,
+`;
+
+const FROM_BASE64 = 'var bytes = decodeBase64(lines.join(""));\n';
+/** decodeBase64's bytes fill their own buffer, so the view needs no offset. */
+const BASE64_VIEW = `${FROM_BASE64}var view = new DataView(bytes.buffer);\n`;
+
+export const float32ConstantFn: FnDecl = {
+  name: "float32Constant",
+  params: constParams,
+  returns: "Float32Array",
+  body: `\n${BASE64_VIEW}${wordsFromView("Float32Array")}`,
+};
+
+export const int32ConstantFn: FnDecl = {
+  name: "int32Constant",
+  params: constParams,
+  returns: "Int32Array",
+  body: `\n${BASE64_VIEW}${wordsFromView("Int32Array")}`,
+};
+
+export const packedConstantFn: FnDecl = {
+  name: "packedConstant",
+  params: [...constParams, { name: "bits", type: "number" }],
+  returns: "Int8Array",
+  doc: ["Signed codes of `bits` bits, packed little-end first, one per element of an Int8Array."],
+  body: `\n${FROM_BASE64}${CODES_FROM_BYTES}`,
 };
