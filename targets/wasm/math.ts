@@ -75,8 +75,18 @@ function twoTo(f: Fn, k: Ex): Ex {
   );
 }
 
-const LN2_HI = 0.6931471803691238;
-const LN2_LO = 1.9082149292705877e-10;
+export const LN2_HI = 0.6931471803691238;
+export const LN2_LO = 1.9082149292705877e-10;
+/** fdlibm exp's P1..P5: exp(r) = 1 + 2r / (R(r) - r), R(r) = 2 + r^2 (P1 + r^2 (P2 + ...)) on |r| <= ln2 / 2. */
+const EXP_P = [
+  0.16666666666666602, -0.0027777777777015593, 6.613756321437934e-5, -1.6533902205465252e-6, 4.1381367970572385e-8,
+] as const;
+
+/** exp's P1 + t (P2 + t (P3 + ...)), t = r^2, in its operation order, from the given add, mul and constant. */
+export function expPoly(t: () => Ex, add: (a: Ex, b: Ex) => Ex, mul: (a: Ex, b: Ex) => Ex, c: (v: number) => Ex): Ex {
+  const last = EXP_P.length - 1;
+  return EXP_P.slice(0, last).reduceRight((acc, p) => add(c(p), mul(t(), acc)), c(EXP_P[last]));
+}
 
 function expFn(f: Fn): void {
   const { m } = f;
@@ -94,21 +104,11 @@ function expFn(f: Fn): void {
   const poly = () =>
     m.f64.mul(
       t.get(),
-      m.f64.add(
-        F(0.16666666666666602),
-        m.f64.mul(
-          t.get(),
-          m.f64.add(
-            F(-0.0027777777777015593),
-            m.f64.mul(
-              t.get(),
-              m.f64.add(
-                F(6.613756321437934e-5),
-                m.f64.mul(t.get(), m.f64.add(F(-1.6533902205465252e-6), m.f64.mul(t.get(), F(4.1381367970572385e-8)))),
-              ),
-            ),
-          ),
-        ),
+      expPoly(
+        t.get,
+        (a, b) => m.f64.add(a, b),
+        (a, b) => m.f64.mul(a, b),
+        F,
       ),
     );
   const xc = () => m.f64.mul(x.get(), c.get());
@@ -165,6 +165,18 @@ function expFn(f: Fn): void {
   );
 }
 
+/** fdlibm log1p's Lp1..Lp7: log(1 + f) = f - (hfsq - s (hfsq + R(z))), R(z) = z (Lp1 + z (Lp2 + ...)), z = s^2. */
+const LOG1P_LP = [
+  0.6666666666666735, 0.3999999999940942, 0.2857142874366239, 0.22222198432149784, 0.1818357216161805,
+  0.15313837699209373, 0.14798198605116586,
+] as const;
+
+/** log1p's R(z) in its operation order, from the given add, mul and constant (scalar or f64x2). */
+export function log1pPoly(z: () => Ex, add: (a: Ex, b: Ex) => Ex, mul: (a: Ex, b: Ex) => Ex, c: (v: number) => Ex): Ex {
+  const last = LOG1P_LP.length - 1;
+  return LOG1P_LP.slice(0, last).reduceRight((acc, p) => mul(z(), add(c(p), acc)), mul(z(), c(LOG1P_LP[last])));
+}
+
 function log1pFn(f: Fn): void {
   const { m } = f;
   const x = f.param(f.b.f64);
@@ -174,15 +186,13 @@ function log1pFn(f: Fn): void {
   const I = (v: number) => f.i32(v | 0);
   const kf = () => m.f64.convert_s.i32(k.get());
   const setHigh = (l: Local, hi: Ex) => l.set(withHighWord(f, l.get(), hi));
-  const poly = () => {
-    const coeffs = [
-      0.6666666666666735, 0.3999999999940942, 0.2857142874366239, 0.22222198432149784, 0.1818357216161805,
-      0.15313837699209373,
-    ];
-    let acc = m.f64.mul(z.get(), F(0.14798198605116586));
-    for (let i = coeffs.length - 1; i >= 0; i--) acc = m.f64.mul(z.get(), m.f64.add(F(coeffs[i]), acc));
-    return acc;
-  };
+  const poly = () =>
+    log1pPoly(
+      z.get,
+      (a, b) => m.f64.add(a, b),
+      (a, b) => m.f64.mul(a, b),
+      F,
+    );
   const klo = () => m.f64.add(m.f64.mul(kf(), F(LN2_LO)), c.get());
   f.build(
     "qlog1p",

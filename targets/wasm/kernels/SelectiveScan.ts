@@ -1,7 +1,9 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import type { Arr } from "../dsl.js";
+import { type Arr, interleave, type Local } from "../dsl.js";
 import { scanOperands } from "./support/scan-operands.js";
+import { exp32x4 } from "./support/vector-exp.js";
+import { softplus32x4, softplus32x4Steps } from "./support/vector-softplus.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
@@ -12,20 +14,23 @@ import type { WasmKernelGenerator } from "./types.js";
  * channels of a direction) one channel at a time in scalar f32; with SIMD four channels of a
  * direction per f32x4, see quadScan.
  */
+/** Steps whose dt the four-channel scan computes together. */
+const DT_STEPS = 2;
+
 const selectiveScan: WasmKernelGenerator = (env) => {
   const { batch, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const NL = env.count([bs[2], us[2]]);
   const quads = env.isa !== "mvp" && E >= 4;
   // Scratch in float32 elements. A channel run alone keeps its state at 0. The four-channel scan
-  // keeps the four channels' A (state-major: AT[n * 4 + c]), the step's exp(dt * A) (the same
-  // order), dt, D and delta_bias of the four, then the direction's B and C as (B, C) pairs in
-  // (t, state) order.
-  const [AT, DA, DT, DV, BI, BCT] = [0, 4 * N, 8 * N, 8 * N + 4, 8 * N + 8, 8 * N + 12];
+  // keeps the four channels' A (state-major: AT[n * 4 + c]), D and delta_bias of the four, then
+  // the direction's B and C as (B, C) pairs in (t, state) order, then the four channels' dt of
+  // every step.
+  const [AT, DV, BI, BCT] = [0, 4 * N, 4 * N + 4, 4 * N + 8];
   const Ld = us[2];
-  // env.scratch counts 8-byte elements: one per (B, C) pair, and half the rest rounded up.
+  // env.scratch counts 8-byte elements: one per (B, C) pair, two per step's dt, half the rest.
   const h = env.scratch(
     quads
-      ? { c: BCT / 2 + N * Ld.c, h: N * Ld.h, w: N * Ld.w, hw: N * Ld.hw }
+      ? { c: BCT / 2 + (N + 2) * Ld.c, h: (N + 2) * Ld.h, w: (N + 2) * Ld.w, hw: (N + 2) * Ld.hw }
       : { c: Math.ceil(N / 2), h: 0, w: 0, hw: 0 },
     "f32",
   );
@@ -76,14 +81,15 @@ const selectiveScan: WasmKernelGenerator = (env) => {
       ),
     ]),
   ];
-  // Four channels of direction g at once, channel c in lane c. Each step first computes, lane by
-  // lane in scalar f32, dt and the N exp(dt * A) into scratch (exactly the scalar expressions: the
-  // exps are calls, which would spill every vector live across them), then runs the state update
-  // and the C * h sum on f32x4, each lane the scalar operations in the scalar order: bit-identical.
+  // Four channels of direction g at once, channel c in lane c: a first pass computes every step's
+  // dt, a second runs the state update and the C * h sum on f32x4, each lane the scalar operations
+  // in the scalar order. softplus32x4 and exp32x4 give each lane the scalar path's
+  // f32.demote(qlog1p(qexp(...))) and f32.demote(qexp(...)) bit for bit: no lane needs a call.
   const quadScan = (g: () => Ex, e0: typeof b): Ex[] => {
-    const [c, L4, pos, bct, lanePos] = [0, 1, 2, 3, 4].map(() => f.i32Local());
+    const [c, L4, pos, bct, dtAt] = Array.from({ length: 5 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, bS, cS, out] = [0, 1, 2, 3, 4, 5].map(() => f.local(f.b.v128));
+    const [dts, xs, accs, bS, cS, out] = Array.from({ length: 6 }, () => f.local(f.b.v128));
+    const raws = Array.from({ length: DT_STEPS }, () => f.local(f.b.v128));
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c's element at t of the four channels: byte address `pos` + c * L * 4 past `a`.
     const laneAt = (a: Arr, lane: number) =>
@@ -94,12 +100,48 @@ const selectiveScan: WasmKernelGenerator = (env) => {
         m.v128.load32_zero(0, 4, laneAt(a, 0)),
       );
     const scratchAt = (i: number) => f.addr(h, f.i32(i));
+    // Byte offset of channel d's row, at t = 0.
+    const rowStart = () => m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2));
+    // The four channels' dt of every step, after the (B, C) pairs: a pass of its own, whose steps
+    // do not wait on each other as the state updates do. DT_STEPS steps at a time with their
+    // softplus statements interleaved, so that their long dependency chains run side by side.
+    const dtBase = () => f.addr(h, f.add(f.i32(BCT), m.i32.mul(L(), f.i32(2 * N))));
+    const raw4 = (v: Local) => [
+      v.set(bias ? m.f32x4.add(four(delta), m.v128.load(0, 4, scratchAt(BI))) : four(delta)),
+      pos.set(f.add(pos.get(), f.i32(4))),
+    ];
+    const dtPass = (): Ex[] => [
+      pos.set(rowStart()),
+      dtAt.set(dtBase()),
+      ...(softplus
+        ? [
+            f.for(
+              t,
+              f.i32(DT_STEPS - 1),
+              L,
+              [
+                ...raws.flatMap(raw4),
+                ...interleave(raws.map((v) => softplus32x4Steps(f, v.get, v))),
+                ...raws.map((v, k) => m.v128.store(16 * k, 4, dtAt.get(), v.get())),
+                dtAt.set(f.add(dtAt.get(), f.i32(16 * DT_STEPS))),
+              ],
+              DT_STEPS,
+            ),
+          ]
+        : []),
+      // The last L mod DT_STEPS steps (all of them without softplus).
+      f.for(t, softplus ? m.i32.sub(t.get(), f.i32(DT_STEPS - 1)) : f.i32(0), L, [
+        ...raw4(raws[0]),
+        m.v128.store(0, 4, dtAt.get(), softplus ? softplus32x4(f, raws[0].get) : raws[0].get()),
+        dtAt.set(f.add(dtAt.get(), f.i32(16))),
+      ]),
+    ];
     const step = (st: number): Ex[] => [
       bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
       cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
       hs[st].set(
         m.f32x4.add(
-          m.f32x4.mul(m.v128.load(0, 4, scratchAt(DA + 4 * st)), hs[st].get()),
+          m.f32x4.mul(exp32x4(f, m.f32x4.mul(dts.get(), m.v128.load(0, 4, scratchAt(AT + 4 * st)))), hs[st].get()),
           m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()),
         ),
       ),
@@ -132,29 +174,13 @@ const selectiveScan: WasmKernelGenerator = (env) => {
             ...(D ? [f.store(h, f.add(c.get(), f.i32(DV)), f.load(D, f.add(d.get(), c.get())))] : []),
             ...(bias ? [f.store(h, f.add(c.get(), f.i32(BI)), f.load(bias, f.add(d.get(), c.get())))] : []),
           ]),
+          ...dtPass(),
           ...hs.map((v) => v.set(zero())),
-          pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+          pos.set(rowStart()),
           bct.set(f.addr(h, f.i32(BCT))),
+          dtAt.set(dtBase()),
           f.for(t, f.i32(0), L, [
-            f.for(c, f.i32(0), () => f.i32(4), [
-              lanePos.set(f.add(delta.base(), pos.get(), f.mul(L4.get(), c.get()))),
-              raw.set(
-                bias
-                  ? m.f32.add(m.f32.load(0, 4, lanePos.get()), f.load(h, f.add(c.get(), f.i32(BI))))
-                  : m.f32.load(0, 4, lanePos.get()),
-              ),
-              dt.set(dtOfRaw()),
-              f.store(h, f.add(c.get(), f.i32(DT)), dt.get()),
-              f.for(n, f.i32(0), () => f.i32(N), [
-                at.set(f.add(f.mul(n.get(), f.i32(4)), c.get())),
-                f.store(
-                  h,
-                  f.add(at.get(), f.i32(DA)),
-                  exp32(m.f32.mul(dt.get(), f.load(h, f.add(at.get(), f.i32(AT))))),
-                ),
-              ]),
-            ]),
-            dts.set(m.v128.load(0, 4, scratchAt(DT))),
+            dts.set(m.v128.load(0, 4, dtAt.get())),
             xs.set(four(u)),
             accs.set(zero()),
             ...Array.from({ length: N }, (_, st) => step(st)).flat(),
@@ -162,6 +188,7 @@ const selectiveScan: WasmKernelGenerator = (env) => {
             ...[0, 1, 2, 3].map((lane) => m.v128.store32_lane(0, 4, lane, laneAt(y, lane), out.get())),
             pos.set(f.add(pos.get(), f.i32(4))),
             bct.set(f.add(bct.get(), f.i32(8 * N))),
+            dtAt.set(f.add(dtAt.get(), f.i32(16))),
           ]),
         ],
         4,
