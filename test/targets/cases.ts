@@ -197,8 +197,8 @@ const CONV_CASES: Case[] = [
     { y: [1, 8, { c: 2, h: 1, w: 0, hw: 0 }, { c: 2, h: 0, w: 1, hw: 0 }] },
   ),
   conv("Conv 9x9 pad 4, 2 -> 4 channels", { pads: ints([4, 4, 4, 4]) }, [1, 2, "h", "w"], [4, 2, 9, 9], 58),
-  // The SIMD border columns take up to four channel blocks at once: five blocks of eight, then a
-  // stride-2 layer whose last block is short and alone.
+  // Several blocks of output channels in the SIMD layout: five blocks of eight, each with its own
+  // border columns; then, at stride 2, a short last block.
   conv(
     "Conv 3x3 pad 1, 2 -> 40 channels (border columns of five channel blocks)",
     { pads: ints([1, 1, 1, 1]) },

@@ -24,7 +24,10 @@ function blockShape(MG: number): { vectors: number; columns: number } {
  * prepare for constant weights) times the tap's input splat to every lane. Each lane gets exactly
  * the reference's float32 operations in its order (bias, input channel, kernel row, kernel column),
  * and a tap in the padding is left out of all lanes alike, so any stride, dilation and padding stay
- * bit-exact: the border columns go one at a time with their taps checked, the interior in blocks.
+ * bit-exact: the border columns go one at a time with their taps checked, the interior in blocks;
+ * in rows whose every tap row lies inside the image (all but a few), a block walks its inputs and
+ * weights by pointers, a loop step per tap row (four input channels of a 1x1 kernel), so that the
+ * taps' loads and arithmetic are nearly all it executes.
  * Rows are outermost, so a row's inputs stay in cache while every block of channels reads them. A
  * group whose channel count is not a multiple of the block's runs its last channels in the low
  * lanes (zero weights in the others, whose values are never stored).
@@ -50,6 +53,10 @@ export function channelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] 
     f.i32Local(),
   );
   const [khLo, khHi, kwLo, kwHi] = Array.from({ length: 4 }, () => f.i32Local());
+  // A row whose every tap row lies inside the image (`whole`) walks its blocks' inputs and weights
+  // by byte pointers: xq at the channel's input, wq at its weights, rs and cs the strides of an
+  // input row and channel.
+  const [whole, xq, wq, rs, cs] = Array.from({ length: 5 }, () => f.i32Local());
   const biasVec = Array.from({ length: VB }, () => f.local(f.b.v128));
   // acc[b][j]: channels oc0 + 4b .. oc0 + 4b + 3 of column j.
   const acc = Array.from({ length: VB }, () => Array.from({ length: P }, () => f.local(f.b.v128)));
@@ -142,21 +149,64 @@ export function channelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] 
   ];
 
   // One tap row's KW taps for the block: inputs from byte address `row`, weights from `w`.
-  const blockTapRow = (row: Local, w: Local): Ex[] =>
+  const blockTapRow = (row: Local, w: Local, wOffset = 0): Ex[] =>
     Array.from({ length: KW }, (_, k) => [
-      ...wv.map((wb, b) => wb.set(m.v128.load(4 * (k * L + 4 * b), 4, w.get()))),
+      ...wv.map((wb, b) => wb.set(m.v128.load(wOffset + 4 * (k * L + 4 * b), 4, w.get()))),
       ...Array.from({ length: P }, (_, j) => [
         xs.set(m.v128.load32_splat(4 * (j * SW + k * DW), 4, row.get())),
         ...acc.map((vs, b) => vs[j].set(v.add(vs[j].get(), v.mul(wv[b].get(), xs.get())))),
       ]).flat(),
     ]).flat();
+  // Input channels from xq and wq, every tap row inside the image, both pointers moved past them:
+  // a 1x1 kernel's `count` channels unrolled, a bigger kernel's one channel in a loop over its tap
+  // rows (unrolling those measured slower).
+  const windowStep = (count: number): Ex[] => {
+    if (T === 1) {
+      return [
+        ...Array.from({ length: count }, (_, u) => [
+          xp.set(u === 0 ? xq.get() : f.add(xp.get(), cs.get())),
+          ...blockTapRow(xp, wq, 4 * u * L),
+        ]).flat(),
+        xq.set(f.add(xp.get(), cs.get())),
+        wq.set(f.add(wq.get(), f.i32(4 * count * L))),
+      ];
+    }
+    return [
+      xp.set(xq.get()),
+      f.for(kh, f.i32(0), () => f.i32(KH), [
+        ...blockTapRow(xp, wq),
+        xp.set(f.add(xp.get(), rs.get())),
+        wq.set(f.add(wq.get(), f.i32(4 * KW * L))),
+      ]),
+      xq.set(f.add(xq.get(), cs.get())),
+    ];
+  };
+  const windowBlock = (ow: Local): Ex[] => {
+    const step = T === 1 ? UNROLL : 1;
+    const steps = CG - (CG % step);
+    return [
+      xq.set(
+        f.addr(
+          x,
+          f.add(xg.get(), m.i32.mul(ihBase.get(), axes.W()), m.i32.sub(f.mul(ow.get(), f.i32(SW)), axes.pw.get())),
+        ),
+      ),
+      wq.set(f.addr(wr, f.mul(f.add(f.mul(g.get(), f.i32(blocks)), ob.get()), f.i32(CG * T * L)))),
+      ...(steps > 0 ? [f.for(ic, f.i32(0), () => f.i32(steps), windowStep(step), step)] : []),
+      ...(CG % step ? windowStep(CG % step) : []),
+    ];
+  };
   const block = (ow: Local): Ex[] => [
     ...acc.flatMap((vs, b) => vs.map((a) => a.set(biasVec[b].get()))),
-    ...tapRows(() => [
-      xp.set(f.addr(x, f.add(inputRow(), m.i32.sub(f.mul(ow.get(), f.i32(SW)), axes.pw.get())))),
-      wp.set(f.addr(wr, f.add(wc.get(), f.mul(kh.get(), f.i32(KW * L))))),
-      ...blockTapRow(xp, wp),
-    ]),
+    f.if(
+      whole.get(),
+      windowBlock(ow),
+      tapRows(() => [
+        xp.set(f.addr(x, f.add(inputRow(), m.i32.sub(f.mul(ow.get(), f.i32(SW)), axes.pw.get())))),
+        wp.set(f.addr(wr, f.add(wc.get(), f.mul(kh.get(), f.i32(KW * L))))),
+        ...blockTapRow(xp, wp),
+      ]),
+    ),
     ...stores(ow, P),
   ];
 
@@ -180,6 +230,8 @@ export function channelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] 
 
   return [
     ...fill,
+    rs.set(f.mul(axes.W(), f.i32(4 * DH))),
+    cs.set(f.mul(o.HW(), f.i32(4))),
     f.for(n, f.i32(0), () => f.i32(o.N), [
       f.for(g, f.i32(0), () => f.i32(o.G), [
         xg.set(m.i32.mul(f.add(f.mul(n.get(), f.i32(o.C)), f.mul(g.get(), f.i32(CG))), o.HW())),
@@ -187,6 +239,7 @@ export function channelLaneConv(env: WasmKernelEnv, o: FloatConvOperands): Ex[] 
           row: [
             ihBase.set(m.i32.sub(f.mul(oh.get(), f.i32(SH)), axes.ph.get())),
             ...tapRange(f, [khLo, khHi], ihBase, DH, KH, axes.H, t),
+            whole.set(m.i32.and(m.i32.eqz(khLo.get()), m.i32.eq(khHi.get(), f.i32(KH)))),
           ],
           // Every block of output channels per row, so that the row's inputs stay in cache for all.
           columns: (walk) => [
