@@ -14,7 +14,9 @@ import type { Pass } from "./passes/pass.js";
 import { recogniseCrossScan } from "./passes/recognise-cross-scan.js";
 import { recogniseQuantizers } from "./passes/recognise-quantizers.js";
 import { recogniseResidualLayout } from "./passes/recognise-residual-layout.js";
-import { recogniseScan } from "./passes/recognise-scan.js";
+import { recogniseScanChunked } from "./passes/recognise-scan-chunked.js";
+import { recogniseScanDoubling } from "./passes/recognise-scan-doubling.js";
+import { recogniseScanLoop } from "./passes/recognise-scan-loop.js";
 import { weightLayout } from "./passes/weight-layout.js";
 
 /**
@@ -31,7 +33,9 @@ export const PIPELINE: readonly Pass[] = [
   foldQdqDataMovement,
   recogniseQuantizers,
   recogniseCrossScan,
-  recogniseScan,
+  recogniseScanDoubling,
+  recogniseScanChunked,
+  recogniseScanLoop,
   recogniseResidualLayout,
   foldBatchNorm,
   lowerPixelShuffle,

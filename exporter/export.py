@@ -12,6 +12,11 @@ Without --model, --ckpt is a checkpoint of the official MambaIR / Q-MambaIR code
 
 Output: DIR/{model.onnx[, model.std.onnx], test_data_set_K/, export.json}, written into a temporary
 folder beside DIR and renamed into place only when everything succeeded.
+
+``--scan doubling|chunked|loop`` picks how model.std.onnx writes the selective scan: the log-depth doubling
+scan (default; ops.selective_scan_chunked), the chunked closed form with CumSum (ops.selective_scan_closed),
+or a sequential ONNX Loop (exporter/loop_scan.py). ``python -m exporter.std_scans`` exports a float
+MambaIR-light in all three, fixed and dynamic, sharing one weights file.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from onnx import numpy_helper
 from . import checkpoint as ck
 from . import ops
 from .data import SOURCES, CACHE, degrade_eval
+from .loop_scan import expand_loop_scans
 from .imgutil import imresize, load_rgb, to_u8, rgb_to_y_u8
 from .metrics import calculate_psnr, calculate_ssim, tensor_to_u8
 from .model import MambaIR, make_config, count_params
@@ -47,19 +53,38 @@ if not os.path.isdir(DATASETS):
 
 STD_CHUNK = 16
 STD_MAX_LEN = 1 << 18  # the standard form's chunk-level scan covers L = H*W up to 262144 (512x512)
+# The chunked closed form's chunk length: long enough that exp(-cumsum(dt*A)) overflows float32 on real
+# inputs of a randomly initialised MambaIR-light (a chunk's exponent is ~92 on a photo crop, ~86 on a
+# checkerboard; e^88.7 is the largest float32), which is what the form is exported to show.
+CLOSED_CHUNK = 78
+STD_SCAN_DESCRIPTIONS = {
+    "doubling": f"chunked Hillis-Steele (log-depth doubling), chunk {STD_CHUNK}, max L {STD_MAX_LEN}",
+    "chunked": f"chunked closed form (CumSum, exp(S) * cumsum(exp(-S) * dt*B*u)), chunk {CLOSED_CHUNK}; "
+               f"doubling across chunks, max L {STD_MAX_LEN}",
+    "loop": "sequential ONNX Loop over the L positions carrying the state (B, G*E, N)",
+}
 
 
 # ------------------------------------------------------------------ ONNX export
-def export_onnx(net: MambaIR, form: str, path: str, sample_hw=(16, 20)):
+def export_onnx(net: MambaIR, form: str, path: str, sample_hw=(16, 20), scan: str = "doubling",
+                dynamic: bool = True, save=None):
+    """``form``: compact | std. ``scan`` (std only): the scan's standard-ops form, one of
+    ops.STD_SCAN_FORMS. ``dynamic``: symbolic H and W, else fixed at ``sample_hw``. ``save``: writes
+    the model (default onnx.save to ``path``)."""
     net.eval()
+    if scan not in ops.STD_SCAN_FORMS:
+        raise ValueError(f"--scan {scan!r}: expected one of {', '.join(ops.STD_SCAN_FORMS)}")
     x = torch.rand(1, net.cfg.in_ch, *sample_hw)
     kw = dict(dynamo=False, opset_version=17, input_names=["input"], output_names=["output"],
-              dynamic_axes={"input": {2: "H", 3: "W"}, "output": {2: "H_out", 3: "W_out"}},
               do_constant_folding=True)
+    if dynamic:
+        kw["dynamic_axes"] = {"input": {2: "H", 3: "W"}, "output": {2: "H_out", 3: "W_out"}}
     if form == "compact":
         kw["custom_opsets"] = {ops.DOMAIN: 1}
+    elif scan == "loop":
+        kw["custom_opsets"] = {ops.LOOP_MARKER_DOMAIN: 1}
     old = dict(ops.SCAN_CFG)
-    ops.SCAN_CFG.update(chunk=STD_CHUNK, max_len=STD_MAX_LEN)
+    ops.SCAN_CFG.update(chunk=STD_CHUNK, max_len=STD_MAX_LEN, std_form=scan, closed_chunk=CLOSED_CHUNK)
     try:
         with ops.export_mode(form), torch.no_grad():
             buf = io.BytesIO()
@@ -76,16 +101,18 @@ def export_onnx(net: MambaIR, form: str, path: str, sample_hw=(16, 20)):
     meta = {"model": net.cfg.name, "form": form, "config": net.cfg.to_json(), "task": net.cfg.task,
             "scale": str(net.cfg.upscale)}
     if form == "std":
-        meta["scan"] = f"chunked Hillis-Steele, chunk {STD_CHUNK}, max L {STD_MAX_LEN}"
+        meta["scan"] = STD_SCAN_DESCRIPTIONS[scan]
     for k, v in meta.items():
         p = m.metadata_props.add()
         p.key, p.value = k, v
     if form == "std":
+        if scan == "loop":
+            expand_loop_scans(m, batch=1)
         m = fold_constants(m)
         onnx.checker.check_model(m)
     else:
         _inline_identity_initializers(m)
-    onnx.save(m, path)
+    (save or onnx.save)(m, path)
     return m
 
 
@@ -116,8 +143,11 @@ def _inline_identity_initializers(m):
 
 def _shorten_names(g):
     """Rename intermediate values and nodes to short ids (the exporter's scoped names are most of the
-    file size of the standard form); graph inputs, outputs and initializers keep their names."""
+    file size of the standard form); graph inputs, outputs, initializers and the values a subgraph reads
+    keep their names."""
     keep = {i.name for i in g.input} | {o.name for o in g.output} | {i.name for i in g.initializer}
+    keep |= {i for n in g.node for a in n.attribute if a.type == onnx.AttributeProto.GRAPH
+             for sub in a.g.node for i in sub.input}  # read by a Loop body: the body keeps its names
     ren = {}
     for k, n in enumerate(g.node):
         n.name = f"n{k}"
@@ -378,7 +408,7 @@ def export_checkpoint(a):
 def _write_checkpoint_export(net, a, tmp, info, ta, sd, quantized_here):
     export_onnx(net, "compact", os.path.join(tmp, "model.onnx"))
     if a.std:
-        export_onnx(net, "std", os.path.join(tmp, "model.std.onnx"))
+        export_onnx(net, "std", os.path.join(tmp, "model.std.onnx"), scan=a.scan)
     files = ck.calibration_images(a.golden_images)
     info["goldens"] = []
     for k, hw in enumerate(_sizes(a.golden_sizes)):
@@ -424,6 +454,10 @@ def main(argv=None):
                                         "params_ema, else state_dict, else a bare state dict)")
     ap.add_argument("--name", help="official checkpoint: the model name recorded in the ONNX metadata")
     ap.add_argument("--std", action="store_true", help="official checkpoint: also write the standard-ops form")
+    ap.add_argument("--scan", choices=ops.STD_SCAN_FORMS, default="doubling",
+                    help="the selective scan's form in the standard-ops output: doubling (log-depth, never "
+                         "overflows), chunked (CumSum closed form per chunk; overflows for long decays, as "
+                         "such exports do), loop (a sequential ONNX Loop)")
     ap.add_argument("--golden-sizes", default="16x16,12x20", help="official checkpoint: golden input sizes HxW")
     ap.add_argument("--golden-images", default=IMAGES, help="official checkpoint: images the goldens are cut from")
     ap.add_argument("--calib-crops", type=int, default=8)
@@ -474,7 +508,7 @@ def main(argv=None):
     assert all(q.init_state.item() == 1 for q in quantizers(net)), "uninitialised quantizers"
 
     mc = export_onnx(net, "compact", os.path.join(out, "model.onnx"))
-    ms = export_onnx(net, "std", os.path.join(out, "model.std.onnx"))
+    ms = export_onnx(net, "std", os.path.join(out, "model.std.onnx"), scan=a.scan)
     exp = dict(model=a.model, precision=a.precision, folder=name, ckpt=a.ckpt,
                params=count_params(net), ops_compact=op_histogram(mc), ops_std=op_histogram(ms),
                bytes_compact=os.path.getsize(os.path.join(out, "model.onnx")),

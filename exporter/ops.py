@@ -216,11 +216,38 @@ def selective_scan_chunked(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus=Tr
     return y
 
 
-def _scan_core(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus, chunk, max_len, h0):
+def _within_doubling(dA, b0, chunk, to_chunks):
+    """Within each chunk: a Hillis-Steele scan of the multipliers exp(dt*A) <= 1 (never overflows).
+    ``dA`` is (B,G,E,N,Lp); ``to_chunks`` reshapes such a value to (B,G,E,N,Lp/chunk,chunk) like b0."""
+    assert chunk & (chunk - 1) == 0, f"the doubling scan's chunk ({chunk}) must be a power of two"
+    return _hs_scan(to_chunks(torch.exp(dA)), b0, int(math.log2(chunk)))
+
+
+def _within_closed(dA, b0, chunk, to_chunks):
+    """Within each chunk, the closed form people write: with S = cumsum(dt*A),
+    h_t = exp(S_t) * cumsum(exp(-S) * dt*B*u)_t. exp(-S) overflows to inf once the chunk's total decay
+    passes e^88 (and exp(S) underflows to 0 there: inf * 0 = NaN). Returns the decay from the chunk's
+    start exp(S) and the states from a zero state at the chunk's start, as ``_within_doubling``."""
+    S = torch.cumsum(to_chunks(dA), dim=-1)
+    a = torch.exp(S)
+    return a, a * torch.cumsum(torch.exp(-S) * b0, dim=-1)
+
+
+def selective_scan_closed(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus=True,
+                          chunk: int = 64, max_len: int = 1 << 20):
+    """The chunked closed form: inside each chunk the CumSum closed form (``_within_closed``), across
+    chunks the doubling scan of ``selective_scan_chunked``. Same recurrence; overflows (NaN) where a
+    chunk's decay passes e^88, which is what makes it the form to test a compiler's recognition on."""
+    y, _ = _scan_core(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus, chunk, max_len, None,
+                      within=_within_closed)
+    return y
+
+
+def _scan_core(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus, chunk, max_len, h0,
+               within=_within_doubling):
     # static sizes (model constants; batch is fixed at export) as Python ints: fewer shape ops
     Bsz, GE, G, N = int(u.shape[0]), int(u.shape[1]), int(Bm.shape[1]), int(A.shape[1])
     E = GE // G
-    assert chunk & (chunk - 1) == 0
     tracing = torch.jit.is_tracing()
     dt = delta + delta_bias.reshape(1, GE, 1)
     if delta_softplus:
@@ -233,9 +260,11 @@ def _scan_core(u, delta, A, Bm, Cm, D, delta_bias, delta_softplus, chunk, max_le
     up = F.pad(u, (0, chunk))[..., :Lp]
     Bp = F.pad(Bm, (0, chunk))[..., :Lp]
     dA = dtp.reshape(Bsz, G, E, 1, -1) * A.reshape(1, G, E, N, 1)  # (B,G,E,N,Lp), <= 0
-    a = torch.exp(dA).reshape(Bsz, G, E, N, -1, chunk)
-    b = ((dtp * up).reshape(Bsz, G, E, 1, -1) * Bp.reshape(Bsz, G, 1, N, -1)).reshape(Bsz, G, E, N, -1, chunk)
-    a, b = _hs_scan(a, b, int(math.log2(chunk)))
+    def to_chunks(v):
+        return v.reshape(Bsz, G, E, N, -1, chunk)
+
+    b = to_chunks((dtp * up).reshape(Bsz, G, E, 1, -1) * Bp.reshape(Bsz, G, 1, N, -1))
+    a, b = within(dA, b, chunk, to_chunks)
     ac = a[..., -1]  # (B,G,E,N,nc) decay over a whole chunk
     bc = b[..., -1]  # state at chunk end, from a zero state at chunk start
     if h0 is not None:  # carried state enters the first chunk
@@ -330,8 +359,28 @@ class _SelectiveScanOp(torch.autograd.Function):
                     delta_softplus_i=1).setType(u.type())
 
 
+class _LoopScanMarker(torch.autograd.Function):
+    """The standard-ops export's ``loop`` scan form: traced as one placeholder node that
+    ``exporter.loop_scan.expand_loop_scans`` replaces by a sequential ONNX Loop once the export is
+    done (the TorchScript tracer unrolls Python loops and cannot write a Loop from a trace)."""
+
+    @staticmethod
+    def forward(ctx, u, delta, A, Bm, Cm, D, delta_bias, groups):
+        return selective_scan_chunked(u, delta, A, Bm, Cm, D, delta_bias, True)
+
+    @staticmethod
+    def symbolic(g, u, delta, A, Bm, Cm, D, delta_bias, groups):
+        return g.op(f"{LOOP_MARKER_DOMAIN}::SelectiveScan", u, delta, A, Bm, Cm, D, delta_bias,
+                    groups_i=int(groups)).setType(u.type())
+
+
+LOOP_MARKER_DOMAIN = "qmc.export"
+
 # ---------------------------------------------------------------- dispatch used by the modules
-SCAN_CFG = {"chunk": 16, "max_len": 1 << 20, "block": 16384, "impl": "chunked"}  # impl: chunked | seq
+# impl: chunked | seq (torch mode). std_form: the standard-ops export's scan (STD_SCAN_FORMS).
+SCAN_CFG = {"chunk": 16, "max_len": 1 << 20, "block": 16384, "impl": "chunked", "std_form": "doubling",
+            "closed_chunk": 78}
+STD_SCAN_FORMS = ("doubling", "chunked", "loop")
 
 
 def act_quant_d(x, alpha, beta, bits, signed):
@@ -371,6 +420,11 @@ def selective_scan_d(u, delta, A, Bm, Cm, D, delta_bias):
         return _SelectiveScanOp.apply(u, delta, A, Bm, Cm, D, delta_bias)
     if mode() == "torch" and SCAN_CFG.get("impl") == "seq":
         return selective_scan_seq(u, delta, A, Bm, Cm, D, delta_bias)
+    if mode() == "std" and SCAN_CFG["std_form"] == "loop":
+        return _LoopScanMarker.apply(u, delta, A, Bm, Cm, D, delta_bias, int(Bm.shape[1]))
+    if mode() == "std" and SCAN_CFG["std_form"] == "chunked":
+        return selective_scan_closed(u, delta, A, Bm, Cm, D, delta_bias, True, chunk=SCAN_CFG["closed_chunk"],
+                                     max_len=SCAN_CFG["max_len"])
     return selective_scan_chunked(u, delta, A, Bm, Cm, D, delta_bias, True, chunk=SCAN_CFG["chunk"],
                                   max_len=SCAN_CFG["max_len"], block=SCAN_CFG["block"])
 

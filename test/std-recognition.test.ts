@@ -16,7 +16,9 @@ import type { Pass } from "../compiler/passes/pass.js";
 import { recogniseCrossScan } from "../compiler/passes/recognise-cross-scan.js";
 import { recogniseQuantizers, weightCodes } from "../compiler/passes/recognise-quantizers.js";
 import { recogniseResidualLayout } from "../compiler/passes/recognise-residual-layout.js";
-import { recogniseScan } from "../compiler/passes/recognise-scan.js";
+import { recogniseScanChunked } from "../compiler/passes/recognise-scan-chunked.js";
+import { recogniseScanDoubling } from "../compiler/passes/recognise-scan-doubling.js";
+import { recogniseScanLoop } from "../compiler/passes/recognise-scan-loop.js";
 import type { KernelPlan } from "../compiler/plan/kernel-plan.js";
 import { compareTensors } from "../compiler/verify/compare.js";
 import { goldenSetDirs, readGoldenSet } from "../compiler/verify/golden.js";
@@ -100,8 +102,11 @@ class GraphBuilder {
   private readonly inits: onnx.ITensorProto[] = [];
   private count = 0;
 
+  /** `prefix` keeps a subgraph's names apart from its enclosing graph's. */
+  constructor(private readonly prefix = "v") {}
+
   private fresh(): string {
-    return `v${this.count++}`;
+    return `${this.prefix}${this.count++}`;
   }
 
   floats(dims: number[], values: ArrayLike<number>): string {
@@ -127,17 +132,34 @@ class GraphBuilder {
   }
 
   op(op: string, inputs: string[], attrs: Record<string, number | number[] | string> = {}): string {
-    const out = this.fresh();
+    return this.multi(op, inputs, 1, attrs)[0];
+  }
+
+  /** A node with `count` outputs; a graph attribute is a subgraph's GraphProto. */
+  multi(
+    op: string,
+    inputs: string[],
+    count: number,
+    attrs: Record<string, number | number[] | string | onnx.IGraphProto> = {},
+  ): string[] {
+    const outputs = Array.from({ length: count }, () => this.fresh());
     const attribute = Object.entries(attrs).map(
       ([name, v]): onnx.IAttributeProto =>
         typeof v === "string"
           ? { name, type: A.STRING, s: new TextEncoder().encode(v) }
           : Array.isArray(v)
             ? { name, type: A.INTS, ints: v }
-            : { name, type: A.INT, i: v },
+            : typeof v === "number"
+              ? { name, type: A.INT, i: v }
+              : { name, type: A.GRAPH, g: v },
     );
-    this.nodes.push(node({ op, inputs, outputs: [out], attrs: attribute }));
-    return out;
+    this.nodes.push(node({ op, inputs, outputs, attrs: attribute }));
+    return outputs;
+  }
+
+  /** The nodes and constants so far as a subgraph (a Loop body). */
+  graph(inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[]): onnx.IGraphProto {
+    return { name: this.prefix, node: this.nodes, initializer: this.inits, input: inputs, output: outputs };
   }
 
   model(inputs: [string, number[]][], output: string): Model {
@@ -323,7 +345,7 @@ describe("pass notes", () => {
     });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(
-      /left unrecognised \(1\):\n {4}recognise-scan: at '.*': a sum over scan states that is not a SelectiveScan: .*round 2 multiplies/,
+      /left unrecognised \(1\):\n {4}recognise-scan-doubling: at '.*': a sum over scan states that is not a SelectiveScan: .*round 2 multiplies/,
     );
   }, 60_000);
 });
@@ -394,7 +416,9 @@ describe("recognise-scan", () => {
   const [GE, Lp] = [G * E, Math.ceil(L / chunk) * chunk];
   const aValues = randomTensor([1, G, E, N, 1], 4, -2, -0.1).values;
   /** The exporter's _scan_core (exporter/ops.py) at a fixed size, written op by op. */
-  function scanModel(options: { roundsAcross?: number; decayFill?: number } = {}): Model {
+  function scanModel(
+    options: { roundsAcross?: number; decayFill?: number; closed?: boolean; reversed?: number } = {},
+  ): Model {
     const b = new GraphBuilder();
     const shift = (v: string, by: number, fill: number, axis: number, rank: number) => {
       const pads = new Array(2 * rank).fill(0);
@@ -425,13 +449,20 @@ describe("recognise-scan", () => {
     const dtp = pad(dt, 3);
     const up = pad("u", 3);
     const bp = b.op("Reshape", [pad("B", 4), b.ints([B, G, 1, N, -1])]);
-    const decay = b.op("Exp", [
-      b.op("Mul", [b.op("Reshape", [dtp, b.ints([B, G, E, 1, -1])]), b.floats([1, G, E, N, 1], aValues)]),
-    ]);
-    const a0 = b.op("Reshape", [decay, b.ints([B, G, E, N, -1, chunk])]);
+    const dA = b.op("Mul", [b.op("Reshape", [dtp, b.ints([B, G, E, 1, -1])]), b.floats([1, G, E, N, 1], aValues)]);
     const dtu = b.op("Reshape", [b.op("Mul", [dtp, up]), b.ints([B, G, E, 1, -1])]);
     const b0 = b.op("Reshape", [b.op("Mul", [dtu, bp]), b.ints([B, G, E, N, -1, chunk])]);
-    const [a, h] = doubling(a0, b0, Math.log2(chunk), 5, 6, options.decayFill);
+    const toChunks = (v: string) => b.op("Reshape", [v, b.ints([B, G, E, N, -1, chunk])]);
+    // The closed form (exporter/ops.py _within_closed): a = exp(S), b = a * cumsum(exp(-S) * b0).
+    const closed = () => {
+      const cumsum = (v: string) => b.op("CumSum", [v, b.intScalar(-1)], { reverse: options.reversed ?? 0 });
+      const S = cumsum(toChunks(dA));
+      const decay = b.op("Exp", [S]);
+      return [decay, b.op("Mul", [decay, cumsum(b.op("Mul", [b.op("Exp", [b.op("Neg", [S])]), b0]))])];
+    };
+    const [a, h] = options.closed
+      ? closed()
+      : doubling(toChunks(b.op("Exp", [dA])), b0, Math.log2(chunk), 5, 6, options.decayFill);
     const last = (v: string) => b.op("Gather", [v, b.intScalar(-1)], { axis: 5 });
     const [, hc] = doubling(last(a), last(h), options.roundsAcross ?? 2, 4, 5);
     const carried = b.op("Unsqueeze", [shift(hc, 1, 0, 4, 5), b.ints([-1])]);
@@ -468,7 +499,7 @@ describe("recognise-scan", () => {
 
   it("turns the doubling scan into one SelectiveScan with the same values", () => {
     const model = scanModel();
-    const { out, notes } = runAlone(recogniseScan, model);
+    const { out, notes } = runAlone(recogniseScanDoubling, model);
     expect(notes).toEqual([]);
     expect(opsOf(out)).toEqual(["ai.qmambair.SelectiveScan"]);
     const scan = out.graph.nodes[0];
@@ -478,7 +509,7 @@ describe("recognise-scan", () => {
   });
 
   it("leaves a scan whose rounds across chunks cannot reach the first chunk, and says why", () => {
-    const { out, notes } = runAlone(recogniseScan, scanModel({ roundsAcross: 1 }));
+    const { out, notes } = runAlone(recogniseScanDoubling, scanModel({ roundsAcross: 1 }));
     expect(opsOf(out)).not.toContain("ai.qmambair.SelectiveScan");
     expect(notes.map((n) => n.message)).toEqual([
       expect.stringMatching(/1 rounds across chunks cannot carry 3 chunks/),
@@ -486,17 +517,102 @@ describe("recognise-scan", () => {
   });
 
   it("leaves a scan whose decay is shifted in with 0 instead of 1", () => {
-    const { out, notes } = runAlone(recogniseScan, scanModel({ decayFill: 0 }));
+    const { out, notes } = runAlone(recogniseScanDoubling, scanModel({ decayFill: 0 }));
     expect(opsOf(out)).not.toContain("ai.qmambair.SelectiveScan");
     expect(notes.map((n) => n.message)).toEqual([expect.stringMatching(/round 2 multiplies by .*not the doubled/)]);
   });
 
-  it("notes a CumSum scan as a form it does not recognise", () => {
+  it("turns the chunked closed form into one SelectiveScan, left alone by the doubling pass", () => {
+    const model = scanModel({ closed: true });
+    const doubling = runAlone(recogniseScanDoubling, model);
+    expect(doubling.out).toBe(model);
+    expect(doubling.notes).toEqual([]);
+    const { out, notes } = runAlone(recogniseScanChunked, model);
+    expect(notes).toEqual([]);
+    expect(opsOf(out)).toEqual(["ai.qmambair.SelectiveScan"]);
+    expect(maxAbsDiff(new Interpreter(out).run(inputs)[0], new Interpreter(model).run(inputs)[0])).toBeLessThan(1e-5);
+  });
+
+  it("leaves a closed form whose cumulative sums run backwards, and says why", () => {
+    const { out, notes } = runAlone(recogniseScanChunked, scanModel({ closed: true, reversed: 1 }));
+    expect(opsOf(out)).toContain("CumSum");
+    expect(notes.map((n) => n.message)).toEqual([expect.stringMatching(/exclusive or reversed CumSum/)]);
+  });
+
+  it("notes a CumSum that is not part of a closed-form scan", () => {
     const b = new GraphBuilder();
     const model = b.model([["x", [1, 4]]], b.op("CumSum", ["x", b.intScalar(1)]));
-    const { out, notes } = runAlone(recogniseScan, model);
+    expect(runAlone(recogniseScanDoubling, model).notes).toEqual([]);
+    const { out, notes } = runAlone(recogniseScanChunked, model);
     expect(out).toBe(model);
-    expect(formatPassNotes(notes)).toMatch(/recognise-scan: at '.*': CumSum stays op by op/);
+    expect(formatPassNotes(notes)).toMatch(/recognise-scan-chunked: at '.*': CumSum stays op by op/);
+  });
+});
+
+describe("recognise-scan-loop", () => {
+  const [B, G, E, N, L] = [1, 2, 3, 2, 5];
+  const GE = G * E;
+  /** exporter/loop_scan.py's sequential Loop at a fixed size, written op by op. */
+  function loopModel(options: { initialState?: number } = {}): Model {
+    const b = new GraphBuilder();
+    const bias = b.floats([1, GE, 1], randomTensor([GE], 11, -0.5, 0.5).values);
+    const dt = b.op("Softplus", [b.op("Add", ["delta", bias])]);
+    const [dtT, uT] = [dt, "u"].map((v) => b.op("Transpose", [v], { perm: [2, 0, 1] }));
+    const [bT, cT] = ["B", "C"].map((v) => b.op("Transpose", [v], { perm: [3, 0, 1, 2] }));
+    const body = new GraphBuilder("b");
+    const step = (v: string) => body.op("Gather", [v, "t"], { axis: 0 });
+    const axis2 = body.ints([2]);
+    const expand = (v: string) =>
+      body.op("Reshape", [
+        body.op("Expand", [body.op("Unsqueeze", [step(v), axis2]), body.ints([B, G, E, N])]),
+        body.ints([B, GE, N]),
+      ]);
+    const dtStep = step(dtT);
+    const A = body.floats([GE, N], randomTensor([GE * N], 12, -2, -0.1).values);
+    const decay = body.op("Exp", [body.op("Mul", [body.op("Unsqueeze", [dtStep, axis2]), A])]);
+    const dtu = body.op("Unsqueeze", [body.op("Mul", [dtStep, step(uT)]), axis2]);
+    const h1 = body.op("Add", [body.op("Mul", [decay, "h"]), body.op("Mul", [dtu, expand(bT)])]);
+    const y = body.op("ReduceSum", [body.op("Mul", [h1, expand(cT)]), axis2], { keepdims: 0 });
+    const cond = body.op("Identity", ["cond"]);
+    const graph = body.graph(
+      [valueInfo("t", DT.INT64, []), valueInfo("cond", DT.BOOL, []), valueInfo("h", DT.FLOAT, [B, GE, N])],
+      [valueInfo(cond, DT.BOOL, []), valueInfo(h1, DT.FLOAT, [B, GE, N]), valueInfo(y, DT.FLOAT, [B, GE])],
+    );
+    const h0 = b.floats([B, GE, N], new Array(B * GE * N).fill(options.initialState ?? 0));
+    const [, ys] = b.multi("Loop", [b.intScalar(L), "", h0], 2, { body: graph });
+    const scanned = b.op("Transpose", [ys], { perm: [1, 2, 0] });
+    const out = b.op("Add", [scanned, b.op("Mul", [b.floats([1, GE, 1], [0.5, 1, -1, 2, 0, 1]), "u"])]);
+    return b.model(
+      [
+        ["u", [B, GE, L]],
+        ["delta", [B, GE, L]],
+        ["B", [B, G, N, L]],
+        ["C", [B, G, N, L]],
+      ],
+      out,
+    );
+  }
+  const inputs = [
+    randomTensor([B, GE, L], 13),
+    randomTensor([B, GE, L], 14),
+    randomTensor([B, G, N, L], 15),
+    randomTensor([B, G, N, L], 16),
+  ];
+
+  it("turns the sequential Loop into one SelectiveScan with the same values", () => {
+    const model = loopModel();
+    const { out, notes } = runAlone(recogniseScanLoop, model);
+    expect(notes).toEqual([]);
+    expect(opsOf(out)).toEqual(["ai.qmambair.SelectiveScan"]);
+    const scan = out.graph.nodes[0];
+    expect(scan.inputs.slice(0, 5)).toEqual(["u", "delta", scan.inputs[2], "B", "C"]);
+    expect(maxAbsDiff(new Interpreter(out).run(inputs)[0], new Interpreter(model).run(inputs)[0])).toBeLessThan(1e-5);
+  });
+
+  it("leaves a Loop that starts from a state other than zero, and says why", () => {
+    const { out, notes } = runAlone(recogniseScanLoop, loopModel({ initialState: 1 }));
+    expect(opsOf(out)).toContain("Loop");
+    expect(notes.map((n) => n.message)).toEqual([expect.stringMatching(/initial state is .*expected zeros/)]);
   });
 });
 

@@ -11,6 +11,7 @@ import { fail, intAttr, intsAttr, Matcher, NoMatch, sameList } from "./recognise
  *
  * CrossScan(x), x (B, E, H, W):
  *   pair = Concat(Unsqueeze(Reshape(x) -> (B, E, H*W), 1), Unsqueeze(Reshape(Transpose(x, [0,1,3,2])) -> (B, E, W*H), 1), axis 1)
+ *          (each Unsqueeze(Reshape) may be one Reshape to (B, 1, E, H*W), as constant folding leaves it)
  *   out  = Concat(pair, Flip(pair), axis 1)
  * where Flip is Slice(starts -1, ends below -len, axes last, steps -1): orders row-major,
  * column-major and both reversed, as QMAMBAIR.md section 1 numbers them.
@@ -81,11 +82,16 @@ function flipped(m: Matcher, flip: Node, what: string): string {
   return data;
 }
 
-function unsqueezedAt1(m: Matcher, value: string, what: string): string {
-  const u = m.op(value, "Unsqueeze", what);
+/**
+ * Unsqueeze(Reshape(v) -> (B, E, L), 1), or the one Reshape(v) -> (B, 1, E, L) that onnxruntime's
+ * folding makes of it at a fixed size: the Reshape, and whether it keeps the unit axis.
+ */
+function order(m: Matcher, value: string, what: string): { reshape: Node; unitAxis: boolean } {
+  const u = m.maybe(value, "Unsqueeze");
+  if (!u) return { reshape: m.op(value, "Reshape", what), unitAxis: true };
   const axes = intsAttr(u, "axes") ?? m.ints(u.inputs[1] ?? "", `${what}'s axes`);
   if (!sameList(axes, [1])) fail(`${what} unsqueezes axes [${axes}], expected [1]`);
-  return u.inputs[0];
+  return { reshape: m.op(u.inputs[0], "Reshape", what), unitAxis: false };
 }
 
 function transposedHW(m: Matcher, value: string, what: string): string {
@@ -104,18 +110,19 @@ function matchCrossScan(m: Matcher, concat: Node): string {
   );
   if (pair.inputs.length !== 2 || intAttr(pair, "axis", 0) !== 1)
     fail("the two forward orders are not concatenated on axis 1");
-  const rowMajor = m.op(unsqueezedAt1(m, pair.inputs[0], "the first order"), "Reshape", "the first order");
-  const colMajor = m.op(unsqueezedAt1(m, pair.inputs[1], "the second order"), "Reshape", "the second order");
-  const x = rowMajor.inputs[0];
-  if (transposedHW(m, colMajor.inputs[0], "the second order's input") !== x)
+  const rowMajor = order(m, pair.inputs[0], "the first order");
+  const colMajor = order(m, pair.inputs[1], "the second order");
+  const x = rowMajor.reshape.inputs[0];
+  if (transposedHW(m, colMajor.reshape.inputs[0], "the second order's input") !== x)
     fail("the two orders read different tensors");
   const xs = m.shapes(x);
   xs.forEach((s) => {
     if (s.length !== 4) fail(`x has rank ${s.length}, expected 4 (B, E, H, W)`);
   });
-  const flat = (k: number) => [xs[k][0], xs[k][1], xs[k][2] * xs[k][3]];
-  m.expectShape(rowMajor.outputs[0], "the row-major order", flat);
-  m.expectShape(colMajor.outputs[0], "the column-major order", flat);
+  const flat = (unitAxis: boolean) => (k: number) =>
+    unitAxis ? [xs[k][0], 1, xs[k][1], xs[k][2] * xs[k][3]] : [xs[k][0], xs[k][1], xs[k][2] * xs[k][3]];
+  m.expectShape(rowMajor.reshape.outputs[0], "the row-major order", flat(rowMajor.unitAxis));
+  m.expectShape(colMajor.reshape.outputs[0], "the column-major order", flat(colMajor.unitAxis));
   return x;
 }
 
