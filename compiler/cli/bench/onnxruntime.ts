@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { QmcError } from "../../diagnostics.js";
 import type { Tensor } from "../../ir/tensor.js";
+import { onnx } from "../../onnx/onnx-proto.js";
 import type { Contender } from "./contender.js";
 
 export type OrtFlavour = "onnxruntime-node" | "onnxruntime-web";
@@ -31,7 +33,7 @@ export function parseVs(text: string): OrtFlavour[] {
 interface Ort {
   InferenceSession: {
     create(
-      model: Uint8Array,
+      model: Uint8Array | string,
       options: object,
     ): Promise<{
       inputNames: readonly string[];
@@ -55,6 +57,28 @@ async function loadOrt(flavour: OrtFlavour): Promise<Ort> {
       `--vs: ${flavour} does not load (${(e as Error).message.split("\n")[0]}); install it with npm install --save-dev ${flavour}@1.30`,
     );
   }
+}
+
+/** The files the top-level graph's initializers keep their data in (ONNX external data), each once. */
+function externalDataFiles(model: Uint8Array): string[] {
+  const initializers = onnx.ModelProto.decode(model).graph?.initializer ?? [];
+  const locations = initializers.flatMap((t) => (t.externalData ?? []).filter((e) => e.key === "location"));
+  return [...new Set(locations.map((e) => e.value ?? ""))];
+}
+
+/**
+ * How the flavour opens the model: onnxruntime-node by path, so that it finds external data beside
+ * the file; onnxruntime-web, which has no file system, from bytes with every external data file
+ * handed over by the name the model uses.
+ */
+function sessionSource(flavour: OrtFlavour, modelFile: string): { model: Uint8Array | string; options: object } {
+  if (flavour === "onnxruntime-node") return { model: modelFile, options: {} };
+  const model = readFileSync(modelFile);
+  const externalData = externalDataFiles(model).map((path) => ({
+    path,
+    data: readFileSync(join(dirname(modelFile), path)),
+  }));
+  return { model, options: externalData.length > 0 ? { externalData } : {} };
 }
 
 /** The package's version, as it reports it. */
@@ -86,7 +110,8 @@ export async function ortContender(
       : { executionProviders: ["wasm"] };
   if (flavour === "onnxruntime-web") ort.env.wasm.numThreads = 1;
   try {
-    const session = await ort.InferenceSession.create(readFileSync(modelFile), options);
+    const source = sessionSource(flavour, modelFile);
+    const session = await ort.InferenceSession.create(source.model, { ...options, ...source.options });
     const feeds = {
       [session.inputNames[0]]: new ort.Tensor("float32", input.values as Float32Array, [...input.shape]),
     };
