@@ -77,7 +77,7 @@ const conv: KernelGenerator = (env) => {
                   w.line(`row = xb + (oh * ${SH} + kh * ${DH} - ph) * ${W} + off;`);
                   w.line(`p = yb + oh * ${OW};`);
                   w.block("for (ow = owLo; ow < owHi; ow++)", () => {
-                    w.line(`product[0] = wv * ${x}[row + ow * ${SW}];`);
+                    w.line(`product[0] = wv * ${x}[row + ${SW === 1 ? "ow" : `ow * ${SW}`}];`);
                     w.line(`${y}[p + ow] += product[0];`);
                   });
                 });

@@ -1,3 +1,4 @@
+import { F32_ALIAS, fround } from "../runtime/math.js";
 import { writeDlsStatistics } from "./support/dls-statistics.js";
 import { literal } from "./support/elementwise.js";
 import { quantGrid } from "./support/quant.js";
@@ -24,6 +25,7 @@ const dlsQuant: KernelGenerator = (env) => {
     helpers: ["f32", "roundHalfEven", "laneMin", "laneMax"],
     body: (w) => {
       w.line("var i, q, u, v, beta, alpha, alphaDiv;");
+      w.line(F32_ALIAS);
       w.line(`var w1 = ${wts}[0], w2 = ${wts}[1], w3 = ${wts}[2], w4 = ${wts}[3];`);
       w.line(`var w21 = ${wts}[4], w22 = ${wts}[5], w23 = ${wts}[6], w24 = ${wts}[7];`);
       writeDlsStatistics(w, x, n, "");
@@ -39,9 +41,9 @@ const dlsQuant: KernelGenerator = (env) => {
       w.comment("A constant tensor has alpha = 0: divide by 1 instead, so its codes are finite and it maps to itself.");
       w.line("alphaDiv = alpha > 0 ? alpha : 1;");
       w.block(`for (i = 0; i < ${n}; i++)`, () => {
-        w.line(`u = f32(f32(${x}[i] + beta) / alphaDiv);`);
+        w.line(`u = ${fround(`${fround(`${x}[i] + beta`)} / alphaDiv`)};`);
         w.line(`q = roundHalfEven(u < ${qn} ? ${qn} : Math.min(u, ${qp}));`);
-        w.line("v = f32(f32(q * alpha) - beta);");
+        w.line(`v = ${fround(`${fround("q * alpha")} - beta`)};`);
         w.line(`${y}[i] = v < min ? min : Math.min(v, max);`);
       });
     },

@@ -31,7 +31,7 @@ const matmul: KernelGenerator = (env) => {
   return {
     spec: `matmul_${shapeSpec(as)}_${shapeSpec(bs)}`,
     body: (w) => {
-      w.line(`var ${["i", "j", "p", "av", "ab", "bb", "o = 0", ...extents.map((_, l) => `t${l}`)].join(", ")};`);
+      w.line(`var ${["i", "j", "p", "av", "ab", "bb", "bp", "o = 0", ...extents.map((_, l) => `t${l}`)].join(", ")};`);
       w.line("var r = new Float32Array(1);");
       const nest = (l: number) => {
         if (l < extents.length) {
@@ -44,8 +44,9 @@ const matmul: KernelGenerator = (env) => {
           w.line(`for (j = 0; j < ${n}; j++) ${y}[o + j] = 0;`);
           w.block(`for (p = 0; p < ${k}; p++)`, () => {
             w.line(`av = ${a}[ab + i * ${k} + p];`);
+            w.line(`bp = bb + p * ${n};`);
             w.block(`for (j = 0; j < ${n}; j++)`, () => {
-              w.line(`r[0] = av * ${b}[bb + p * ${n} + j];`);
+              w.line(`r[0] = av * ${b}[bp + j];`);
               w.line(`${y}[o + j] += r[0];`);
             });
           });

@@ -1,3 +1,4 @@
+import { fround } from "../runtime/math.js";
 import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
 import { scanOperands, writeScanOutput, writeStateUpdate } from "./support/scan-operands.js";
 import type { KernelGenerator } from "./types.js";
@@ -17,7 +18,7 @@ const qscan: KernelGenerator = (env) => {
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;
   const table = env.scratch({ c: levels * (N + 1), h: 0, w: 0, hw: 0 }, "tab");
-  const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : f32(qlog1p(qexp(${v}))))` : v);
+  const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : ${fround(`qlog1p(qexp(${v}))`)})` : v);
   return {
     spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
     helpers: ["f32", "roundHalfEven", "qexp", "qlog1p", ...activationQuantHelpers(env, "delta")],
@@ -33,11 +34,13 @@ const qscan: KernelGenerator = (env) => {
           w.line(`bc = (b * ${G} + g) * ${N} * ${L};`);
           w.comment("Per code: dt in tab[k], exp(dt * A[d, s]) in tab[levels + k * N + s].");
           w.block(`for (k = 0; k < ${levels}; k++)`, () => {
-            w.line(bias ? `raw = f32(dlsValue(k + ${quant.qn}) + ${bias}[d]);` : `raw = dlsValue(k + ${quant.qn});`);
+            w.line(
+              bias ? `raw = ${fround(`dlsValue(k + ${quant.qn}) + ${bias}[d]`)};` : `raw = dlsValue(k + ${quant.qn});`,
+            );
             w.line(`dtv = ${dt("raw")};`);
             w.line(`${table}[k] = dtv;`);
             w.line(
-              `for (s = 0; s < ${N}; s++) ${table}[${levels} + k * ${N} + s] = f32(qexp(f32(dtv * ${A}[d * ${N} + s])));`,
+              `for (s = 0; s < ${N}; s++) ${table}[${levels} + k * ${N} + s] = ${fround(`qexp(${fround(`dtv * ${A}[d * ${N} + s]`)})`)};`,
             );
           });
           w.line(`for (s = 0; s < ${N}; s++) hs[s] = 0;`);
@@ -47,8 +50,8 @@ const qscan: KernelGenerator = (env) => {
             w.line(`dA = ${levels} + q * ${N};`);
             w.line(`xv = ${u}[row + t];`);
             w.line("r[0] = 0;");
-            w.block(`for (s = 0; s < ${N}; s++)`, () => {
-              w.line(`at = bc + s * ${L} + t;`);
+            w.line("at = bc + t;");
+            w.block(`for (s = 0; s < ${N}; s++, at += ${L})`, () => {
               w.line(`r[1] = ${table}[dA + s] * hs[s];`);
               writeStateUpdate(w, { Bm, Cm }, "dtv", "hs[s]");
             });

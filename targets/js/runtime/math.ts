@@ -22,7 +22,21 @@ export const WORD_VARS: readonly VarDecl[] = [
   },
 ];
 
+/** Function-local aliases of the word-access state: a lookup of a local is what interpreters do fastest. */
+const WORD_ALIASES = "var wf = WORD_F64, wu = WORD_U32, wh = WORD_HI;";
+
 export const F32_VARS: readonly VarDecl[] = [{ name: "F32_CELL", init: "new Float32Array(1)" }];
+
+/**
+ * The f32 helper's rounding written inline, through `fr`, a function-local alias of its cell that
+ * F32_ALIAS declares: interpreters (Duktape, QuickJS) pay for every call and for every lookup of a
+ * module-level name, and these roundings sit in per-element loops. The value is f32's, bit for bit.
+ */
+export const F32_ALIAS = "var fr = F32_CELL;";
+
+export function fround(e: string): string {
+  return `(fr[0] = ${e}, fr[0])`;
+}
 
 export const f32Fn: FnDecl = {
   name: "f32",
@@ -54,14 +68,15 @@ export const expFn: FnDecl = {
   returns: "number",
   doc: ["fdlibm exp: bit-identical on every engine."],
   body: `
+${WORD_ALIASES}
 var hx, xsb, k = 0, hi = 0, lo = 0, c, t, y;
-WORD_F64[0] = x;
-hx = WORD_U32[WORD_HI];
+wf[0] = x;
+hx = wu[wh];
 xsb = hx >>> 31;
 hx = hx & 0x7fffffff;
 if (hx >= 0x40862e42) {
   if (hx >= 0x7ff00000) {
-    if (((hx & 0xfffff) | WORD_U32[1 - WORD_HI]) !== 0) return x + x;
+    if (((hx & 0xfffff) | wu[1 - wh]) !== 0) return x + x;
     return xsb === 0 ? x : 0;
   }
   if (x > 7.09782712893383973096e2) return Infinity;
@@ -90,13 +105,13 @@ c = x - t * (1.66666666666666019037e-1 + t * (-2.77777777770155933842e-3 + t * (
 if (k === 0) return 1 - ((x * c) / (c - 2) - x);
 y = 1 - (lo - (x * c) / (2 - c) - hi);
 if (k === 1024) return y * 2 * 8.98846567431158e307;
-WORD_U32[1 - WORD_HI] = 0;
+wu[1 - wh] = 0;
 if (k >= -1021) {
-  WORD_U32[WORD_HI] = 0x3ff00000 + (k << 20);
-  return y * WORD_F64[0];
+  wu[wh] = 0x3ff00000 + (k << 20);
+  return y * wf[0];
 }
-WORD_U32[WORD_HI] = 0x3ff00000 + ((k + 1000) << 20);
-return y * WORD_F64[0] * 9.3326361850321887899e-302;
+wu[wh] = 0x3ff00000 + ((k + 1000) << 20);
+return y * wf[0] * 9.3326361850321887899e-302;
 `,
 };
 
@@ -106,9 +121,10 @@ export const log1pFn: FnDecl = {
   returns: "number",
   doc: ["fdlibm log1p: bit-identical on every engine."],
   body: `
+${WORD_ALIASES}
 var hfsq, f = 0, c = 0, s, z, R, u, k, hx, hu = 0, ax;
-WORD_F64[0] = x;
-hx = WORD_U32[WORD_HI] | 0;
+wf[0] = x;
+hx = wu[wh] | 0;
 ax = hx & 0x7fffffff;
 k = 1;
 if (hx < 0x3fda827a) {
@@ -124,26 +140,26 @@ if (hx >= 0x7ff00000) return x + x;
 if (k !== 0) {
   if (hx < 0x43400000) {
     u = 1 + x;
-    WORD_F64[0] = u;
-    hu = WORD_U32[WORD_HI] | 0;
+    wf[0] = u;
+    hu = wu[wh] | 0;
     k = (hu >> 20) - 1023;
     c = k > 0 ? 1 - (u - x) : x - (u - 1);
     c /= u;
   } else {
-    WORD_F64[0] = x;
-    hu = WORD_U32[WORD_HI] | 0;
+    wf[0] = x;
+    hu = wu[wh] | 0;
     k = (hu >> 20) - 1023;
     c = 0;
   }
   hu &= 0x000fffff;
   if (hu < 0x6a09e) {
-    WORD_U32[WORD_HI] = hu | 0x3ff00000;
+    wu[wh] = hu | 0x3ff00000;
   } else {
     k += 1;
-    WORD_U32[WORD_HI] = hu | 0x3fe00000;
+    wu[wh] = hu | 0x3fe00000;
     hu = (0x00100000 - hu) >> 2;
   }
-  f = WORD_F64[0] - 1;
+  f = wf[0] - 1;
 }
 hfsq = 0.5 * f * f;
 if (hu === 0) {
@@ -191,7 +207,7 @@ function horner(p: string, v: string, coefficients: readonly number[], indent = 
   const steps = coefficients
     .slice(0, -1)
     .reverse()
-    .map((c) => `${p} = f32(f32(${p} * ${v}) + ${c});`);
+    .map((c) => `${p} = ${fround(`${fround(`${p} * ${v}`)} + ${c}`)};`);
   return [`${p} = ${coefficients[coefficients.length - 1]};`, ...steps].join(`\n${indent}`);
 }
 
@@ -201,18 +217,19 @@ export const erfFn: FnDecl = {
   returns: "number",
   doc: ["erf in float32 arithmetic, as compiler/ops/support/erf.ts: two polynomials, 1 beyond."],
   body: `
-var a = Math.abs(f32(x));
+${F32_ALIAS}
+var a = Math.abs(${fround("x")});
 var z, q, t, e;
 var r = 1;
 if (x !== x) return x;
 if (a < ${E.smallBelow}) {
-  z = f32(a * a);
+  z = ${fround("a * a")};
   ${horner("q", "z", E.small, "  ")}
-  r = f32(a + f32(a * q));
+  r = ${fround(`a + ${fround("a * q")}`)};
 } else if (a < ${E.one}) {
-  t = f32(f32(a * ${E.scale}) + ${E.offset});
+  t = ${fround(`${fround(`a * ${E.scale}`)} + ${E.offset}`)};
   ${horner("e", "t", E.large, "  ")}
-  r = f32(1 - e);
+  r = ${fround("1 - e")};
 }
 return x < 0 ? -r : r;
 `,
@@ -263,14 +280,15 @@ export const sigmoidFn: FnDecl = {
   returns: "number",
   doc: ["Logistic sigmoid in float32 arithmetic, as compiler/ops/support/activation.ts: never overflows."],
   body: `
-var a = Math.max(-Math.abs(f32(x)), ${S.floor});
-var k = Math.floor(f32(f32(a * ${S.log2e}) + 0.5));
-var r = f32(f32(a - f32(k * ${S.ln2Hi})) - f32(k * ${S.ln2Lo}));
+${F32_ALIAS}
+var a = Math.max(-Math.abs(${fround("x")}), ${S.floor});
+var k = Math.floor(${fround(`${fround(`a * ${S.log2e}`)} + 0.5`)});
+var r = ${fround(`${fround(`a - ${fround(`k * ${S.ln2Hi}`)}`)} - ${fround(`k * ${S.ln2Lo}`)}`)};
 var p, e;
 ${horner("p", "r", S.poly)}
-e = f32(f32(f32(f32(r * r) * p) + r) + 1);
-e = f32(f32(e * pow2f32(k + 64)) * ${2 ** -64});
-return x >= 0 ? f32(1 / f32(1 + e)) : f32(e / f32(1 + e));
+e = ${fround(`${fround(`${fround(`${fround("r * r")} * p`)} + r`)} + 1`)};
+e = ${fround(`${fround("e * pow2f32(k + 64)")} * ${2 ** -64}`)};
+return x >= 0 ? ${fround(`1 / ${fround("1 + e")}`)} : ${fround(`e / ${fround("1 + e")}`)};
 `,
 };
 

@@ -1,12 +1,13 @@
 import type { CodeWriter } from "../../../shared/code-writer.js";
 import { activationParams } from "../../../shared/quant-params.js";
+import { F32_ALIAS, fround } from "../../runtime/math.js";
 import type { KernelEnv } from "../types.js";
 import { writeDlsStatistics } from "./dls-statistics.js";
 
 /**
  * ES5 code that quantizes a whole float tensor the way compiler/quant/activation.ts does, operation
- * for operation in float32 (through the f32 helper) so that the codes are bit-identical to the
- * reference. It declares `qa`, `qb` (the affine map back: value = q*qa - qb) and, for DlsQuant,
+ * for operation in float32 (the f32 helper's rounding, inline through `fr`, which it declares) so
+ * that the codes are bit-identical to the reference. It declares `qa`, `qb` (the affine map back: value = q*qa - qb) and, for DlsQuant,
  * `qdiv` (the divisor used for codes), `qmin`, `qmax` and the two codes whose value the final clip
  * can move off the affine line: `qlo`, `qhi`, with their value corrections `dlo`, `dhi` (0 when
  * none). Only the codes of the minimum and maximum element can be such codes.
@@ -36,9 +37,10 @@ export function writeActivationQuant(
 ): ActivationQuantCode {
   const { mode, bits, signed, qn, qp, given, f32: p } = activationParams(env, prefix);
   const clampCode = (e: string) => `roundHalfEven(Math.min(Math.max(${e}, ${qn}), ${qp}))`;
+  w.line(F32_ALIAS);
   if (mode === "act") {
     w.line(`var qa = ${lit(p[0])}, qb = ${lit(p[1])};`);
-    return { mode, bits, signed, qn, qp, code: (v) => clampCode(`f32(f32(${v} + qb) / qa)`) };
+    return { mode, bits, signed, qn, qp, code: (v) => clampCode(fround(`${fround(`${v} + qb`)} / qa`)) };
   }
   if (mode === "linear") {
     const [scale, zp] = given;
@@ -49,7 +51,7 @@ export function writeActivationQuant(
       signed,
       qn,
       qp,
-      code: (v) => `Math.min(Math.max(roundHalfEven(f32(${v} / qs)) + qz, ${qn}), ${qp})`,
+      code: (v) => `Math.min(Math.max(roundHalfEven(${fround(`${v} / qs`)}) + qz, ${qn}), ${qp})`,
     };
   }
   const [w1, w2, w3, w4, w21, w22, w23, w24] = p.map(lit);
@@ -61,7 +63,7 @@ export function writeActivationQuant(
   );
   w.line(`var qa = Math.min(Math.max(qraw, ${lit(Math.fround(1e-6))}), f32(f32(qmax - qmin) / ${2 ** bits}));`);
   w.line("var qdiv = qa > 0 ? qa : 1;");
-  const code = (v: string) => clampCode(`f32(f32(${v} + qb) / qdiv)`);
+  const code = (v: string) => clampCode(fround(`${fround(`${v} + qb`)} / qdiv`));
   w.comment("The clip to [min, max] can move only the codes of the extreme elements off the affine line.");
   w.line(`var qlo = ${code("qmin")}, qhi = ${code("qmax")};`);
   w.line(

@@ -1,5 +1,6 @@
 import { DLS_LANES } from "../../../../compiler/quant/dls.js";
 import type { CodeWriter } from "../../../shared/code-writer.js";
+import { fround } from "../../runtime/math.js";
 
 const LANES = Array.from({ length: DLS_LANES }, (_, k) => k);
 
@@ -28,7 +29,8 @@ function laneLoop(w: CodeWriter, i: string, n: string, body: (k: number, at: str
 /**
  * ES5 code for DlsQuant's statistics of the `n` values of `x` in compiler/quant/dls.ts's lane order
  * (element i in lane i mod 8, lanes combined as a fixed tree): declares `<p>mu`, `<p>sd`, `<p>min`
- * and `<p>max`, bit-identical to the reference. Needs the f32, laneMin and laneMax helpers.
+ * and `<p>max`, bit-identical to the reference. Needs the f32, laneMin and laneMax helpers and `fr`
+ * (runtime/math.ts's F32_ALIAS) declared.
  */
 export function writeDlsStatistics(w: CodeWriter, x: string, n: string, p: string): void {
   const [i, v] = [`${p}i`, `${p}v`];
@@ -48,6 +50,6 @@ export function writeDlsStatistics(w: CodeWriter, x: string, n: string, p: strin
   w.line(`var ${p}max = ${tree(hi, (a, b) => `laneMax(${a}, ${b})`)};`);
   w.line(`var ${p}mu = f32((${sum()}) / ${n});`);
   w.line(`${LANES.map((k) => s(k)).join(" = ")} = 0;`);
-  laneLoop(w, i, n, (k, at) => [`${v} = f32(${x}[${at}] - ${p}mu);`, `${s(k)} += ${v} * ${v};`]);
+  laneLoop(w, i, n, (k, at) => [`${v} = ${fround(`${x}[${at}] - ${p}mu`)};`, `${s(k)} += ${v} * ${v};`]);
   w.line(`var ${p}sd = f32(Math.sqrt(f32(f32(${sum()}) / (${n} - 1))));`);
 }

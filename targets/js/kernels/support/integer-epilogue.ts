@@ -8,6 +8,7 @@ import type { CodeWriter } from "../../../shared/code-writer.js";
 import { epilogueSpec, kernelEpilogue } from "../../../shared/epilogue.js";
 import { weightScales } from "../../../shared/quant-params.js";
 import type { HelperName } from "../../runtime/helpers.js";
+import { fround } from "../../runtime/math.js";
 import type { KernelEnv } from "../types.js";
 import { type ActivationQuantCode, lit } from "./activation-quant.js";
 
@@ -34,19 +35,51 @@ export function weightParams(
   return { aw: (c) => `AW[${c}]`, bw: (c) => `BW[${c}]` };
 }
 
-/** Declares the per-output accumulators the epilogue reads. */
-export const ACCUMULATORS = "var acc, sx, sw, cnt, swlo, nlo, swhi, nhi;";
+/** Declares the per-output sums the epilogue reads, and `cq`, the code the sums' loops read. */
+export const ACCUMULATORS = "var acc, sx, sw, cnt, swlo, nlo, swhi, nhi, cq;";
 
-export function resetAccumulators(w: CodeWriter): void {
-  w.line("acc = 0; sx = 0; sw = 0; cnt = 0; swlo = 0; nlo = 0; swhi = 0; nhi = 0;");
+/**
+ * The sums over one activation vector that every output it feeds shares, before its dot products:
+ * the code sum (only if `offsets`, bw, are read) and, for DlsQuant codes, how many elements hold
+ * `qlo` and `qhi`, the codes whose values the clip can move (`nlo`, `nhi`). `loop` heads the loop
+ * over the vector's elements, which reads each code as `code`.
+ */
+export function writeVectorSums(
+  w: CodeWriter,
+  q: ActivationQuantCode,
+  loop: string,
+  code: string,
+  offsets: boolean,
+): void {
+  const dls = q.mode === "dls";
+  if (!offsets && !dls) return;
+  w.line([offsets ? "sx = 0;" : "", dls ? "nlo = 0; nhi = 0;" : ""].filter(Boolean).join(" "));
+  w.block(loop, () => {
+    w.line(`cq = ${code};`);
+    if (offsets) w.line("sx += cq;");
+    if (dls) w.line("if (cq === qlo) nlo++; else if (cq === qhi) nhi++;");
+  });
 }
 
-/** Accumulates one (activation code, weight code) pair; the code sum and count only if `offsets` (bw) are read. */
-export function accumulate(w: CodeWriter, q: ActivationQuantCode, qx: string, qw: string, offsets: boolean): void {
-  w.line(offsets ? `acc += ${qx} * ${qw}; sx += ${qx}; sw += ${qw}; cnt++;` : `acc += ${qx} * ${qw}; sw += ${qw};`);
-  if (q.mode === "dls") {
-    w.line(`if (${qx} === qlo) { swlo += ${qw}; nlo++; } else if (${qx} === qhi) { swhi += ${qw}; nhi++; }`);
-  }
+/**
+ * For DlsQuant codes, the weight sums of the elements that hold `qlo` and `qhi` (swlo, swhi), read
+ * only when the vector holds such codes at all; `loop` heads the loop reading `code` and `weight`.
+ */
+export function writeExtremeCodeSums(
+  w: CodeWriter,
+  q: ActivationQuantCode,
+  loop: string,
+  code: string,
+  weight: string,
+) {
+  if (q.mode !== "dls") return;
+  w.line("swlo = 0; swhi = 0;");
+  w.block("if (nlo + nhi > 0)", () => {
+    w.block(loop, () => {
+      w.line(`cq = ${code};`);
+      w.line(`if (cq === qlo) swlo += ${weight}; else if (cq === qhi) swhi += ${weight};`);
+    });
+  });
 }
 
 /** The epilogue's value for channel expressions aw, bw (none: symmetric), as ES5 statements into `target`. */
@@ -75,9 +108,9 @@ export function writeEpilogue(
 /**
  * The float epilogue after the dequantization (compiler/ops/support/epilogue.ts), in ES5: each step
  * computed as the js kernel of its op computes it (Math.max, qsigmoid, qerf, double arithmetic) and
- * rounded to float32 with f32 as that kernel's Float32Array output was, so values equal the
- * reference's unfused ops bit for bit. Constants run along output axis `axis`; the residual, if the
- * epilogue reads one, is input `residualInput`.
+ * rounded to float32 (inline, through the `fr` that writeActivationQuant declares) as that kernel's
+ * Float32Array output was, so values equal the reference's unfused ops bit for bit. Constants run
+ * along output axis `axis`; the residual, if the epilogue reads one, is input `residualInput`.
  */
 export class FloatEpilogue {
   readonly helpers: HelperName[];
@@ -139,7 +172,7 @@ export class FloatEpilogue {
     w.line(`ey = ${value};`);
     // The last step's rounding is the store's.
     steps.slice(0, -1).forEach((s, k) => {
-      w.line(`e${k} = f32(${formula(s)});`);
+      w.line(`e${k} = ${fround(formula(s))};`);
     });
     w.line(`${y}[${index}] = ${formula(steps[steps.length - 1])};`);
   }
