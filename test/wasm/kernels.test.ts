@@ -80,6 +80,36 @@ describe("DlsQuant statistics follow the lane order of compiler/quant/dls.ts on 
   }
 });
 
+describe("DlsQuant's clips keep the js target's signed zeros and NaN", () => {
+  // beta = +0 (w21..w24 are 0) and alpha = sd: -0 quantizes to +0, whose value min(+0, max) is the
+  // maximum -0 itself; small negatives round to code -0. One NaN element makes every output NaN.
+  const spec: KernelSpec = {
+    kind: "DlsQuant",
+    domain: "ai.qmambair",
+    attrs: { bits: int(2), signed: int(1) },
+    inputs: [{ activation: shape(1, 1, "h", "w") }, { constant: [0, 1, 0, 0, 0, 0, 0, 0], shape: [8] }],
+    outputs: [shape(1, 1, "h", "w")],
+  };
+  const zeros = [-0, -1e-30, -0.25, -3, -0, -1e-3, -7, -0.5, -1, -0, -2.5, -0.1, -6, -0, -4, -1e-6];
+  const withNaN = zeros.map((v, i) => (i === 5 ? Number.NaN : v + 1));
+  for (const isa of ISAS) {
+    it(`${isa}: a maximum of -0, and a NaN element`, async () => {
+      const plan = oneKernelPlan(spec);
+      const bytes = await emit(plan, isa);
+      if (isa === "relaxed" && !hostHasRelaxedSimd()) return;
+      const js = loadScript(emitJs(plan, { compilerVersion: "test" }));
+      const input = (plan.kernels[0].inputs[0] as { buffer: number }).buffer;
+      for (const values of [zeros, withNaN]) {
+        const given = new Map([[input, values]]);
+        const [a] = runPlan(instantiate(bytes), plan, 2, 8, 1, new Map(), given).outputs;
+        const [b] = runPlan(js, plan, 2, 8, 1, new Map(), given).outputs;
+        expect([...a].flatMap((v, i) => (Object.is(v, b[i]) ? [] : [`[${i}] ${v} vs ${b[i]}`]))).toEqual([]);
+        expect(Object.is(a[0], values === zeros ? -0 : Number.NaN)).toBe(true);
+      }
+    });
+  }
+});
+
 describe("wasm integer kernels agree bit for bit with the js target", () => {
   for (const isa of ISAS) {
     for (const c of INTEGER_CASES) {

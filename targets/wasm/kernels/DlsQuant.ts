@@ -34,28 +34,30 @@ const dlsQuant: WasmKernelGenerator = (env) => {
   const [alphaDiv, u, v] = [0, 1, 2].map(() => f.f64Local());
   const { alpha, beta } = affine;
   // Four elements per step in f32x4: every operand is a float32 value and every f64 result above is
-  // rounded to float32, so the f32 operations give the same values (+, -, *, / and min/max of floats
-  // round once either way; NaN passes through min as it does in f64).
+  // rounded to float32, so the f32 operations give the same values (+, -, *, / of floats round once
+  // either way). The clips' selects and the codes' min are pmin/pmax (b < a ? b : a and
+  // a < b ? b : a), one instruction each where V8's NaN-aware f32x4.min, kept for the values' min
+  // (its -0 < +0 matters there), is seven:
+  // - code: pmax(pmin(u, qp), qn) is u < qn ? qn : min(u, qp) for every u, NaN and -0 included
+  //   (u < qn implies u < qp, so the first compare can take pmin's result).
+  // - value: pmax(min(v, max), min) is v < min ? min : min(v, max) wherever min <= max, that is,
+  //   wherever an element is not NaN (v NaN stays NaN); with every element NaN, beta and so every v
+  //   is NaN, which both keep.
   const quantize4 = () => {
     const w4 = f.local(f.b.v128);
     const splat = (v: Ex) => m.f32x4.splat(m.f32.demote(v));
-    const clip = (e: Ex, lo: () => Ex, hi: () => Ex) => [
-      w4.set(e),
-      w4.set(m.v128.bitselect(splat(lo()), m.f32x4.min(w4.get(), splat(hi())), m.f32x4.lt(w4.get(), splat(lo())))),
-    ];
     return [
       f.for(
         i,
         f.i32(0),
         () => m.i32.sub(n(), f.i32(3)),
         [
-          ...clip(
+          w4.set(
             m.f32x4.div(m.f32x4.add(m.v128.load(0, 4, f.addr(x, i.get())), splat(beta.get())), splat(alphaDiv.get())),
-            () => f.f64(qn),
-            () => f.f64(qp),
           ),
+          w4.set(m.f32x4.pmax(m.f32x4.pmin(w4.get(), splat(f.f64(qp))), splat(f.f64(qn)))),
           w4.set(m.f32x4.sub(m.f32x4.mul(m.f32x4.nearest(w4.get()), splat(alpha.get())), splat(beta.get()))),
-          ...clip(w4.get(), stats.lo.get, stats.hi.get),
+          w4.set(m.f32x4.pmax(m.f32x4.min(w4.get(), splat(stats.hi.get())), splat(stats.lo.get()))),
           m.v128.store(0, 4, f.addr(y, i.get()), w4.get()),
         ],
         4,

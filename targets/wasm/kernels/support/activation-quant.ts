@@ -184,15 +184,26 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
   const m = f.m;
   const { mode, bits, signed, qn, qp, given, f32: p } = activationParams(env, prefix);
   const clampCode = (e: Ex) => m.f64.nearest(m.f64.min(m.f64.max(e, f.f64(qn)), f.f64(qp)));
-  // The same on f32x4 quotients of float32 operands (see `code4`) as i32x4, clamped after rounding and
-  // truncating: the bounds are integers, so rounding commutes with the clamp, the truncation
-  // saturates beyond them, and NaN truncates to 0, which lies within them as the clamped NaN did.
-  // An i32x4 clamp is two instructions where V8's NaN-aware f32x4.min/max are a dozen.
-  const clampCode4 = (e: Ex) =>
-    m.i32x4.min_s(
-      m.i32x4.max_s(m.i32x4.trunc_sat_f32x4_s(m.f32x4.nearest(e)), m.i32x4.splat(f.i32(qn))),
-      m.i32x4.splat(f.i32(qp)),
+  // The same on f32x4 quotients of float32 operands (see `code4`) as i32x4, clamped before rounding
+  // (the bounds are integers, so rounding commutes with the clamp): pmin(e, qp) is qp < e ? qp : e
+  // and pmax(., qn) is . < qn ? qn : ., so infinities clamp and NaN passes. A clamped value c plus
+  // 1.5 * 2^23 lies in [2^23, 2^24), where float32 steps by 1: the addition rounds c to the nearest
+  // integer, ties to even as f64.nearest does, and the sum's bits minus the constant's are that
+  // integer. NaN lanes are masked to 0, the code codeToI32 gives them. Six instructions where
+  // V8's f32x4.nearest, i32x4.trunc_sat_f32x4_s and an i32 clamp are a dozen.
+  let e4: Local | undefined;
+  let magic: Local | undefined;
+  const clampCode4 = (e: Ex) => {
+    e4 ??= f.local(f.b.v128);
+    magic ??= f.local(f.b.v128);
+    const splat = (v: number) => m.f32x4.splat(m.f32.const(v));
+    const clamped = m.f32x4.pmax(m.f32x4.pmin(e4.tee(e), splat(qp)), splat(qn));
+    // The constant's bits serve both as the float added and as the integer subtracted.
+    return m.v128.and(
+      m.i32x4.sub(m.f32x4.add(clamped, magic.tee(splat(1.5 * 2 ** 23))), magic.get()),
+      m.f32x4.eq(e4.get(), e4.get()),
     );
+  };
   const base = { bits, signed, qn, qp };
   // The parameters are scalars of the instance: kernels that differ only in them share one function.
   if (mode === "act") {
@@ -222,6 +233,18 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
       qb,
       code: (v) =>
         m.f64.min(m.f64.max(m.f64.add(m.f64.nearest(f.f32(m.f64.div(v, scale()))), zp()), f.f64(qn)), f.f64(qp)),
+      // With a float32 scale, the quotient is the f32x4 one and its rounding f32x4.nearest; adding an
+      // integer zero point is exact in float32 below 2^24, and beyond, sum and exact sum both clamp.
+      code4:
+        Math.fround(s) === s && Number.isInteger(z) && Math.abs(z) <= 2 ** 16
+          ? (v) =>
+              clampCode4(
+                m.f32x4.add(
+                  m.f32x4.nearest(m.f32x4.div(v, m.f32x4.splat(m.f32.demote(scale())))),
+                  m.f32x4.splat(m.f32.demote(zp())),
+                ),
+              )
+          : undefined,
     };
   }
   const stats = dlsStatistics(f, x, n, env.isa !== "mvp");
