@@ -411,6 +411,29 @@ describe("recognise-cross-scan", () => {
   });
 });
 
+/** A scan subgraph's four graph inputs u, delta (B, GE, L) and B, C (B, G, N, L). */
+interface ScanDims {
+  readonly B: number;
+  readonly GE: number;
+  readonly G: number;
+  readonly N: number;
+  readonly L: number;
+}
+
+function scanInputDecls({ B, GE, G, N, L }: ScanDims): [string, number[]][] {
+  return [
+    ["u", [B, GE, L]],
+    ["delta", [B, GE, L]],
+    ["B", [B, G, N, L]],
+    ["C", [B, G, N, L]],
+  ];
+}
+
+/** Random values for those inputs, seeded seed .. seed + 3. */
+function scanInputs(dims: ScanDims, seed: number) {
+  return scanInputDecls(dims).map(([, shape], k) => randomTensor(shape, seed + k));
+}
+
 describe("recognise-scan", () => {
   const [B, G, E, N, L, chunk] = [1, 2, 2, 3, 9, 4];
   const [GE, Lp] = [G * E, Math.ceil(L / chunk) * chunk];
@@ -480,22 +503,9 @@ describe("recognise-scan", () => {
       b.ints([B, GE, -1]),
     ]);
     const out = b.op("Add", [y, b.op("Mul", [b.floats([1, GE, 1], [0.5, 1, -1, 2]), "u"])]);
-    return b.model(
-      [
-        ["u", [B, GE, L]],
-        ["delta", [B, GE, L]],
-        ["B", [B, G, N, L]],
-        ["C", [B, G, N, L]],
-      ],
-      out,
-    );
+    return b.model(scanInputDecls({ B, GE, G, N, L }), out);
   }
-  const inputs = [
-    randomTensor([B, GE, L], 5),
-    randomTensor([B, GE, L], 6),
-    randomTensor([B, G, N, L], 7),
-    randomTensor([B, G, N, L], 8),
-  ];
+  const inputs = scanInputs({ B, GE, G, N, L }, 5);
 
   it("turns the doubling scan into one SelectiveScan with the same values", () => {
     const model = scanModel();
@@ -582,22 +592,9 @@ describe("recognise-scan-loop", () => {
     const [, ys] = b.multi("Loop", [b.intScalar(L), "", h0], 2, { body: graph });
     const scanned = b.op("Transpose", [ys], { perm: [1, 2, 0] });
     const out = b.op("Add", [scanned, b.op("Mul", [b.floats([1, GE, 1], [0.5, 1, -1, 2, 0, 1]), "u"])]);
-    return b.model(
-      [
-        ["u", [B, GE, L]],
-        ["delta", [B, GE, L]],
-        ["B", [B, G, N, L]],
-        ["C", [B, G, N, L]],
-      ],
-      out,
-    );
+    return b.model(scanInputDecls({ B, GE, G, N, L }), out);
   }
-  const inputs = [
-    randomTensor([B, GE, L], 13),
-    randomTensor([B, GE, L], 14),
-    randomTensor([B, G, N, L], 15),
-    randomTensor([B, G, N, L], 16),
-  ];
+  const inputs = scanInputs({ B, GE, G, N, L }, 13);
 
   it("turns the sequential Loop into one SelectiveScan with the same values", () => {
     const model = loopModel();
