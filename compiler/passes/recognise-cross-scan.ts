@@ -29,34 +29,23 @@ export const recogniseCrossScan: Pass = {
   summary: "Transpose/Flip/Reshape/Concat scan orders -> CrossScan / CrossMerge",
   run(model, file) {
     const m = new Matcher(model, file, "recognise-cross-scan");
-    let changed = false;
     for (const concat of model.graph.nodes.filter((n) => isFlipPair(m, n))) {
-      try {
+      m.attempt(concat, "a flipped concat that is not CrossScan", () => {
         const x = matchCrossScan(m, concat);
         m.replace(concat, [makeNode("CrossScan", "ai.qmambair", [x], [...concat.outputs], {}, concat.name)]);
-        changed = true;
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(concat, `a flipped concat that is not CrossScan: ${e.message}`);
-      }
+      });
     }
     for (const add of model.graph.nodes.filter((n) => n.opType === "Add" && n.domain === "ai.onnx")) {
       const terms = sumTerms(m, add.outputs[0]);
       // A sum of exactly four terms (its partial sums have fewer) that reads a reversed slice of y.
       if (terms.length !== 4) continue;
       if (!terms.some((t) => readsFlippedHalf(m, t))) continue;
-      try {
+      m.attempt(add, "a sum of four scan directions that is not CrossMerge", () => {
         const { y, like } = matchCrossMerge(m, add, terms);
         m.replace(add, [makeNode("CrossMerge", "ai.qmambair", [y, like], [...add.outputs], {}, add.name)]);
-        changed = true;
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(add, `a sum of four scan directions that is not CrossMerge: ${e.message}`);
-      }
+      });
     }
-    if (!changed) return model;
-    m.g.useDomain("ai.qmambair", 1);
-    return m.build();
+    return m.finish(["ai.qmambair"]);
   },
 };
 

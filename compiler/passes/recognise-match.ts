@@ -34,6 +34,7 @@ export class Matcher {
   private readonly names = new Set<string>();
   private counter = 0;
   private probed?: readonly ShapeInference[];
+  private replaced = false;
 
   constructor(
     private readonly model: Model,
@@ -76,6 +77,23 @@ export class Matcher {
     this.g.replace(old, replacement);
     this.live.delete(old);
     for (const n of replacement) this.index(n);
+    this.replaced = true;
+  }
+
+  /**
+   * Runs `rewrite` (which matches a candidate and replaces it); where the pattern does not hold
+   * (NoMatch) the graph stays as it is and `node` gets the note "`unmatched`: the reason". Other
+   * errors propagate. True when the rewrite happened.
+   */
+  attempt(node: Node, unmatched: string, rewrite: () => void): boolean {
+    try {
+      rewrite();
+      return true;
+    } catch (e) {
+      if (!(e instanceof NoMatch)) throw e;
+      this.note(node, `${unmatched}: ${e.message}`);
+      return false;
+    }
   }
 
   writer(value: string): Node | undefined {
@@ -195,6 +213,13 @@ export class Matcher {
   build(): Model {
     this.g.removeDead();
     return this.g.build();
+  }
+
+  /** The rewritten model declaring the op domains its new nodes use, or the model itself when nothing was replaced. */
+  finish(domains: readonly string[]): Model {
+    if (!this.replaced) return this.model;
+    for (const d of domains) this.g.useDomain(d, 1);
+    return this.build();
   }
 }
 

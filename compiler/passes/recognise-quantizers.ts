@@ -41,14 +41,11 @@ export const recogniseQuantizers: Pass = {
     const m = new Matcher(model, file, "recognise-quantizers");
     const quantizers = new Map<string, number>();
     for (const round of rounds) {
-      try {
+      m.attempt(round, "not an ActQuant or DlsQuant chain", () => {
         const q = matchQuantizer(m, round);
         m.replace(q.last, [q.node]);
         quantizers.set(q.node.outputs[0], q.bits);
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(round, `not an ActQuant or DlsQuant chain: ${e.message}`);
-      }
+      });
     }
     for (const node of [...m.g.nodes]) {
       if (node.domain !== "ai.onnx" || (node.opType !== "MatMul" && node.opType !== "Conv")) continue;
@@ -62,7 +59,7 @@ export const recogniseQuantizers: Pass = {
       const slot = slots.find(([a, w]) => quantizers.has(node.inputs[a]) && m.constant(node.inputs[w]));
       if (!slot) continue;
       const [a, w] = slot;
-      try {
+      m.attempt(node, "weight stays float", () => {
         const weight = m.constant(node.inputs[w]) as Tensor;
         const codes = weightCodes(weight, quantizers.get(node.inputs[a]) as number);
         const codesName = m.addConstant(`${node.inputs[w]}.codes`, codes.codes);
@@ -85,16 +82,9 @@ export const recogniseQuantizers: Pass = {
           ),
           { ...node, inputs },
         ]);
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(node, `weight stays float: ${e.message}`);
-      }
+      });
     }
-    if (quantizers.size > 0) {
-      m.g.useDomain("ai.qmambair", 1);
-      m.g.useDomain("qmc", 1);
-    }
-    return m.build();
+    return m.finish(["ai.qmambair", "qmc"]);
   },
 };
 

@@ -25,7 +25,6 @@ export const recogniseResidualLayout: Pass = {
     // The layout transpose written for other readers has the same shape as the pattern, backwards:
     // it is never a starting point, or the two forms would rewrite into each other forever.
     const written = new Set<Node>();
-    let changed = false;
     for (let found = next(m, written); found; found = next(m, written)) {
       const { back, sum, c, x, perm } = found;
       const moved = m.fresh(`${c}.transposed`);
@@ -46,9 +45,8 @@ export const recogniseResidualLayout: Pass = {
         makeNode("Add", "ai.onnx", [moved, x], [r], {}, sum.name),
         ...(others.length > 0 ? [layout] : []),
       ]);
-      changed = true;
     }
-    return changed ? m.build() : model;
+    return m.finish([]);
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Node } from "../ir/graph.js";
 import type { Pass } from "./pass.js";
-import { eitherOrder, fail, intAttr, Matcher, NoMatch } from "./recognise-match.js";
+import { eitherOrder, fail, intAttr, Matcher } from "./recognise-match.js";
 import {
   type Candidate,
   isClosedForm,
@@ -34,21 +34,15 @@ export const recogniseScanChunked: Pass = {
   run(model, file) {
     const m = new Matcher(model, file, "recognise-scan-chunked");
     const explained = new Set<Node>();
-    let changed = false;
     for (const node of model.graph.nodes) {
       const candidate = node.domain === "ai.onnx" && node.opType === "Add" ? stateSum(m, node) : undefined;
       if (!candidate || !isClosedForm(m, candidate)) continue;
-      try {
-        m.replace(node, [matchClosedScan(m, node, candidate)]);
-        changed = true;
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(node, `a closed-form sum over scan states that is not a SelectiveScan: ${e.message}`);
-        for (const n of cumSumsOf(m, candidate)) explained.add(n);
-      }
+      const rewritten = m.attempt(node, "a closed-form sum over scan states that is not a SelectiveScan", () =>
+        m.replace(node, [matchClosedScan(m, node, candidate)]),
+      );
+      if (!rewritten) for (const n of cumSumsOf(m, candidate)) explained.add(n);
     }
-    if (changed) m.g.useDomain("ai.qmambair", 1);
-    const out = changed ? m.build() : model;
+    const out = m.finish(["ai.qmambair"]);
     for (const node of out.graph.nodes) {
       if (node.domain === "ai.onnx" && node.opType === "CumSum" && !explained.has(node))
         m.note(node, "CumSum stays op by op: it is not part of a chunked closed-form selective scan");

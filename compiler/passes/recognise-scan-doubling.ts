@@ -1,6 +1,6 @@
 import type { Node } from "../ir/graph.js";
 import type { Pass } from "./pass.js";
-import { fail, Matcher, NoMatch } from "./recognise-match.js";
+import { fail, Matcher } from "./recognise-match.js";
 import {
   type Candidate,
   doubling,
@@ -30,21 +30,14 @@ export const recogniseScanDoubling: Pass = {
   summary: "log-depth doubling selective scan (Pad/Slice/Mul/Add/Exp) -> SelectiveScan",
   run(model, file) {
     const m = new Matcher(model, file, "recognise-scan-doubling");
-    let changed = false;
     for (const node of model.graph.nodes) {
       const candidate = node.domain === "ai.onnx" && node.opType === "Add" ? stateSum(m, node) : undefined;
       if (!candidate || isClosedForm(m, candidate)) continue;
-      try {
-        m.replace(node, [matchDoublingScan(m, node, candidate)]);
-        changed = true;
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(node, `a sum over scan states that is not a SelectiveScan: ${e.message}`);
-      }
+      m.attempt(node, "a sum over scan states that is not a SelectiveScan", () =>
+        m.replace(node, [matchDoublingScan(m, node, candidate)]),
+      );
     }
-    if (!changed) return model;
-    m.g.useDomain("ai.qmambair", 1);
-    return m.build();
+    return m.finish(["ai.qmambair"]);
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Graph, Node } from "../ir/graph.js";
 import { Tensor } from "../ir/tensor.js";
 import type { Pass } from "./pass.js";
-import { eitherOrder, fail, intAttr, intsAttr, Matcher, NoMatch, sameList } from "./recognise-match.js";
+import { eitherOrder, fail, intAttr, intsAttr, Matcher, sameList } from "./recognise-match.js";
 import { selectiveScan, skipTerm, softplusOfBiased } from "./recognise-scan-parts.js";
 
 /**
@@ -32,23 +32,16 @@ export const recogniseScanLoop: Pass = {
   summary: "sequential ONNX Loop selective scan -> SelectiveScan",
   run(model, file) {
     const m = new Matcher(model, file, "recognise-scan-loop");
-    let changed = false;
     for (const node of model.graph.nodes) {
       if (node.domain !== "ai.onnx") continue;
       if (node.opType === "Scan") m.note(node, "Scan stays op by op: sequential scans are recognised as a Loop only");
       if (node.opType !== "Loop") continue;
-      try {
+      m.attempt(node, "a Loop that is not a SelectiveScan", () => {
         const [add, scan] = matchLoopScan(m, node);
         m.replace(add, [scan]);
-        changed = true;
-      } catch (e) {
-        if (!(e instanceof NoMatch)) throw e;
-        m.note(node, `a Loop that is not a SelectiveScan: ${e.message}`);
-      }
+      });
     }
-    if (!changed) return model;
-    m.g.useDomain("ai.qmambair", 1);
-    return m.build();
+    return m.finish(["ai.qmambair"]);
   },
 };
 
