@@ -158,6 +158,14 @@ describe("--weights external", () => {
     const script = emitJs(deployed, OPTIONS);
     const bin = weightsFile(plan);
     expect(() => parse(script, { ecmaVersion: 5, sourceType: "script" })).not.toThrow();
+    // A decoder is emitted only for the encodings the plan's constants use.
+    for (const [decoder, kind] of [
+      ["float32FromBytes", "float32"],
+      ["int32FromBytes", "int32"],
+      ["packedFromBytes", "packed"],
+    ] as const) {
+      expect(script.includes(`function ${decoder}(`)).toBe(plan.constants.some((c) => c.encoding.kind === kind));
+    }
     const art = load(script);
     expect(art.meta.weights?.bytes).toBe(bin.length);
     expect(art.qmc_prepare(16, 16)).toBe(ABI_ERRORS.noWeights);

@@ -1,7 +1,7 @@
 import type { KernelPlan, PlanConstant } from "../../compiler/plan/kernel-plan.js";
 import type { FnDecl } from "../shared/artifact.js";
 import { CodeWriter } from "../shared/code-writer.js";
-import { CODES_FROM_BYTES, wordsFromView } from "./runtime/constants.js";
+import type { HelperName } from "./runtime/helpers.js";
 
 /**
  * `--weights external`: the constants leave the script for a `.bin` (their bytes back to back, in
@@ -51,73 +51,22 @@ function fnv1a(hash: number, bytes: Uint8Array): number {
 /** Error code of `qmc_load_weights` when the host's bytes are not this artifact's. */
 export const BAD_WEIGHTS = -5;
 
-const BYTES_PARAMS = [
-  { name: "bytes", type: "Uint8Array" },
-  { name: "count", type: "number" },
-];
-/** The host's bytes may be a window on a larger buffer (a subarray of the whole file). */
-const HOST_VIEW = "var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n";
-
-/**
- * The ES5 helpers the loader calls: the host's answer as a Uint8Array of the asked length (or null),
- * the checksum (no Math.imul in ES5: the product is split so every step stays exact in a double),
- * and decoders from little-endian bytes, ending as the inline constants' base64 decoders do.
- */
-export const EXTERNAL_WEIGHT_HELPERS: readonly FnDecl[] = [
-  {
-    name: "readWeights",
-    params: [
-      { name: "read", type: "(offset: number, length: number) => ArrayLike<number> | ArrayBuffer" },
-      { name: "offset", type: "number" },
-      { name: "length", type: "number" },
-    ],
-    returns: "Uint8Array | null",
-    body: `
-var data = read(offset, length);
-if (!(data instanceof Uint8Array)) data = new Uint8Array(data);
-return data.length === length ? data : null;
-`,
-  },
-  {
-    name: "fnv1a",
-    params: [
-      { name: "hash", type: "number" },
-      { name: "bytes", type: "Uint8Array" },
-    ],
-    returns: "number",
-    body: `
-for (var i = 0; i < bytes.length; i++) {
-  hash = (hash ^ bytes[i]) >>> 0;
-  hash = (((hash << 24) >>> 0) + hash * 403) >>> 0;
+/** The runtime helper that decodes constant `c` from the host's bytes. */
+function fromBytesHelper(c: PlanConstant): HelperName {
+  if (c.encoding.kind === "float32") return "float32FromBytes";
+  if (c.encoding.kind === "int32") return "int32FromBytes";
+  return "packedFromBytes";
 }
-return hash;
-`,
-  },
-  {
-    name: "float32FromBytes",
-    params: BYTES_PARAMS,
-    returns: "Float32Array",
-    body: `\n${HOST_VIEW}${wordsFromView("Float32Array")}`,
-  },
-  {
-    name: "int32FromBytes",
-    params: BYTES_PARAMS,
-    returns: "Int32Array",
-    body: `\n${HOST_VIEW}${wordsFromView("Int32Array")}`,
-  },
-  {
-    name: "packedFromBytes",
-    params: [...BYTES_PARAMS, { name: "bits", type: "number" }],
-    returns: "Int8Array",
-    body: `\n${CODES_FROM_BYTES}`,
-  },
-];
+
+/** The runtime helpers qmc_load_weights calls: the reader, the checksum and this plan's decoders only. */
+export function loadWeightsHelpers(plan: KernelPlan): HelperName[] {
+  return ["readWeights", "fnv1a", ...plan.constants.map(fromBytesHelper)];
+}
 
 function decodeCall(c: PlanConstant): string {
   const count = c.shape.reduce((a, b) => a * b, 1);
-  if (c.encoding.kind === "float32") return `float32FromBytes(bytes, ${count})`;
-  if (c.encoding.kind === "int32") return `int32FromBytes(bytes, ${count})`;
-  return `packedFromBytes(bytes, ${count}, ${c.encoding.bits})`;
+  const bits = c.encoding.kind === "packed" ? `, ${c.encoding.bits}` : "";
+  return `${fromBytesHelper(c)}(bytes, ${count}${bits})`;
 }
 
 /** `qmc_load_weights(read)`: reads and decodes every constant into the variables the kernels use. */

@@ -13,7 +13,7 @@ import { artifactMeta, type DeployedPlan, deploymentOf, liveRanges } from "../sh
 import { asciiJson, commentText, identifier } from "../shared/names.js";
 import { dimExpr, dimText, dimVarName, productDim, shapeText } from "../shared/sym.js";
 import { generateAll } from "../shared/unsupported.js";
-import { EXTERNAL_WEIGHT_HELPERS, loadWeightsFn, weightsLayout } from "./external-weights.js";
+import { loadWeightsFn, loadWeightsHelpers, weightsLayout } from "./external-weights.js";
 import { constantArrayType, KernelEnvImpl, type ModuleScope } from "./kernel-env.js";
 import { JS_KERNELS, type KernelGenerator } from "./kernels/index.js";
 import { restoreFn, tileStartsFn } from "./restore.js";
@@ -281,7 +281,7 @@ export function buildArtifact(plan: DeployedPlan, options: EmitOptions, target: 
   const kernels = generateKernels(plan, scope, target);
   const prepare = prepareFn(plan, scope, external);
   const constantHelpers: HelperName[] = external
-    ? []
+    ? loadWeightsHelpers(plan)
     : plan.constants.map((c) =>
         c.encoding.kind === "float32"
           ? "float32Constant"
@@ -341,7 +341,7 @@ export function buildArtifact(plan: DeployedPlan, options: EmitOptions, target: 
     sections: [
       {
         title: "Runtime helpers",
-        items: [...runtime.vars.map(v), ...runtime.fns.map(fn), ...(external ? EXTERNAL_WEIGHT_HELPERS.map(fn) : [])],
+        items: [...runtime.vars.map(v), ...runtime.fns.map(fn)],
       },
       {
         title: external ? "Constants, read by qmc_load_weights" : "Constants, decoded once at load",

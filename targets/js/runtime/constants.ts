@@ -100,3 +100,67 @@ export const packedConstantFn: FnDecl = {
   doc: ["Signed codes of `bits` bits, packed little-end first, one per element of an Int8Array."],
   body: `\n${FROM_BASE64}${CODES_FROM_BYTES}`,
 };
+
+/**
+ * `--weights external` (targets/js/external-weights.ts): the host's answer as a Uint8Array of the
+ * asked length (or null), the checksum (no Math.imul in ES5: the product is split so every step stays
+ * exact in a double), and decoders from little-endian bytes, ending as the base64 decoders do.
+ */
+export const readWeightsFn: FnDecl = {
+  name: "readWeights",
+  params: [
+    { name: "read", type: "(offset: number, length: number) => ArrayLike<number> | ArrayBuffer" },
+    { name: "offset", type: "number" },
+    { name: "length", type: "number" },
+  ],
+  returns: "Uint8Array | null",
+  body: `
+var data = read(offset, length);
+if (!(data instanceof Uint8Array)) data = new Uint8Array(data);
+return data.length === length ? data : null;
+`,
+};
+
+export const fnv1aFn: FnDecl = {
+  name: "fnv1a",
+  params: [
+    { name: "hash", type: "number" },
+    { name: "bytes", type: "Uint8Array" },
+  ],
+  returns: "number",
+  body: `
+for (var i = 0; i < bytes.length; i++) {
+  hash = (hash ^ bytes[i]) >>> 0;
+  hash = (((hash << 24) >>> 0) + hash * 403) >>> 0;
+}
+return hash;
+`,
+};
+
+const BYTES_PARAMS = [
+  { name: "bytes", type: "Uint8Array" },
+  { name: "count", type: "number" },
+];
+/** The host's bytes may be a window on a larger buffer (a subarray of the whole file). */
+const HOST_VIEW = "var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);\n";
+
+export const float32FromBytesFn: FnDecl = {
+  name: "float32FromBytes",
+  params: BYTES_PARAMS,
+  returns: "Float32Array",
+  body: `\n${HOST_VIEW}${wordsFromView("Float32Array")}`,
+};
+
+export const int32FromBytesFn: FnDecl = {
+  name: "int32FromBytes",
+  params: BYTES_PARAMS,
+  returns: "Int32Array",
+  body: `\n${HOST_VIEW}${wordsFromView("Int32Array")}`,
+};
+
+export const packedFromBytesFn: FnDecl = {
+  name: "packedFromBytes",
+  params: [...BYTES_PARAMS, { name: "bits", type: "number" }],
+  returns: "Int8Array",
+  body: `\n${CODES_FROM_BYTES}`,
+};

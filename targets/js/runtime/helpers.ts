@@ -1,5 +1,16 @@
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
-import { BASE64_VARS, decodeBase64Fn, float32ConstantFn, int32ConstantFn, packedConstantFn } from "./constants.js";
+import {
+  BASE64_VARS,
+  decodeBase64Fn,
+  float32ConstantFn,
+  float32FromBytesFn,
+  fnv1aFn,
+  int32ConstantFn,
+  int32FromBytesFn,
+  packedConstantFn,
+  packedFromBytesFn,
+  readWeightsFn,
+} from "./constants.js";
 import {
   erfFn,
   expFn,
@@ -46,6 +57,11 @@ const HELPERS = {
   float32Constant: { fn: float32ConstantFn, needs: ["decodeBase64"] },
   int32Constant: { fn: int32ConstantFn, needs: ["decodeBase64"] },
   packedConstant: { fn: packedConstantFn, needs: ["decodeBase64"] },
+  readWeights: { fn: readWeightsFn },
+  fnv1a: { fn: fnv1aFn },
+  float32FromBytes: { fn: float32FromBytesFn },
+  int32FromBytes: { fn: int32FromBytesFn },
+  packedFromBytes: { fn: packedFromBytesFn },
 } satisfies Record<string, Helper>;
 
 export type HelperName = keyof typeof HELPERS;
