@@ -12,8 +12,13 @@ export interface F32Ops {
   abs(a: Ex): Ex;
   neg(a: Ex): Ex;
   floor(a: Ex): Ex;
-  /** max(a, b) for a constant b that is neither NaN nor zero (so a NaN a gives NaN, as a min/max would). */
+  /**
+   * max(a, b) for a constant b that is not NaN (so a NaN a gives NaN, as a min/max would); for b = 0
+   * the f32x4 form gives -0 for a = -0, where max gives +0.
+   */
   max(a: Ex, b: Ex): Ex;
+  /** min(a, b) for a constant b that is neither NaN nor zero. */
+  min(a: Ex, b: Ex): Ex;
   add(a: Ex, b: Ex): Ex;
   sub(a: Ex, b: Ex): Ex;
   mul(a: Ex, b: Ex): Ex;
@@ -37,6 +42,7 @@ export function f32Ops(f: Fn): F32Ops {
     neg: (a) => m.f32.neg(a),
     floor: (a) => m.f32.floor(a),
     max: (a, b) => m.f32.max(a, b),
+    min: (a, b) => m.f32.min(a, b),
     add: (a, b) => m.f32.add(a, b),
     sub: (a, b) => m.f32.sub(a, b),
     mul: (a, b) => m.f32.mul(a, b),
@@ -64,6 +70,7 @@ export function f32x4Ops(f: Fn): F32Ops {
     floor: (a) => v.floor(a),
     // pmax is a < b ? b : a, one instruction where V8's NaN-aware max is a dozen: the same values for such a b.
     max: (a, b) => v.pmax(a, b),
+    min: (a, b) => v.pmin(a, b),
     add: (a, b) => v.add(a, b),
     sub: (a, b) => v.sub(a, b),
     mul: (a, b) => v.mul(a, b),

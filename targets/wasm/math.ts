@@ -1,16 +1,18 @@
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
 import { qerf } from "./erf.js";
+import { qexp32, qsoftplus32 } from "./scan-math.js";
 import { qsigmoid } from "./sigmoid.js";
 
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
  * js artifacts and to Node's Math.exp / Math.log1p; tanh and softplus are built from them as the js
- * target builds them; sigmoid and erf are the reference's float32 routines (sigmoid.ts, erf.ts).
+ * target builds them; sigmoid, erf and the float scan's exp32 and softplus32 are the reference's
+ * float32 routines (sigmoid.ts, erf.ts, scan-math.ts).
  * Word access goes through i64 reinterpretation instead of typed arrays.
  */
-const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsoftplus"] as const;
+const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsoftplus", "qexp32", "qsoftplus32"] as const;
 export type MathFn = (typeof MATH_FNS)[number];
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
@@ -20,6 +22,8 @@ const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qerf: [],
   qtanh: ["qexp"],
   qsoftplus: ["qexp", "qlog1p"],
+  qexp32: [],
+  qsoftplus32: [],
 };
 
 /** Adds the math functions the kernels called (and what those call) to the module, in a fixed order. */
@@ -38,6 +42,8 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
     qerf: qerf.scalar,
     qtanh: tanhFn,
     qsoftplus: softplusFn,
+    qexp32: qexp32.scalar,
+    qsoftplus32: qsoftplus32.scalar,
   };
   for (const n of MATH_FNS) if (wanted.has(n)) builders[n](new Fn(b, m));
 }

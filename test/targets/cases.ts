@@ -515,6 +515,26 @@ export const CASES: Case[] = [
     ranges: { 1: [0, 1] },
   },
   {
+    name: "SelectiveScan, 2 f32x4 of channels, state size 5, delta -30..30 and A -6..3.5 (dt A beyond both exp32 clamps)",
+    exact: true,
+    spec: {
+      kind: "SelectiveScan",
+      domain: "ai.qmambair",
+      attrs: { delta_softplus: int(1) },
+      inputs: [
+        act(1, 8, HW),
+        act(1, 8, HW),
+        weights([8, 5], 26, -6, 3.5),
+        act(1, 1, 5, HW),
+        act(1, 1, 5, HW),
+        weights([8], 27),
+        weights([8], 28),
+      ],
+      outputs: [shape(1, 8, HW)],
+    },
+    ranges: { 1: [-30, 30] },
+  },
+  {
     name: "SelectiveScan, 2 directions of 6 channels (four in f32x4 lanes, two alone), state size 3",
     exact: true,
     spec: {

@@ -1,13 +1,15 @@
 import { Tensor } from "../../ir/tensor.js";
 import { dlsQuantize } from "../../quant/dls.js";
-import SelectiveScan from "../ai.qmambair/SelectiveScan.js";
+import SelectiveScan, { evaluateSelectiveScan } from "../ai.qmambair/SelectiveScan.js";
 import { defineOp } from "../define.js";
+import { FDLIBM_SCAN_MATH } from "../support/scan-math.js";
 
 /**
  * SelectiveScan whose delta arrives raw and is DlsQuant-ed inside (delta_bits, delta_signed,
  * delta_w): with at most 2^bits distinct delta values per call, a kernel computes exp(dt * A) once
- * per (channel, code, state) instead of once per step. Reference semantics: exactly
- * SelectiveScan(u, DlsQuant(delta), A, B, C, D, delta_bias).
+ * per (channel, code, state) instead of once per step. Reference semantics: SelectiveScan(u,
+ * DlsQuant(delta), A, B, C, D, delta_bias), except that exp and softplus are float64 fdlibm rounded
+ * once to float32 (FDLIBM_SCAN_MATH): tabulated per code, their cost does not matter here.
  */
 export default defineOp({
   domain: "qmc",
@@ -23,6 +25,6 @@ export default defineOp({
     const q = dlsQuantize(delta.values, w, ctx.attrs.int("delta_bits"), ctx.attrs.int("delta_signed") !== 0);
     const args = [...inputs];
     args[1] = new Tensor("float32", delta.shape, q);
-    return SelectiveScan.evaluate(args, ctx);
+    return evaluateSelectiveScan(args, ctx, FDLIBM_SCAN_MATH);
   },
 });

@@ -1,3 +1,5 @@
+import type { ScanMath } from "./scan-math.js";
+
 /**
  * The SS2D scan orders and the selective scan (QMAMBAIR.md section 1), as plain reference loops.
  * Direction k of a (H, W) map visits position p = h*W + w at step:
@@ -19,15 +21,6 @@ export function scanStep(k: number, h: number, w: number, H: number, W: number):
 
 const f32 = Math.fround;
 
-/**
- * softplus as the exporter defines it (v for v > 20, else log1p(exp(v))), for a float32 v: the
- * float64 log1p(exp(v)) rounded once to float32. Every target calls the same fdlibm exp and log1p
- * (Node's Math.exp/Math.log1p, the artifacts' ports), so the float32 result is the same everywhere.
- */
-export function softplusF32(v: number): number {
-  return v > 20 ? v : f32(Math.log1p(Math.exp(v)));
-}
-
 export interface ScanShapes {
   readonly batch: number;
   /** Directions (groups) G and channels per direction E: u has G*E channels. */
@@ -41,15 +34,20 @@ export interface ScanShapes {
  * The selective scan in float32, as PyTorch's selective_scan_ref computes it: every operation
  * rounds to float32, in this order, for each channel d (direction g = floor(d / E)), step t:
  *   raw = delta[d,t] + delta_bias[d]            (no bias: raw = delta[d,t])
- *   dt  = softplus(raw)                         (softplusF32; without delta_softplus dt = raw)
+ *   dt  = softplus(raw)                         (without delta_softplus dt = raw)
  *   for n ascending (h[n] = +0 before t = 0; acc = +0 before n = 0):
- *     dA   = exp(dt * A[d,n])                   (f64 exp of the float32 product, rounded once)
+ *     dA   = exp(dt * A[d,n])
  *     dBu  = (dt * B[g,n,t]) * u[d,t]
  *     h[n] = dA * h[n] + dBu                    (the product rounded, then the sum)
  *     acc  = acc + C[g,n,t] * h[n]
  *   y[d,t] = acc + D[d] * u[d,t]                (no D: y = acc)
- * No fused multiply-add and no reassociation, so targets that run channels side by side in float32
- * lanes (f32x4: four channels a step) reproduce it bit for bit.
+ * exp and softplus are `math`'s: the float scan's FLOAT32_SCAN_MATH (scan-math.ts) computes them
+ * in float32 too, a fixed sequence of float32 operations, as PyTorch's float32 scan does (not
+ * correctly rounded; scan-math.ts states their measured accuracy): float64 exp and log1p took two
+ * lanes of f64x2 and a division each, most of the scan's time. The quantized scan keeps float64
+ * fdlibm rounded once (FDLIBM_SCAN_MATH), which it tabulates per delta code. No fused multiply-add
+ * and no reassociation anywhere, so targets that run channels side by side in float32 lanes (f32x4:
+ * four channels a step) reproduce it bit for bit.
  */
 export function selectiveScan(
   s: ScanShapes,
@@ -61,6 +59,7 @@ export function selectiveScan(
   D: ArrayLike<number> | undefined,
   deltaBias: ArrayLike<number> | undefined,
   deltaSoftplus: boolean,
+  math: ScanMath,
 ): Float32Array {
   const { batch, groups, channels: E, states: N, length: L } = s;
   const GE = groups * E;
@@ -74,11 +73,11 @@ export function selectiveScan(
       h.fill(0);
       for (let t = 0; t < L; t++) {
         const raw = deltaBias ? f32(delta[row + t] + deltaBias[d]) : delta[row + t];
-        const dt = deltaSoftplus ? softplusF32(raw) : raw;
+        const dt = deltaSoftplus ? math.softplus(raw) : raw;
         const x = u[row + t];
         let acc = 0;
         for (let n = 0; n < N; n++) {
-          const dA = f32(Math.exp(f32(dt * A[d * N + n])));
+          const dA = math.exp(f32(dt * A[d * N + n]));
           const dBu = f32(f32(dt * B[bc + n * L + t]) * x);
           h[n] = f32(f32(dA * h[n]) + dBu);
           acc = f32(acc + f32(C[bc + n * L + t] * h[n]));

@@ -6,8 +6,8 @@ import type { KernelGenerator } from "./types.js";
 /**
  * The selective scan (QMAMBAIR.md section 1) for u, delta (B, G*E, L); A (G*E, N); B, C (B, G, N, L);
  * D, delta_bias (G*E), in float32 in the order of compiler/ops/support/ss2d.ts: each product and sum
- * is rounded through a Float32Array element (the state `hs`, the cells `r`), exp and log1p are the
- * artifact's fdlibm ports of float64 arguments, rounded once. The step's loop over the states walks
+ * is rounded through a Float32Array element (the state `hs`, the cells `r`), exp and softplus are
+ * the float32 helpers qexp32 and qsoftplus32 (scan-math.ts's exp32 and softplus32). The step's loop over the states walks
  * A's row and the B, C columns by running indices (`an`, `at`), as interpreters run fastest.
  */
 const selectiveScan: KernelGenerator = (env) => {
@@ -15,7 +15,7 @@ const selectiveScan: KernelGenerator = (env) => {
   const NL = env.count([bs[2], us[2]], "NL");
   return {
     spec: `selective_scan_g${G}_e${E}_n${N}_${shapeSpec(us)}${softplus ? "" : "_nosoftplus"}`,
-    helpers: softplus ? ["f32", "qexp", "qlog1p"] : ["f32", "qexp"],
+    helpers: softplus ? ["f32", "qexp32", "qsoftplus32"] : ["f32", "qexp32"],
     body: (w) => {
       w.line("var b, d, n, t, row, bc, an, raw, dt, xv, at;");
       w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
@@ -29,13 +29,13 @@ const selectiveScan: KernelGenerator = (env) => {
           w.line(`for (n = 0; n < ${N}; n++) hs[n] = 0;`);
           w.block(`for (t = 0; t < ${L}; t++)`, () => {
             w.line(bias ? `raw = ${fround(`${delta}[row + t] + ${bias}[d]`)};` : `raw = ${delta}[row + t];`);
-            w.line(softplus ? `dt = raw > 20 ? raw : ${fround("qlog1p(qexp(raw))")};` : "dt = raw;");
+            w.line(softplus ? "dt = qsoftplus32(raw);" : "dt = raw;");
             w.line(`xv = ${u}[row + t];`);
             w.line("r[0] = 0;");
             w.line("at = bc + t;");
             w.block(`for (n = 0; n < ${N}; n++, at += ${L})`, () => {
               w.line(`r[1] = dt * ${A}[an + n];`);
-              w.line("r[1] = qexp(r[1]);");
+              w.line("r[1] = qexp32(r[1]);");
               w.line("r[1] = r[1] * hs[n];");
               writeStateUpdate(w, { Bm, Cm }, "dt", "hs[n]");
             });

@@ -13,6 +13,7 @@ import {
 } from "./constants.js";
 import {
   erfFn,
+  exp32Fn,
   expFn,
   F32_BITS_VARS,
   F32_VARS,
@@ -24,6 +25,7 @@ import {
   powFn,
   roundHalfEvenFn,
   sigmoidFn,
+  softplus32Fn,
   softplusFn,
   tanhFn,
   WORD_VARS,
@@ -52,6 +54,8 @@ const HELPERS = {
   pow2f32: { vars: F32_BITS_VARS, fn: pow2f32Fn },
   qsigmoid: { fn: sigmoidFn, needs: ["f32", "pow2f32"] },
   qsoftplus: { fn: softplusFn, needs: ["qexp", "qlog1p"] },
+  qexp32: { fn: exp32Fn, needs: ["f32", "pow2f32"] },
+  qsoftplus32: { fn: softplus32Fn, needs: ["f32", "qexp32"] },
   powc: { fn: powFn },
   decodeBase64: { vars: BASE64_VARS, fn: decodeBase64Fn },
   float32Constant: { fn: float32ConstantFn, needs: ["decodeBase64"] },

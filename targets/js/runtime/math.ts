@@ -1,5 +1,6 @@
 import { SIGMOID_F32 } from "../../../compiler/ops/support/activation.js";
 import { ERF_F32 } from "../../../compiler/ops/support/erf-table.js";
+import { EXP32, LOG1P32, ROUND_SHIFTER, SOFTPLUS_LINEAR_ABOVE } from "../../../compiler/ops/support/scan-math.js";
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 
 /**
@@ -299,6 +300,55 @@ export const softplusFn: FnDecl = {
   doc: ["log(1 + e^x) without overflow (ONNX Softplus)."],
   body: `
 return x > 0 ? x + qlog1p(qexp(-x)) : qlog1p(qexp(x));
+`,
+};
+
+const X = EXP32;
+
+export const exp32Fn: FnDecl = {
+  name: "qexp32",
+  params: num,
+  returns: "number",
+  doc: ["The float scan's exp in float32 arithmetic, as compiler/ops/support/scan-math.ts's exp32."],
+  body: `
+${F32_ALIAS}
+var a = Math.min(Math.max(x, ${X.lo}), ${X.hi});
+var k = ${fround(`${fround(`${fround(`a * ${X.log2e}`)} + ${ROUND_SHIFTER}`)} - ${ROUND_SHIFTER}`)};
+var r = ${fround(`${fround(`a - ${fround(`k * ${X.c1}`)}`)} - ${fround(`k * ${X.c2}`)}`)};
+var p, k1;
+${horner("p", "r", X.poly)}
+p = ${fround(`${fround(`${fround(`p * ${fround("r * r")}`)} + r`)} + 1`)};
+k1 = Math.floor(k / 2);
+return ${fround(`${fround("p * pow2f32(k1)")} * pow2f32(k - k1)`)};
+`,
+};
+
+const P = LOG1P32;
+
+export const softplus32Fn: FnDecl = {
+  name: "qsoftplus32",
+  params: num,
+  returns: "number",
+  doc: [
+    "The float scan's softplus in float32 arithmetic, as compiler/ops/support/scan-math.ts's softplus32",
+    "(log1p32 written out).",
+  ],
+  body: `
+${F32_ALIAS}
+var z, u, big, f, c, ff, y;
+if (x > ${SOFTPLUS_LINEAR_ABOVE}) return x;
+z = qexp32(-Math.abs(x));
+u = ${fround("1 + z")};
+big = u > ${P.sqrt2};
+f = big ? ${fround(`${fround("u * 0.5")} - 1`)} : ${fround("u - 1")};
+c = ${fround(`${fround(`z - ${fround("u - 1")}`)} / u`)};
+ff = ${fround("f * f")};
+${horner("y", "f", P.poly)}
+y = ${fround(`${fround("y * f")} * ff`)};
+y = ${fround(`y + ${fround(`c + (big ? ${X.c2} : 0)`)}`)};
+y = ${fround(`y - ${fround("ff * 0.5")}`)};
+y = ${fround(`${fround("f + y")} + (big ? ${X.c1} : 0)`)};
+return ${fround("Math.max(x, 0) + y")};
 `,
 };
 

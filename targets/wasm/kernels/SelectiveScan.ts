@@ -1,18 +1,17 @@
 import { shapeSpec } from "../../shared/broadcast.js";
 import type { Ex } from "../binaryen.js";
-import { type Arr, interleave, type Local } from "../dsl.js";
+import type { Arr, Local } from "../dsl.js";
+import { qexp32, qsoftplus32 } from "../scan-math.js";
 import { scanOperands } from "./support/scan-operands.js";
-import { exp32x4 } from "./support/vector-exp.js";
-import { softplus32x4, softplus32x4Steps } from "./support/vector-softplus.js";
 import type { WasmKernelGenerator } from "./types.js";
 
 /**
  * The float selective scan (QMAMBAIR.md section 1) for u, delta (B, G*E, L); A (G*E, N); B, C
  * (B, G, N, L); D, delta_bias (G*E): the js target's loop in f32 operations, in the order of
- * compiler/ops/support/ss2d.ts, with the module's fdlibm exp and log1p of the float32 arguments
- * rounded once, so results are bit-identical to the js artifacts. On mvp (and for the last E mod 4
- * channels of a direction) one channel at a time in scalar f32; with SIMD four channels of a
- * direction per f32x4, see quadScan.
+ * compiler/ops/support/ss2d.ts, with the float32 exp32 and softplus32 (scan-math.ts), so results are
+ * bit-identical to the js artifacts. On mvp (and for the last E mod 4 channels of a direction) one
+ * channel at a time in scalar f32, calling the module's qexp32 and qsoftplus32; with SIMD four
+ * channels of a direction per f32x4, those routines written out on the vectors, see quadScan.
  */
 /** Steps whose dt the four-channel scan computes together. */
 const DT_STEPS = 2;
@@ -38,15 +37,8 @@ const selectiveScan: WasmKernelGenerator = (env) => {
   const m = f.m;
   const [b, d, n, t, row, bc, at] = Array.from({ length: 7 }, () => f.i32Local());
   const [raw, dt, xv, acc, hn] = Array.from({ length: 5 }, () => f.local(f.b.f32));
-  const exp32 = (x: Ex) => m.f32.demote(env.math("qexp", m.f64.promote(x)));
-  const dtOfRaw = () =>
-    softplus
-      ? m.select(
-          m.f32.gt(raw.get(), m.f32.const(20)),
-          raw.get(),
-          m.f32.demote(env.math("qlog1p", env.math("qexp", m.f64.promote(raw.get())))),
-        )
-      : raw.get();
+  const exp32 = (x: Ex) => m.f32.demote(env.math("qexp32", m.f64.promote(x)));
+  const dtOfRaw = () => (softplus ? m.f32.demote(env.math("qsoftplus32", m.f64.promote(raw.get()))) : raw.get());
   // Channel d alone (b and bc set).
   const channel = (): Ex[] => [
     row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
@@ -83,12 +75,12 @@ const selectiveScan: WasmKernelGenerator = (env) => {
   ];
   // Four channels of direction g at once, channel c in lane c: a first pass computes every step's
   // dt, a second runs the state update and the C * h sum on f32x4, each lane the scalar operations
-  // in the scalar order. softplus32x4 and exp32x4 give each lane the scalar path's
-  // f32.demote(qlog1p(qexp(...))) and f32.demote(qexp(...)) bit for bit: no lane needs a call.
+  // in the scalar order. softplus32 and exp32 are written out on the vectors (no call, which would
+  // spill the states), each lane their scalar path bit for bit.
   const quadScan = (g: () => Ex, e0: typeof b): Ex[] => {
     const [c, L4, pos, bct, dtAt] = Array.from({ length: 5 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, bS, cS, out] = Array.from({ length: 6 }, () => f.local(f.b.v128));
+    const [dts, xs, accs, bS, cS, out, decay] = Array.from({ length: 7 }, () => f.local(f.b.v128));
     const raws = Array.from({ length: DT_STEPS }, () => f.local(f.b.v128));
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c's element at t of the four channels: byte address `pos` + c * L * 4 past `a`.
@@ -121,7 +113,7 @@ const selectiveScan: WasmKernelGenerator = (env) => {
               L,
               [
                 ...raws.flatMap(raw4),
-                ...interleave(raws.map((v) => softplus32x4Steps(f, v.get, v))),
+                ...qsoftplus32.inline(f, raws, raws),
                 ...raws.map((v, k) => m.v128.store(16 * k, 4, dtAt.get(), v.get())),
                 dtAt.set(f.add(dtAt.get(), f.i32(16 * DT_STEPS))),
               ],
@@ -132,18 +124,20 @@ const selectiveScan: WasmKernelGenerator = (env) => {
       // The last L mod DT_STEPS steps (all of them without softplus).
       f.for(t, softplus ? m.i32.sub(t.get(), f.i32(DT_STEPS - 1)) : f.i32(0), L, [
         ...raw4(raws[0]),
-        m.v128.store(0, 4, dtAt.get(), softplus ? softplus32x4(f, raws[0].get) : raws[0].get()),
+        ...(softplus ? qsoftplus32.inline(f, [raws[0]], [raws[0]]) : []),
+        m.v128.store(0, 4, dtAt.get(), raws[0].get()),
         dtAt.set(f.add(dtAt.get(), f.i32(16))),
       ]),
     ];
+    // State st's update. Its decay exp32(dt * A) written out alone: two states' exp32 interleaved
+    // measured 10-30% slower (alternated CPU-time runs); the states' chains overlap in the CPU anyway.
     const step = (st: number): Ex[] => [
+      decay.set(m.f32x4.mul(dts.get(), m.v128.load(0, 4, scratchAt(AT + 4 * st)))),
+      ...qexp32.inline(f, [decay], [decay]),
       bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
       cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
       hs[st].set(
-        m.f32x4.add(
-          m.f32x4.mul(exp32x4(f, m.f32x4.mul(dts.get(), m.v128.load(0, 4, scratchAt(AT + 4 * st)))), hs[st].get()),
-          m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()),
-        ),
+        m.f32x4.add(m.f32x4.mul(decay.get(), hs[st].get()), m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get())),
       ),
       accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
     ];

@@ -13,14 +13,14 @@ export function countOf(env: WasmKernelEnv, s: SymShape): Val {
 /**
  * y = f(x) over every element: x promoted to f64, f computed in f64 as the js target computes it,
  * the result rounded to float32 on the store, so values are bit-identical to the js artifacts. Where
- * f is a float32 routine (`routine`, the same operations per lane) and SIMD is there, its written-out
- * form on sixteen elements at a time (four vectors, their chains interleaved); the last n mod 16
- * one by one.
+ * `routine` writes f out on f32x4 lanes (a float32 routine, the same operations per lane, or a
+ * vector form of the double routine whose lanes round to the same float32) and SIMD is there, that
+ * form on sixteen elements at a time (four vectors); the last n mod 16 one by one.
  */
 export function unaryKernel(
   op: string,
   f64: (env: WasmKernelEnv, v: Ex) => Ex,
-  routine?: F32Routine,
+  routine?: Pick<F32Routine, "inline">,
 ): WasmKernelGenerator {
   return (env) => {
     const x = env.input(0);

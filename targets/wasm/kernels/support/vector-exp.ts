@@ -68,7 +68,7 @@ const EXP_CLAMP = 120;
  * e = 2.718281828459045 and fdlibm's exp(1) differ in the last bit, 0.15 float32 ulps below the
  * float32 rounding midpoint above them.
  */
-export function exp32x4(f: Fn, x: Ex): Ex {
+export function expF32x4(f: Fn, x: Ex): Ex {
   const { m } = f;
   const [q, lo, hi] = Array.from({ length: 3 }, () => f.local(f.b.v128));
   const limit = (c: number) => m.f32x4.splat(m.f32.const(c));

@@ -68,42 +68,38 @@ export function log1pPairSteps(f: Fn, y: Val, out: Local): Ex[] {
   ];
 }
 
-/** Above this the softplus is its argument (the js target's qsoftplus branch for dt). */
-const LINEAR_FROM = 20;
-/** Below this e^x rounds to float32 0 and so does log1p(e^x) (qexp(-120) = 7.7e-53). */
-const ZERO_BELOW = -120;
+/** Below this e^x is under 2^-172: log1p(e^x) rounds to float32 0, and x + log1p(e^-x) is x for x above -this. */
+const EXP_FLOOR = -120;
 
 /**
- * The scan's float32 softplus of the four lanes of `raw`: each lane raw > 20 ? raw :
- * f32.demote(qlog1p(qexp(f64.promote(raw)))), bit for bit, as two expPairExactSteps and
- * log1pPairSteps, the two lanes' statements interleaved; a NaN lane keeps its NaN (expPairExactSteps'
- * integer scaling could turn one into a number). Arguments are clamped to [-120, 20] first: above,
- * the lane takes raw; below, qexp is below 2^-54, where qlog1p returns it, and the float32 result is
- * 0 either way.
+ * The module's qsoftplus (ONNX Softplus: x > 0 ? x + log1p(e^-x) : log1p(e^x), in double) of the
+ * four float32 lanes of `x`, rounded to float32: each lane f32.demote(qsoftplus(f64.promote(x))) bit
+ * for bit, as expPairExactSteps and log1pPairSteps of -|x| on two f64x2, their statements
+ * interleaved. -|x| is clamped at -120 (pmax keeps a NaN), where it changes no float32 result:
+ * log1p(e^x) for x < -120 rounds to 0 either way, and for x > 120 the double sum x + log1p(e^-x) is
+ * x either way (log1p(e^-120) is 7.7e-53, under half an ulp of 120). A NaN lane keeps its NaN (the
+ * vector exp's integer scaling could turn one into a number).
  */
-export function softplus32x4Steps(f: Fn, raw: Val, out: Local): Ex[] {
-  // (The statements set `out` last, so `out` may be the local that `raw` reads.)
+export function softplusF32x4(f: Fn, x: Ex): Ex {
   const { m } = f;
-  const limit = (c: number) => m.f32x4.splat(m.f32.const(c));
-  const [q, lo, hi, eLo, eHi] = Array.from({ length: 5 }, () => f.local(f.b.v128));
-  const softplus = (x: Local, e: Local) => [...expPairExactSteps(f, x.get, e), ...log1pPairSteps(f, e.get, x)];
-  return [
-    q.set(m.f32x4.pmax(m.f32x4.pmin(raw(), limit(LINEAR_FROM)), limit(ZERO_BELOW))),
-    lo.set(m.f64x2.promote_low_f32x4(q.get())),
-    hi.set(promoteHigh(f, q)),
-    ...interleave([softplus(lo, eLo), softplus(hi, eHi)]),
-    out.set(
-      m.v128.bitselect(
-        raw(),
-        joinLow(f, m.f32x4.demote_f64x2_zero(lo.get()), m.f32x4.demote_f64x2_zero(hi.get())),
-        m.v128.or(m.f32x4.gt(raw(), limit(LINEAR_FROM)), m.f32x4.ne(raw(), raw())),
-      ),
-    ),
-  ];
-}
-
-/** softplus32x4Steps as one expression. */
-export function softplus32x4(f: Fn, raw: Val): Ex {
-  const out = f.local(f.b.v128);
-  return f.m.block(null, [...softplus32x4Steps(f, raw, out), out.get()], f.b.v128);
+  const v = m.f64x2;
+  const [xs, q, lo, hi, eLo, eHi, xLo, xHi] = Array.from({ length: 8 }, () => f.local(f.b.v128));
+  const log1pExp = (a: Local, e: Local) => [...expPairExactSteps(f, a.get, e), ...log1pPairSteps(f, e.get, a)];
+  // Two lanes' doubles x + log1p(e^-|x|) where x > 0, else log1p(e^-|x|), rounded to float32.
+  const result = (x2: Local, l: Local) =>
+    m.f32x4.demote_f64x2_zero(m.v128.bitselect(v.add(x2.get(), l.get()), l.get(), v.gt(x2.get(), v.splat(f.f64(0)))));
+  return m.block(
+    null,
+    [
+      xs.set(x),
+      q.set(m.f32x4.pmax(m.f32x4.neg(m.f32x4.abs(xs.get())), m.f32x4.splat(m.f32.const(EXP_FLOOR)))),
+      lo.set(m.f64x2.promote_low_f32x4(q.get())),
+      hi.set(promoteHigh(f, q)),
+      ...interleave([log1pExp(lo, eLo), log1pExp(hi, eHi)]),
+      xLo.set(m.f64x2.promote_low_f32x4(xs.get())),
+      xHi.set(promoteHigh(f, xs)),
+      m.v128.bitselect(xs.get(), joinLow(f, result(xLo, lo), result(xHi, hi)), m.f32x4.ne(xs.get(), xs.get())),
+    ],
+    f.b.v128,
+  );
 }
