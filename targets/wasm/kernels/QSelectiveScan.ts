@@ -30,18 +30,21 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
-  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, and the
-  // direction's B and C as (B, C) pairs in (t, state) order (see quadScan).
+  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, the
+  // direction's B and C splatted, four copies of each per (t, state), and per step a record of the
+  // four channels' row addresses and u values (see quadScan).
   const R = N + 1;
   const TAB = levels * R;
   const DV = 4 * TAB;
   const SINK = DV + 4;
-  const BCT = SINK + 8;
+  const BCT = SINK + 4;
   const Ld = us[2];
-  // env.scratch counts 8-byte elements: one per (B, C) pair, and half the rest rounded up.
+  // env.scratch counts 8-byte elements: four per (t, state) for B and C, four per step for its
+  // record, and half the rest rounded up.
+  const per = 4 * N + 4;
   const tab = env.scratch(
     quads
-      ? { c: BCT / 2 + N * Ld.c, h: N * Ld.h, w: N * Ld.w, hw: N * Ld.hw }
+      ? { c: BCT / 2 + per * Ld.c, h: per * Ld.h, w: per * Ld.w, hw: per * Ld.hw }
       : { c: Math.ceil((TAB + N) / 2), h: 0, w: 0, hw: 0 },
     "f32",
   );
@@ -110,31 +113,64 @@ const qscan: WasmKernelGenerator = (env) => {
   ];
   // Four channels of one direction at once, channel c in lane c, each lane computing the scalar
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
-  // states stay in locals. Per step the four codes come from one f32x4 (code4 is code bit for bit)
-  // as four table row addresses; the rows are read four positions a load and transposed (twelve
-  // instructions per four positions, where lane loads take sixteen). B and C, shared by the direction's
-  // channels, are copied once per direction into (t, state) order as float32 pairs (B, C), read as
-  // splats at constant offsets.
+  // states stay in locals. A pass before the scan writes per step a record: the four channels' code
+  // row addresses (from codes computed four steps a vector, code4 being code bit for bit) and their
+  // four u values as one f32x4. The rows are read four positions a load and transposed (twelve
+  // instructions per four positions, where lane loads take sixteen). B and C, shared by the
+  // direction's channels, are copied once per direction as splats, read with one v128 load each:
+  // V8 hoists a load32_splat's constant offset into a register per state, and spills them.
   const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, pos, bct] = [0, 1, 2].map(() => f.i32Local());
+    const [L4, pos, bct, rec, recs, src, rowBase] = Array.from({ length: 7 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, bS, cS] = [0, 1, 2, 3, 4].map(() => f.local(f.b.v128));
-    const [base4, v4, next4] = [0, 1, 2].map(() => f.local(f.b.v128));
-    const nx = f.i32Local();
+    const [dts, xs, accs, v4] = [0, 1, 2, 3].map(() => f.local(f.b.v128));
     const lane = f.i32Local();
-    const rowsOf = (v: Ex) => m.i32x4.add(base4.get(), m.i32x4.mul(code4(v), m.i32x4.splat(f.i32(4 * R))));
     const zero = () => m.v128.const(new Array(16).fill(0));
-    const i32x4 = (v: number[]) => m.v128.const([...new Uint8Array(Int32Array.from(v).buffer)]);
     // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
-    const laneAt = (a: Arr, c: number, off?: Local) =>
-      f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []), ...(off ? [off.get()] : []));
-    const four = (a: Arr, off?: Local) =>
-      [1, 2, 3].reduce(
-        (v, c) => m.v128.load32_lane(0, 4, c, laneAt(a, c, off), v),
-        m.v128.load32_zero(0, 4, laneAt(a, 0, off)),
-      );
+    const laneAt = (a: Arr, c: number) => f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
+    // Channel `lane`'s record fields for steps t..t+3: row addresses and u values, from a vector each.
+    const recordFour = (rows4: Ex, x4: Ex): Ex[] => [
+      v4.set(rows4),
+      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i, 4, i, rec.get(), v4.get())),
+      v4.set(x4),
+      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i + 16, 4, i, rec.get(), v4.get())),
+    ];
+    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
+    // the last L mod 4 steps one at a time.
+    const records = (): Ex[] => [
+      f.for(lane, f.i32(0), () => f.i32(4), [
+        src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
+        // A code q's row is at rowBase + q * R * 4 bytes.
+        rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.i32(-4 * quant.qn * R))),
+        rec.set(f.add(recs.get(), m.i32.shl(lane.get(), f.i32(2)))),
+        f.for(
+          t,
+          f.i32(0),
+          () => m.i32.sub(L(), f.i32(3)),
+          [
+            ...recordFour(
+              m.i32x4.add(
+                m.i32x4.splat(rowBase.get()),
+                m.i32x4.mul(code4(m.v128.load(0, 4, f.add(delta.base(), src.get()))), m.i32x4.splat(f.i32(4 * R))),
+              ),
+              m.v128.load(0, 4, f.add(u.base(), src.get())),
+            ),
+            src.set(f.add(src.get(), f.i32(16))),
+            rec.set(f.add(rec.get(), f.i32(128))),
+          ],
+          4,
+        ),
+        f.for(t, t.get(), L, [
+          // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
+          code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
+          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(codeToI32(f, code), f.i32(4 * R)))),
+          m.f32.store(16, 4, rec.get(), m.f32.load(0, 4, f.add(u.base(), src.get()))),
+          src.set(f.add(src.get(), f.i32(4))),
+          rec.set(f.add(rec.get(), f.i32(32))),
+        ]),
+      ]),
+    ];
     // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
     // load per channel, transposed so that position i of the block has channel c in lane c.
     const loaded = [0, 1, 2, 3].map(() => f.local(f.b.v128));
@@ -161,21 +197,25 @@ const qscan: WasmKernelGenerator = (env) => {
     // first effectful use, and without the store that is y's store, so it would load every state's
     // operands first and keep them all live, spilling.
     const step = (st: number, dA: Ex): Ex[] => [
-      bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
-      cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
-      hs[st].set(m.f32x4.add(m.f32x4.mul(dA, hs[st].get()), m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()))),
-      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
+      hs[st].set(
+        m.f32x4.add(
+          m.f32x4.mul(dA, hs[st].get()),
+          m.f32x4.mul(m.f32x4.mul(dts.get(), m.v128.load(32 * st, 4, bct.get())), xs.get()),
+        ),
+      ),
+      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(32 * st + 16, 4, bct.get()), hs[st].get()))),
       m.v128.store(0, 4, sink.get(), accs.get()),
     ];
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
       sink.set(f.addr(tab, f.i32(SINK))),
+      recs.set(f.addr(tab, f.add(f.mul(L(), f.i32(8 * N)), f.i32(BCT)))),
       f.for(s, f.i32(0), () => f.i32(N), [
         f.for(t, f.i32(0), L, [
           at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(2)), f.i32(BCT)))),
-          m.f32.store(0, 4, q.get(), f.load(Bm, at.get())),
-          m.f32.store(4, 4, q.get(), f.load(Cm, at.get())),
+          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(8)), f.i32(BCT)))),
+          m.v128.store(0, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Bm, at.get()))),
+          m.v128.store(16, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Cm, at.get()))),
         ]),
       ]),
       f.for(
@@ -191,22 +231,14 @@ const qscan: WasmKernelGenerator = (env) => {
             ),
           ]),
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
-          // A code q's row is at base4 + (q - qn) * R * 4 bytes, per channel.
-          base4.set(
-            m.i32x4.add(m.i32x4.splat(tab.base()), i32x4([0, 1, 2, 3].map((c) => 4 * (c * TAB - quant.qn * R)))),
-          ),
+          ...records(),
           ...hs.map((h) => h.set(zero())),
           pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
           bct.set(f.addr(tab, f.i32(BCT))),
-          v4.set(rowsOf(four(delta))),
-          ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
+          rec.set(recs.get()),
           f.for(t, f.i32(0), L, [
-            // The next step's rows, stored like acc so that V8 computes them here, a step ahead of
-            // their gathers; the last step reads its own codes again rather than past the row.
-            nx.set(m.select(m.i32.lt_s(f.add(t.get(), f.i32(1)), L()), f.i32(4), f.i32(0))),
-            next4.set(rowsOf(four(delta, nx))),
-            m.v128.store(16, 4, sink.get(), next4.get()),
-            xs.set(four(u)),
+            ...rows.map((r, c) => r.set(m.i32.load(4 * c, 4, rec.get()))),
+            xs.set(m.v128.load(16, 4, rec.get())),
             accs.set(zero()),
             ...blocks().flat(),
             v4.set(
@@ -215,9 +247,9 @@ const qscan: WasmKernelGenerator = (env) => {
                 : accs.get(),
             ),
             ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
-            ...rows.map((r, c) => r.set(m.i32x4.extract_lane(next4.get(), c))),
             pos.set(f.add(pos.get(), f.i32(4))),
-            bct.set(f.add(bct.get(), f.i32(8 * N))),
+            bct.set(f.add(bct.get(), f.i32(32 * N))),
+            rec.set(f.add(rec.get(), f.i32(32))),
           ]),
         ],
         4,
