@@ -30,14 +30,19 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
-  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, the
-  // direction's B and C splatted, four copies of each per (t, state), and per step a record of the
-  // four channels' row addresses and u values (see quadScan).
+  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, with at
+  // most 16 codes the pair rows (see quadScan), the direction's B and C splatted, four copies of
+  // each per (t, state), and per step a record of the four channels' row addresses and u values.
   const R = N + 1;
   const TAB = levels * R;
   const DV = 4 * TAB;
   const SINK = DV + 4;
-  const BCT = SINK + 4;
+  const PAIRS = SINK + 4;
+  const pairs = levels <= 16;
+  // A pair row: positions 0 to R - 1 of two channels' code rows (R rounded up to a multiple of
+  // four), interleaved: (first, second) per position, two positions per v128.
+  const PR = 8 * Math.ceil(R / 4);
+  const BCT = PAIRS + (pairs ? 2 * levels * levels * PR : 0);
   const Ld = us[2];
   // env.scratch counts 8-byte elements: four per (t, state) for B and C, four per step for its
   // record, and half the rest rounded up.
@@ -115,14 +120,18 @@ const qscan: WasmKernelGenerator = (env) => {
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
   // states stay in locals. A pass before the scan writes per step a record: the four channels' code
   // row addresses (from codes computed four steps a vector, code4 being code bit for bit) and their
-  // four u values as one f32x4. The rows are read four positions a load and transposed (twelve
-  // instructions per four positions, where lane loads take sixteen). B and C, shared by the
+  // four u values as one f32x4. With at most 16 codes, channels 2p and 2p + 1 get a pair row for
+  // every two codes (their code rows interleaved, 48 KB in all at N = 10), built per four channels:
+  // a step's row positions then come two a v128 load per pair of channels and one shuffle a
+  // position (three instructions per two positions; x64 loop body 171 -> 149 at N = 10). With more
+  // codes, the four code rows are read four positions a load and transposed (twelve instructions
+  // per four positions, where lane loads take sixteen). B and C, shared by the
   // direction's channels, are copied once per direction as splats, read with one v128 load each:
   // V8 hoists a load32_splat's constant offset into a register per state, and spills them.
   const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, pos, bct, rec, recs, src, rowBase] = Array.from({ length: 7 }, () => f.i32Local());
+    const [L4, pos, bct, rec, recs, src, rowBase, stride] = Array.from({ length: 8 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
     const [dts, xs, accs, v4] = [0, 1, 2, 3].map(() => f.local(f.b.v128));
     const lane = f.i32Local();
@@ -141,8 +150,25 @@ const qscan: WasmKernelGenerator = (env) => {
     const records = (): Ex[] => [
       f.for(lane, f.i32(0), () => f.i32(4), [
         src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
-        // A code q's row is at rowBase + q * R * 4 bytes.
-        rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.i32(-4 * quant.qn * R))),
+        // A code q's row is at rowBase + q * stride bytes; with pair rows, the row of channels 2p and
+        // 2p + 1 with codes q and q' at the sum of their fields (q's row block, then q' rows in).
+        ...(pairs
+          ? [
+              stride.set(m.select(m.i32.and(lane.get(), f.i32(1)), f.i32(4 * PR), f.i32(4 * levels * PR))),
+              rowBase.set(
+                m.select(
+                  m.i32.and(lane.get(), f.i32(1)),
+                  f.i32(0),
+                  f.add(
+                    tab.base(),
+                    f.i32(4 * PAIRS),
+                    f.mul(m.i32.shr_u(lane.get(), f.i32(1)), f.i32(4 * levels * levels * PR)),
+                  ),
+                ),
+              ),
+            ]
+          : [stride.set(f.i32(4 * R)), rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB))))]),
+        rowBase.set(m.i32.sub(rowBase.get(), f.mul(stride.get(), f.i32(quant.qn)))),
         rec.set(f.add(recs.get(), m.i32.shl(lane.get(), f.i32(2)))),
         f.for(
           t,
@@ -152,7 +178,7 @@ const qscan: WasmKernelGenerator = (env) => {
             ...recordFour(
               m.i32x4.add(
                 m.i32x4.splat(rowBase.get()),
-                m.i32x4.mul(code4(m.v128.load(0, 4, f.add(delta.base(), src.get()))), m.i32x4.splat(f.i32(4 * R))),
+                m.i32x4.mul(code4(m.v128.load(0, 4, f.add(delta.base(), src.get()))), m.i32x4.splat(stride.get())),
               ),
               m.v128.load(0, 4, f.add(u.base(), src.get())),
             ),
@@ -164,7 +190,7 @@ const qscan: WasmKernelGenerator = (env) => {
         f.for(t, t.get(), L, [
           // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
           code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
-          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(codeToI32(f, code), f.i32(4 * R)))),
+          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(codeToI32(f, code), stride.get()))),
           m.f32.store(16, 4, rec.get(), m.f32.load(0, 4, f.add(u.base(), src.get()))),
           src.set(f.add(src.get(), f.i32(4))),
           rec.set(f.add(rec.get(), f.i32(32))),
@@ -184,6 +210,17 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
     const column = (i: number) =>
       lanes32(f, half[i >> 1].get(), half[2 + (i >> 1)].get(), i & 1 ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+    // Pair rows: one v128 load per pair of channels gives two positions, two shuffles their columns.
+    const pairBlocks = () =>
+      Array.from({ length: Math.ceil(R / 2) }, (_, j) => [
+        ...[0, 1].map((pr) => loaded[pr].set(m.v128.load(16 * j, 4, rows[pr].get()))),
+        ...[0, 1].flatMap((i) => {
+          const position = 2 * j + i;
+          const col = lanes32(f, loaded[0].get(), loaded[1].get(), i ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+          if (position === 0) return [dts.set(col)];
+          return position <= N ? step(position - 1, col) : [];
+        }),
+      ]);
     const blocks = () =>
       Array.from({ length: Math.ceil(R / 4) }, (_, j) => [
         ...loadBlock(j),
@@ -206,6 +243,35 @@ const qscan: WasmKernelGenerator = (env) => {
       accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(32 * st + 16, 4, bct.get()), hs[st].get()))),
       m.v128.store(0, 4, sink.get(), accs.get()),
     ];
+    // The pair rows of channels 2p and 2p + 1 (p = lane >> 1 here), for every two codes, from their
+    // code rows four positions at a time (reading past a row's end only into scratch, the next row
+    // or D, which lands in the padding position).
+    const [qa, qb, pa, pb] = [0, 1, 2, 3].map(() => f.i32Local());
+    const pairRows = (): Ex =>
+      f.for(
+        lane,
+        f.i32(0),
+        () => f.i32(4),
+        [
+          rec.set(f.add(tab.base(), f.i32(4 * PAIRS), f.mul(lane.get(), f.i32(2 * levels * levels * PR)))),
+          f.for(qa, f.i32(0), () => f.i32(levels), [
+            pa.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.mul(qa.get(), f.i32(4 * R)))),
+            f.for(qb, f.i32(0), () => f.i32(levels), [
+              pb.set(
+                f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.i32(4 * TAB), f.mul(qb.get(), f.i32(4 * R))),
+              ),
+              ...Array.from({ length: PR / 8 }, (_, j) => [
+                loaded[0].set(m.v128.load(16 * j, 4, pa.get())),
+                loaded[1].set(m.v128.load(16 * j, 4, pb.get())),
+                m.v128.store(32 * j, 4, rec.get(), lanes32(f, loaded[0].get(), loaded[1].get(), [0, 4, 1, 5])),
+                m.v128.store(32 * j + 16, 4, rec.get(), lanes32(f, loaded[0].get(), loaded[1].get(), [2, 6, 3, 7])),
+              ]).flat(),
+              rec.set(f.add(rec.get(), f.i32(4 * PR))),
+            ]),
+          ]),
+        ],
+        2,
+      );
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
       sink.set(f.addr(tab, f.i32(SINK))),
@@ -231,16 +297,21 @@ const qscan: WasmKernelGenerator = (env) => {
             ),
           ]),
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
+          ...(pairs ? [pairRows()] : []),
           ...records(),
           ...hs.map((h) => h.set(zero())),
           pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
           bct.set(f.addr(tab, f.i32(BCT))),
           rec.set(recs.get()),
           f.for(t, f.i32(0), L, [
-            ...rows.map((r, c) => r.set(m.i32.load(4 * c, 4, rec.get()))),
+            ...(pairs
+              ? [0, 1].map((pr) =>
+                  rows[pr].set(f.add(m.i32.load(8 * pr, 4, rec.get()), m.i32.load(8 * pr + 4, 4, rec.get()))),
+                )
+              : rows.map((r, c) => r.set(m.i32.load(4 * c, 4, rec.get())))),
             xs.set(m.v128.load(16, 4, rec.get())),
             accs.set(zero()),
-            ...blocks().flat(),
+            ...(pairs ? pairBlocks() : blocks()).flat(),
             v4.set(
               D
                 ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, f.addr(tab, f.i32(DV))), xs.get()))
