@@ -1,5 +1,5 @@
 import type { Ex } from "../binaryen.js";
-import type { Arr, Local } from "../dsl.js";
+import type { Arr, Local, Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
@@ -30,14 +30,16 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
-  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, with at
-  // most 16 codes the pair rows (see quadScan), the direction's B and C splatted, four copies of
+  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, the range
+  // of codes each channel meets, with at most 16 codes the pair rows (see quadScan), the direction's B and C splatted, four copies of
   // each per (t, state), and per step a record of the four channels' row addresses and u values.
   const R = N + 1;
   const TAB = levels * R;
   const DV = 4 * TAB;
   const SINK = DV + 4;
-  const PAIRS = SINK + 4;
+  // The lowest and highest code (from qn) each of the four channels meets, as i32.
+  const RANGE = SINK + 4;
+  const PAIRS = RANGE + 8;
   const pairs = levels <= 16;
   // A pair row: positions 0 to R - 1 of two channels' code rows (R rounded up to a multiple of
   // four), interleaved: (first, second) per position, two positions per v128.
@@ -65,10 +67,11 @@ const qscan: WasmKernelGenerator = (env) => {
           m.f32.demote(env.math("qlog1p", env.math("qexp", m.f64.promote(raw.get())))),
         )
       : raw.get();
-  // Channel `ch`'s rows at `base`: raw = value(q) + delta_bias as float32 (both operands are float32,
-  // so the f64 sum rounded once is the f32 sum), dt, then exp(f32(dt * A)) rounded once.
-  const tables = (ch: () => Ex, base: () => Ex): Ex =>
-    f.for(k, f.i32(0), () => f.i32(levels), [
+  // Channel `ch`'s rows at `base` for the codes qn + from to qn + to - 1 (all by default): raw =
+  // value(q) + delta_bias as float32 (both operands are float32, so the f64 sum rounded once is the
+  // f32 sum), dt, then exp(f32(dt * A)) rounded once.
+  const tables = (ch: () => Ex, base: () => Ex, from: Ex = f.i32(0), to: Val = () => f.i32(levels)): Ex =>
+    f.for(k, from, to, [
       raw.set(
         m.f32.demote(
           bias
@@ -133,7 +136,7 @@ const qscan: WasmKernelGenerator = (env) => {
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
     const [L4, pos, bct, rec, recs, src, rowBase, stride] = Array.from({ length: 8 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, v4] = [0, 1, 2, 3].map(() => f.local(f.b.v128));
+    const [dts, xs, accs, v4, cv, lo4, hi4] = Array.from({ length: 7 }, () => f.local(f.b.v128));
     const lane = f.i32Local();
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
@@ -147,8 +150,23 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
     // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
     // the last L mod 4 steps one at a time.
+    // Channel `lane`'s lowest and highest code, from qn, into the range slots.
+    const narrowest = (v: Local, op: (a: Ex, b: Ex) => Ex, slot: number): Ex[] => [
+      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [2, 3, 2, 3]))),
+      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [1, 1, 1, 1]))),
+      m.i32.store(
+        0,
+        4,
+        f.addr(tab, f.add(lane.get(), f.i32(slot))),
+        m.i32.sub(m.i32x4.extract_lane(v.get(), 0), f.i32(quant.qn)),
+      ),
+    ];
+    // Both extremes of the codes in `cv` so far.
+    const meet = (): Ex[] => [lo4.set(m.i32x4.min_s(lo4.get(), cv.get())), hi4.set(m.i32x4.max_s(hi4.get(), cv.get()))];
     const records = (): Ex[] => [
       f.for(lane, f.i32(0), () => f.i32(4), [
+        lo4.set(m.i32x4.splat(f.i32(quant.qp))),
+        hi4.set(m.i32x4.splat(f.i32(quant.qn))),
         src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
         // A code q's row is at rowBase + q * stride bytes; with pair rows, the row of channels 2p and
         // 2p + 1 with codes q and q' at the sum of their fields (q's row block, then q' rows in).
@@ -175,11 +193,10 @@ const qscan: WasmKernelGenerator = (env) => {
           f.i32(0),
           () => m.i32.sub(L(), f.i32(3)),
           [
+            cv.set(code4(m.v128.load(0, 4, f.add(delta.base(), src.get())))),
+            ...meet(),
             ...recordFour(
-              m.i32x4.add(
-                m.i32x4.splat(rowBase.get()),
-                m.i32x4.mul(code4(m.v128.load(0, 4, f.add(delta.base(), src.get()))), m.i32x4.splat(stride.get())),
-              ),
+              m.i32x4.add(m.i32x4.splat(rowBase.get()), m.i32x4.mul(cv.get(), m.i32x4.splat(stride.get()))),
               m.v128.load(0, 4, f.add(u.base(), src.get())),
             ),
             src.set(f.add(src.get(), f.i32(16))),
@@ -190,11 +207,15 @@ const qscan: WasmKernelGenerator = (env) => {
         f.for(t, t.get(), L, [
           // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
           code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
-          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(codeToI32(f, code), stride.get()))),
+          cv.set(m.i32x4.splat(codeToI32(f, code))),
+          ...meet(),
+          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(m.i32x4.extract_lane(cv.get(), 0), stride.get()))),
           m.f32.store(16, 4, rec.get(), m.f32.load(0, 4, f.add(u.base(), src.get()))),
           src.set(f.add(src.get(), f.i32(4))),
           rec.set(f.add(rec.get(), f.i32(32))),
         ]),
+        ...narrowest(lo4, m.i32x4.min_s, RANGE),
+        ...narrowest(hi4, m.i32x4.max_s, RANGE + 4),
       ]),
     ];
     // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
@@ -290,15 +311,19 @@ const qscan: WasmKernelGenerator = (env) => {
         () => f.i32(E - 3),
         [
           d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())),
+          // The records first: a channel's code rows are needed only for the codes it meets (about
+          // half of them at 4 bits, each row N + 1 exp), the other rows are never read.
+          ...records(),
           f.for(lane, f.i32(0), () => f.i32(4), [
             tables(
               () => f.add(d.get(), lane.get()),
               () => f.mul(lane.get(), f.i32(TAB)),
+              m.i32.load(0, 4, f.addr(tab, f.add(lane.get(), f.i32(RANGE)))),
+              () => f.add(m.i32.load(0, 4, f.addr(tab, f.add(lane.get(), f.i32(RANGE + 4)))), f.i32(1)),
             ),
           ]),
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
           ...(pairs ? [pairRows()] : []),
-          ...records(),
           ...hs.map((h) => h.set(zero())),
           pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
           bct.set(f.addr(tab, f.i32(BCT))),
