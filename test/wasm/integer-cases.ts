@@ -149,6 +149,7 @@ function scan(
     readonly dAndBias?: boolean;
     readonly a?: [number, number];
     readonly bias?: [number, number];
+    readonly bits?: number;
   } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
@@ -156,7 +157,7 @@ function scan(
   const [biasLo, biasHi] = o.bias ?? [-1, 1];
   return plan(
     "QSelectiveScan",
-    { delta_softplus: o.softplus ?? 1, delta_bits: 4, delta_signed: 1, delta_w: DLS },
+    { delta_softplus: o.softplus ?? 1, delta_bits: o.bits ?? 4, delta_signed: 1, delta_w: DLS },
     [
       activation(1, E, L),
       activation(1, E, L),
@@ -434,6 +435,14 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
   {
     name: "QSelectiveScan, 1 direction of 4 channels, no D, no delta bias, no softplus",
     plan: scan(4, 1, 3, 25, { softplus: 0, dAndBias: false }),
+  },
+  {
+    name: "QSelectiveScan, 2 directions of 4 channels, state size 5, delta a8 (over 16 codes: code rows transposed, no pair rows)",
+    plan: scan(8, 2, 5, 43, { bits: 8 }),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 8 channels, state size 6, delta a2",
+    plan: scan(8, 1, 6, 46, { bits: 2 }),
   },
   {
     name: "QSelectiveScan, 1 direction of 8 channels, state size 3, sequence length h (one step at 1 x 7)",

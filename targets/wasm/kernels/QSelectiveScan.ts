@@ -1,5 +1,5 @@
 import type { Ex } from "../binaryen.js";
-import type { Arr, Local } from "../dsl.js";
+import type { Arr, Local, Val } from "../dsl.js";
 import { activationQuant } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
@@ -30,18 +30,28 @@ const qscan: WasmKernelGenerator = (env) => {
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
-  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, and the
-  // direction's B and C as (B, C) pairs in (t, state) order (see quadScan).
+  // channels' rows, D of the four, a slot for the stores that only order V8's schedule, the range
+  // of codes each channel meets, with at most 16 codes the pair rows (see quadScan), the direction's B and C splatted, four copies of
+  // each per (t, state), and per step a record of the four channels' row addresses and u values.
   const R = N + 1;
   const TAB = levels * R;
   const DV = 4 * TAB;
   const SINK = DV + 4;
-  const BCT = SINK + 8;
+  // The lowest and highest code (from qn) each of the four channels meets, as i32.
+  const RANGE = SINK + 4;
+  const PAIRS = RANGE + 8;
+  const pairs = levels <= 16;
+  // A pair row: positions 0 to R - 1 of two channels' code rows (R rounded up to a multiple of
+  // four), interleaved: (first, second) per position, two positions per v128.
+  const PR = 8 * Math.ceil(R / 4);
+  const BCT = PAIRS + (pairs ? 2 * levels * levels * PR : 0);
   const Ld = us[2];
-  // env.scratch counts 8-byte elements: one per (B, C) pair, and half the rest rounded up.
+  // env.scratch counts 8-byte elements: four per (t, state) for B and C, four per step for its
+  // record, and half the rest rounded up.
+  const per = 4 * N + 4;
   const tab = env.scratch(
     quads
-      ? { c: BCT / 2 + N * Ld.c, h: N * Ld.h, w: N * Ld.w, hw: N * Ld.hw }
+      ? { c: BCT / 2 + per * Ld.c, h: per * Ld.h, w: per * Ld.w, hw: per * Ld.hw }
       : { c: Math.ceil((TAB + N) / 2), h: 0, w: 0, hw: 0 },
     "f32",
   );
@@ -57,10 +67,11 @@ const qscan: WasmKernelGenerator = (env) => {
           m.f32.demote(env.math("qlog1p", env.math("qexp", m.f64.promote(raw.get())))),
         )
       : raw.get();
-  // Channel `ch`'s rows at `base`: raw = value(q) + delta_bias as float32 (both operands are float32,
-  // so the f64 sum rounded once is the f32 sum), dt, then exp(f32(dt * A)) rounded once.
-  const tables = (ch: () => Ex, base: () => Ex): Ex =>
-    f.for(k, f.i32(0), () => f.i32(levels), [
+  // Channel `ch`'s rows at `base` for the codes qn + from to qn + to - 1 (all by default): raw =
+  // value(q) + delta_bias as float32 (both operands are float32, so the f64 sum rounded once is the
+  // f32 sum), dt, then exp(f32(dt * A)) rounded once.
+  const tables = (ch: () => Ex, base: () => Ex, from: Ex = f.i32(0), to: Val = () => f.i32(levels)): Ex =>
+    f.for(k, from, to, [
       raw.set(
         m.f32.demote(
           bias
@@ -110,31 +121,103 @@ const qscan: WasmKernelGenerator = (env) => {
   ];
   // Four channels of one direction at once, channel c in lane c, each lane computing the scalar
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
-  // states stay in locals. Per step the four codes come from one f32x4 (code4 is code bit for bit)
-  // as four table row addresses; the rows are read four positions a load and transposed (twelve
-  // instructions per four positions, where lane loads take sixteen). B and C, shared by the direction's
-  // channels, are copied once per direction into (t, state) order as float32 pairs (B, C), read as
-  // splats at constant offsets.
+  // states stay in locals. A pass before the scan writes per step a record: the four channels' code
+  // row addresses (from codes computed four steps a vector, code4 being code bit for bit) and their
+  // four u values as one f32x4. With at most 16 codes, channels 2p and 2p + 1 get a pair row for
+  // every two codes (their code rows interleaved, 48 KB in all at N = 10), built per four channels:
+  // a step's row positions then come two a v128 load per pair of channels and one shuffle a
+  // position (three instructions per two positions; x64 loop body 171 -> 149 at N = 10). With more
+  // codes, the four code rows are read four positions a load and transposed (twelve instructions
+  // per four positions, where lane loads take sixteen). B and C, shared by the
+  // direction's channels, are copied once per direction as splats, read with one v128 load each:
+  // V8 hoists a load32_splat's constant offset into a register per state, and spills them.
   const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, pos, bct] = [0, 1, 2].map(() => f.i32Local());
+    const [L4, pos, bct, rec, recs, src, rowBase, stride] = Array.from({ length: 8 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, bS, cS] = [0, 1, 2, 3, 4].map(() => f.local(f.b.v128));
-    const [base4, v4, next4] = [0, 1, 2].map(() => f.local(f.b.v128));
-    const nx = f.i32Local();
+    const [dts, xs, accs, v4, cv, lo4, hi4] = Array.from({ length: 7 }, () => f.local(f.b.v128));
     const lane = f.i32Local();
-    const rowsOf = (v: Ex) => m.i32x4.add(base4.get(), m.i32x4.mul(code4(v), m.i32x4.splat(f.i32(4 * R))));
     const zero = () => m.v128.const(new Array(16).fill(0));
-    const i32x4 = (v: number[]) => m.v128.const([...new Uint8Array(Int32Array.from(v).buffer)]);
     // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
-    const laneAt = (a: Arr, c: number, off?: Local) =>
-      f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []), ...(off ? [off.get()] : []));
-    const four = (a: Arr, off?: Local) =>
-      [1, 2, 3].reduce(
-        (v, c) => m.v128.load32_lane(0, 4, c, laneAt(a, c, off), v),
-        m.v128.load32_zero(0, 4, laneAt(a, 0, off)),
-      );
+    const laneAt = (a: Arr, c: number) => f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
+    // Channel `lane`'s record fields for steps t..t+3: row addresses and u values, from a vector each.
+    const recordFour = (rows4: Ex, x4: Ex): Ex[] => [
+      v4.set(rows4),
+      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i, 4, i, rec.get(), v4.get())),
+      v4.set(x4),
+      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i + 16, 4, i, rec.get(), v4.get())),
+    ];
+    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
+    // the last L mod 4 steps one at a time.
+    // Channel `lane`'s lowest and highest code, from qn, into the range slots.
+    const narrowest = (v: Local, op: (a: Ex, b: Ex) => Ex, slot: number): Ex[] => [
+      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [2, 3, 2, 3]))),
+      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [1, 1, 1, 1]))),
+      m.i32.store(
+        0,
+        4,
+        f.addr(tab, f.add(lane.get(), f.i32(slot))),
+        m.i32.sub(m.i32x4.extract_lane(v.get(), 0), f.i32(quant.qn)),
+      ),
+    ];
+    // Both extremes of the codes in `cv` so far.
+    const meet = (): Ex[] => [lo4.set(m.i32x4.min_s(lo4.get(), cv.get())), hi4.set(m.i32x4.max_s(hi4.get(), cv.get()))];
+    const records = (): Ex[] => [
+      f.for(lane, f.i32(0), () => f.i32(4), [
+        lo4.set(m.i32x4.splat(f.i32(quant.qp))),
+        hi4.set(m.i32x4.splat(f.i32(quant.qn))),
+        src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
+        // A code q's row is at rowBase + q * stride bytes; with pair rows, the row of channels 2p and
+        // 2p + 1 with codes q and q' at the sum of their fields (q's row block, then q' rows in).
+        ...(pairs
+          ? [
+              stride.set(m.select(m.i32.and(lane.get(), f.i32(1)), f.i32(4 * PR), f.i32(4 * levels * PR))),
+              rowBase.set(
+                m.select(
+                  m.i32.and(lane.get(), f.i32(1)),
+                  f.i32(0),
+                  f.add(
+                    tab.base(),
+                    f.i32(4 * PAIRS),
+                    f.mul(m.i32.shr_u(lane.get(), f.i32(1)), f.i32(4 * levels * levels * PR)),
+                  ),
+                ),
+              ),
+            ]
+          : [stride.set(f.i32(4 * R)), rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB))))]),
+        rowBase.set(m.i32.sub(rowBase.get(), f.mul(stride.get(), f.i32(quant.qn)))),
+        rec.set(f.add(recs.get(), m.i32.shl(lane.get(), f.i32(2)))),
+        f.for(
+          t,
+          f.i32(0),
+          () => m.i32.sub(L(), f.i32(3)),
+          [
+            cv.set(code4(m.v128.load(0, 4, f.add(delta.base(), src.get())))),
+            ...meet(),
+            ...recordFour(
+              m.i32x4.add(m.i32x4.splat(rowBase.get()), m.i32x4.mul(cv.get(), m.i32x4.splat(stride.get()))),
+              m.v128.load(0, 4, f.add(u.base(), src.get())),
+            ),
+            src.set(f.add(src.get(), f.i32(16))),
+            rec.set(f.add(rec.get(), f.i32(128))),
+          ],
+          4,
+        ),
+        f.for(t, t.get(), L, [
+          // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
+          code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
+          cv.set(m.i32x4.splat(codeToI32(f, code))),
+          ...meet(),
+          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(m.i32x4.extract_lane(cv.get(), 0), stride.get()))),
+          m.f32.store(16, 4, rec.get(), m.f32.load(0, 4, f.add(u.base(), src.get()))),
+          src.set(f.add(src.get(), f.i32(4))),
+          rec.set(f.add(rec.get(), f.i32(32))),
+        ]),
+        ...narrowest(lo4, m.i32x4.min_s, RANGE),
+        ...narrowest(hi4, m.i32x4.max_s, RANGE + 4),
+      ]),
+    ];
     // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
     // load per channel, transposed so that position i of the block has channel c in lane c.
     const loaded = [0, 1, 2, 3].map(() => f.local(f.b.v128));
@@ -148,6 +231,17 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
     const column = (i: number) =>
       lanes32(f, half[i >> 1].get(), half[2 + (i >> 1)].get(), i & 1 ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+    // Pair rows: one v128 load per pair of channels gives two positions, two shuffles their columns.
+    const pairBlocks = () =>
+      Array.from({ length: Math.ceil(R / 2) }, (_, j) => [
+        ...[0, 1].map((pr) => loaded[pr].set(m.v128.load(16 * j, 4, rows[pr].get()))),
+        ...[0, 1].flatMap((i) => {
+          const position = 2 * j + i;
+          const col = lanes32(f, loaded[0].get(), loaded[1].get(), i ? [2, 3, 6, 7] : [0, 1, 4, 5]);
+          if (position === 0) return [dts.set(col)];
+          return position <= N ? step(position - 1, col) : [];
+        }),
+      ]);
     const blocks = () =>
       Array.from({ length: Math.ceil(R / 4) }, (_, j) => [
         ...loadBlock(j),
@@ -161,21 +255,54 @@ const qscan: WasmKernelGenerator = (env) => {
     // first effectful use, and without the store that is y's store, so it would load every state's
     // operands first and keep them all live, spilling.
     const step = (st: number, dA: Ex): Ex[] => [
-      bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
-      cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
-      hs[st].set(m.f32x4.add(m.f32x4.mul(dA, hs[st].get()), m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()))),
-      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
+      hs[st].set(
+        m.f32x4.add(
+          m.f32x4.mul(dA, hs[st].get()),
+          m.f32x4.mul(m.f32x4.mul(dts.get(), m.v128.load(32 * st, 4, bct.get())), xs.get()),
+        ),
+      ),
+      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(32 * st + 16, 4, bct.get()), hs[st].get()))),
       m.v128.store(0, 4, sink.get(), accs.get()),
     ];
+    // The pair rows of channels 2p and 2p + 1 (p = lane >> 1 here), for every two codes, from their
+    // code rows four positions at a time (reading past a row's end only into scratch, the next row
+    // or D, which lands in the padding position).
+    const [qa, qb, pa, pb] = [0, 1, 2, 3].map(() => f.i32Local());
+    const pairRows = (): Ex =>
+      f.for(
+        lane,
+        f.i32(0),
+        () => f.i32(4),
+        [
+          rec.set(f.add(tab.base(), f.i32(4 * PAIRS), f.mul(lane.get(), f.i32(2 * levels * levels * PR)))),
+          f.for(qa, f.i32(0), () => f.i32(levels), [
+            pa.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.mul(qa.get(), f.i32(4 * R)))),
+            f.for(qb, f.i32(0), () => f.i32(levels), [
+              pb.set(
+                f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB)), f.i32(4 * TAB), f.mul(qb.get(), f.i32(4 * R))),
+              ),
+              ...Array.from({ length: PR / 8 }, (_, j) => [
+                loaded[0].set(m.v128.load(16 * j, 4, pa.get())),
+                loaded[1].set(m.v128.load(16 * j, 4, pb.get())),
+                m.v128.store(32 * j, 4, rec.get(), lanes32(f, loaded[0].get(), loaded[1].get(), [0, 4, 1, 5])),
+                m.v128.store(32 * j + 16, 4, rec.get(), lanes32(f, loaded[0].get(), loaded[1].get(), [2, 6, 3, 7])),
+              ]).flat(),
+              rec.set(f.add(rec.get(), f.i32(4 * PR))),
+            ]),
+          ]),
+        ],
+        2,
+      );
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
       sink.set(f.addr(tab, f.i32(SINK))),
+      recs.set(f.addr(tab, f.add(f.mul(L(), f.i32(8 * N)), f.i32(BCT)))),
       f.for(s, f.i32(0), () => f.i32(N), [
         f.for(t, f.i32(0), L, [
           at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(2)), f.i32(BCT)))),
-          m.f32.store(0, 4, q.get(), f.load(Bm, at.get())),
-          m.f32.store(4, 4, q.get(), f.load(Cm, at.get())),
+          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(8)), f.i32(BCT)))),
+          m.v128.store(0, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Bm, at.get()))),
+          m.v128.store(16, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Cm, at.get()))),
         ]),
       ]),
       f.for(
@@ -184,40 +311,41 @@ const qscan: WasmKernelGenerator = (env) => {
         () => f.i32(E - 3),
         [
           d.set(f.add(f.mul(g.get(), f.i32(E)), e0.get())),
+          // The records first: a channel's code rows are needed only for the codes it meets (about
+          // half of them at 4 bits, each row N + 1 exp), the other rows are never read.
+          ...records(),
           f.for(lane, f.i32(0), () => f.i32(4), [
             tables(
               () => f.add(d.get(), lane.get()),
               () => f.mul(lane.get(), f.i32(TAB)),
+              m.i32.load(0, 4, f.addr(tab, f.add(lane.get(), f.i32(RANGE)))),
+              () => f.add(m.i32.load(0, 4, f.addr(tab, f.add(lane.get(), f.i32(RANGE + 4)))), f.i32(1)),
             ),
           ]),
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
-          // A code q's row is at base4 + (q - qn) * R * 4 bytes, per channel.
-          base4.set(
-            m.i32x4.add(m.i32x4.splat(tab.base()), i32x4([0, 1, 2, 3].map((c) => 4 * (c * TAB - quant.qn * R)))),
-          ),
+          ...(pairs ? [pairRows()] : []),
           ...hs.map((h) => h.set(zero())),
           pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
           bct.set(f.addr(tab, f.i32(BCT))),
-          v4.set(rowsOf(four(delta))),
-          ...rows.map((r, c) => r.set(m.i32x4.extract_lane(v4.get(), c))),
+          rec.set(recs.get()),
           f.for(t, f.i32(0), L, [
-            // The next step's rows, stored like acc so that V8 computes them here, a step ahead of
-            // their gathers; the last step reads its own codes again rather than past the row.
-            nx.set(m.select(m.i32.lt_s(f.add(t.get(), f.i32(1)), L()), f.i32(4), f.i32(0))),
-            next4.set(rowsOf(four(delta, nx))),
-            m.v128.store(16, 4, sink.get(), next4.get()),
-            xs.set(four(u)),
+            ...(pairs
+              ? [0, 1].map((pr) =>
+                  rows[pr].set(f.add(m.i32.load(8 * pr, 4, rec.get()), m.i32.load(8 * pr + 4, 4, rec.get()))),
+                )
+              : rows.map((r, c) => r.set(m.i32.load(4 * c, 4, rec.get())))),
+            xs.set(m.v128.load(16, 4, rec.get())),
             accs.set(zero()),
-            ...blocks().flat(),
+            ...(pairs ? pairBlocks() : blocks()).flat(),
             v4.set(
               D
                 ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, f.addr(tab, f.i32(DV))), xs.get()))
                 : accs.get(),
             ),
             ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
-            ...rows.map((r, c) => r.set(m.i32x4.extract_lane(next4.get(), c))),
             pos.set(f.add(pos.get(), f.i32(4))),
-            bct.set(f.add(bct.get(), f.i32(8 * N))),
+            bct.set(f.add(bct.get(), f.i32(32 * N))),
+            rec.set(f.add(rec.get(), f.i32(32))),
           ]),
         ],
         4,
