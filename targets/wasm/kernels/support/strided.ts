@@ -186,10 +186,18 @@ export function interleavedCopy(env: WasmKernelEnv, view: StridedView, b: number
       },
     ).e;
   };
+  // Four runs are a 4x4 transpose: eight shuffles rather than the merges' twelve.
+  const transpose = b === 4 ? new QuadTranspose(f) : undefined;
   const quad = [
     ...runs.map((r, k) => r.set(m.v128.load(0, 4, f.addr(x, runAt(k, u.get()))))),
+    ...(transpose ? transpose.of(runs) : []),
     ...Array.from({ length: b }, (_, k) =>
-      m.v128.store(0, 4, f.addr(y, f.add(to.get(), f.mul(u.get(), f.i32(b)), f.i32(4 * k))), merged(k)),
+      m.v128.store(
+        0,
+        4,
+        f.addr(y, f.add(to.get(), f.mul(u.get(), f.i32(b)), f.i32(4 * k))),
+        transpose ? transpose.column(k) : merged(k),
+      ),
     ),
   ];
   const one = Array.from({ length: b }, (_, r) =>
