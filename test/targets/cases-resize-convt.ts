@@ -55,6 +55,9 @@ const RESIZE_CASES: Case[] = [
   resizeBy("nearest x2, half_pixel round_prefer_ceil", [2, 2], nearest("half_pixel", "round_prefer_ceil")),
   resizeBy("nearest x3, align_corners ceil", [3, 3], nearest("align_corners", "ceil")),
   resizeBy("nearest x2, tf_half_pixel_for_nn", [2, 2], nearest("tf_half_pixel_for_nn", "round_prefer_ceil")),
+  // The wasm nearest gather's row copies and column tables, each axis alone.
+  resizeBy("nearest x4 along H only, asymmetric floor", [4, 1], nearest("asymmetric", "floor")),
+  resizeBy("nearest x3 along W only, half_pixel round_prefer_ceil", [1, 3], nearest("half_pixel", "round_prefer_ceil")),
   resizeBy("bilinear x2, half_pixel", [2, 2], linear("half_pixel")),
   resizeBy("bilinear x2, align_corners", [2, 2], linear("align_corners")),
   resizeBy("bilinear x3, pytorch_half_pixel", [3, 3], linear("pytorch_half_pixel")),
@@ -92,6 +95,7 @@ const RESIZE_CASES: Case[] = [
     [1, 1, 1, 3],
     nearest("pytorch_half_pixel", "floor"),
   ),
+  resizeTo("nearest down to 3x5 (odd width, vector tail)", [1, 2, 7, 11], [1, 2, 3, 5], nearest("half_pixel", "floor")),
   resizeTo("bilinear to a 1x5 output, align_corners", [1, 1, 4, 6], [1, 1, 1, 5], linear("align_corners")),
 ];
 

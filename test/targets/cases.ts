@@ -358,6 +358,34 @@ export const CASES: Case[] = [
       outputs: [shape(1, 1, { c: 0, h: 3, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
     },
   },
+  // The wasm interleaving of b runs (b vectors in, b out) for every b the families use.
+  {
+    name: "DepthToSpace DCR, block 3 over 2 channels",
+    spec: {
+      kind: "DepthToSpace",
+      attrs: { blocksize: int(3) },
+      inputs: [act(1, 18, "h", "w")],
+      outputs: [shape(1, 2, { c: 0, h: 3, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
+    },
+  },
+  {
+    name: "DepthToSpace DCR, block 4 over 3 channels",
+    spec: {
+      kind: "DepthToSpace",
+      attrs: { blocksize: int(4) },
+      inputs: [act(1, 48, "h", "w")],
+      outputs: [shape(1, 3, { c: 0, h: 4, w: 0, hw: 0 }, { c: 0, h: 0, w: 4, hw: 0 })],
+    },
+  },
+  {
+    name: "DepthToSpace CRD, block 2 over 3 channels",
+    spec: {
+      kind: "DepthToSpace",
+      attrs: { blocksize: int(2), mode: str("CRD") },
+      inputs: [act(1, 12, "h", "w")],
+      outputs: [shape(1, 3, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
+    },
+  },
   {
     name: "Concat on channels",
     spec: {

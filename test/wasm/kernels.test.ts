@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { emitJs } from "../../targets/js/emit.js";
 import { WASM_KERNELS } from "../../targets/wasm/kernels/index.js";
 import { CASES } from "../targets/cases.js";
-import { int, type KernelSpec, loadScript, oneKernelPlan, reference, runPlan, shape } from "../targets/harness.js";
+import { int, type KernelSpec, loadScript, oneKernelPlan, reference, runPlan, shape, str } from "../targets/harness.js";
 import { INTEGER_CASES } from "./integer-cases.js";
 import { emit, hostHasRelaxedSimd, ISAS, instantiate } from "./support.js";
 
@@ -106,6 +106,31 @@ describe("DlsQuant's clips keep the js target's signed zeros and NaN", () => {
         expect([...a].flatMap((v, i) => (Object.is(v, b[i]) ? [] : [`[${i}] ${v} vs ${b[i]}`]))).toEqual([]);
         expect(Object.is(a[0], values === zeros ? -0 : Number.NaN)).toBe(true);
       }
+    });
+  }
+});
+
+describe("nearest Resize turns -0 into +0 as the js target's f64 sum does", () => {
+  // 0 + 1 * -0 is +0: the gather adds +0 to each copied element rather than moving its bits.
+  const spec: KernelSpec = {
+    kind: "Resize",
+    attrs: { mode: str("nearest"), coordinate_transformation_mode: str("asymmetric"), nearest_mode: str("floor") },
+    inputs: [{ activation: shape(1, 1, "h", "w") }, null, { constant: [1, 1, 2, 3], shape: [4] }],
+    outputs: [shape(1, 1, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
+  };
+  const values = [-0, 1.5, -0, -2, 0, -0, 3, -0, -0, -1, 2, -0, 0, -0, -0.5, 4];
+  for (const isa of ISAS) {
+    it(`${isa}: a 2x8 input with -0 elements`, async () => {
+      const plan = oneKernelPlan(spec);
+      const bytes = await emit(plan, isa);
+      if (isa === "relaxed" && !hostHasRelaxedSimd()) return;
+      const js = loadScript(emitJs(plan, { compilerVersion: "test" }));
+      const input = (plan.kernels[0].inputs[0] as { buffer: number }).buffer;
+      const given = new Map([[input, values]]);
+      const [a] = runPlan(instantiate(bytes), plan, 2, 8, 1, new Map(), given).outputs;
+      const [b] = runPlan(js, plan, 2, 8, 1, new Map(), given).outputs;
+      expect([...a].flatMap((v, i) => (Object.is(v, b[i]) ? [] : [`[${i}] ${v} vs ${b[i]}`]))).toEqual([]);
+      expect(Object.is(a[0], 0)).toBe(true);
     });
   }
 });

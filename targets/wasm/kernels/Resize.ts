@@ -2,6 +2,7 @@ import type { SymDim } from "../../../compiler/plan/kernel-plan.js";
 import { resizeGeometry } from "../../shared/resize-geometry.js";
 import { addDim } from "../../shared/sym.js";
 import type { Ex } from "../binaryen.js";
+import { nearestPlanes } from "./support/resize-nearest.js";
 import { tapLocals, tapTable } from "./support/resize-taps.js";
 import type { WasmKernelGenerator } from "./types.js";
 
@@ -10,7 +11,8 @@ const NONE: SymDim = { c: 0, h: 0, w: 0, hw: 0 };
 /**
  * Resize of H and W (nearest, linear, cubic), the js target's algorithm and order of operations in
  * f64 (so results are bit-identical): tap tables per call in scratch, each output row summed from its
- * source rows into an f64 row, then each output element from its taps along that row.
+ * source rows into an f64 row, then each output element from its taps along that row. Nearest
+ * (float32 in and out, no exclude_outside) is a gather instead (support/resize-nearest.ts).
  */
 const resize: WasmKernelGenerator = (env) => {
   const g = resizeGeometry(env);
@@ -21,8 +23,10 @@ const resize: WasmKernelGenerator = (env) => {
   const W = env.dim(xs[3]);
   const OH = env.dim(ys[2]);
   const OW = env.dim(ys[3]);
+  const nearest = g.mode === "nearest" && !g.excludeOutside && x.elem === "f32" && y.elem === "f32";
   const tableSize = (out: SymDim, identity: boolean) => (identity ? NONE : addDim(out, out, 2 * n - 1));
-  const rowSize = g.height.identity ? NONE : xs[3];
+  // The f64 row the H taps sum into, or for nearest the width's chosen columns (i32, two an f64).
+  const rowSize = nearest ? (g.width.identity ? NONE : ys[3]) : g.height.identity ? NONE : xs[3];
   const s = env.scratch(
     addDim(addDim(rowSize, tableSize(ys[2], g.height.identity)), tableSize(ys[3], g.width.identity)),
   );
@@ -58,19 +62,28 @@ const resize: WasmKernelGenerator = (env) => {
         ]),
         f.storeF(y, f.add(yb.get(), ow.get()), acc.get()),
       ]);
+  const tables = [
+    hw.set(nearest ? (g.width.identity ? f.i32(0) : OW()) : g.height.identity ? f.i32(0) : W()),
+    hi.set(f.add(hw.get(), f.mul(f.i32(n), OH()))),
+    ww.set(g.height.identity ? hw.get() : f.add(hi.get(), f.mul(f.i32(n), OH()))),
+    wi.set(f.add(ww.get(), f.mul(f.i32(n), OW()))),
+    ...(g.height.identity
+      ? []
+      : tapTable(f, g, { axis: g.height, inSize: H, outSize: OH, table: s, weights: hw, indices: hi }, l)),
+    ...(g.width.identity
+      ? []
+      : tapTable(f, g, { axis: g.width, inSize: W, outSize: OW, table: s, weights: ww, indices: wi }, l)),
+  ];
+  if (nearest) {
+    return {
+      spec: g.spec,
+      body: [...tables, ...nearestPlanes(env, g, { x, y, table: s, sizes: [H, W, OH, OW], tables: [hw, hi, ww, wi] })],
+    };
+  }
   return {
     spec: g.spec,
     body: [
-      hw.set(g.height.identity ? f.i32(0) : W()),
-      hi.set(f.add(hw.get(), f.mul(f.i32(n), OH()))),
-      ww.set(g.height.identity ? hw.get() : f.add(hi.get(), f.mul(f.i32(n), OH()))),
-      wi.set(f.add(ww.get(), f.mul(f.i32(n), OW()))),
-      ...(g.height.identity
-        ? []
-        : tapTable(f, g, { axis: g.height, inSize: H, outSize: OH, table: s, weights: hw, indices: hi }, l)),
-      ...(g.width.identity
-        ? []
-        : tapTable(f, g, { axis: g.width, inSize: W, outSize: OW, table: s, weights: ww, indices: wi }, l)),
+      ...tables,
       f.for(p, f.i32(0), () => f.i32(g.planes), [
         f.for(oh, f.i32(0), OH, [
           ...(g.height.identity ? [row.set(f.mul(f.add(f.mul(p.get(), H()), oh.get()), W()))] : sumRows),

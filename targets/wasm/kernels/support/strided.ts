@@ -2,6 +2,7 @@ import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import type { Ex } from "../../binaryen.js";
 import type { Arr, Local, Val } from "../../dsl.js";
 import type { WasmKernelEnv } from "../types.js";
+import { lanes32 } from "./lanes.js";
 import { copyRun, QuadTranspose, tiledPlane, words } from "./tiles.js";
 
 /** Row-major element strides of a shape. */
@@ -135,4 +136,75 @@ function tileCopy(env: WasmKernelEnv, view: StridedView, unit: number): Ex[] {
     to,
     tiledPlane(f, U, R, u, r, block, (du) => [one(du)]),
   );
+}
+
+/**
+ * y's last axis has a literal extent `b` and the axis before it unit stride in x (DepthToSpace's
+ * pixel shuffle): per position on the other axes, b runs of x (one per position on the last axis)
+ * interleaved into one run of y. Four positions along the unit axis move as b vector loads, shuffles
+ * and b vector stores: y's lane e of the four b-lane groups is run (e mod b) at (e div b); the rest
+ * go element by element. Falls back to `stridedCopy` without SIMD.
+ */
+export function interleavedCopy(env: WasmKernelEnv, view: StridedView, b: number): Ex[] {
+  const last = view.extents.length - 1;
+  if (env.isa === "mvp" || view.contiguous !== last - 1) return stridedCopy(env, view);
+  const f = env.fn;
+  const m = f.m;
+  const [x, y] = [words(view.x), words(view.y)];
+  const [from, to, u] = [f.i32Local(), f.i32Local(), f.i32Local()];
+  const sr = view.strides[last];
+  const U = view.extents[last - 1];
+  const outer = view.extents.slice(0, last - 1).map((_, k) => k);
+  const runAt = (r: number, du: Ex) => f.add(from.get(), m.i32.mul(f.i32(r), sr()), du);
+  const runs = Array.from({ length: b }, () => f.local(f.b.v128));
+  // y's vector k: each lane's run and position, merged run by run (a shuffle per added run).
+  const merged = (k: number): Ex => {
+    const lanes = [0, 1, 2, 3].map((l) => ({ run: (4 * k + l) % b, at: Math.floor((4 * k + l) / b) }));
+    const order = [...new Set(lanes.map((l) => l.run))];
+    if (order.length === 1)
+      return lanes32(
+        f,
+        runs[order[0]].get(),
+        runs[order[0]].get(),
+        lanes.map((l) => l.at),
+      );
+    return order.slice(1).reduce<{ e: Ex; have: Set<number> }>(
+      (acc, run) => {
+        const have = new Set([...acc.have, run]);
+        // Lanes already placed keep their place in acc (0-3); this run's come from it (4-7).
+        const pick = lanes.map((l, i) => (l.run === run ? 4 + l.at : acc.have.has(l.run) ? i : 0));
+        return { e: lanes32(f, acc.e, runs[run].get(), pick), have };
+      },
+      {
+        e: lanes32(
+          f,
+          runs[order[0]].get(),
+          runs[order[0]].get(),
+          lanes.map((l) => l.at),
+        ),
+        have: new Set([order[0]]),
+      },
+    ).e;
+  };
+  // Four runs are a 4x4 transpose: eight shuffles rather than the merges' twelve.
+  const transpose = b === 4 ? new QuadTranspose(f) : undefined;
+  const quad = [
+    ...runs.map((r, k) => r.set(m.v128.load(0, 4, f.addr(x, runAt(k, u.get()))))),
+    ...(transpose ? transpose.of(runs) : []),
+    ...Array.from({ length: b }, (_, k) =>
+      m.v128.store(
+        0,
+        4,
+        f.addr(y, f.add(to.get(), f.mul(u.get(), f.i32(b)), f.i32(4 * k))),
+        transpose ? transpose.column(k) : merged(k),
+      ),
+    ),
+  ];
+  const one = Array.from({ length: b }, (_, r) =>
+    f.store(y, f.add(to.get(), f.mul(u.get(), f.i32(b)), f.i32(r)), f.load(x, runAt(r, u.get()))),
+  );
+  return outerLoops(env, view, outer, from, to, [
+    f.for(u, f.i32(0), () => m.i32.sub(U(), f.i32(3)), quad, 4),
+    f.for(u, u.get(), U, one),
+  ]);
 }
