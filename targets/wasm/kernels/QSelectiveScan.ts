@@ -31,8 +31,9 @@ const qscan: WasmKernelGenerator = (env) => {
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
   // channels' rows, D of the four, a slot for the stores that only order V8's schedule, the range
-  // of codes each channel meets, with at most 16 codes the pair rows (see quadScan), the direction's B and C splatted, four copies of
-  // each per (t, state), and per step a record of the four channels' row addresses and u values.
+  // of codes each channel meets, with at most 16 codes the pair rows (see quadScan), the direction's
+  // B and C splatted (four copies of each per (t, state)), and per step a record of the four
+  // channels' row addresses and u values.
   const R = N + 1;
   const TAB = levels * R;
   const DV = 4 * TAB;
@@ -148,8 +149,6 @@ const qscan: WasmKernelGenerator = (env) => {
       v4.set(x4),
       ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i + 16, 4, i, rec.get(), v4.get())),
     ];
-    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
-    // the last L mod 4 steps one at a time.
     // Channel `lane`'s lowest and highest code, from qn, into the range slots.
     const narrowest = (v: Local, op: (a: Ex, b: Ex) => Ex, slot: number): Ex[] => [
       v.set(op(v.get(), lanes32(f, v.get(), v.get(), [2, 3, 2, 3]))),
@@ -163,6 +162,8 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
     // Both extremes of the codes in `cv` so far.
     const meet = (): Ex[] => [lo4.set(m.i32x4.min_s(lo4.get(), cv.get())), hi4.set(m.i32x4.max_s(hi4.get(), cv.get()))];
+    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
+    // the last L mod 4 steps one at a time.
     const records = (): Ex[] => [
       f.for(lane, f.i32(0), () => f.i32(4), [
         lo4.set(m.i32x4.splat(f.i32(quant.qp))),
