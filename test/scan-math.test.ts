@@ -3,13 +3,10 @@ import { exp32, softplus32 } from "../compiler/ops/support/scan-math.js";
 import { emitJs } from "../targets/js/emit.js";
 import { resolveHelpers } from "../targets/js/runtime/helpers.js";
 import { CodeWriter } from "../targets/shared/code-writer.js";
-import { loadBinaryen } from "../targets/wasm/binaryen.js";
-import { Fn } from "../targets/wasm/dsl.js";
-import { addMathFunctions } from "../targets/wasm/math.js";
 import { qexp32, qsoftplus32 } from "../targets/wasm/scan-math.js";
 import { rng } from "./support/random.js";
 import { int, type KernelSpec, loadScript, oneKernelPlan, reference, runPlan, shape } from "./targets/harness.js";
-import { emit, instantiate, WASM } from "./wasm/support.js";
+import { emit, f32RoutineExports, instantiate } from "./wasm/support.js";
 
 const f32 = Math.fround;
 const cell = new Float32Array(1);
@@ -108,56 +105,25 @@ describe("the float scan's exp32 and softplus32 (compiler/ops/support/scan-math.
   });
 
   it("the wasm module's qexp32 and qsoftplus32, scalar and written out on f32x4, are the reference bit for bit", async () => {
-    const b = await loadBinaryen();
-    const m = new b.Module();
-    m.setFeatures(b.Features.MVP | b.Features.SIMD128);
-    try {
-      addMathFunctions(b, m, new Set(["qexp32", "qsoftplus32"] as const));
-      // <name>4_lane<i>(a, b, c, d): lane i of the written-out routine on the four arguments.
-      for (const [name, routine] of [
+    const e = await f32RoutineExports(
+      ["qexp32", "qsoftplus32"],
+      [
         ["qexp32", qexp32],
         ["qsoftplus32", qsoftplus32],
-      ] as const) {
-        m.addFunctionExport(name, name);
-        for (const i of [0, 1, 2, 3]) {
-          const f = new Fn(b, m);
-          const args = [0, 1, 2, 3].map(() => f.param(b.f64));
-          const quad = f.local(b.v128);
-          const arg = (k: number) => m.f32.demote(args[k].get());
-          let packed = m.f32x4.splat(arg(0));
-          for (const k of [1, 2, 3]) packed = m.f32x4.replace_lane(packed, k, arg(k));
-          f.build(
-            `${name}4_lane${i}`,
-            b.f64,
-            f.seq([
-              quad.set(packed),
-              ...routine.inline(f, [quad], [quad]),
-              m.return(m.f64.promote(m.f32x4.extract_lane(quad.get(), i))),
-            ]),
-          );
-          m.addFunctionExport(`${name}4_lane${i}`, `${name}4_lane${i}`);
-        }
+      ],
+    );
+    const xs = samples();
+    const reference: Record<string, (x: number) => number> = { qexp32: exp32, qsoftplus32: softplus32 };
+    const bad: string[] = [];
+    for (let q = 0; q < xs.length; q++) {
+      const quad = [xs[q], xs[(q * 7 + 3) % xs.length], xs[(q * 5 + 1) % xs.length], xs[(q * 3 + 2) % xs.length]];
+      for (const fn of ["qexp32", "qsoftplus32"]) {
+        const want = reference[fn](quad[q % 4]);
+        if (!Object.is(e[fn](quad[q % 4]), want)) bad.push(`${fn}(${quad[q % 4]})`);
+        if (!Object.is(e[`${fn}4_lane${q % 4}`](...quad), want)) bad.push(`${fn}4(${quad[q % 4]})`);
       }
-      expect(m.validate()).toBeTruthy();
-      const e = new WASM.Instance(new WASM.Module(m.emitBinary()), {}).exports as Record<
-        string,
-        (...x: number[]) => number
-      >;
-      const xs = samples();
-      const reference: Record<string, (x: number) => number> = { qexp32: exp32, qsoftplus32: softplus32 };
-      const bad: string[] = [];
-      for (let q = 0; q < xs.length; q++) {
-        const quad = [xs[q], xs[(q * 7 + 3) % xs.length], xs[(q * 5 + 1) % xs.length], xs[(q * 3 + 2) % xs.length]];
-        for (const fn of ["qexp32", "qsoftplus32"]) {
-          const want = reference[fn](quad[q % 4]);
-          if (!Object.is(e[fn](quad[q % 4]), want)) bad.push(`${fn}(${quad[q % 4]})`);
-          if (!Object.is(e[`${fn}4_lane${q % 4}`](...quad), want)) bad.push(`${fn}4(${quad[q % 4]})`);
-        }
-      }
-      expect(bad.slice(0, 5)).toEqual([]);
-    } finally {
-      m.dispose();
     }
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 
   it("the four-channel float scan agrees with the js target on softplus and exp edge cases", async () => {

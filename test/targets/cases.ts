@@ -47,6 +47,17 @@ const transpose = (what: string, perm: number[], dims: Dim[]): Case => ({
  * drawn from `seed` and (unless `bias` is false) a bias drawn from seed + 1; the output's dims `y`
  * default to w[0] channels at the input's h x w.
  */
+/** DepthToSpace of `channels` output channels with block `b`: (1, c b^2, h, w) -> (1, c, b h, b w). */
+const depthToSpace = (name: string, b: number, channels: number, mode: "DCR" | "CRD"): Case => ({
+  name,
+  spec: {
+    kind: "DepthToSpace",
+    attrs: { blocksize: int(b), ...(mode === "CRD" ? { mode: str("CRD") } : {}) },
+    inputs: [act(1, channels * b * b, "h", "w")],
+    outputs: [shape(1, channels, { c: 0, h: b, w: 0, hw: 0 }, { c: 0, h: 0, w: b, hw: 0 })],
+  },
+});
+
 const conv = (
   name: string,
   attrs: KernelSpec["attrs"],
@@ -340,52 +351,12 @@ export const CASES: Case[] = [
       outputs: [shape(1, "h", "w")],
     },
   },
-  {
-    name: "DepthToSpace DCR",
-    spec: {
-      kind: "DepthToSpace",
-      attrs: { blocksize: int(2) },
-      inputs: [act(1, 8, "h", "w")],
-      outputs: [shape(1, 2, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
-    },
-  },
-  {
-    name: "DepthToSpace CRD",
-    spec: {
-      kind: "DepthToSpace",
-      attrs: { blocksize: int(3), mode: str("CRD") },
-      inputs: [act(1, 9, "h", "w")],
-      outputs: [shape(1, 1, { c: 0, h: 3, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
-    },
-  },
+  depthToSpace("DepthToSpace DCR", 2, 2, "DCR"),
+  depthToSpace("DepthToSpace CRD", 3, 1, "CRD"),
   // The wasm interleaving of b runs (b vectors in, b out) for every b the families use.
-  {
-    name: "DepthToSpace DCR, block 3 over 2 channels",
-    spec: {
-      kind: "DepthToSpace",
-      attrs: { blocksize: int(3) },
-      inputs: [act(1, 18, "h", "w")],
-      outputs: [shape(1, 2, { c: 0, h: 3, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
-    },
-  },
-  {
-    name: "DepthToSpace DCR, block 4 over 3 channels",
-    spec: {
-      kind: "DepthToSpace",
-      attrs: { blocksize: int(4) },
-      inputs: [act(1, 48, "h", "w")],
-      outputs: [shape(1, 3, { c: 0, h: 4, w: 0, hw: 0 }, { c: 0, h: 0, w: 4, hw: 0 })],
-    },
-  },
-  {
-    name: "DepthToSpace CRD, block 2 over 3 channels",
-    spec: {
-      kind: "DepthToSpace",
-      attrs: { blocksize: int(2), mode: str("CRD") },
-      inputs: [act(1, 12, "h", "w")],
-      outputs: [shape(1, 3, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
-    },
-  },
+  depthToSpace("DepthToSpace DCR, block 3 over 2 channels", 3, 2, "DCR"),
+  depthToSpace("DepthToSpace DCR, block 4 over 3 channels", 4, 3, "DCR"),
+  depthToSpace("DepthToSpace CRD, block 2 over 3 channels", 2, 3, "CRD"),
   {
     name: "Concat on channels",
     spec: {

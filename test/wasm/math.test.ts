@@ -1,35 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { sigmoid } from "../../compiler/ops/support/activation.js";
 import { erf } from "../../compiler/ops/support/erf.js";
-import { loadBinaryen } from "../../targets/wasm/binaryen.js";
-import { Fn } from "../../targets/wasm/dsl.js";
 import { qerf } from "../../targets/wasm/erf.js";
-import { addMathFunctions, type MathFn } from "../../targets/wasm/math.js";
 import { qsigmoid } from "../../targets/wasm/sigmoid.js";
 import { rng } from "../support/random.js";
-import { WASM } from "./support.js";
-
-type Binaryen = Awaited<ReturnType<typeof loadBinaryen>>;
-
-/** Adds the math functions `names` to `m`. */
-function addMath(b: Binaryen, m: InstanceType<Binaryen["Module"]>, names: Iterable<MathFn>): void {
-  addMathFunctions(b, m, new Set(names));
-}
+import { f32RoutineExports } from "./support.js";
 
 /** The module's math functions, exported on their own. */
-async function mathModule(): Promise<Record<string, (x: number) => number>> {
-  const b = await loadBinaryen();
-  const m = new b.Module();
-  try {
-    const names = ["qexp", "qlog1p", "qtanh", "qerf", "qsigmoid"] as const;
-    addMath(b, m, names);
-    for (const n of names) m.addFunctionExport(n, n);
-    expect(m.validate()).toBeTruthy();
-    const { exports } = new WASM.Instance(new WASM.Module(m.emitBinary()), {});
-    return exports as Record<string, (x: number) => number>;
-  } finally {
-    m.dispose();
-  }
+function mathModule(): Promise<Record<string, (x: number) => number>> {
+  return f32RoutineExports(["qexp", "qlog1p", "qtanh", "qerf", "qsigmoid"], []);
 }
 
 describe("wasm math", () => {
@@ -110,84 +89,53 @@ describe("wasm math", () => {
   });
 
   it("sigmoid and erf written out on f32x4 give the scalar routines' results in each lane", async () => {
-    const b = await loadBinaryen();
-    const m = new b.Module();
-    m.setFeatures(b.Features.MVP | b.Features.SIMD128);
-    try {
-      addMath(b, m, ["qsigmoid", "qerf"]);
-      // fn4_lane<i>(a, b, c, d): lane i of the written-out routine on the four arguments as float32.
-      for (const [name, routine] of [
+    const e = await f32RoutineExports(
+      ["qsigmoid", "qerf"],
+      [
         ["qsigmoid", qsigmoid],
         ["qerf", qerf],
-      ] as const) {
-        m.addFunctionExport(name, name);
-        for (const i of [0, 1, 2, 3]) {
-          const f = new Fn(b, m);
-          const args = [0, 1, 2, 3].map(() => f.param(b.f64));
-          const quad = f.local(b.v128);
-          const arg = (k: number) => m.f32.demote(args[k].get());
-          let packed = m.f32x4.splat(arg(0));
-          for (const k of [1, 2, 3]) packed = m.f32x4.replace_lane(packed, k, arg(k));
-          f.build(
-            `${name}4_lane${i}`,
-            b.f64,
-            f.seq([
-              quad.set(packed),
-              ...routine.inline(f, [quad], [quad]),
-              m.return(m.f64.promote(m.f32x4.extract_lane(quad.get(), i))),
-            ]),
-          );
-          m.addFunctionExport(`${name}4_lane${i}`, `${name}4_lane${i}`);
+      ],
+    );
+    const rnd = rng(6);
+    const edges = [0, -0, 1, -1, 2 ** -28, -(2 ** -29), 0.34657359027997264, -0.3465735902799727, 1.0397207708399179];
+    const xs = [
+      ...edges,
+      1.04,
+      -1.04,
+      2.999,
+      -3,
+      3,
+      5.9,
+      3.919205904006958,
+      0.99999994,
+      700,
+      -700,
+      700.1,
+      -707.5,
+      709.9,
+      -746,
+      Infinity,
+      -Infinity,
+    ];
+    xs.push(Number.NaN);
+    for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 24 - 12));
+    const quads = Array.from({ length: xs.length - 1 }, (_, i) => [
+      xs[i],
+      xs[(i * 7 + 3) % xs.length],
+      xs[(i * 5 + 1) % xs.length],
+      xs[(i * 3 + 2) % xs.length],
+    ]);
+    // Every lane small but one at erf's branch point (the written-out erf skips its large
+    // polynomial only where every lane is below it), or just below it.
+    quads.push([0.5, 1, -0.25, 0.99999994], [-1, 0.1, 2 ** -20, -0.75], [0.99999994, -0.99999994, 0, -0]);
+    const bad: string[] = [];
+    for (const quad of quads) {
+      for (const l of [0, 1, 2, 3]) {
+        for (const fn of ["qsigmoid", "qerf"]) {
+          if (!Object.is(e[`${fn}4_lane${l}`](...quad), e[fn](Math.fround(quad[l])))) bad.push(`${fn}4(${quad[l]})`);
         }
       }
-      expect(m.validate()).toBeTruthy();
-      const e = new WASM.Instance(new WASM.Module(m.emitBinary()), {}).exports as Record<
-        string,
-        (...x: number[]) => number
-      >;
-      const rnd = rng(6);
-      const edges = [0, -0, 1, -1, 2 ** -28, -(2 ** -29), 0.34657359027997264, -0.3465735902799727, 1.0397207708399179];
-      const xs = [
-        ...edges,
-        1.04,
-        -1.04,
-        2.999,
-        -3,
-        3,
-        5.9,
-        3.919205904006958,
-        0.99999994,
-        700,
-        -700,
-        700.1,
-        -707.5,
-        709.9,
-        -746,
-        Infinity,
-        -Infinity,
-      ];
-      xs.push(Number.NaN);
-      for (let i = 0; i < 20000; i++) xs.push((rnd() - 0.5) * 2 ** Math.floor(rnd() * 24 - 12));
-      const quads = Array.from({ length: xs.length - 1 }, (_, i) => [
-        xs[i],
-        xs[(i * 7 + 3) % xs.length],
-        xs[(i * 5 + 1) % xs.length],
-        xs[(i * 3 + 2) % xs.length],
-      ]);
-      // Every lane small but one at erf's branch point (the written-out erf skips its large
-      // polynomial only where every lane is below it), or just below it.
-      quads.push([0.5, 1, -0.25, 0.99999994], [-1, 0.1, 2 ** -20, -0.75], [0.99999994, -0.99999994, 0, -0]);
-      const bad: string[] = [];
-      for (const quad of quads) {
-        for (const l of [0, 1, 2, 3]) {
-          for (const fn of ["qsigmoid", "qerf"]) {
-            if (!Object.is(e[`${fn}4_lane${l}`](...quad), e[fn](Math.fround(quad[l])))) bad.push(`${fn}4(${quad[l]})`);
-          }
-        }
-      }
-      expect(bad.slice(0, 5)).toEqual([]);
-    } finally {
-      m.dispose();
     }
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 });

@@ -1,6 +1,10 @@
 import type { KernelPlan } from "../../compiler/plan/kernel-plan.js";
+import { loadBinaryen } from "../../targets/wasm/binaryen.js";
+import { Fn } from "../../targets/wasm/dsl.js";
 import { emitWasm } from "../../targets/wasm/emit.js";
+import type { F32Routine } from "../../targets/wasm/f32-ops.js";
 import type { Isa } from "../../targets/wasm/kernels/types.js";
+import { addMathFunctions, type MathFn } from "../../targets/wasm/math.js";
 import type { Artifact } from "../targets/harness.js";
 
 // The WebAssembly JS API as these tests use it (the project compiles without the DOM library).
@@ -56,4 +60,46 @@ export function instantiate(bytes: Uint8Array): Artifact {
 
 export function emit(plan: KernelPlan, isa: Isa): Promise<Uint8Array> {
   return emitWasm(plan, { compilerVersion: "test", isa });
+}
+
+/**
+ * A module of the math functions `names`, each exported, and per routine `<name>4_lane<i>(a, b, c,
+ * d)`: lane i of its f32x4 written-out form on the four arguments as float32; instantiated.
+ */
+export async function f32RoutineExports(
+  names: Iterable<MathFn>,
+  routines: readonly (readonly [MathFn, F32Routine])[],
+): Promise<Record<string, (...x: number[]) => number>> {
+  const b = await loadBinaryen();
+  const m = new b.Module();
+  m.setFeatures(b.Features.MVP | b.Features.SIMD128);
+  try {
+    const all = new Set(names);
+    addMathFunctions(b, m, all);
+    for (const name of all) m.addFunctionExport(name, name);
+    for (const [name, routine] of routines) {
+      for (const i of [0, 1, 2, 3]) {
+        const f = new Fn(b, m);
+        const args = [0, 1, 2, 3].map(() => f.param(b.f64));
+        const quad = f.local(b.v128);
+        const arg = (k: number) => m.f32.demote(args[k].get());
+        let packed = m.f32x4.splat(arg(0));
+        for (const k of [1, 2, 3]) packed = m.f32x4.replace_lane(packed, k, arg(k));
+        f.build(
+          `${name}4_lane${i}`,
+          b.f64,
+          f.seq([
+            quad.set(packed),
+            ...routine.inline(f, [quad], [quad]),
+            m.return(m.f64.promote(m.f32x4.extract_lane(quad.get(), i))),
+          ]),
+        );
+        m.addFunctionExport(`${name}4_lane${i}`, `${name}4_lane${i}`);
+      }
+    }
+    if (!m.validate()) throw new Error("the math module does not validate");
+    return new WASM.Instance(new WASM.Module(m.emitBinary()), {}).exports as Record<string, (...x: number[]) => number>;
+  } finally {
+    m.dispose();
+  }
 }
