@@ -9,6 +9,7 @@ import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
+import { lowerGather } from "./passes/lower-gather.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
 import type { Pass } from "./passes/pass.js";
 import { recogniseCrossScan } from "./passes/recognise-cross-scan.js";
@@ -39,6 +40,7 @@ export const PIPELINE: readonly Pass[] = [
   recogniseResidualLayout,
   foldBatchNorm,
   lowerPixelShuffle,
+  lowerGather,
   weightLayout,
   integerKernels,
   fuseEpilogue,

@@ -154,6 +154,11 @@ export class Matcher {
     });
   }
 
+  /** The element type of `value`, where the probes tell. */
+  dtypeOf(value: string): string | undefined {
+    return this.probes()[0].types.get(value)?.dtype;
+  }
+
   /** The shape at each probe, checked against `expected` (computed from other probed shapes). */
   expectShape(value: string, what: string, expected: (probe: number) => readonly number[]): void {
     this.shapes(value).forEach((s, k) => {
