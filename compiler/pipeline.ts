@@ -8,6 +8,7 @@ import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { integerKernels } from "./passes/integer-kernels.js";
+import { lowerConstantOfShape } from "./passes/lower-constant-of-shape.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerGather } from "./passes/lower-gather.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
@@ -41,6 +42,7 @@ export const PIPELINE: readonly Pass[] = [
   foldBatchNorm,
   lowerPixelShuffle,
   lowerGather,
+  lowerConstantOfShape,
   weightLayout,
   integerKernels,
   fuseEpilogue,

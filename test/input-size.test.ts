@@ -8,9 +8,11 @@ import { kernelKinds, supportTable } from "../compiler/cli/target-support.js";
 import { Interpreter } from "../compiler/interp/interpreter.js";
 import { Tensor } from "../compiler/ir/tensor.js";
 import { decodeModel } from "../compiler/onnx/decode.js";
+import { loadEngine, loadModel } from "../runtime/core/load.js";
 import { planTiling, runTiled } from "../runtime/core/tile.js";
 import { emitJs } from "../targets/js/emit.js";
 import { generateAll, UnsupportedKernels } from "../targets/shared/unsupported.js";
+import { emitWasm } from "../targets/wasm/emit.js";
 import { fakeEngine } from "./runtime/support/artifacts.js";
 import { DT, modelBytes, node, type Shape, valueInfo } from "./support/onnx-builder.js";
 import { loadScript } from "./targets/harness.js";
@@ -101,33 +103,21 @@ describe("planning at the input size", () => {
     );
   });
 
-  it("an op that needs a divisible size: refused at the probe that breaks it, compiled once pinned", () => {
-    const file = join(dir, "s2d.onnx");
+  it("a size that no multiple of the probes fits: refused at the probe that breaks it, compiled once pinned", () => {
+    const file = join(dir, "fixed-bias.onnx");
     writeFileSync(
       file,
       modelBytes({
         inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
         outputs: [valueInfo("y", DT.FLOAT)],
-        nodes: [
-          node({
-            op: "SpaceToDepth",
-            inputs: ["x"],
-            outputs: ["y"],
-            name: "s2d",
-            attrs: [{ name: "blocksize", type: 2, i: 2 }],
-          }),
-        ],
+        initializers: [{ name: "b", dims: [1, 3, 24, 20], dataType: DT.FLOAT, floatData: new Array(1440).fill(0.5) }],
+        nodes: [node({ op: "Add", inputs: ["x", "b"], outputs: ["y"], name: "add_bias" })],
       }),
     );
     expect(() => planModelFile(file)).toThrow(
-      "node 's2d' (SpaceToDepth): a dimension of 25 does not divide into blocks of 2 (at input size 25x20",
+      "node 'add_bias' (Add): input shapes [1,3,25,20], [1,3,24,20] do not broadcast (at input size 25x20",
     );
-    expect(planModelFile(file, { size: { h: 24, w: 20 } }).plan.buffers[1].shape[2]).toEqual({
-      c: 12,
-      h: 0,
-      w: 0,
-      hw: 0,
-    });
+    expect(planModelFile(file, { size: { h: 24, w: 20 } }).plan.model.inputSize).toEqual({ h: 24, w: 20 });
   });
 
   it("a symbolic graph keeps taking any size, with polynomial buffer sizes", () => {
@@ -146,6 +136,106 @@ describe("planning at the input size", () => {
     const art = loadScript(emitJs(plan, { compilerVersion: "test" }));
     expect(art.meta.input_size).toEqual([null, null]);
     expect(art.qmc_prepare(5, 77)).toBe(0);
+  });
+});
+
+/**
+ * An encoder-decoder in miniature: SpaceToDepth(2) -> Relu -> DepthToSpace(2) added to its input,
+ * which has shapes only where the height and width are even.
+ */
+function evenOnlyModel(): string {
+  const file = join(dir, "even.onnx");
+  const block = [{ name: "blocksize", type: 2, i: 2 }];
+  writeFileSync(
+    file,
+    modelBytes({
+      inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
+      outputs: [valueInfo("y", DT.FLOAT)],
+      nodes: [
+        node({ op: "SpaceToDepth", inputs: ["x"], outputs: ["d"], name: "s2d", attrs: block }),
+        node({ op: "Relu", inputs: ["d"], outputs: ["r"] }),
+        node({ op: "DepthToSpace", inputs: ["r"], outputs: ["u"], name: "d2s", attrs: block }),
+        node({ op: "Add", inputs: ["u", "x"], outputs: ["y"], name: "skip" }),
+      ],
+    }),
+  );
+  return file;
+}
+
+/** The reference interpreter on C x h x w planes. */
+function referenceRun(file: string, planes: Float32Array, h: number, w: number): Float32Array {
+  const model = decodeModel(readFileSync(file), { file });
+  const [y] = new Interpreter(model).run([Tensor.from("float32", [1, 3, h, w], planes)]);
+  return Float32Array.from(y.values);
+}
+
+describe("a graph that has shapes only at multiples of a size", () => {
+  it("is planned in units of the multiple, and inspect's report says why", () => {
+    const { plan } = planModelFile(evenOnlyModel());
+    expect(plan.model.sizeMultiple).toEqual({
+      h: 2,
+      w: 2,
+      why: expect.stringMatching(
+        /^at 25x20: node 's2d' \(SpaceToDepth\): a dimension of 25 does not divide into blocks of 2/,
+      ),
+    });
+    const input = plan.buffers.find((b) => b.id === plan.input);
+    expect(input?.shape.slice(2)).toEqual([
+      { c: 0, h: 2, w: 0, hw: 0 },
+      { c: 0, h: 0, w: 2, hw: 0 },
+    ]);
+    expect(planModelFile(evenOnlyModel(), { size: { h: 6, w: 8 } }).plan.model.sizeMultiple).toEqual({ h: 1, w: 1 });
+  });
+
+  it("artifacts take even sizes only, and agree with the reference there", async () => {
+    const file = evenOnlyModel();
+    const { plan } = planModelFile(file);
+    const js = loadScript(emitJs(plan, { compilerVersion: "test" }));
+    expect(js.meta.size_multiple).toEqual([2, 2]);
+    expect(js.qmc_prepare(5, 8)).toBe(-1);
+    expect(js.qmc_prepare(6, 7)).toBe(-1);
+    const wasm = await loadEngine(await emitWasm(plan, { compilerVersion: "test", isa: "simd" }));
+    expect(() => wasm.prepare(5, 8)).toThrow();
+    const planes = ramp(3 * 6 * 8);
+    wasm.prepare(6, 8);
+    wasm.input().set(planes);
+    wasm.run();
+    expect([...wasm.output()]).toEqual([...referenceRun(file, planes, 6, 8)]);
+  });
+
+  it("restores an odd-sized image padded at the bottom and right, in the runtime and the ES5 helper", async () => {
+    const file = evenOnlyModel();
+    const source = emitJs(planModelFile(file).plan, { compilerVersion: "test" });
+    const pixels = Uint8Array.from({ length: 3 * 7 * 9 }, (_, i) => (i * 53) % 256);
+    const model = await loadModel(source);
+    const restored = await model.restore({ data: pixels, width: 9, height: 7, channels: 3 });
+    expect(restored.tiling.size).toEqual([8, 10]);
+    // The reference on the image with its last row and column repeated, cropped back.
+    const padded = new Float32Array(3 * 8 * 10);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 10; x++)
+          padded[(c * 8 + y) * 10 + x] = Math.fround(pixels[(Math.min(y, 6) * 9 + Math.min(x, 8)) * 3 + c] / 255);
+    const full = referenceRun(file, padded, 8, 10);
+    const expected = Uint8Array.from({ length: 3 * 7 * 9 }, (_, i) => {
+      const [p, c] = [Math.floor(i / 3), i % 3];
+      const v = Math.min(1, Math.max(0, full[(c * 8 + Math.floor(p / 9)) * 10 + (p % 9)]));
+      return Math.round(Math.fround(v * 255));
+    });
+    expect([...restored.image.data]).toEqual([...expected]);
+    const es5 = loadScript(source).restore(pixels, 9, 7, 3);
+    expect([es5.width, es5.height]).toEqual([9, 7]);
+    expect([...es5.data]).toEqual([...restored.image.data]);
+    const tiled = await model.restore({ data: pixels, width: 9, height: 7, channels: 3 }, { tile: 5, overlap: 1 });
+    expect(tiled.tiling.size).toEqual([4, 4]);
+    expect([...loadScript(source).restore(pixels, 9, 7, 3, { tile: 5, overlap: 1 }).data]).toEqual([
+      ...tiled.image.data,
+    ]);
+  });
+
+  it("rounds a requested tile down to the multiple, and up to one multiple at least", () => {
+    expect(planTiling(8, 10, 5, 1, { h: null, w: null }, { h: 2, w: 2 })).toMatchObject({ tile: 4, size: [4, 4] });
+    expect(planTiling(8, 10, 1, 0, { h: null, w: null }, { h: 2, w: 2 })).toMatchObject({ tile: 2, size: [2, 2] });
   });
 });
 

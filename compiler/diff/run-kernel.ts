@@ -2,7 +2,7 @@ import { placeBuffers } from "../../targets/shared/arena.js";
 import { bufferBytes, liveRanges } from "../../targets/shared/meta.js";
 import { QmcError } from "../diagnostics.js";
 import type { Tensor } from "../ir/tensor.js";
-import { evalShape, type KernelPlan, type PlanBuffer, type PlanDType } from "../plan/kernel-plan.js";
+import { type KernelPlan, type PlanBuffer, type PlanDType, shapeAtSize } from "../plan/kernel-plan.js";
 import type { RawArtifact } from "./raw-artifact.js";
 
 export type KernelValues = Float32Array | Int32Array | Int8Array | Uint8Array;
@@ -30,7 +30,7 @@ export function runKernel(
   // The arena may start anywhere in the memory (a wasm artifact keeps its weights below it).
   const base = art.inputOffset() - offsets[plan.input];
   const memory = art.memory();
-  const count = (b: PlanBuffer) => evalShape(b.shape, h, w).reduce((p, d) => p * d, 1);
+  const count = (b: PlanBuffer) => shapeAtSize(plan.model, b.shape, h, w).reduce((p, d) => p * d, 1);
   const k = plan.kernels[0];
   for (const op of k.inputs) {
     if (!op || !("buffer" in op)) continue;

@@ -9,6 +9,7 @@ import {
   type EpilogueUnary,
   formatEpilogue,
 } from "../ops/support/epilogue.js";
+import { inferScaled, ProbeFailure } from "../plan/size-multiple.js";
 import { offsetRange, ROUNDING_BIAS } from "../quant/fake-quant.js";
 import { inferShapes, type ShapeInference } from "./infer-shapes.js";
 import type { Pass } from "./pass.js";
@@ -57,8 +58,8 @@ interface Probed {
 
 /**
  * Input sizes at which a model with a symbolic image size is probed: on this 2x2 grid, two dims of
- * the form c + h*H + w*W + hw*H*W (the plan's) that agree are equal at every size. Multiples of 8
- * suit strided and pixel-unshuffled models.
+ * the form c + h*H + w*W + hw*H*W (the plan's) that agree are equal at every size. They are scaled
+ * by the smallest multiple at which the graph has shapes, as the planner's are (size-multiple.ts).
  */
 const GRID: readonly (readonly [number, number])[] = [
   [16, 24],
@@ -77,24 +78,17 @@ function probeShapes(model: Model, file: string): Map<string, Probed> {
   const declared = input?.type.shape;
   const symbolic = (d: unknown) => typeof d !== "number";
   const image = others.length === 0 && declared?.length === 4 && !declared.slice(0, 2).some(symbolic);
-  let runs: ShapeInference[];
+  let runs: readonly ShapeInference[];
   try {
+    const fixed = (d: unknown) => (typeof d === "number" ? d : undefined);
     runs =
       image && declared.slice(2).some(symbolic)
-        ? GRID.map(([h, w]) => {
-            const shape = [
-              declared[0],
-              declared[1],
-              symbolic(declared[2]) ? h : declared[2],
-              symbolic(declared[3]) ? w : declared[3],
-            ];
-            return inferShapes(model, file, new Map([[input.name, { dtype: input.type.dtype, shape }]]));
-          })
+        ? inferScaled(model, file, GRID, { h: fixed(declared[2]), w: fixed(declared[3]) }).runs
         : [inferShapes(model, file)];
   } catch (e) {
     // A model that has no shape at these sizes fuses nothing here; the planner reports the failure
     // with the sizes it plans at and where they came from.
-    if (e instanceof QmcError) return new Map();
+    if (e instanceof QmcError || e instanceof ProbeFailure) return new Map();
     throw e;
   }
   const out = new Map<string, Probed>();

@@ -1,6 +1,7 @@
 import { GraphEditor } from "../ir/editor.js";
 import type { Model, Node } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
+import { inferScaled, ProbeFailure, type ScaledInference } from "../plan/size-multiple.js";
 import { inferShapes, type ShapeInference } from "./infer-shapes.js";
 import { notePass } from "./notes.js";
 
@@ -18,7 +19,10 @@ export function fail(why: string): never {
   throw new NoMatch(why);
 }
 
-/** Symbolic image sizes are probed at these (H != W, and H*W both a multiple of 16 and not). */
+/**
+ * Symbolic image sizes are probed at these (H != W, and H*W both a multiple of 16 and not), times
+ * the smallest multiple at which the graph has shapes (size-multiple.ts).
+ */
 const PROBE_SIZES: readonly [number, number][] = [
   [24, 20],
   [25, 21],
@@ -34,6 +38,8 @@ export class Matcher {
   private readonly names = new Set<string>();
   private counter = 0;
   private probed?: readonly ShapeInference[];
+  /** The probe sizes, as messages name them. */
+  private probedAt: readonly string[] = [];
   private replaced = false;
 
   constructor(
@@ -181,9 +187,8 @@ export class Matcher {
   }
 
   private probeSize(k: number): string {
-    const s = this.inputShape();
-    if (typeof s[2] === "number" && typeof s[3] === "number") return `${s[2]}x${s[3]}`;
-    return PROBE_SIZES[k].join("x");
+    this.probes();
+    return this.probedAt[k];
   }
 
   private inputShape(): readonly (number | string | null)[] {
@@ -192,19 +197,22 @@ export class Matcher {
 
   private probes(): readonly ShapeInference[] {
     if (!this.probed) {
-      const input = this.model.graph.inputs[0];
       const s = this.inputShape();
       const fixed = s.length === 4 && typeof s[2] === "number" && typeof s[3] === "number";
-      if (!input || s.length !== 4 || fixed) this.probed = [inferShapes(this.model, this.file)];
-      else {
-        const dim = (d: number | string | null) => (typeof d === "number" ? d : 1);
-        this.probed = PROBE_SIZES.map(([h, w]) =>
-          inferShapes(
-            this.model,
-            this.file,
-            new Map([[input.name, { dtype: input.type.dtype, shape: [dim(s[0]), dim(s[1]), h, w] }]]),
-          ),
-        );
+      if (s.length !== 4 || fixed) {
+        this.probed = [inferShapes(this.model, this.file)];
+        this.probedAt = [[s[2], s[3]].map((d) => d ?? "?").join("x")];
+      } else {
+        const at = (d: number | string | null) => (typeof d === "number" ? d : undefined);
+        let scaled: ScaledInference;
+        try {
+          scaled = inferScaled(this.model, this.file, PROBE_SIZES, { h: at(s[2]), w: at(s[3]) });
+        } catch (e) {
+          if (e instanceof ProbeFailure) throw e.cause;
+          throw e;
+        }
+        this.probed = scaled.runs;
+        this.probedAt = scaled.sizes.map(([h, w]) => `${h}x${w}`);
       }
     }
     return this.probed;

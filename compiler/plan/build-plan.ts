@@ -15,7 +15,7 @@ import type {
   PlanKernel,
   SymShape,
 } from "./kernel-plan.js";
-import { evalDim } from "./kernel-plan.js";
+import { evalDim, isStatic } from "./kernel-plan.js";
 import { kernelArithmetic, kernelName } from "./naming.js";
 import { type Probe, type ProbedValue, probeModel } from "./probe.js";
 
@@ -101,8 +101,10 @@ class PlanBuilder {
   }
 
   private lower(node: Node): void {
-    // Shape arithmetic and leftover constant expressions fold at every probed size: no kernel.
-    if (node.outputs.every((o) => !o || this.value(o, node).constants)) return;
+    // Shape arithmetic and leftover constant expressions fold at every probed size: no kernel. A
+    // float value of a size-dependent shape (ConstantOfShape lowered to Expand, a noise-level map)
+    // cannot be a plan constant: its node runs as a kernel.
+    if (node.outputs.every((o) => !o || (this.value(o, node).constants && !this.sizedFloat(o)))) return;
     if (node.domain === "ai.onnx" && VIEW_OPS.has(node.opType)) {
       const src = this.bufferOf.get(node.inputs[0]);
       if (src !== undefined) {
@@ -171,6 +173,12 @@ class PlanBuilder {
       );
     }
     return v;
+  }
+
+  /** A float32 value whose shape follows the image size. */
+  private sizedFloat(name: string): boolean {
+    const v = this.probe.values.get(name);
+    return v?.dtype === "float32" && v.shape.some((d) => !isStatic(d));
   }
 
   /** A constant whose value does not depend on the image size. */
@@ -247,6 +255,7 @@ class PlanBuilder {
       bits: [...bits].sort((a, b) => a - b),
       sha256: source.sha256,
       inputSize: { h: axes.h.fixed ?? null, w: axes.w.fixed ?? null },
+      sizeMultiple: this.probe.multiple,
     };
   }
 }

@@ -4,7 +4,8 @@
  *
  * Spatial sizes are not fixed at compile time: the artifact is prepared for an (h, w) input at run
  * time. Every dimension is therefore a SymDim, a polynomial c + ch*h + cw*w + chw*h*w in the input's
- * height and width (convolutions keep sizes affine; flattening H and W multiplies them).
+ * height and width (convolutions keep sizes affine; flattening H and W multiplies them), counted in
+ * units of ModelInfo.sizeMultiple pixels (1 for most models; see sizeUnits).
  */
 export interface SymDim {
   readonly c: number;
@@ -17,6 +18,33 @@ export type SymShape = readonly SymDim[];
 
 export function evalDim(d: SymDim, h: number, w: number): number {
   return d.c + d.h * h + d.w * w + d.hw * h * w;
+}
+
+/**
+ * The plan's units for an H x W pixel input: H / sizeMultiple.h, W / sizeMultiple.w. Sizes that
+ * are not multiples have no plan; callers check with fitsMultiple first.
+ */
+export function sizeUnits(model: ModelInfo, h: number, w: number): [number, number] {
+  if (!fitsMultiple(model, h, w)) {
+    throw new Error(`${h}x${w} is not a multiple of the plan's ${model.sizeMultiple.h}x${model.sizeMultiple.w}`);
+  }
+  return [h / model.sizeMultiple.h, w / model.sizeMultiple.w];
+}
+
+/** A shape at an input of h x w pixels (sizes that fit the plan's multiple). */
+export function shapeAtSize(model: ModelInfo, s: SymShape, h: number, w: number): number[] {
+  const [hu, wu] = sizeUnits(model, h, w);
+  return evalShape(s, hu, wu);
+}
+
+/** The smallest multiple of the plan's size unit that is at least `n` along each axis. */
+export function roundUpToMultiple(model: ModelInfo, h: number, w: number): { h: number; w: number } {
+  const up = (n: number, m: number) => Math.ceil(n / m) * m;
+  return { h: up(h, model.sizeMultiple.h), w: up(w, model.sizeMultiple.w) };
+}
+
+export function fitsMultiple(model: ModelInfo, h: number, w: number): boolean {
+  return h % model.sizeMultiple.h === 0 && w % model.sizeMultiple.w === 0;
 }
 
 export function evalShape(s: SymShape, h: number, w: number): number[] {
@@ -92,6 +120,16 @@ export interface ModelInfo {
    * pinned at compile time); null where the artifact takes any size. qmc_prepare refuses other sizes.
    */
   readonly inputSize: { readonly h: number | null; readonly w: number | null };
+  /**
+   * What the input height and width must be multiples of (1 along a fixed axis); the plan's
+   * symbolic sizes count these units. Above 1 for graphs that have shapes only there (size-multiple.ts).
+   */
+  readonly sizeMultiple: {
+    readonly h: number;
+    readonly w: number;
+    /** Where they are not 1: the failure at the sizes they rule out, for reports. */
+    readonly why?: string;
+  };
 }
 
 export interface KernelPlan {

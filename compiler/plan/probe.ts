@@ -1,9 +1,9 @@
 import { QmcError } from "../diagnostics.js";
 import type { Model, TypeInfo } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
-import { inferShapes, type ShapeInference } from "../passes/infer-shapes.js";
 import type { InputAxes, InputAxis } from "./input-size.js";
 import { evalDim, type SymDim, type SymShape } from "./kernel-plan.js";
+import { inferScaled, ProbeFailure, type ScaledInference } from "./size-multiple.js";
 
 /**
  * Shape rules and constant folding work on numbers, but a symbolic spatial size stays symbolic in
@@ -27,9 +27,14 @@ export interface ProbedValue {
 
 export interface Probe {
   readonly values: ReadonlyMap<string, ProbedValue>;
+  /**
+   * The height and width the image must be multiples of (1 along a fixed axis): shapes are fitted
+   * in these units, h = H / multiple.h (see size-multiple.ts).
+   */
+  readonly multiple: { readonly h: number; readonly w: number; readonly why?: string };
 }
 
-/** The probe sizes for the axes: [base, base + 1 along H, base + 1 along W, both, check], less what is fixed. */
+/** The probe sizes in units: [base, base + 1 along H, base + 1 along W, both, check], less what is fixed. */
 export function probeSizes(axes: InputAxes): [number, number][] {
   const h0 = axes.h.fixed ?? BASE_H;
   const w0 = axes.w.fixed ?? BASE_W;
@@ -49,59 +54,63 @@ export function describeSize(axes: InputAxes, h: number, w: number): string {
   return `input size ${h}x${w}: ${part("H", axes.h)}; ${part("W", axes.w)}${hint}`;
 }
 
-/** Probes the main graph, whose single image input is NCHW with a fixed channel count and batch 1. */
+/**
+ * Probes the main graph, whose single image input is NCHW with a fixed channel count and batch 1.
+ * Where the graph has no shapes at the base probe sizes but has them at a multiple m of them, the
+ * plan's symbolic sizes count units of m pixels.
+ */
 export function probeModel(model: Model, file: string, axes: InputAxes): Probe {
-  const input = model.graph.inputs[0];
-  const declared = input.type.shape as readonly (number | string | null)[];
-  const sizes = probeSizes(axes);
-  const runs: ShapeInference[] = sizes.map(([h, w]) => {
-    try {
-      return inferShapes(
-        model,
-        file,
-        new Map([[input.name, { dtype: input.type.dtype, shape: [1, declared[1], h, w] }]]),
-      );
-    } catch (e) {
-      if (e instanceof QmcError) throw new QmcError(`${e.message} (at ${describeSize(axes, h, w)})`, e.exitCode);
-      throw e;
-    }
-  });
+  const units = probeSizes(axes);
+  let scaled: ScaledInference;
+  try {
+    scaled = inferScaled(model, file, units, { h: axes.h.fixed, w: axes.w.fixed });
+  } catch (e) {
+    if (!(e instanceof ProbeFailure)) throw e;
+    throw new QmcError(`${e.cause.message} (at ${describeSize(axes, e.h, e.w)})`, e.cause.exitCode);
+  }
+  const { runs, multiple: m } = scaled;
+  const failure = scaled.failure;
+  const multiple = {
+    h: axes.h.fixed === undefined ? m : 1,
+    w: axes.w.fixed === undefined ? m : 1,
+    ...(failure ? { why: `at ${failure.h}x${failure.w}: ${failure.cause.message}` } : {}),
+  };
   const values = new Map<string, ProbedValue>();
   for (const [name, first] of runs[0].types) {
     const shapes = runs.map((r) => r.types.get(name)?.shape);
     if (shapes.some((s) => !s || s.some((d) => typeof d !== "number"))) continue;
-    const shape = fitShape(shapes as number[][], sizes, name, file, axes);
+    const shape = fitShape(shapes as number[][], { units, pixels: scaled.sizes }, name, file, axes);
     const consts = runs.map((r) => r.constants.get(name));
     const constants = consts.every((c) => c !== undefined) ? (consts as Tensor[]) : undefined;
     values.set(name, { shape, dtype: first.dtype, constants });
   }
-  return { values };
+  return { values, multiple };
 }
 
-function fitShape(
-  shapes: readonly number[][],
-  sizes: readonly [number, number][],
-  name: string,
-  file: string,
-  axes: InputAxes,
-): SymShape {
+/** The probe sizes in the plan's units (fitted) and in pixels (for messages). */
+interface ProbeGrid {
+  readonly units: readonly (readonly [number, number])[];
+  readonly pixels: readonly (readonly [number, number])[];
+}
+
+function fitShape(shapes: readonly number[][], grid: ProbeGrid, name: string, file: string, axes: InputAxes): SymShape {
   const rank = shapes[0].length;
   const broken = shapes.findIndex((s) => s.some((d) => !Number.isInteger(d) || d < 0));
   if (broken >= 0) {
-    const [h, w] = sizes[broken];
+    const [h, w] = grid.pixels[broken];
     throw new QmcError(
       `${file}: value '${name}' gets the shape [${shapes[broken].join(", ")}], not whole sizes (a blocksize or stride does not divide the image), at ${describeSize(axes, h, w)}`,
     );
   }
   if (shapes.some((s) => s.length !== rank)) {
     throw new QmcError(
-      `${file}: the rank of value '${name}' changes with the image size (${sizes.map(([h, w], i) => `${shapes[i].length} at ${h}x${w}`).join(", ")})`,
+      `${file}: the rank of value '${name}' changes with the image size (${grid.pixels.map(([h, w], i) => `${shapes[i].length} at ${h}x${w}`).join(", ")})`,
     );
   }
   return Array.from({ length: rank }, (_, k) =>
     fitDim(
       shapes.map((s) => s[k]),
-      sizes,
+      grid,
       name,
       k,
       file,
@@ -110,10 +119,10 @@ function fitShape(
   );
 }
 
-/** Solves c + h*H + w*W + hw*H*W through the probes (see probeSizes for their order). */
+/** Solves c + h*H + w*W + hw*H*W through the probes (see probeSizes for their order), in units. */
 function fitDim(
   d: readonly number[],
-  sizes: readonly [number, number][],
+  grid: ProbeGrid,
   name: string,
   axis: number,
   file: string,
@@ -121,6 +130,7 @@ function fitDim(
 ): SymDim {
   const varH = axes.h.fixed === undefined;
   const varW = axes.w.fixed === undefined;
+  const sizes = grid.units;
   const [h0, w0] = sizes[0];
   const d00 = d[0];
   const d10 = varH ? d[1] : d00;
@@ -134,7 +144,7 @@ function fitDim(
     const [ph, pw] = sizes[sizes.length - 1];
     if (evalDim(dim, ph, pw) !== d[d.length - 1]) {
       throw new QmcError(
-        `${file}: dimension ${axis} of value '${name}' is not a polynomial in the image height and width (${sizes.map(([sh, sw], i) => `${d[i]} at ${sh}x${sw}`).join(", ")}; H ${axes.h.origin}, W ${axes.w.origin}; pin the size with --size HxW to plan one size only)`,
+        `${file}: dimension ${axis} of value '${name}' is not a polynomial in the image height and width (${grid.pixels.map(([sh, sw], i) => `${d[i]} at ${sh}x${sw}`).join(", ")}; H ${axes.h.origin}, W ${axes.w.origin}; pin the size with --size HxW to plan one size only)`,
       );
     }
   }

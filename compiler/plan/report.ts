@@ -1,10 +1,12 @@
-import { constantBytes, evalShape, type KernelPlan, type PlanDType } from "./kernel-plan.js";
+import { constantBytes, type KernelPlan, type PlanDType, shapeAtSize } from "./kernel-plan.js";
 import { peakLiveBytes, placeBuffers } from "./memory.js";
 
 const BYTES: Record<PlanDType, number> = { float32: 4, int32: 4, int8: 1, uint8: 1 };
 
 export interface PlanReport {
   readonly size: { readonly h: number; readonly w: number };
+  /** What input heights and widths must be multiples of, and why (KernelPlan's ModelInfo). */
+  readonly sizeMultiple: KernelPlan["model"]["sizeMultiple"];
   readonly kernels: {
     readonly name: string;
     readonly kind: string;
@@ -29,13 +31,14 @@ export interface PlanReport {
 
 /** The memory plan and kernel list at one input size, as `qmc inspect --plan` shows them. */
 export function planReport(plan: KernelPlan, h: number, w: number): PlanReport {
-  const shapes = plan.buffers.map((b) => evalShape(b.shape, h, w));
+  const shapes = plan.buffers.map((b) => shapeAtSize(plan.model, b.shape, h, w));
   const bytes = plan.buffers.map((b, i) => shapes[i].reduce((a, d) => a * d, 1) * BYTES[b.dtype]);
   const ranges = plan.buffers.map((b) => [b.firstUse, b.lastUse] as const);
   const placement = placeBuffers(bytes, ranges);
   const constantSize = new Map(plan.constants.map((c) => [c.id, c.bytes.length]));
   return {
     size: { h, w },
+    sizeMultiple: plan.model.sizeMultiple,
     kernels: plan.kernels.map((k) => ({
       name: k.name,
       kind: k.kind,

@@ -21,6 +21,8 @@ export interface ArtifactMeta {
   readonly compiler?: string;
   /** [height, width] the artifact was compiled for, null where any size runs; absent in older artifacts. */
   readonly input_size?: readonly [number | null, number | null];
+  /** [height, width] every run's size must be a multiple of (the runtime pads to them); absent: 1, 1. */
+  readonly size_multiple?: readonly [number, number];
   /** The tile fitted to a memory budget at compile time, used when the caller names none; null or absent: none. */
   readonly tile?: number | null;
   readonly [key: string]: unknown;
@@ -53,6 +55,13 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
       `${where}: meta.input_size is ${JSON.stringify(size)}, expected [height, width], each a positive integer or null`,
     );
   }
+  const multiple = meta.size_multiple;
+  const unit = (d: unknown) => typeof d === "number" && Number.isInteger(d) && d >= 1 && d <= 65536;
+  if (multiple !== undefined && !(Array.isArray(multiple) && multiple.length === 2 && multiple.every(unit))) {
+    throw new QmcRuntimeError(
+      `${where}: meta.size_multiple is ${JSON.stringify(multiple)}, expected [height, width], each an integer from 1 to 65536`,
+    );
+  }
   const tile = meta.tile;
   if (tile !== undefined && tile !== null && !(typeof tile === "number" && Number.isInteger(tile) && tile >= 1)) {
     throw new QmcRuntimeError(`${where}: meta.tile is ${JSON.stringify(tile)}, expected a positive integer or null`);
@@ -64,6 +73,12 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
 export function fixedSizeOf(meta: ArtifactMeta): { h: number | null; w: number | null } {
   const size = meta.input_size;
   return size ? { h: size[0], w: size[1] } : { h: null, w: null };
+}
+
+/** What every run's height and width must be multiples of. */
+export function sizeMultipleOf(meta: ArtifactMeta): { h: number; w: number } {
+  const m = meta.size_multiple;
+  return m ? { h: m[0], w: m[1] } : { h: 1, w: 1 };
 }
 
 /** The tile an artifact runs when the caller names none: meta.tile, fitted to a memory budget. */

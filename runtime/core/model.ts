@@ -1,7 +1,8 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
 import { checkImage, fromPlanes, type Image, type PixelData, readableAs, toPlanes } from "./image.js";
-import type { ArtifactMeta } from "./meta.js";
+import { type ArtifactMeta, sizeMultipleOf } from "./meta.js";
+import { cropPlanes, padPlanes } from "./pad.js";
 import { runTiled, type TileOptions, type Tiling } from "./tile.js";
 
 export interface Restored<D extends PixelData> {
@@ -44,11 +45,15 @@ export function modelFromTiler(info: ArtifactMeta, tiler: Tiler): Model {
         );
       }
       const { width, height } = image;
-      const run = await tiler(toPlanes(image, planes), height, width, options);
-      return {
-        image: fromPlanes(run.planes, width * info.scale, height * info.scale, image),
-        tiling: run.tiling,
-      };
+      const unit = sizeMultipleOf(info);
+      const ph = Math.ceil(height / unit.h) * unit.h;
+      const pw = Math.ceil(width / unit.w) * unit.w;
+      const padded = ph !== height || pw !== width;
+      const input = toPlanes(image, planes);
+      const run = await tiler(padded ? padPlanes(input, planes, height, width, ph, pw) : input, ph, pw, options);
+      const s = info.scale;
+      const output = padded ? cropPlanes(run.planes, planes, ph * s, pw * s, height * s, width * s) : run.planes;
+      return { image: fromPlanes(output, width * s, height * s, image), tiling: run.tiling };
     },
   };
 }

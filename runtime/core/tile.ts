@@ -1,6 +1,6 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
-import { type ArtifactMeta, defaultTileOf, fixedSizeOf } from "./meta.js";
+import { type ArtifactMeta, defaultTileOf, fixedSizeOf, sizeMultipleOf } from "./meta.js";
 
 export interface TileOptions {
   /** Side of the square tiles in input pixels; absent: meta.tile (fitted to a memory budget), else the whole image in one run. */
@@ -16,7 +16,7 @@ export interface TileOptions {
  * untiled one: the tiling is part of the result and is reported with it.
  */
 export interface Tiling {
-  /** The side actually run (the requested tile clamped to the image), or null for one whole-image run. */
+  /** The side actually run (the requested tile clamped to the image, rounded down to the size multiple), or null for one whole-image run. */
   readonly tile: number | null;
   /** Height and width of each run's input: the tile, the whole image, or the artifact's fixed size. */
   readonly size: readonly [number, number];
@@ -34,11 +34,18 @@ export interface Tiling {
  * border. Where that code breaks (an image side not longer than the overlap makes the stride zero or
  * negative and leaves pixels uncovered), the overlap becomes half the clamped tile.
  */
-export function planTiling(h: number, w: number, tile?: number, overlap = 0, fixed: FixedSize = ANY_SIZE): Tiling {
-  if (fixed.h !== null || fixed.w !== null) return fixedTiling(h, w, fixed, tile, overlap);
+export function planTiling(
+  h: number,
+  w: number,
+  tile?: number,
+  overlap = 0,
+  fixed: FixedSize = ANY_SIZE,
+  multiple: SizeMultiple = UNIT,
+): Tiling {
+  if (fixed.h !== null || fixed.w !== null) return fixedTiling(h, w, fixed, tile, overlap, multiple);
   if (tile === undefined) return { tile: null, size: [h, w], overlap: 0, ys: [0], xs: [0] };
   checkTile(tile, overlap);
-  const t = Math.min(tile, h, w);
+  const t = roundDown(Math.min(tile, h, w), Math.max(multiple.h, multiple.w));
   const o = overlap < t ? overlap : Math.floor(t / 2);
   return { tile: t, size: [t, t], overlap: o, ys: positions(h, t, o), xs: positions(w, t, o) };
 }
@@ -52,14 +59,36 @@ export interface FixedSize {
 const ANY_SIZE: FixedSize = { h: null, w: null };
 
 /**
+ * What each run's height and width must be multiples of (meta.size_multiple). The image itself is
+ * padded to them before tiling (pad.ts); a tile is rounded down to one, and to no less than one.
+ */
+export interface SizeMultiple {
+  readonly h: number;
+  readonly w: number;
+}
+
+const UNIT: SizeMultiple = { h: 1, w: 1 };
+
+function roundDown(n: number, m: number): number {
+  return Math.max(m, n - (n % m));
+}
+
+/**
  * An artifact compiled for a fixed input size runs tiles of exactly that size along its fixed axes
  * (along a free one, the requested tile or the whole side), placed as SwinIR places them. An image
  * smaller than the fixed size cannot be covered and is refused.
  */
-function fixedTiling(h: number, w: number, fixed: FixedSize, tile: number | undefined, overlap: number): Tiling {
+function fixedTiling(
+  h: number,
+  w: number,
+  fixed: FixedSize,
+  tile: number | undefined,
+  overlap: number,
+  multiple: SizeMultiple,
+): Tiling {
   if (tile !== undefined) checkTile(tile, overlap);
-  const th = fixed.h ?? (tile === undefined ? h : Math.min(tile, h));
-  const tw = fixed.w ?? (tile === undefined ? w : Math.min(tile, w));
+  const th = fixed.h ?? (tile === undefined ? h : roundDown(Math.min(tile, h), multiple.h));
+  const tw = fixed.w ?? (tile === undefined ? w : roundDown(Math.min(tile, w), multiple.w));
   if (h < th || w < tw) {
     throw new QmcRuntimeError(
       `the artifact was compiled for ${fixed.h ?? "any"}x${fixed.w ?? "any"} inputs (meta.input_size) and tiles larger images; this image is ${h}x${w}, smaller: compile the model with --size ${h}x${w}, or from an export with dynamic height and width`,
@@ -133,7 +162,7 @@ export function runTiled(
 /** The tiling an engine with this meta runs for an h x w image: the caller's tile, else meta's. */
 export function tilingFor(meta: ArtifactMeta, h: number, w: number, options: TileOptions): Tiling {
   const tile = options.tile ?? defaultTileOf(meta);
-  return planTiling(h, w, tile, options.overlap ?? 0, fixedSizeOf(meta));
+  return planTiling(h, w, tile, options.overlap ?? 0, fixedSizeOf(meta), sizeMultipleOf(meta));
 }
 
 /** Whether the tiling is one run over the whole image (whose output is returned as it is). */

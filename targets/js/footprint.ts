@@ -89,23 +89,24 @@ export function tileSize(plan: DeployedPlan, tile: number): { h: number; w: numb
 
 /**
  * The largest square tile whose RAM fits `budget`, found by bisection (the arena and scratch grow with
- * the tile); null as the tile of an input fixed along both axes, which has one size. Undefined
- * when nothing fits, not even a 1x1 tile (or the fixed size).
+ * the tile) over multiples of the plan's size unit; null as the tile of an input fixed along both
+ * axes, which has one size. Undefined when nothing fits, not even the smallest tile (or the fixed size).
  */
 export function largestTile(plan: DeployedPlan, f: ScriptFootprint, budget: number): number | null | undefined {
-  const fits = (t: number) => {
-    const { h, w } = tileSize(plan, t);
+  const unit = Math.max(plan.model.sizeMultiple.h, plan.model.sizeMultiple.w);
+  const fits = (k: number) => {
+    const { h, w } = tileSize(plan, k * unit);
     return ramBytes(f, h, w) <= budget;
   };
   const { h, w } = plan.model.inputSize;
   if (h !== null && w !== null) return fits(0) ? null : undefined;
   if (!fits(1)) return undefined;
   let lo = 1;
-  let hi = MAX_TILE + 1;
+  let hi = Math.floor(MAX_TILE / unit) + 1;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (fits(mid)) lo = mid;
     else hi = mid;
   }
-  return lo;
+  return lo * unit;
 }

@@ -1,10 +1,10 @@
 import { QmcError } from "../../compiler/diagnostics.js";
 import {
-  evalShape,
   isStatic,
   type KernelPlan,
   type PlanConstant,
   type SymDim,
+  shapeAtSize,
 } from "../../compiler/plan/kernel-plan.js";
 import { PLACE_BUFFERS_ES5 } from "../shared/arena.js";
 import type { ArtifactModule, FnDecl, Item, VarDecl } from "../shared/artifact.js";
@@ -176,10 +176,19 @@ function generateKernels(plan: KernelPlan, scope: Scope, target: string) {
   return { fns, calls, helpers };
 }
 
-/** The ES5 test that h, w differ from the size the artifact was compiled for; null where any size runs. */
-function fixedSizeTest(plan: KernelPlan): string | null {
+/**
+ * The ES5 test that h, w differ from the size the artifact was compiled for or are not multiples of
+ * the plan's size unit; null where any size runs.
+ */
+function sizeTest(plan: KernelPlan): string | null {
   const { h, w } = plan.model.inputSize;
-  const tests = [h === null ? "" : `h !== ${h}`, w === null ? "" : `w !== ${w}`].filter(Boolean);
+  const m = plan.model.sizeMultiple;
+  const tests = [
+    h === null ? "" : `h !== ${h}`,
+    w === null ? "" : `w !== ${w}`,
+    m.h === 1 ? "" : `h % ${m.h} !== 0`,
+    m.w === 1 ? "" : `w % ${m.w} !== 0`,
+  ].filter(Boolean);
   return tests.length ? tests.join(" || ") : null;
 }
 
@@ -193,8 +202,12 @@ function prepareFn(plan: KernelPlan, scope: Scope, externalWeights: boolean): Fn
   w.line(
     `if (!(h >= 1 && w >= 1 && h <= 65536 && w <= 65536 && h % 1 === 0 && w % 1 === 0)) return ${ABI_ERRORS.badSize};`,
   );
-  const fixed = fixedSizeTest(plan);
-  if (fixed) w.line(`if (${fixed}) return ${ABI_ERRORS.badSize};`);
+  const unlike = sizeTest(plan);
+  if (unlike) w.line(`if (${unlike}) return ${ABI_ERRORS.badSize};`);
+  // The plan's sizes count units of sizeMultiple pixels.
+  const { h: mh, w: mw } = plan.model.sizeMultiple;
+  if (mh !== 1) w.line(`h = h / ${mh};`);
+  if (mw !== 1) w.line(`w = w / ${mw};`);
   const dims = [...scope.dims.entries()];
   for (const [name, d] of dims) w.line(`${name} = ${dimExpr(d)};`);
   if (dims.length) w.line(`if (${dims.map(([name]) => `${name} < 1`).join(" || ")}) return ${ABI_ERRORS.badSize};`);
@@ -376,6 +389,7 @@ export function buildArtifact(plan: DeployedPlan, options: EmitOptions, target: 
               plan.model.inChannels,
               plan.model.outChannels,
               plan.model.inputSize,
+              plan.model.sizeMultiple,
               deployment.tile,
             ),
           ),
@@ -397,6 +411,6 @@ export function buildArtifact(plan: DeployedPlan, options: EmitOptions, target: 
   const scratch = [...scope.scratch];
   return {
     module,
-    scratchElements: (h, w) => Math.max(0, ...evalShape(scratch, h, w)),
+    scratchElements: (h, w) => Math.max(0, ...shapeAtSize(plan.model, scratch, h, w)),
   };
 }

@@ -1,11 +1,13 @@
-import { evalShape, type KernelPlan } from "../../compiler/plan/kernel-plan.js";
+import { type KernelPlan, roundUpToMultiple, shapeAtSize } from "../../compiler/plan/kernel-plan.js";
 import { placeBuffers } from "./arena.js";
 
 const DTYPE_BYTES = { float32: 4, int32: 4, int8: 1, uint8: 1 } as const;
 
-/** Each buffer's bytes at an input of h x w. */
+/** Each buffer's bytes at an input of h x w pixels. */
 export function bufferBytes(plan: KernelPlan, h: number, w: number): number[] {
-  return plan.buffers.map((b) => evalShape(b.shape, h, w).reduce((p, d) => p * d, 1) * DTYPE_BYTES[b.dtype]);
+  return plan.buffers.map(
+    (b) => shapeAtSize(plan.model, b.shape, h, w).reduce((p, d) => p * d, 1) * DTYPE_BYTES[b.dtype],
+  );
 }
 
 /**
@@ -57,7 +59,10 @@ const SAMPLES = [64, 128] as const;
 export function artifactMeta(plan: DeployedPlan, target: string, compilerVersion: string) {
   const deployment = deploymentOf(plan);
   const { h: fixedH, w: fixedW } = plan.model.inputSize;
-  const sampled = SAMPLES.map((s): [number, number] => [fixedH ?? s, fixedW ?? s]);
+  const sampled = SAMPLES.map((s): [number, number] => {
+    const size = roundUpToMultiple(plan.model, s, s);
+    return [fixedH ?? size.h, fixedW ?? size.w];
+  });
   const [b0, b1] = sampled.map(([h, w]) => arenaBytes(plan, h, w));
   const [p0, p1] = sampled.map(([h, w]) => h * w);
   // A fixed-size artifact has one arena: nothing scales with the pixel count.
@@ -74,6 +79,8 @@ export function artifactMeta(plan: DeployedPlan, target: string, compilerVersion
     source_sha256: plan.model.sha256,
     compiler: compilerVersion,
     input_size: [fixedH, fixedW],
+    // Runs take heights and widths that are multiples of these (the runtime pads to them).
+    size_multiple: [plan.model.sizeMultiple.h, plan.model.sizeMultiple.w],
     arena_bytes: { fixed: b0 - perPixel * p0, per_pixel: perPixel, sampled_at: sampled },
     // The runtime and the ES5 restore tile with this when the caller names no tile.
     tile: deployment.tile,

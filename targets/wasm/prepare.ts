@@ -26,9 +26,13 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
   const pages = f.i32Local();
   const i = f.i32Local();
   const plan = layout.plan;
-  const H = () => m.i64.extend_s(h.get());
-  const W = () => m.i64.extend_s(w.get());
+  // The plan's sizes count units of sizeMultiple pixels (the size test below makes them whole).
+  const { h: mh, w: mw } = plan.model.sizeMultiple;
   const i64 = (n: number) => m.i64.const(BigInt(n));
+  const units = (x: Local, k: number) =>
+    k === 1 ? m.i64.extend_s(x.get()) : m.i64.div_u(m.i64.extend_s(x.get()), i64(k));
+  const H = () => units(h, mh);
+  const W = () => units(w, mw);
   const dimValue = (d: SymDim): Ex =>
     [i64(d.c), m.i64.mul(i64(d.h), H()), m.i64.mul(i64(d.w), W()), m.i64.mul(m.i64.mul(i64(d.hw), H()), W())].reduce(
       (a, t) => m.i64.add(a, t),
@@ -47,6 +51,8 @@ export function addPrepare(b: Binaryen, m: WasmModule, layout: Layout): void {
   const unlike = [
     fixedH === null ? null : m.i32.ne(h.get(), f.i32(fixedH)),
     fixedW === null ? null : m.i32.ne(w.get(), f.i32(fixedW)),
+    mh === 1 ? null : m.i32.rem_u(h.get(), f.i32(mh)),
+    mw === 1 ? null : m.i32.rem_u(w.get(), f.i32(mw)),
   ].filter((t): t is Ex => t !== null);
   if (unlike.length)
     body.push(

@@ -259,6 +259,26 @@ export const CASES: Case[] = [
     exact: true,
   },
   {
+    name: "Expand a per-channel vector over the image",
+    spec: {
+      kind: "Expand",
+      inputs: [act(1, 3, 1, 1), { sizedShape: NCHW(3) }],
+      outputs: [NCHW(3)],
+    },
+  },
+  {
+    name: "Expand a scalar to one plane (a noise-level map)",
+    spec: { kind: "Expand", inputs: [weights([], 91), { sizedShape: NCHW(1) }], outputs: [NCHW(1)] },
+  },
+  {
+    name: "Expand a row and add leading dims (numpy broadcasting both ways)",
+    spec: {
+      kind: "Expand",
+      inputs: [act(2, 1, "w"), { sizedShape: shape(1, 3, 1, 1, 1) }],
+      outputs: [shape(1, 3, 2, 1, "w")],
+    },
+  },
+  {
     name: "Add same shape",
     spec: { kind: "Add", inputs: [act(1, 4, "h", "w"), act(1, 4, "h", "w")], outputs: [NCHW(4)] },
   },

@@ -47,6 +47,7 @@ export function chainPlan(): KernelPlan {
       bits: [4],
       sha256: "ab".repeat(32),
       inputSize: { h: null, w: null },
+      sizeMultiple: { h: 1, w: 1 },
     },
     input: 0,
     output: 5,

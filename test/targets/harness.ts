@@ -34,6 +34,8 @@ export type KernelInput =
   | { readonly activation: SymShape; readonly range?: [number, number] }
   | { readonly constant: readonly number[]; readonly shape: readonly number[] }
   | { readonly ints: readonly number[] }
+  /** A shape input that follows the image size (Expand's): the plan drops it, the reference gets its value. */
+  | { readonly sizedShape: SymShape }
   | null;
 
 export interface KernelSpec {
@@ -66,7 +68,7 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
   const params: Record<string, ParamValue> = {};
   for (const [k, a] of Object.entries(spec.attrs ?? {})) params[k] = toParam(a);
   const inputs: (Operand | null)[] = spec.inputs.map((inp, i) => {
-    if (inp === null) return null;
+    if (inp === null || "sizedShape" in inp) return null;
     if ("ints" in inp) {
       params[`const_input_${i}`] = [...inp.ints];
       return null;
@@ -102,6 +104,7 @@ export function oneKernelPlan(spec: KernelSpec): KernelPlan {
       bits: [],
       sha256: "0".repeat(64),
       inputSize: { h: null, w: null },
+      sizeMultiple: { h: 1, w: 1 },
     },
     input: firstBuffer ? firstBuffer.buffer : outputs[0],
     output: outputs[0],
@@ -203,6 +206,7 @@ export function reference(
   const tensors = spec.inputs.map((inp, i) => {
     if (inp === null) return undefined;
     if ("ints" in inp) return Tensor.from("int64", [inp.ints.length], inp.ints);
+    if ("sizedShape" in inp) return Tensor.from("int64", [inp.sizedShape.length], evalShape(inp.sizedShape, h, w));
     if ("constant" in inp) return Tensor.from("float32", inp.shape, inp.constant);
     const op = k.inputs[i] as { buffer: number };
     return new Tensor("float32", evalShape(inp.activation, h, w), values.get(op.buffer) as Float32Array);

@@ -19,7 +19,7 @@ import { UnsupportedKernels } from "../../../targets/shared/unsupported.js";
 import { QmcError, terminalLines } from "../../diagnostics.js";
 import { printModel } from "../../ir/print.js";
 import { PIPELINE } from "../../pipeline.js";
-import type { KernelPlan } from "../../plan/kernel-plan.js";
+import { type KernelPlan, roundUpToMultiple } from "../../plan/kernel-plan.js";
 import { type DeviceMemory, formatDeviceMemory, planReport } from "../../plan/report.js";
 import { compilerVersion } from "../../version.js";
 import { TARGETS, targetNamed } from "../compile-model.js";
@@ -156,7 +156,7 @@ export function deploy(
   const footprint = scriptFootprint(widest, { compilerVersion: compilerVersion() });
   const tile = largestTile(widest, footprint, budget);
   if (tile === undefined) {
-    const { h, w } = tileSize(widest, 1);
+    const { h, w } = tileSize(widest, Math.max(plan.model.sizeMultiple.h, plan.model.sizeMultiple.w));
     const n = (x: number) => x.toLocaleString("en-US");
     throw new QmcError(
       `--memory-budget ${n(budget)} bytes: no tile fits: the ES5 artifact needs ${n(ramBytes(footprint, h, w))} bytes of RAM at ${h}x${w} (loading ${n(loadingRamBytes(footprint))}, running ${n(runningRamBytes(footprint, h, w))}: compiled code ${n(codeRamBytes(footprint))}, decoded weights ${n(footprint.decodedWeightBytes)}, arena ${n(footprint.arenaBytes(h, w))}, scratch ${n(footprint.scratchBytes(h, w))})${choice.weights === "inline" ? "; --weights external leaves the base64 text out of loading" : ""}`,
@@ -213,5 +213,6 @@ export function deviceMemory(plan: DeployedPlan): DeviceMemory | null {
 
 /** The size reports show a plan at: the size it was compiled for, else 64 along a free axis. */
 export function reportSize(plan: KernelPlan): { h: number; w: number } {
-  return { h: plan.model.inputSize.h ?? 64, w: plan.model.inputSize.w ?? 64 };
+  const free = roundUpToMultiple(plan.model, 64, 64);
+  return { h: plan.model.inputSize.h ?? free.h, w: plan.model.inputSize.w ?? free.w };
 }

@@ -154,6 +154,12 @@ export function formatPlan(r: PlanReport, targets: readonly string[]): string {
           : `  [not on ${lacking.join(", ")}]`;
     lines.push(`    ${k.name.padEnd(nw)}  ${k.arithmetic}${bytes}${note}`);
   });
+  const m = r.sizeMultiple;
+  if (m.h !== 1 || m.w !== 1) {
+    lines.push(
+      `  input height and width: multiples of ${m.h} and ${m.w} (the runtime pads other sizes at the bottom and right); the graph has no shapes ${m.why}`,
+    );
+  }
   lines.push(`  memory plan at ${r.size.h}x${r.size.w} (greedy by size; offset, bytes, live kernels, shape):`);
   const sorted = [...r.buffers].sort((a, b) => a.offset - b.offset || a.id - b.id);
   for (const b of sorted) {

@@ -32,6 +32,7 @@ import Div from "./Div.js";
 import DlsQuant from "./DlsQuant.js";
 import Erf from "./Erf.js";
 import Exp from "./Exp.js";
+import Expand from "./Expand.js";
 import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
@@ -83,6 +84,7 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["DlsQuant", DlsQuant],
   ["Erf", Erf],
   ["Exp", Exp],
+  ["Expand", Expand],
   ["Gelu", Gelu],
   ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],

@@ -27,6 +27,7 @@ import Div from "./Div.js";
 import DlsQuant from "./DlsQuant.js";
 import Erf from "./Erf.js";
 import Exp from "./Exp.js";
+import Expand from "./Expand.js";
 import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
@@ -76,6 +77,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["DlsQuant", DlsQuant],
   ["Erf", Erf],
   ["Exp", Exp],
+  ["Expand", Expand],
   ["Gelu", Gelu],
   ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],

@@ -34,12 +34,24 @@ export function unaryKernel(op: string, formula: (env: KernelEnv) => Elementwise
 
 /** z = f(a, b) with numpy broadcasting over the inputs' symbolic shapes. */
 export function binaryKernel(op: string, formula: (env: KernelEnv) => ElementwiseFormula): KernelGenerator {
+  return broadcastKernel(op, [0, 1], formula);
+}
+
+/**
+ * y = f(operands) with numpy broadcasting of the `operands` inputs to the output's symbolic shape
+ * (an input's own shape input, as Expand's, is the output's). The name tells the operand shapes
+ * apart and, where broadcasting does not fix it (one operand), the output's.
+ */
+export function broadcastKernel(
+  op: string,
+  operands: readonly number[],
+  formula: (env: KernelEnv) => ElementwiseFormula,
+): KernelGenerator {
   return (env) => {
     const f = formula(env);
-    const shapes: SymShape[] = [env.inputShape(0), env.inputShape(1)];
+    const shapes: SymShape[] = operands.map((i) => env.inputShape(i));
     const out = env.outputShape(0);
-    const a = env.input(0, "a");
-    const b = env.input(1, "b");
+    const names = operands.map((i, k) => env.input(i, String.fromCharCode(97 + k)));
     const y = env.output(0, "y");
     const loops = broadcastLoops(env, shapes, out);
     const extents = loops.extents.map((e, k) => env.count(e, `n${k}`));
@@ -51,17 +63,17 @@ export function binaryKernel(op: string, formula: (env: KernelEnv) => Elementwis
       });
       return terms.length ? terms.join(" + ") : "0";
     };
-    const ia = index(0);
-    const ib = index(1);
+    const reads = names.map((name, k) => `${name}[${index(k)}]`);
+    const shapeNames = [...shapes, ...(operands.length === 1 ? [out] : [])].map(shapeSpec);
     return {
-      spec: `${op}_${shapeSpec(shapes[0])}_${shapeSpec(shapes[1])}${f.variant ? `_${f.variant}` : ""}`,
+      spec: `${op}_${shapeNames.join("_")}${f.variant ? `_${f.variant}` : ""}`,
       helpers: f.helpers,
       body: (w) => {
         const counters = extents.map((_, k) => `i${k}`);
         w.line(`var ${["o = 0", ...counters].join(", ")};`);
         const nest = (k: number) => {
           if (k === extents.length) {
-            w.line(`${y}[o++] = ${f.expr(`${a}[${ia}]`, `${b}[${ib}]`)};`);
+            w.line(`${y}[o++] = ${f.expr(...reads)};`);
             return;
           }
           w.block(`for (i${k} = 0; i${k} < ${extents[k]}; i${k}++)`, () => nest(k + 1));

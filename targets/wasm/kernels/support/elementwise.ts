@@ -68,11 +68,28 @@ export interface BinaryOp {
  * operands are contiguous or broadcast along it, and finishes the remainder one by one.
  */
 export function binaryKernel(name: string, op: BinaryOp): WasmKernelGenerator {
+  return broadcastKernel(name, [0, 1], {
+    f32: (f, [a, b]) => op.f32(f, a, b),
+    f32x4: (f, [a, b]) => op.f32x4(f, a, b),
+  });
+}
+
+/** A float32 formula of the loaded operands, per element and per four lanes. */
+export interface BroadcastOp {
+  readonly f32: (f: Fn, operands: readonly Ex[]) => Ex;
+  readonly f32x4: (f: Fn, operands: readonly Ex[]) => Ex;
+}
+
+/**
+ * y = op(operands) with numpy broadcasting of the `operands` inputs to the output's symbolic shape,
+ * as binaryKernel (an input's own shape input, as Expand's, is the output's). The name tells the
+ * operand shapes apart and, where broadcasting does not fix it (one operand), the output's.
+ */
+export function broadcastKernel(name: string, operands: readonly number[], op: BroadcastOp): WasmKernelGenerator {
   return (env) => {
-    const shapes: SymShape[] = [env.inputShape(0), env.inputShape(1)];
+    const shapes: SymShape[] = operands.map((i) => env.inputShape(i));
     const out = env.outputShape(0);
-    const a = env.input(0);
-    const bIn = env.input(1);
+    const ins = operands.map((i) => env.input(i));
     const y = env.output(0);
     const loops = broadcastLoops(env, shapes, out);
     const extents = loops.extents.map((e) => env.count(e));
@@ -95,16 +112,19 @@ export function binaryKernel(name: string, op: BinaryOp): WasmKernelGenerator {
       f.store(
         y,
         o.get(),
-        op.f32(f, f.load(a, index(0, k ? k.get() : null)), f.load(bIn, index(1, k ? k.get() : null))),
+        op.f32(
+          f,
+          ins.map((arr, i) => f.load(arr, index(i, k ? k.get() : null))),
+        ),
       );
     const last = extents.length - 1;
     const vectorized = env.isa !== "mvp" && last >= 0;
     const vectorLoop = (): Ex[] => {
       const inner = counters[last];
-      const lane = (input: number, arr: typeof a) => {
+      const lane = (input: number) => {
         const s = strides[input][last];
-        if (s === null) return m.v128.load32_splat(0, 4, f.addr(arr, index(input, inner.get())));
-        return m.v128.load(0, 4, f.addr(arr, index(input, inner.get())));
+        const at = f.addr(ins[input], index(input, inner.get()));
+        return s === null ? m.v128.load32_splat(0, 4, at) : m.v128.load(0, 4, at);
       };
       const limit = f.i32Local();
       const vec = f.label("vec");
@@ -115,7 +135,15 @@ export function binaryKernel(name: string, op: BinaryOp): WasmKernelGenerator {
         m.loop(
           vec,
           f.if(m.i32.lt_s(inner.get(), limit.get()), [
-            m.v128.store(0, 4, f.addr(y, o.get()), op.f32x4(f, lane(0, a), lane(1, bIn))),
+            m.v128.store(
+              0,
+              4,
+              f.addr(y, o.get()),
+              op.f32x4(
+                f,
+                ins.map((_, i) => lane(i)),
+              ),
+            ),
             o.set(m.i32.add(o.get(), f.i32(4))),
             inner.set(m.i32.add(inner.get(), f.i32(4))),
             m.br(vec),
@@ -139,8 +167,9 @@ export function binaryKernel(name: string, op: BinaryOp): WasmKernelGenerator {
       if (k === last && innerOk) return vectorLoop();
       return [f.for(counters[k], f.i32(0), extents[k], nest(k + 1))];
     };
+    const shapeNames = [...shapes, ...(operands.length === 1 ? [out] : [])].map(shapeSpec);
     return {
-      spec: `${name}_${shapeSpec(shapes[0])}_${shapeSpec(shapes[1])}${env.isa === "mvp" ? "" : "_simd"}`,
+      spec: `${name}_${shapeNames.join("_")}${env.isa === "mvp" ? "" : "_simd"}`,
       body: [o.set(f.i32(0)), ...nest(0)],
     };
   };
