@@ -279,6 +279,18 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "Max broadcast (torch.maximum with a per-channel floor)",
+    spec: { kind: "Max", inputs: [act(1, 4, "h", "w"), act(1, 4, 1, 1)], outputs: [NCHW(4)] },
+  },
+  {
+    name: "Min of three inputs, folded left to right",
+    spec: {
+      kind: "Min",
+      inputs: [act(1, 2, "h", "w"), act(1, 1, "h", 1), weights([1], 92)],
+      outputs: [NCHW(2)],
+    },
+  },
+  {
     name: "Add same shape",
     spec: { kind: "Add", inputs: [act(1, 4, "h", "w"), act(1, 4, "h", "w")], outputs: [NCHW(4)] },
   },

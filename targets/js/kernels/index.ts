@@ -42,6 +42,8 @@ import InstanceNormalization from "./InstanceNormalization.js";
 import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
 import MatMul from "./MatMul.js";
+import Max from "./Max.js";
+import Min from "./Min.js";
 import Mul from "./Mul.js";
 import Neg from "./Neg.js";
 import Pad from "./Pad.js";
@@ -94,6 +96,8 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["LayerNormalization", LayerNormalization],
   ["LeakyRelu", LeakyRelu],
   ["MatMul", MatMul],
+  ["Max", Max],
+  ["Min", Min],
   ["Mul", Mul],
   ["Neg", Neg],
   ["Pad", Pad],

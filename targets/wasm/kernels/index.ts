@@ -37,6 +37,8 @@ import InstanceNormalization from "./InstanceNormalization.js";
 import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
 import MatMul from "./MatMul.js";
+import Max from "./Max.js";
+import Min from "./Min.js";
 import Mul from "./Mul.js";
 import Neg from "./Neg.js";
 import Pad from "./Pad.js";
@@ -87,6 +89,8 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["LayerNormalization", LayerNormalization],
   ["LeakyRelu", LeakyRelu],
   ["MatMul", MatMul],
+  ["Max", Max],
+  ["Min", Min],
   ["Mul", Mul],
   ["Neg", Neg],
   ["Pad", Pad],

@@ -38,6 +38,17 @@ export function binaryKernel(op: string, formula: (env: KernelEnv) => Elementwis
 }
 
 /**
+ * y = op(...op(op(x0, x1), x2)...) over every input of the kernel (Max, Min: one to many), with
+ * numpy broadcasting, folded left to right as the reference's variadic ops fold.
+ */
+export function variadicKernel(op: string, pair: (a: string, b: string) => string): KernelGenerator {
+  return (env) => {
+    const operands = env.kernel.inputs.map((_, i) => i);
+    return broadcastKernel(op, operands, () => ({ expr: (...xs) => xs.reduce((acc, x) => pair(acc, x)) }))(env);
+  };
+}
+
+/**
  * y = f(operands) with numpy broadcasting of the `operands` inputs to the output's symbolic shape
  * (an input's own shape input, as Expand's, is the output's). The name tells the operand shapes
  * apart and, where broadcasting does not fix it (one operand), the output's.

@@ -74,6 +74,20 @@ export function binaryKernel(name: string, op: BinaryOp): WasmKernelGenerator {
   });
 }
 
+/**
+ * y = op(...op(op(x0, x1), x2)...) over every input of the kernel (Max, Min: one to many), with
+ * numpy broadcasting, folded left to right as the reference's variadic ops fold.
+ */
+export function variadicKernel(name: string, pair: BinaryOp): WasmKernelGenerator {
+  return (env) => {
+    const operands = env.kernel.inputs.map((_, i) => i);
+    return broadcastKernel(name, operands, {
+      f32: (f, xs) => xs.reduce((acc, x) => pair.f32(f, acc, x)),
+      f32x4: (f, xs) => xs.reduce((acc, x) => pair.f32x4(f, acc, x)),
+    })(env);
+  };
+}
+
 /** A float32 formula of the loaded operands, per element and per four lanes. */
 export interface BroadcastOp {
   readonly f32: (f: Fn, operands: readonly Ex[]) => Ex;
