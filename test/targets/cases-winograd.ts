@@ -49,5 +49,11 @@ export const WINOGRAD_CASES: Case[] = [
     x: [1, 9, 17, 19],
     y: [1, 13, 17, 19],
   }),
+  // Rows of four tiles whose inputs and outputs lie inside the image go as SIMD lanes: this one
+  // has such rows at the image's left and right edges, beside rows that wrap and border tiles.
+  winograd("pads 0 1 2 0, 5 -> 7 channels, 12x23 (four-tile vectors up to the edges)", [5, 7], [0, 1, 2, 0], 84, {
+    x: [1, 5, 12, 23],
+    y: [1, 7, 12, 22],
+  }),
   winograd("pad 1, 2 -> 16 channels, odd 3x5", [2, 16], [1, 1, 1, 1], 82, { x: [1, 2, 3, 5], y: [1, 16, 3, 5] }),
 ];
