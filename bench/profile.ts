@@ -5,7 +5,7 @@
  * process's CPU time per run (median): on a shared machine whose load exceeds its cores, wall time
  * mostly measures the wait for a core.
  *
- *   node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/profile.ts MODEL.onnx [--size 64] [--target wasm-simd] [--top 40]
+ *   node --experimental-wasm-relaxed-simd --no-liftoff --import tsx bench/profile.ts MODEL.onnx [--size 64] [--target wasm-simd] [--top 40] [--conv-algorithm direct|auto]
  */
 import { parseArgs } from "node:util";
 import { planModelFile } from "../compiler/cli/load-plan.js";
@@ -24,6 +24,7 @@ const { values, positionals } = parseArgs({
     target: { type: "string", default: "wasm-simd" },
     top: { type: "string", default: "40" },
     "budget-ms": { type: "string", default: "1000" },
+    "conv-algorithm": { type: "string", default: "auto" },
   },
 });
 const file = positionals[0];
@@ -31,6 +32,8 @@ if (!file) throw new QmcError("usage: bench/profile.ts MODEL.onnx [--size N] [--
 const size = Number(values.size);
 const target = values.target ?? "wasm-simd";
 const budgetMs = Number(values["budget-ms"]);
+const convAlgorithm = values["conv-algorithm"];
+if (convAlgorithm !== "direct" && convAlgorithm !== "auto") throw new QmcError("--conv-algorithm: direct or auto");
 
 /** Median CPU milliseconds of `run` over at least 3 runs, more within the budget (after one warmup). */
 function cpuMs(run: () => void, budget: number): number {
@@ -46,7 +49,7 @@ function cpuMs(run: () => void, budget: number): number {
   return times.sort((a, b) => a - b)[times.length >> 1];
 }
 
-const { plan, compiled } = planModelFile(file);
+const { plan, compiled } = planModelFile(file, { convAlgorithm });
 const whole = await loadRawArtifact(await emitFor(target, plan), target);
 whole.prepare(size, size);
 const input = noiseImage(plan.model.inChannels, size, size);

@@ -1,5 +1,6 @@
 import type { Model } from "./ir/graph.js";
 import { canonicalize } from "./passes/canonicalize.js";
+import { convWinograd } from "./passes/conv-winograd.js";
 import { foldBatchNorm } from "./passes/fold-batch-norm.js";
 import { foldConstants } from "./passes/fold-constants.js";
 import { foldQdqDataMovement } from "./passes/fold-qdq-data-movement.js";
@@ -12,7 +13,7 @@ import { lowerConstantOfShape } from "./passes/lower-constant-of-shape.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerGather } from "./passes/lower-gather.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
-import type { Pass } from "./passes/pass.js";
+import type { Pass, PassOptions } from "./passes/pass.js";
 import { recogniseCrossScan } from "./passes/recognise-cross-scan.js";
 import { recogniseQuantizers } from "./passes/recognise-quantizers.js";
 import { recogniseResidualLayout } from "./passes/recognise-residual-layout.js";
@@ -25,7 +26,8 @@ import { weightLayout } from "./passes/weight-layout.js";
  * The compiler's passes, in order. Every intermediate graph still runs on the reference interpreter.
  * fold-batch-norm and lower-pixel-shuffle follow fold-constants, which leaves float weights and a
  * fixed-shape graph's reshape targets as constants; quantized weights are qmc.DequantizeCodes nodes
- * by then, so no BatchNormalization is folded into them.
+ * by then, so no BatchNormalization is folded into them. conv-winograd follows fold-batch-norm, so
+ * it transforms the folded weights.
  */
 export const PIPELINE: readonly Pass[] = [
   canonicalize,
@@ -45,12 +47,13 @@ export const PIPELINE: readonly Pass[] = [
   lowerConstantOfShape,
   weightLayout,
   integerKernels,
+  convWinograd,
   fuseEpilogue,
   fuseScanDelta,
   lowerFakeQuant,
 ];
 
-export interface PipelineOptions {
+export interface PipelineOptions extends PassOptions {
   /** Called with each pass's result (for --dump-after and tests). */
   readonly afterPass?: (pass: Pass, model: Model) => void;
 }
@@ -58,7 +61,7 @@ export interface PipelineOptions {
 export function runPipeline(model: Model, file: string, options: PipelineOptions = {}): Model {
   let m = model;
   for (const pass of PIPELINE) {
-    m = pass.run(m, file);
+    m = pass.run(m, file, options);
     options.afterPass?.(pass, m);
   }
   return m;

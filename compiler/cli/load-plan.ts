@@ -3,6 +3,7 @@ import { basename, dirname } from "node:path";
 import type { Model } from "../ir/graph.js";
 import { decodeModel, readModelBytes } from "../onnx/decode.js";
 import { assertSupported } from "../ops/registry.js";
+import type { PassOptions } from "../passes/pass.js";
 import { runPipeline } from "../pipeline.js";
 import { buildPlan } from "../plan/build-plan.js";
 import { pinInputSize, type SizeRequest } from "../plan/input-size.js";
@@ -14,7 +15,7 @@ export interface LoadedPlan {
   readonly plan: KernelPlan;
 }
 
-export interface PlanOptions extends SizeRequest {
+export interface PlanOptions extends SizeRequest, PassOptions {
   readonly afterPass?: (name: string, m: Model) => void;
 }
 
@@ -27,7 +28,10 @@ export function planModelFile(file: string, options: PlanOptions = {}): LoadedPl
   const model = decodeModel(bytes, { file, baseDir: dirname(file) });
   assertSupported(model, file);
   const pinned = pinInputSize(model, file, options);
-  const compiled = runPipeline(pinned.model, file, { afterPass: (p, m) => options.afterPass?.(p.name, m) });
+  const compiled = runPipeline(pinned.model, file, {
+    convAlgorithm: options.convAlgorithm,
+    afterPass: (p, m) => options.afterPass?.(p.name, m),
+  });
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const name = basename(file).replace(/\.onnx$/, "");
   return { model, compiled, plan: buildPlan(compiled, file, { name, sha256 }, pinned.axes) };

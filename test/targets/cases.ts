@@ -3,6 +3,7 @@ import { ACTIVATION_PAD_CASES } from "./cases-activations-pad.js";
 import { MATMUL_EDGE_CASES } from "./cases-matmul.js";
 import { RESIZE_CONVT_CASES } from "./cases-resize-convt.js";
 import { WASM_TWIN_CASES } from "./cases-wasm-twins.js";
+import { WINOGRAD_CASES } from "./cases-winograd.js";
 import { type Dim, float, int, ints, type KernelSpec, shape, str } from "./harness.js";
 
 const HW: Dim = "hw";
@@ -232,6 +233,7 @@ export const CASES: Case[] = [
   ...RESIZE_CONVT_CASES,
   ...WASM_TWIN_CASES,
   ...CONV_CASES,
+  ...WINOGRAD_CASES,
   {
     name: "MatMul tokens x weight",
     spec: { kind: "MatMul", inputs: [act(1, HW, 8), weights([8, 6], 9)], outputs: [shape(1, HW, 6)] },

@@ -22,6 +22,7 @@ import { PIPELINE } from "../../pipeline.js";
 import { type KernelPlan, roundUpToMultiple } from "../../plan/kernel-plan.js";
 import { type DeviceMemory, formatDeviceMemory, planReport } from "../../plan/report.js";
 import { compilerVersion } from "../../version.js";
+import { type AlgorithmOptions, algorithmOptions, passOptions } from "../algorithm-options.js";
 import { TARGETS, targetNamed } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { applyLimits, type LimitOptions, limitOptions } from "../limit-options.js";
@@ -30,7 +31,7 @@ import { checkOutputFolder, type OutputFile, writeOutputFiles } from "../output-
 import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
 import { emitTargets, targetList } from "../target-support.js";
 
-interface CompileOptions extends SizeOptions, LimitOptions {
+interface CompileOptions extends SizeOptions, LimitOptions, AlgorithmOptions {
   target: string;
   output: string;
   dumpAfter?: string;
@@ -63,7 +64,9 @@ export function registerCompile(program: Command): void {
         .choices(["inline", "external"])
         .default("inline"),
     );
-  limitOptions(sizeOptions(command)).action((file: string, opts: CompileOptions) => guarded(() => compile(file, opts)));
+  algorithmOptions(limitOptions(sizeOptions(command))).action((file: string, opts: CompileOptions) =>
+    guarded(() => compile(file, opts)),
+  );
 }
 
 async function compile(file: string, opts: CompileOptions): Promise<number> {
@@ -78,6 +81,7 @@ async function compile(file: string, opts: CompileOptions): Promise<number> {
   }
   const { plan } = planModelFile(file, {
     ...sizeRequest(opts),
+    ...passOptions(opts),
     afterPass: (name, m) => {
       if (name === opts.dumpAfter) process.stdout.write(terminalLines(printModel(m)));
     },

@@ -7,6 +7,7 @@ import { readModelFile } from "../../onnx/decode.js";
 import { collectPassNotes, formatPassNotes, type PassNote } from "../../passes/notes.js";
 import type { KernelPlan } from "../../plan/kernel-plan.js";
 import { formatDeviceMemory, type PlanReport, planReport } from "../../plan/report.js";
+import { type AlgorithmOptions, algorithmOptions, passOptions } from "../algorithm-options.js";
 import { TARGETS } from "../compile-model.js";
 import { guarded } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
@@ -14,7 +15,7 @@ import { type SizeOptions, sizeOptions, sizeRequest } from "../size-options.js";
 import { emitTargets, supportTable, type TargetResult, targetList, targetsLacking } from "../target-support.js";
 import { deploy, deviceMemory, parseByteCount, reportSize } from "./compile.js";
 
-interface InspectOptions extends SizeOptions {
+interface InspectOptions extends SizeOptions, AlgorithmOptions {
   json?: boolean;
   plan?: boolean;
   targets?: string;
@@ -40,7 +41,7 @@ export function registerInspect(program: Command): void {
       parseByteCount,
     );
   sizeOptions(
-    command,
+    algorithmOptions(command),
     "plan for this input size (default: as the model declares it; a symbolic size is shown at 64)",
   ).action((file: string, opts: InspectOptions) => guarded(() => inspect(file, opts)));
 }
@@ -56,7 +57,7 @@ async function inspect(file: string, opts: InspectOptions): Promise<number> {
   const notes: PassNote[] = [];
   if (wantsPlan && summary.unsupported.length === 0) {
     try {
-      plan = collectPassNotes(notes, () => planModelFile(file, sizeRequest(opts))).plan;
+      plan = collectPassNotes(notes, () => planModelFile(file, { ...sizeRequest(opts), ...passOptions(opts) })).plan;
     } catch (e) {
       if (!(e instanceof QmcError) || !targets) throw e;
       planError = e.message;

@@ -14,12 +14,13 @@ import { compareKernels, compareWholeArtifact, type KernelComparison } from "../
 import { compareNodeOutputs, type NodeComparison } from "../../verify/per-node.js";
 import { formatKernels, formatNodes, formatWholeArtifact } from "../../verify/report.js";
 import type { ValueErrors } from "../../verify/value-errors.js";
+import { type AlgorithmOptions, algorithmOptions, passOptions } from "../algorithm-options.js";
 import { asUserErrors, progressBar } from "../artifact-loader.js";
 import { targetNamed } from "../compile-model.js";
 import { guarded, parseNonEmpty, parseNonNegative } from "../errors.js";
 import { planModelFile } from "../load-plan.js";
 
-interface VerifyOptions {
+interface VerifyOptions extends AlgorithmOptions {
   golden: string;
   target?: string;
   perNode?: boolean;
@@ -44,7 +45,7 @@ compares its outputs with the reference's (integer outputs exactly), plus the in
 DIR has them. Any FAIL, in any table, exits 1.`;
 
 export function registerVerify(program: Command): void {
-  program
+  const command = program
     .command("verify")
     .description("run the reference interpreter on a golden folder (input_N.pb) and compare with its output_N.pb")
     .argument("<model>", "an .onnx file")
@@ -59,8 +60,8 @@ export function registerVerify(program: Command): void {
     .option("--target <t>", "check this target's compiled artifact instead of the reference interpreter", parseNonEmpty)
     .option("--per-node", "compare every node output (intermediates) or, with --target, every kernel output")
     .option("--json", "print the result as JSON")
-    .addHelpText("after", TOLERANCE_HELP)
-    .action((file: string, opts: VerifyOptions) => guarded(() => verify(file, opts)));
+    .addHelpText("after", TOLERANCE_HELP);
+  algorithmOptions(command).action((file: string, opts: VerifyOptions) => guarded(() => verify(file, opts)));
 }
 
 async function verify(file: string, opts: VerifyOptions): Promise<number> {
@@ -87,7 +88,7 @@ async function verify(file: string, opts: VerifyOptions): Promise<number> {
     const target = opts.target;
     const emit = targetNamed(target).emit;
     const image = imageInput(golden.inputs);
-    const { compiled, plan } = planModelFile(file);
+    const { compiled, plan } = planModelFile(file, passOptions(opts));
     actual = await runArtifact(await emit(plan), image);
     if (opts.perNode) {
       const bar = progressBar("kernels");

@@ -4,10 +4,12 @@ import op_DequantizeCodes from "./DequantizeCodes.js";
 import op_QConv from "./QConv.js";
 import op_QMatMul from "./QMatMul.js";
 import op_QSelectiveScan from "./QSelectiveScan.js";
+import op_WinogradConv from "./WinogradConv.js";
 
 export const QMC_OPS: readonly OpDef[] = [
   op_DequantizeCodes,
   op_QConv,
   op_QMatMul,
   op_QSelectiveScan,
+  op_WinogradConv,
 ].flat();

@@ -67,6 +67,7 @@ import Sub from "./Sub.js";
 import Tanh from "./Tanh.js";
 import Transpose from "./Transpose.js";
 import type { KernelGenerator } from "./types.js";
+import WinogradConv from "./WinogradConv.js";
 
 export type { ArrayType, KernelCode, KernelEnv, KernelGenerator } from "./types.js";
 
@@ -120,4 +121,5 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["Sub", Sub],
   ["Tanh", Tanh],
   ["Transpose", Transpose],
+  ["WinogradConv", WinogradConv],
 ]);

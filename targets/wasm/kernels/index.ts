@@ -62,6 +62,7 @@ import Sub from "./Sub.js";
 import Tanh from "./Tanh.js";
 import Transpose from "./Transpose.js";
 import type { WasmKernelGenerator } from "./types.js";
+import WinogradConv from "./WinogradConv.js";
 
 export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<string, WasmKernelGenerator>([
   ["Abs", Abs],
@@ -113,4 +114,5 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Sub", Sub],
   ["Tanh", Tanh],
   ["Transpose", Transpose],
+  ["WinogradConv", WinogradConv],
 ]);

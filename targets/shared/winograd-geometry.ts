@@ -1,0 +1,40 @@
+import { TILE_POSITIONS } from "../../compiler/ops/support/winograd.js";
+import type { SymShape } from "../../compiler/plan/kernel-plan.js";
+import type { KernelFacts } from "./kernel-params.js";
+
+/**
+ * Output tiles a qmc.WinogradConv kernel transforms at a time: its scratch holds their transformed
+ * inputs V [16, C, TILES] and products [16, M, TILES], which stay in cache for the whole chunk
+ * (TILES * 64 bytes per channel). A multiple of 16, so the SIMD kernels' blocks of tiles divide it.
+ */
+export const WINOGRAD_TILES = 32;
+
+/** A qmc.WinogradConv's sizes: x [N, C, H, W], U [16, C, M], y [N, M, OH, OW], pads [top, left, bottom, right]. */
+export interface WinogradGeometry {
+  readonly xs: SymShape;
+  readonly ys: SymShape;
+  readonly N: number;
+  readonly C: number;
+  readonly M: number;
+  readonly pads: readonly number[];
+}
+
+export function winogradGeometry(env: KernelFacts): WinogradGeometry {
+  const xs = env.inputShape(0);
+  const us = env.inputShape(1);
+  const ys = env.outputShape(0);
+  if (xs.length !== 4 || ys.length !== 4) throw env.error("input and output must be [N, C, H, W]");
+  if (us.length !== 3 || env.staticDim(us[0], "the transformed tile") !== TILE_POSITIONS) {
+    throw env.error("transformed weights must be [16, C, M]");
+  }
+  const C = env.staticDim(xs[1], "the input channel count");
+  if (env.staticDim(us[1], "the weights' input channels") !== C) throw env.error("weights and input disagree on C");
+  return {
+    xs,
+    ys,
+    N: env.staticDim(xs[0], "the batch"),
+    C,
+    M: env.staticDim(us[2], "the output channel count"),
+    pads: env.ints("pads", [0, 0, 0, 0]),
+  };
+}
