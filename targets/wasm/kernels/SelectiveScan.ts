@@ -21,10 +21,10 @@ const selectiveScan: WasmKernelGenerator = (env) => {
   const NL = env.count([bs[2], us[2]]);
   const quads = env.isa !== "mvp" && E >= 4;
   // Scratch in float32 elements. A channel run alone keeps its state at 0. The four-channel scan
-  // keeps the four channels' A (state-major: AT[n * 4 + c]), D and delta_bias of the four, then
-  // the direction's B and C as (B, C) pairs in (t, state) order, then the four channels' dt of
-  // every step.
-  const [AT, DV, BI, BCT] = [0, 4 * N, 4 * N + 4, 4 * N + 8];
+  // keeps the four channels' A (state-major: AT[n * 4 + c]), D and delta_bias of the four, their
+  // states (HS[n * 4 + c]), then the direction's B and C as (B, C) pairs in (t, state) order, then
+  // the four channels' dt of every step.
+  const [AT, DV, BI, HS, BCT] = [0, 4 * N, 4 * N + 4, 4 * N + 8, 8 * N + 8];
   const Ld = us[2];
   // env.scratch counts 8-byte elements: one per (B, C) pair, two per step's dt, half the rest.
   const h = env.scratch(
@@ -79,8 +79,7 @@ const selectiveScan: WasmKernelGenerator = (env) => {
   // spill the states), each lane their scalar path bit for bit.
   const quadScan = (g: () => Ex, e0: typeof b): Ex[] => {
     const [c, L4, pos, bct, dtAt] = Array.from({ length: 5 }, () => f.i32Local());
-    const hs = Array.from({ length: N }, () => f.local(f.b.v128));
-    const [dts, xs, accs, bS, cS, out, decay] = Array.from({ length: 7 }, () => f.local(f.b.v128));
+    const [dts, xs, accs, bS, cS, out, decay, hv] = Array.from({ length: 8 }, () => f.local(f.b.v128));
     const raws = Array.from({ length: DT_STEPS }, () => f.local(f.b.v128));
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c's element at t of the four channels: byte address `pos` + c * L * 4 past `a`.
@@ -131,15 +130,22 @@ const selectiveScan: WasmKernelGenerator = (env) => {
     ];
     // State st's update. Its decay exp32(dt * A) written out alone: two states' exp32 interleaved
     // measured 10-30% slower (alternated CPU-time runs); the states' chains overlap in the CPU anyway.
+    // The states live in scratch, not in locals: the store of state st orders the loads of state
+    // st + 1's A after it, so V8 cannot start all N exp32 at the top of the step, which kept their
+    // temporaries live together and spilled more vectors than it computed.
     const step = (st: number): Ex[] => [
       decay.set(m.f32x4.mul(dts.get(), m.v128.load(0, 4, scratchAt(AT + 4 * st)))),
       ...qexp32.inline(f, [decay], [decay]),
       bS.set(m.v128.load32_splat(8 * st, 4, bct.get())),
       cS.set(m.v128.load32_splat(8 * st + 4, 4, bct.get())),
-      hs[st].set(
-        m.f32x4.add(m.f32x4.mul(decay.get(), hs[st].get()), m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get())),
+      hv.set(
+        m.f32x4.add(
+          m.f32x4.mul(decay.get(), m.v128.load(0, 4, scratchAt(HS + 4 * st))),
+          m.f32x4.mul(m.f32x4.mul(dts.get(), bS.get()), xs.get()),
+        ),
       ),
-      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hs[st].get()))),
+      m.v128.store(0, 4, scratchAt(HS + 4 * st), hv.get()),
+      accs.set(m.f32x4.add(accs.get(), m.f32x4.mul(cS.get(), hv.get()))),
     ];
     return [
       L4.set(m.i32.shl(L(), f.i32(2))),
@@ -169,7 +175,7 @@ const selectiveScan: WasmKernelGenerator = (env) => {
             ...(bias ? [f.store(h, f.add(c.get(), f.i32(BI)), f.load(bias, f.add(d.get(), c.get())))] : []),
           ]),
           ...dtPass(),
-          ...hs.map((v) => v.set(zero())),
+          ...Array.from({ length: N }, (_, st) => m.v128.store(0, 4, scratchAt(HS + 4 * st), zero())),
           pos.set(rowStart()),
           bct.set(f.addr(h, f.i32(BCT))),
           dtAt.set(dtBase()),
