@@ -14,16 +14,16 @@ import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
 /** The statements that leave exp32(x) in `out` (which may be x), x an f32 (or f32x4) local. */
 function exp32Body(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   const X = EXP32;
-  const [a, k, r, p, k1] = Array.from({ length: 5 }, () => f.local(o.type));
+  const [a, s, k, r, p] = Array.from({ length: 5 }, () => f.local(o.type));
   return [
     // min and max keep a NaN, and NaN flows through to the result.
     a.set(o.min(o.max(x.get(), o.c(X.lo)), o.c(X.hi))),
-    k.set(o.sub(o.add(o.mul(a.get(), o.c(X.log2e)), o.c(ROUND_SHIFTER)), o.c(ROUND_SHIFTER))),
+    s.set(o.add(o.mul(a.get(), o.c(X.log2e)), o.c(ROUND_SHIFTER))),
+    k.set(o.sub(s.get(), o.c(ROUND_SHIFTER))),
     r.set(o.sub(o.sub(a.get(), o.mul(k.get(), o.c(X.c1))), o.mul(k.get(), o.c(X.c2)))),
     ...horner(o, p, r, X.poly),
     p.set(o.add(o.add(o.mul(p.get(), o.mul(r.get(), r.get())), r.get()), o.c(1))),
-    k1.set(o.floor(o.mul(k.get(), o.c(0.5)))),
-    out.set(o.mul(o.mul(p.get(), o.pow2(k1.get())), o.pow2(o.sub(k.get(), k1.get())))),
+    out.set(o.scaleByPow2(p.get(), k, s)),
   ];
 }
 
