@@ -33,6 +33,13 @@ function samples(): number[] {
   xs.push(Infinity, -Infinity, Number.NaN);
   sweep(xs, 0, 89, 9973);
   sweep(xs, -0, -104, 9973);
+  // exp32's k = round(x log2e) around the f32x4 scaling's clamp of k to [-125, 127] and where the
+  // results turn subnormal, reach the least subnormal or overflow: about 900 arguments of each k.
+  for (const k of [-151, -150, -149, -127, -126, -125, -124, 126, 127, 128]) {
+    const [from, to] = [f32((k - 0.5) * Math.LN2), f32((k + 0.5) * Math.LN2)];
+    if (k < 0) sweep(xs, to, from, 101);
+    else sweep(xs, from, to, 101);
+  }
   for (let i = 0; i < 20000; i++) xs.push(f32((rnd() - 0.5) * 240), f32((rnd() - 0.5) * 2 ** (rnd() * 20 - 14)));
   return xs.map(f32);
 }

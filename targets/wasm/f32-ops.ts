@@ -25,6 +25,18 @@ export interface F32Ops {
   div(a: Ex, b: Ex): Ex;
   /** 2^k for integral k in -126..127 (k NaN only where the result is NaN anyway). */
   pow2(k: Ex): Ex;
+  /**
+   * The shifter that rounds exp32's x log2e to the integer k, k = (x log2e + shifter) - shifter: the
+   * reference's 1.5 * 2^23 on f32; on f32x4 64 more, even too, so that it rounds to the same k (ties
+   * to even) and the bits of s = k + shifter, 0x4b400040 + k, shifted left 23 are 2^(k - 63)'s.
+   */
+  readonly expShifter: number;
+  /**
+   * exp32's scaling: y 2^k rounded once, for y in [0.7, 1.42] or NaN (which stays NaN) and integral
+   * k in [-150, 128], given as the f32 k and as s = k + expShifter. Where k is NaN, y is. See
+   * compiler/ops/support/scan-math.ts's exp32 for the reference's two steps.
+   */
+  scaleByPow2(y: Ex, k: Local, s: Local): Ex;
   /** `then` where x >= 0, else `otherwise`. */
   nonNegative(x: Ex, then: Ex, otherwise: Ex): Ex;
   /** `then` where a < b, else `otherwise`. */
@@ -48,6 +60,15 @@ export function f32Ops(f: Fn): F32Ops {
     mul: (a, b) => m.f32.mul(a, b),
     div: (a, b) => m.f32.div(a, b),
     pow2: (k) => m.f32.reinterpret(m.i32.shl(m.i32.add(m.i32.trunc_s.f32(k), f.i32(127)), f.i32(23))),
+    expShifter: MAGIC,
+    scaleByPow2(y, k) {
+      // The reference's steps: f32(f32(y 2^k1) 2^(k - k1)), k1 = floor(k / 2).
+      const k1 = f.local(f.b.f32);
+      return this.mul(
+        this.mul(y, this.pow2(k1.tee(this.floor(this.mul(k.get(), this.c(0.5)))))),
+        this.pow2(this.sub(k.get(), k1.get())),
+      );
+    },
     nonNegative: (x, then, otherwise) => m.select(m.f32.ge(x, m.f32.const(0)), then, otherwise),
     below: (a, b, then, otherwise) => m.select(m.f32.lt(a, b), then, otherwise),
     keepNaN: (x, r) => m.select(m.f32.ne(x(), x()), x(), r),
@@ -79,6 +100,21 @@ export function f32x4Ops(f: Fn): F32Ops {
     // where V8's saturating truncation is several.
     pow2: (k) =>
       m.i32x4.shl(m.i32x4.add(m.f32x4.add(k, splat(MAGIC)), m.i32x4.splat(f.i32(127 - MAGIC_BITS))), f.i32(23)),
+    expShifter: MAGIC + 64,
+    // y 2^j with j = max(k - 63, -125), in [-125, 65], is exact (a normal float32), and 2^(k - j)
+    // normal (k - j in [-25, 63]), so their product rounds once: the reference's value (its split
+    // is j = floor(k / 2)), in six instructions where the reference's steps take eleven (a floor,
+    // two pow2, two products). s << 23 is 2^(k - 63)'s bits (0x4b400000 << 23 wraps to 0, and a
+    // float32's bits are (e + 127) << 23); the exponents subtract as bits, and 190 << 23 puts back
+    // the bias that the subtraction takes out. The first factor is a product, not an integer
+    // addition to y's bits, so that a NaN y stays NaN whatever its payload.
+    scaleByPow2(y, _k, s) {
+      const [scaled, first] = [f.local(f.b.v128), f.local(f.b.v128)];
+      const i = m.i32x4;
+      const bits = (n: number) => i.splat(f.i32(n));
+      const j = i.max_s(scaled.tee(i.shl(s.get(), f.i32(23))), bits(2 << 23));
+      return v.mul(v.mul(y, first.tee(j)), i.add(i.sub(scaled.get(), first.get()), bits(190 << 23)));
+    },
     nonNegative: (x, then, otherwise) => m.v128.bitselect(then, otherwise, v.ge(x, splat(0))),
     below: (a, b, then, otherwise) => m.v128.bitselect(then, otherwise, v.lt(a, b)),
     keepNaN: (x, r) => m.v128.bitselect(x(), r, v.ne(x(), x())),

@@ -1,4 +1,4 @@
-import { EXP32, LOG1P32, ROUND_SHIFTER, SOFTPLUS_LINEAR_ABOVE } from "../../compiler/ops/support/scan-math.js";
+import { EXP32, LOG1P32, SOFTPLUS_LINEAR_ABOVE } from "../../compiler/ops/support/scan-math.js";
 import type { Ex } from "./binaryen.js";
 import type { Fn, Local } from "./dsl.js";
 import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
@@ -8,22 +8,23 @@ import { type F32Ops, f32Routine, horner } from "./f32-ops.js";
  * operation for operation, on one f32 (`qexp32`, `qsoftplus32`, f64 in and out like the other
  * scalar math functions) or written out on f32x4 lanes. Each f32 operation is the js target's f32()
  * of the double operation, and the rounding to an integer is the same addition and subtraction of
- * 1.5 * 2^23, so all targets agree bit for bit.
+ * 1.5 * 2^23 (on f32x4 of 1.5 * 2^23 + 64, which rounds to the same integer: f32-ops.ts's
+ * expShifter), so all targets agree bit for bit.
  */
 
 /** The statements that leave exp32(x) in `out` (which may be x), x an f32 (or f32x4) local. */
 function exp32Body(f: Fn, o: F32Ops, x: Local, out: Local): Ex[] {
   const X = EXP32;
-  const [a, k, r, p, k1] = Array.from({ length: 5 }, () => f.local(o.type));
+  const [a, s, k, r, p] = Array.from({ length: 5 }, () => f.local(o.type));
   return [
     // min and max keep a NaN, and NaN flows through to the result.
     a.set(o.min(o.max(x.get(), o.c(X.lo)), o.c(X.hi))),
-    k.set(o.sub(o.add(o.mul(a.get(), o.c(X.log2e)), o.c(ROUND_SHIFTER)), o.c(ROUND_SHIFTER))),
+    s.set(o.add(o.mul(a.get(), o.c(X.log2e)), o.c(o.expShifter))),
+    k.set(o.sub(s.get(), o.c(o.expShifter))),
     r.set(o.sub(o.sub(a.get(), o.mul(k.get(), o.c(X.c1))), o.mul(k.get(), o.c(X.c2)))),
     ...horner(o, p, r, X.poly),
     p.set(o.add(o.add(o.mul(p.get(), o.mul(r.get(), r.get())), r.get()), o.c(1))),
-    k1.set(o.floor(o.mul(k.get(), o.c(0.5)))),
-    out.set(o.mul(o.mul(p.get(), o.pow2(k1.get())), o.pow2(o.sub(k.get(), k1.get())))),
+    out.set(o.scaleByPow2(p.get(), k, s)),
   ];
 }
 
