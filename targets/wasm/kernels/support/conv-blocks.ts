@@ -25,10 +25,15 @@ export interface ConvBlocks extends ConvWindow {
 /**
  * One image of a convolution of stride 1 along the width with at least BLOCK output channels per
  * group, with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
- * The codes of two input channels are interleaved lane by lane (two shuffles), so one
- * i32x4.dot_i16x8_s with a splat pair of weight codes adds both channels' products for four pixels,
- * exactly in i32; each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
- * channels times eight columns). The code sums of the window (the zero-point term) do not depend on
+ * One i32x4.dot_i16x8_s with a splat pair of weight codes adds two taps' products for four pixels,
+ * exactly in i32, and each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
+ * channels times eight columns). The two taps are either the same tap of two input channels, whose
+ * codes are interleaved lane by lane (two shuffles), or, without dilation along the width, two
+ * neighbouring taps kw, kw + 1 of a tap row of one channel: their codes are neighbours in the row
+ * already, so the eight codes from column kw pair up as the taps of the even columns, those from
+ * column kw + 1 as the odd columns' (no shuffle); a tap row of odd width pairs its last tap with a
+ * zero weight. The way with fewer pairs is taken (with few input channels and wide kernels, the tap
+ * pairs: srcnn's 3 channels of 9x9 taps make 135 tap pairs against 162 channel pairs). The code sums of the window (the zero-point term) do not depend on
  * the output channel: they are computed once per group into a plane of scratch, where the weights
  * are not symmetric (with symmetric ones the epilogue has no such term). In a block at the
  * left or right border, the codes of columns outside the image are masked to 0, which adds nothing
@@ -47,9 +52,10 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const { groups: G, channels: CG, outputs: MG } = o;
   const T = KH * KW;
   const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const weights = blockWeights(env, G, CG, MG, KH, KW);
-  const pairBytes = T * BLOCK * 4;
+  const pairing = pairingOf(CG, KH, KW, DW);
+  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing);
+  const { steps: pairSteps, perStep } = pairing;
+  const half = Math.ceil(KW / 2);
   const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic] = Array.from({ length: 16 }, () =>
     f.i32Local(),
   );
@@ -57,7 +63,10 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   // The weight sums of each block row over the valid tap rows, per tap column.
   const cw = Array.from({ length: BLOCK * KW }, () => f.i32Local());
   const ih = Array.from({ length: KH }, () => f.i32Local());
-  const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
+  // Tap pairs of an odd-width row also load the column after the last tap (its lanes of real taps
+  // need masks too); the sums of the window mask its KW columns only.
+  const mask = Array.from({ length: pairing.taps ? 2 * half : KW }, () => f.local(f.b.v128));
+  const tapMasks = mask.slice(0, KW);
   const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
   const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, vv, swLo, swHi, cnLo, cnHi] = Array.from(
     { length: 16 },
@@ -73,6 +82,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
+  const splatWeight = (unit: number, jj: number) => wv.set(m.v128.load32_splat(4 * (unit * BLOCK + jj), 4, wp.get()));
   // The row's blocks: interior ones (every tap column inside the image) and border ones.
   const eachBlock = (interior: Ex[], edge: Ex[]): Ex =>
     f.for(
@@ -116,7 +126,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const sums = f.for(oh, f.i32(0), o.OH, [...tapRows(), eachBlock(sumBlock(false), sumBlock(true))]);
 
   // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
-  const pairTaps = (edge: boolean) =>
+  const channelPairs = (edge: boolean) =>
     Array.from({ length: KH }, (_, k) =>
       f.if(
         o.inside(ih[k]),
@@ -131,33 +141,61 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               LOW.map((b) => b + 8),
             ),
           ),
-          ...Array.from({ length: BLOCK }, (_, jj) => [
-            wv.set(m.v128.load32_splat(4 * ((k * KW + kw) * BLOCK + jj), 4, wp.get())),
-            acc[2 * jj].set(m.i32x4.add(acc[2 * jj].get(), m.i32x4.dot_i16x8_s(lo.get(), wv.get()))),
-            acc[2 * jj + 1].set(m.i32x4.add(acc[2 * jj + 1].get(), m.i32x4.dot_i16x8_s(hi.get(), wv.get()))),
-          ]).flat(),
+          ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(k * KW + kw, jj), ...dots(jj, lo, hi)]).flat(),
         ]).flat(),
       ),
     );
+  // The same for the tap pairs of one input channel: acc[2jj] sums the even columns, acc[2jj+1] the odd.
+  const tapPairs = (edge: boolean) =>
+    Array.from({ length: KH }, (_, k) =>
+      f.if(
+        o.inside(ih[k]),
+        Array.from({ length: half }, (_, t) => [
+          lo.set(load(x0, k, 2 * t, edge)),
+          hi.set(load(x0, k, 2 * t + 1, edge)),
+          ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(k * half + t, jj), ...dots(jj, lo, hi)]).flat(),
+        ]).flat(),
+      ),
+    );
+  const dots = (jj: number, a: Local, b: Local) => [
+    acc[2 * jj].set(m.i32x4.add(acc[2 * jj].get(), m.i32x4.dot_i16x8_s(a.get(), wv.get()))),
+    acc[2 * jj + 1].set(m.i32x4.add(acc[2 * jj + 1].get(), m.i32x4.dot_i16x8_s(b.get(), wv.get()))),
+  ];
   const products = (edge: boolean): Ex[] => [
     ...acc.map((a) => a.set(zero())),
-    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(pairs * T)))),
-    f.for(p, f.i32(0), () => f.i32(pairs), [
-      x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
-      // An odd last channel pairs with itself, against a zero weight.
-      x1.set(
-        CG % 2 === 0
-          ? f.add(x0.get(), o.channelStride())
-          : m.select(m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)), f.add(x0.get(), o.channelStride()), x0.get()),
-      ),
-      ...pairTaps(edge),
-      wp.set(f.add(wp.get(), f.i32(pairBytes))),
+    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(pairSteps * perStep)))),
+    f.for(p, f.i32(0), () => f.i32(pairSteps), [
+      ...(pairing.taps
+        ? [x0.set(f.add(xg.get(), m.i32.mul(p.get(), o.channelStride()))), ...tapPairs(edge)]
+        : [
+            x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
+            // An odd last channel pairs with itself, against a zero weight.
+            x1.set(
+              CG % 2 === 0
+                ? f.add(x0.get(), o.channelStride())
+                : m.select(
+                    m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)),
+                    f.add(x0.get(), o.channelStride()),
+                    x0.get(),
+                  ),
+            ),
+            ...channelPairs(edge),
+          ]),
+      wp.set(f.add(wp.get(), f.i32(perStep * BLOCK * 4))),
     ]),
+    // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7.
+    ...(pairing.taps
+      ? Array.from({ length: BLOCK }, (_, jj) => [
+          lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
+          acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
+          acc[2 * jj].set(lo.get()),
+        ]).flat()
+      : []),
     ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
     MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
-  const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
+  const halfOf = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   // The epilogue of block row jj; at a border, the weight sums and tap counts of each column.
   const output = (jj: number, edge: boolean): Ex[] => {
     const terms = channelTerms(
@@ -175,8 +213,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       ...(terms.offsets ? [vp2.set(F(terms.offsets.p2))] : []),
       ...(edge
         ? [
-            swLo.set(maskedSum(f, mask, false, (kw) => cw[jj * KW + kw].get())),
-            swHi.set(maskedSum(f, mask, true, (kw) => cw[jj * KW + kw].get())),
+            swLo.set(maskedSum(f, tapMasks, false, (kw) => cw[jj * KW + kw].get())),
+            swHi.set(maskedSum(f, tapMasks, true, (kw) => cw[jj * KW + kw].get())),
             vs3.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
             ...(bw ? [vt4.set(F(bw(oc.get())))] : []),
           ]
@@ -184,9 +222,9 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       ...[0, 1, 2, 3].flatMap((q) => {
         const [sxv, swv, cnv] = q < 2 ? [sxLo, swLo, cnLo] : [sxHi, swHi, cnHi];
         // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
-        const s3 = edge ? m.f64x2.mul(vs3.get(), half(swv, q)) : vs3.get();
-        const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
-        const offsets = bw && { p2: vp2.get(), sx: half(sxv, q), t4: t4() };
+        const s3 = edge ? m.f64x2.mul(vs3.get(), halfOf(swv, q)) : vs3.get();
+        const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(halfOf(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
+        const offsets = bw && { p2: vp2.get(), sx: halfOf(sxv, q), t4: t4() };
         return [
           vv.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets)),
           ...o.finishPairs([vv], () => f.add(ow.get(), f.i32(2 * q))),
@@ -195,16 +233,22 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     ]);
   };
   const counts = (high: boolean) =>
-    Array.from({ length: KW }, (_, kw) =>
-      m.v128.and(
-        high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
-        m.i32x4.splat(f.mul(rows.get(), f.i32(CG))),
-      ),
-    ).reduce((a, b) => m.i32x4.add(a, b));
+    tapMasks
+      .map((mk) =>
+        m.v128.and(
+          high ? m.i32x4.extend_high_i16x8_s(mk.get()) : m.i32x4.extend_low_i16x8_s(mk.get()),
+          m.i32x4.splat(f.mul(rows.get(), f.i32(CG))),
+        ),
+      )
+      .reduce((a, b) => m.i32x4.add(a, b));
   const tapSum = (jj: number, k: number, kw: number) =>
     f.load(
       weights,
-      f.add(f.i32(blocks * G * pairs * T * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
+      f.add(
+        f.i32(blocks * G * pairSteps * perStep * BLOCK),
+        f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)),
+        f.i32(k * KW + kw),
+      ),
     );
   const outputRows = f.for(oh, f.i32(0), o.OH, [
     ...tapRows(),
@@ -259,65 +303,124 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
 
 /** Interleaves the low four i16 lanes of two vectors (i8x16.shuffle's byte indices). */
 const LOW = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+/** Interleaves the low (high) two i32 lanes of two vectors. */
+const ZIP_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const ZIP_HIGH = ZIP_LOW.map((b) => b + 8);
+
+/**
+ * How convBlocks pairs the taps of a group's window: `steps` steps of `perStep` pairs each, a step
+ * being a pair of input channels (perStep = KH*KW taps) or, with `taps`, one input channel
+ * (perStep = KH * ceil(KW/2) pairs of neighbouring taps in a tap row). Tap pairs need no dilation
+ * along the width; they are taken when there are no more of them (on a tie: they need no shuffles).
+ */
+interface Pairing {
+  readonly taps: boolean;
+  readonly steps: number;
+  readonly perStep: number;
+}
+
+function pairingOf(CG: number, KH: number, KW: number, DW: number): Pairing {
+  const tapPairs = KH * Math.ceil(KW / 2);
+  const taps = DW === 1 && KW > 1 && CG * tapPairs <= Math.ceil(CG / 2) * KH * KW;
+  return taps ? { taps, steps: CG, perStep: tapPairs } : { taps, steps: Math.ceil(CG / 2), perStep: KH * KW };
+}
 
 /**
  * The derived table of convBlocks (i32), for the weight codes w [G*MG, CG, KH, KW]: per block of
- * BLOCK output channels (a group's last block padded with rows no output reads), pair of input channels (an odd
- * last channel paired with zero) and tap, BLOCK weight pairs, each channel 2p's code in the low i16
- * and 2p+1's in the high one; after all blocks, per row of a block and tap, the sum of the row's
- * weight codes of the tap over the input channels.
+ * BLOCK output channels (a group's last block padded with rows no output reads), step and pair of
+ * the pairing, BLOCK weight pairs, the first tap's code in the low i16 and the second's in the high
+ * one (0 where an odd last channel or tap has no partner); after all blocks, per row of a block and
+ * tap, the sum of the row's weight codes of the tap over the input channels.
  */
-function blockWeights(env: WasmKernelEnv, G: number, CG: number, MG: number, KH: number, KW: number): Arr {
+function blockWeights(
+  env: WasmKernelEnv,
+  G: number,
+  CG: number,
+  MG: number,
+  KH: number,
+  KW: number,
+  pairing: Pairing,
+): Arr {
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const rows = G * blocks * BLOCK;
-  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}`;
-  return env.derived(spec, 1, 4 * rows * (pairs + 1) * T, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW));
+  const rows = G * Math.ceil(MG / BLOCK) * BLOCK;
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing.taps ? "_taps" : ""}`;
+  const bytes = 4 * rows * (pairing.steps * pairing.perStep + T);
+  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing));
 }
 
-function fill(f: Fn, w: Arr, dst: Arr, G: number, CG: number, MG: number, KH: number, KW: number): Ex[] {
+function fill(
+  f: Fn,
+  w: Arr,
+  dst: Arr,
+  G: number,
+  CG: number,
+  MG: number,
+  KH: number,
+  KW: number,
+  pairing: Pairing,
+): Ex[] {
   const m = f.m;
   const T = KH * KW;
   const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const [r, c, p, t, row, s] = Array.from({ length: 6 }, () => f.i32Local());
+  const { steps, perStep } = pairing;
+  const half = Math.ceil(KW / 2);
+  const [r, c, p, t, row, s, ch, tap, partner] = Array.from({ length: 9 }, () => f.i32Local());
   // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
   const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
   const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
-  const code = (ch: Ex, tap: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), ch), f.i32(T)), tap));
-  const paired = () => m.i32.lt_s(f.add(f.mul(p.get(), f.i32(2)), f.i32(1)), f.i32(CG));
-  const second = () => m.select(paired(), code(f.add(f.mul(p.get(), f.i32(2)), paired()), t.get()), f.i32(0));
+  const code = (chan: Ex, at: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), chan), f.i32(T)), at));
+  // Pair t of step p: the first tap's channel and index, and whether the second (the next channel or
+  // the next tap) exists; without a partner, the second load reads the first again, against 0.
+  const first = pairing.taps
+    ? [
+        ch.set(p.get()),
+        tap.set(
+          f.add(
+            f.mul(m.i32.div_u(t.get(), f.i32(half)), f.i32(KW)),
+            f.mul(m.i32.rem_u(t.get(), f.i32(half)), f.i32(2)),
+          ),
+        ),
+        partner.set(m.i32.lt_s(f.add(f.mul(m.i32.rem_u(t.get(), f.i32(half)), f.i32(2)), f.i32(1)), f.i32(KW))),
+      ]
+    : [
+        ch.set(f.mul(p.get(), f.i32(2))),
+        tap.set(t.get()),
+        partner.set(m.i32.lt_s(f.add(ch.get(), f.i32(1)), f.i32(CG))),
+      ];
+  const second = () =>
+    m.select(
+      partner.get(),
+      pairing.taps ? code(ch.get(), f.add(tap.get(), partner.get())) : code(f.add(ch.get(), partner.get()), tap.get()),
+      f.i32(0),
+    );
   return [
     f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
       row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
       c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
       f.if(row.get(), [
-        f.for(p, f.i32(0), () => f.i32(pairs), [
-          f.for(t, f.i32(0), () => f.i32(T), [
+        f.for(p, f.i32(0), () => f.i32(steps), [
+          f.for(t, f.i32(0), () => f.i32(perStep), [
+            ...first,
             f.store(
               dst,
               f.add(
                 f.mul(
                   f.add(
-                    f.mul(f.add(f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(pairs)), p.get()), f.i32(T)),
+                    f.mul(f.add(f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(steps)), p.get()), f.i32(perStep)),
                     t.get(),
                   ),
                   f.i32(BLOCK),
                 ),
                 m.i32.rem_u(r.get(), f.i32(BLOCK)),
               ),
-              m.i32.or(
-                m.i32.and(code(f.mul(p.get(), f.i32(2)), t.get()), f.i32(0xffff)),
-                m.i32.shl(second(), f.i32(16)),
-              ),
+              m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(), f.i32(16))),
             ),
           ]),
         ]),
         f.for(t, f.i32(0), () => f.i32(T), [
           s.set(f.i32(0)),
           f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
-          f.store(dst, f.add(f.i32(G * blocks * BLOCK * pairs * T), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+          f.store(dst, f.add(f.i32(G * blocks * BLOCK * steps * perStep), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
         ]),
       ]),
     ]),
