@@ -259,6 +259,15 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv 3x3 pad 1, a8 unsigned w8 with offsets, 6 -> 3 channels (one short block: i16 sums would widen every tap)",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], ...act(8, 0), ...weights(8, [0.002, 0.003, 0.001], -0.3) },
+      [activation(1, 6, "h", "w"), packed([3, 6, 3, 3], 8, 39), perChannel(3, 40)],
+      [shape(1, 3, "h", "w")],
+    ),
+  },
+  {
     name: "QConv 3x3 pad 1, a4w4, 5 -> 6 channels (a block and a short one, an odd channel pair)",
     plan: plan(
       "QConv",

@@ -23,8 +23,8 @@ export interface ConvBlocks extends ConvWindow {
 }
 
 /**
- * One image of a convolution of stride 1 along the width with at least BLOCK output channels per
- * group, with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
+ * One image of a convolution of stride 1 along the width with BLOCK output channels per group or
+ * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
  * One i32x4.dot_i16x8_s with a splat pair of weight codes adds two taps' products for four pixels,
  * exactly in i32, and each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
  * channels times eight columns). The two taps are either the same tap of two input channels, whose
