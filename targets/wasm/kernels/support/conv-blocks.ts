@@ -24,27 +24,30 @@ export interface ConvBlocks extends ConvWindow {
 
 /**
  * One image of a convolution of stride 1 along the width with BLOCK output channels per group or
- * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
- * One i32x4.dot_i16x8_s with a splat pair of weight codes adds two taps' products for four pixels,
- * exactly in i32, and each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
- * channels times eight columns). The two taps are either the same tap of two input channels, whose
- * codes are interleaved lane by lane (two shuffles), or, without dilation along the width, two
- * neighbouring taps kw, kw + 1 of a tap row of one channel: their codes are neighbours in the row
- * already, so the eight codes from column kw pair up as the taps of the even columns, those from
- * column kw + 1 as the odd columns' (no shuffle); a tap row of odd width pairs its last tap with a
- * zero weight. The way with fewer pairs is taken (with few input channels and wide kernels, the tap
- * pairs: srcnn's 3 channels of 9x9 taps make 135 tap pairs against 162 channel pairs). The code sums of the window (the zero-point term) do not depend on
- * the output channel: they are computed once per group into a plane of scratch, where the weights
- * are not symmetric (with symmetric ones the epilogue has no such term). In a block at the
- * left or right border, the codes of columns outside the image are masked to 0, which adds nothing
- * to either sum, and the weight sums and tap counts are per column. The weight pairs and each output
- * channel's weight sum per tap are a derived table. Rows narrower than a block go the scalar way;
- * both give the exact integer sums of the scalar kernel, and the same epilogue.
+ * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the
+ * last block of a row overlaps the one before it). One i32x4.dot_i16x8_s with a splat pair of
+ * weight codes adds two taps' products for four pixels, exactly in i32, and each pair of code loads
+ * feeds BLOCK output channels (eight accumulators: BLOCK channels times eight columns). The two
+ * taps are either the same tap of two input channels, whose codes are interleaved lane by lane (two
+ * shuffles), or, without dilation along the width, two neighbouring taps kw, kw + 1 of a tap row of
+ * one channel: their codes are neighbours in the row already, so the eight codes from column kw
+ * pair up as the taps of the even columns, those from column kw + 1 as the odd columns' (no
+ * shuffle); a tap row of odd width pairs its last tap with a zero weight. The way with fewer pairs
+ * is taken (with few input channels and wide kernels, the tap pairs: srcnn's 3 channels of 9x9 taps
+ * make 135 tap pairs against 162 channel pairs). The code sums of the window (the zero-point term)
+ * do not depend on the output channel: they are computed once per group into a plane of scratch,
+ * where the weights are not symmetric (with symmetric ones the epilogue has no such term). In a
+ * block at the left or right border, the codes of columns outside the image are masked to 0, which
+ * adds nothing to either sum, and the weight sums and tap counts are per column. An epilogue with
+ * steps runs over each channel's row once the row's blocks have stored their values
+ * (ConvWindow.deferred). The weight pairs and each output channel's weight sum per tap are a
+ * derived table. Rows narrower than a block go the scalar way; both give the exact integer sums of
+ * the scalar kernel, and the same epilogue.
  */
 export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const f = env.fn;
   const m = f.m;
-  const { quant, codes, oc, oh, bw } = o;
+  const { quant, codes, oc, oh, bw, deferred } = o;
   if (quant.mode === "dls") throw env.error("convBlocks needs an affine activation quantizer");
   const [KH, KW] = o.kernel;
   const [, DW] = o.dilations;
@@ -68,10 +71,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const mask = Array.from({ length: pairing.taps ? 2 * half : KW }, () => f.local(f.b.v128));
   const tapMasks = mask.slice(0, KW);
   const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
-  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, vv, swLo, swHi, cnLo, cnHi] = Array.from(
-    { length: 16 },
-    () => f.local(f.b.v128),
+  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from({ length: 15 }, () =>
+    f.local(f.b.v128),
   );
+  // A block row's eight values, two columns each.
+  const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const zero = () => m.v128.const(new Array(16).fill(0));
   const planeArr: Arr = { elem: "i32", base: plane.get };
   const planeAt = () => f.addr(planeArr, f.add(m.i32.mul(oh.get(), o.OW()), ow.get()));
@@ -219,17 +223,15 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
             ...(bw ? [vt4.set(F(bw(oc.get())))] : []),
           ]
         : [vs3.set(F(terms.s3)), ...(terms.offsets ? [vt4.set(F(terms.offsets.t4))] : [])]),
-      ...[0, 1, 2, 3].flatMap((q) => {
+      ...values.map((value, q) => {
         const [sxv, swv, cnv] = q < 2 ? [sxLo, swLo, cnLo] : [sxHi, swHi, cnHi];
         // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
         const s3 = edge ? m.f64x2.mul(vs3.get(), halfOf(swv, q)) : vs3.get();
         const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(halfOf(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
         const offsets = bw && { p2: vp2.get(), sx: halfOf(sxv, q), t4: t4() };
-        return [
-          vv.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets)),
-          ...o.finishPairs([vv], () => f.add(ow.get(), f.i32(2 * q))),
-        ];
+        return value.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets));
       }),
+      ...(deferred ? deferred.bare(values, ow.get) : o.finishPairs(values, ow.get)),
     ]);
   };
   const counts = (high: boolean) =>
@@ -275,6 +277,13 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
             ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
           ],
         ),
+        // The epilogue's steps over each channel's whole row, many outputs at once (their chains
+        // overlap), rather than two values at a time.
+        ...(deferred
+          ? Array.from({ length: BLOCK }, (_, jj) =>
+              valid(jj, [oc.set(f.add(ocb.get(), f.i32(jj))), ...deferred.finishRow()]),
+            ).flat()
+          : []),
       ],
       [
         f.for(j, f.i32(0), () => f.i32(BLOCK), [
