@@ -32,17 +32,17 @@ export interface ConvBlocks extends ConvWindow {
  * shuffles), or, without dilation along the width, two neighbouring taps kw, kw + 1 of a tap row of
  * one channel: their codes are neighbours in the row already, so the eight codes from column kw
  * pair up as the taps of the even columns, those from column kw + 1 as the odd columns' (no
- * shuffle); a tap row of odd width pairs its last tap with a zero weight. The way with fewer pairs
- * is taken (with few input channels and wide kernels, the tap pairs: srcnn's 3 channels of 9x9 taps
- * make 135 tap pairs against 162 channel pairs). The code sums of the window (the zero-point term)
- * do not depend on the output channel: they are computed once per group into a plane of scratch,
- * where the weights are not symmetric (with symmetric ones the epilogue has no such term). In a
- * block at the left or right border, the codes of columns outside the image are masked to 0, which
- * adds nothing to either sum, and the weight sums and tap counts are per column. An epilogue with
- * steps runs over each channel's row once the row's blocks have stored their values
- * (ConvWindow.deferred). The weight pairs and each output channel's weight sum per tap are a
- * derived table. Rows narrower than a block go the scalar way; both give the exact integer sums of
- * the scalar kernel, and the same epilogue.
+ * shuffle), and the last tap column of a row of odd width as channel pairs. The way with fewer
+ * pairs is taken (pairingOf): srcnn's 3 channels of 9x9 taps make 108 + 18 pairs against 162
+ * channel pairs. The code sums of the window (the zero-point term) do not depend on the output
+ * channel: they are computed once per group into a plane of scratch, where the weights are not
+ * symmetric (with symmetric ones the epilogue has no such term). In a block at the left or right
+ * border, the codes of columns outside the image are masked to 0, which adds nothing to either sum,
+ * and the weight sums and tap counts are per column. An epilogue with steps runs over each
+ * channel's row once the row's blocks have stored their values (ConvWindow.deferred). The weight
+ * pairs and each output channel's weight sum per tap are a derived table. Rows narrower than a
+ * block go the scalar way; both give the exact integer sums of the scalar kernel, and the same
+ * epilogue.
  */
 export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const f = env.fn;
@@ -57,8 +57,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const blocks = Math.ceil(MG / BLOCK);
   const pairing = pairingOf(CG, KH, KW, DW);
   const weights = blockWeights(env, G, CG, MG, KH, KW, pairing);
-  const { steps: pairSteps, perStep } = pairing;
-  const half = Math.ceil(KW / 2);
+  const units = pairCount(pairing);
+  const half = Math.floor(KW / 2);
   const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic] = Array.from({ length: 16 }, () =>
     f.i32Local(),
   );
@@ -66,10 +66,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   // The weight sums of each block row over the valid tap rows, per tap column.
   const cw = Array.from({ length: BLOCK * KW }, () => f.i32Local());
   const ih = Array.from({ length: KH }, () => f.i32Local());
-  // Tap pairs of an odd-width row also load the column after the last tap (its lanes of real taps
-  // need masks too); the sums of the window mask its KW columns only.
-  const mask = Array.from({ length: pairing.taps ? 2 * half : KW }, () => f.local(f.b.v128));
-  const tapMasks = mask.slice(0, KW);
+  const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
   const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
   const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from({ length: 15 }, () =>
     f.local(f.b.v128),
@@ -130,11 +127,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const sums = f.for(oh, f.i32(0), o.OH, [...tapRows(), eachBlock(sumBlock(false), sumBlock(true))]);
 
   // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
-  const channelPairs = (edge: boolean) =>
+  const channelPairs = (edge: boolean, from: number) =>
     Array.from({ length: KH }, (_, k) =>
       f.if(
         o.inside(ih[k]),
-        Array.from({ length: KW }, (_, kw) => [
+        Array.from({ length: KW - from }, (_, c) => from + c).flatMap((kw) => [
           va.set(load(x0, k, kw, edge)),
           vb.set(load(x1, k, kw, edge)),
           lo.set(m.i8x16.shuffle(va.get(), vb.get(), LOW)),
@@ -145,8 +142,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               LOW.map((b) => b + 8),
             ),
           ),
-          ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(k * KW + kw, jj), ...dots(jj, lo, hi)]).flat(),
-        ]).flat(),
+          ...Array.from({ length: BLOCK }, (_, jj) => [
+            splatWeight(k * (KW - from) + kw - from, jj),
+            ...dots(jj, lo, hi),
+          ]).flat(),
+        ]),
       ),
     );
   // The same for the tap pairs of one input channel: acc[2jj] sums the even columns, acc[2jj+1] the odd.
@@ -167,34 +167,36 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   ];
   const products = (edge: boolean): Ex[] => [
     ...acc.map((a) => a.set(zero())),
-    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(pairSteps * perStep)))),
-    f.for(p, f.i32(0), () => f.i32(pairSteps), [
-      ...(pairing.taps
-        ? [x0.set(f.add(xg.get(), m.i32.mul(p.get(), o.channelStride()))), ...tapPairs(edge)]
-        : [
-            x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
-            // An odd last channel pairs with itself, against a zero weight.
-            x1.set(
-              CG % 2 === 0
-                ? f.add(x0.get(), o.channelStride())
-                : m.select(
-                    m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)),
-                    f.add(x0.get(), o.channelStride()),
-                    x0.get(),
-                  ),
-            ),
-            ...channelPairs(edge),
-          ]),
-      wp.set(f.add(wp.get(), f.i32(perStep * BLOCK * 4))),
+    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(units)))),
+    ...pairing.flatMap((segment) => [
+      f.for(p, f.i32(0), () => f.i32(segment.steps), [
+        ...(segment.taps
+          ? [x0.set(f.add(xg.get(), m.i32.mul(p.get(), o.channelStride()))), ...tapPairs(edge)]
+          : [
+              x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
+              // An odd last channel pairs with itself, against a zero weight.
+              x1.set(
+                CG % 2 === 0
+                  ? f.add(x0.get(), o.channelStride())
+                  : m.select(
+                      m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)),
+                      f.add(x0.get(), o.channelStride()),
+                      x0.get(),
+                    ),
+              ),
+              ...channelPairs(edge, segment.from),
+            ]),
+        wp.set(f.add(wp.get(), f.i32(segment.perStep * BLOCK * 4))),
+      ]),
+      // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7, as channel pairs sum them.
+      ...(segment.taps
+        ? Array.from({ length: BLOCK }, (_, jj) => [
+            lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
+            acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
+            acc[2 * jj].set(lo.get()),
+          ]).flat()
+        : []),
     ]),
-    // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7.
-    ...(pairing.taps
-      ? Array.from({ length: BLOCK }, (_, jj) => [
-          lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
-          acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
-          acc[2 * jj].set(lo.get()),
-        ]).flat()
-      : []),
     ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
@@ -217,8 +219,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       ...(terms.offsets ? [vp2.set(F(terms.offsets.p2))] : []),
       ...(edge
         ? [
-            swLo.set(maskedSum(f, tapMasks, false, (kw) => cw[jj * KW + kw].get())),
-            swHi.set(maskedSum(f, tapMasks, true, (kw) => cw[jj * KW + kw].get())),
+            swLo.set(maskedSum(f, mask, false, (kw) => cw[jj * KW + kw].get())),
+            swHi.set(maskedSum(f, mask, true, (kw) => cw[jj * KW + kw].get())),
             vs3.set(F(m.f64.mul(quant.qb(), o.aw(oc.get())))),
             ...(bw ? [vt4.set(F(bw(oc.get())))] : []),
           ]
@@ -235,7 +237,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     ]);
   };
   const counts = (high: boolean) =>
-    tapMasks
+    mask
       .map((mk) =>
         m.v128.and(
           high ? m.i32x4.extend_high_i16x8_s(mk.get()) : m.i32x4.extend_low_i16x8_s(mk.get()),
@@ -246,11 +248,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const tapSum = (jj: number, k: number, kw: number) =>
     f.load(
       weights,
-      f.add(
-        f.i32(blocks * G * pairSteps * perStep * BLOCK),
-        f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)),
-        f.i32(k * KW + kw),
-      ),
+      f.add(f.i32(blocks * G * units * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
     );
   const outputRows = f.for(oh, f.i32(0), o.OH, [
     ...tapRows(),
@@ -317,29 +315,51 @@ const ZIP_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 const ZIP_HIGH = ZIP_LOW.map((b) => b + 8);
 
 /**
- * How convBlocks pairs the taps of a group's window: `steps` steps of `perStep` pairs each, a step
- * being a pair of input channels (perStep = KH*KW taps) or, with `taps`, one input channel
- * (perStep = KH * ceil(KW/2) pairs of neighbouring taps in a tap row). Tap pairs need no dilation
- * along the width; they are taken when there are no more of them (on a tie: they need no shuffles).
+ * A run of convBlocks' pairs of taps: `steps` steps of `perStep` pairs each. With `taps`, a step is
+ * one input channel and its pairs the neighbouring taps 2t, 2t + 1 (t < floor(KW/2)) of each tap
+ * row; otherwise a step is two input channels (an odd last one with a zero partner) and its pairs
+ * the same tap of both, for the tap columns from `from` on of each tap row.
  */
-interface Pairing {
+interface Segment {
   readonly taps: boolean;
   readonly steps: number;
   readonly perStep: number;
+  readonly from: number;
 }
 
-function pairingOf(CG: number, KH: number, KW: number, DW: number): Pairing {
-  const tapPairs = KH * Math.ceil(KW / 2);
-  const taps = DW === 1 && KW > 1 && CG * tapPairs <= Math.ceil(CG / 2) * KH * KW;
-  return taps ? { taps, steps: CG, perStep: tapPairs } : { taps, steps: Math.ceil(CG / 2), perStep: KH * KW };
+/**
+ * How convBlocks pairs the taps of a group's window: all as channel pairs, or (without dilation
+ * along the width) the tap pairs of each row, then an odd row's last tap column as channel pairs;
+ * the second where it makes fewer pairs (an odd number of input channels; with an even number they
+ * are as many, and the channel pairs are the faster, measured on edsr's 16-channel 3x3 convs).
+ */
+function pairingOf(CG: number, KH: number, KW: number, DW: number): Segment[] {
+  const channels = (from: number): Segment => ({
+    taps: false,
+    steps: Math.ceil(CG / 2),
+    perStep: KH * (KW - from),
+    from,
+  });
+  const half = Math.floor(KW / 2);
+  const taps: Segment[] = [
+    ...(half > 0 ? [{ taps: true, steps: CG, perStep: KH * half, from: 0 }] : []),
+    ...(KW % 2 === 1 ? [channels(KW - 1)] : []),
+  ];
+  const all = [channels(0)];
+  return DW === 1 && half > 0 && pairCount(taps) < pairCount(all) ? taps : all;
+}
+
+/** How many pairs of taps a block row's table holds. */
+function pairCount(pairing: readonly Segment[]): number {
+  return pairing.reduce((n, s) => n + s.steps * s.perStep, 0);
 }
 
 /**
  * The derived table of convBlocks (i32), for the weight codes w [G*MG, CG, KH, KW]: per block of
- * BLOCK output channels (a group's last block padded with rows no output reads), step and pair of
- * the pairing, BLOCK weight pairs, the first tap's code in the low i16 and the second's in the high
- * one (0 where an odd last channel or tap has no partner); after all blocks, per row of a block and
- * tap, the sum of the row's weight codes of the tap over the input channels.
+ * BLOCK output channels (a group's last block padded with rows no output reads), segment, step and
+ * pair, BLOCK weight pairs, the first tap's code in the low i16 and the second's in the high one (0
+ * where an odd last channel has no partner); after all blocks, per row of a block and tap, the sum
+ * of the row's weight codes of the tap over the input channels.
  */
 function blockWeights(
   env: WasmKernelEnv,
@@ -348,12 +368,12 @@ function blockWeights(
   MG: number,
   KH: number,
   KW: number,
-  pairing: Pairing,
+  pairing: readonly Segment[],
 ): Arr {
   const T = KH * KW;
   const rows = G * Math.ceil(MG / BLOCK) * BLOCK;
-  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing.taps ? "_taps" : ""}`;
-  const bytes = 4 * rows * (pairing.steps * pairing.perStep + T);
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing[0].taps ? "_taps" : ""}`;
+  const bytes = 4 * rows * (pairCount(pairing) + T);
   return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing));
 }
 
@@ -366,70 +386,74 @@ function fill(
   MG: number,
   KH: number,
   KW: number,
-  pairing: Pairing,
+  pairing: readonly Segment[],
 ): Ex[] {
   const m = f.m;
   const T = KH * KW;
   const blocks = Math.ceil(MG / BLOCK);
-  const { steps, perStep } = pairing;
-  const half = Math.ceil(KW / 2);
+  const units = pairCount(pairing);
+  const half = Math.floor(KW / 2);
   const [r, c, p, t, row, s, ch, tap, partner] = Array.from({ length: 9 }, () => f.i32Local());
   // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
   const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
   const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
   const code = (chan: Ex, at: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), chan), f.i32(T)), at));
-  // Pair t of step p: the first tap's channel and index, and whether the second (the next channel or
-  // the next tap) exists; without a partner, the second load reads the first again, against 0.
-  const first = pairing.taps
-    ? [
-        ch.set(p.get()),
-        tap.set(
-          f.add(
-            f.mul(m.i32.div_u(t.get(), f.i32(half)), f.i32(KW)),
-            f.mul(m.i32.rem_u(t.get(), f.i32(half)), f.i32(2)),
-          ),
-        ),
-        partner.set(m.i32.lt_s(f.add(f.mul(m.i32.rem_u(t.get(), f.i32(half)), f.i32(2)), f.i32(1)), f.i32(KW))),
-      ]
-    : [
-        ch.set(f.mul(p.get(), f.i32(2))),
-        tap.set(t.get()),
-        partner.set(m.i32.lt_s(f.add(ch.get(), f.i32(1)), f.i32(CG))),
-      ];
-  const second = () =>
+  // Pair t of step p of a segment: the first tap's channel and index, and whether the second (the
+  // next tap, or the same tap of the next channel) exists; without, the second load reads the first
+  // again, against 0.
+  const first = (segment: Segment): Ex[] => {
+    if (segment.taps) {
+      const [k, pair] = [m.i32.div_u(t.get(), f.i32(half)), m.i32.rem_u(t.get(), f.i32(half))];
+      return [ch.set(p.get()), tap.set(f.add(f.mul(k, f.i32(KW)), f.mul(pair, f.i32(2)))), partner.set(f.i32(1))];
+    }
+    const columns = KW - segment.from;
+    const [k, column] = [m.i32.div_u(t.get(), f.i32(columns)), m.i32.rem_u(t.get(), f.i32(columns))];
+    return [
+      ch.set(f.mul(p.get(), f.i32(2))),
+      tap.set(f.add(f.mul(k, f.i32(KW)), f.i32(segment.from), column)),
+      partner.set(m.i32.lt_s(f.add(ch.get(), f.i32(1)), f.i32(CG))),
+    ];
+  };
+  const second = (segment: Segment) =>
     m.select(
       partner.get(),
-      pairing.taps ? code(ch.get(), f.add(tap.get(), partner.get())) : code(f.add(ch.get(), partner.get()), tap.get()),
+      segment.taps ? code(ch.get(), f.add(tap.get(), f.i32(1))) : code(f.add(ch.get(), partner.get()), tap.get()),
       f.i32(0),
     );
+  const segments = pairing.map((segment, i) => {
+    const base = pairCount(pairing.slice(0, i));
+    return f.for(p, f.i32(0), () => f.i32(segment.steps), [
+      f.for(t, f.i32(0), () => f.i32(segment.perStep), [
+        ...first(segment),
+        f.store(
+          dst,
+          f.add(
+            f.mul(
+              f.add(
+                f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(units)),
+                f.i32(base),
+                f.mul(p.get(), f.i32(segment.perStep)),
+                t.get(),
+              ),
+              f.i32(BLOCK),
+            ),
+            m.i32.rem_u(r.get(), f.i32(BLOCK)),
+          ),
+          m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(segment), f.i32(16))),
+        ),
+      ]),
+    ]);
+  });
   return [
     f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
       row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
       c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
       f.if(row.get(), [
-        f.for(p, f.i32(0), () => f.i32(steps), [
-          f.for(t, f.i32(0), () => f.i32(perStep), [
-            ...first,
-            f.store(
-              dst,
-              f.add(
-                f.mul(
-                  f.add(
-                    f.mul(f.add(f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(steps)), p.get()), f.i32(perStep)),
-                    t.get(),
-                  ),
-                  f.i32(BLOCK),
-                ),
-                m.i32.rem_u(r.get(), f.i32(BLOCK)),
-              ),
-              m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(), f.i32(16))),
-            ),
-          ]),
-        ]),
+        ...segments,
         f.for(t, f.i32(0), () => f.i32(T), [
           s.set(f.i32(0)),
           f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
-          f.store(dst, f.add(f.i32(G * blocks * BLOCK * steps * perStep), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+          f.store(dst, f.add(f.i32(G * blocks * BLOCK * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
         ]),
       ]),
     ]),
