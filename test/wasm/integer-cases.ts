@@ -238,6 +238,37 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    name: "QConv 5x5 pads 2 1 2 3, a8 unsigned w8 with offsets, 3 -> 8 channels (tap pairs, odd rows of taps)",
+    plan: plan(
+      "QConv",
+      {
+        pads: [2, 1, 2, 3],
+        ...act(8, 0),
+        ...weights(8, [0.002, 0.003, 0.001, 0.002, 0.004, 0.001, 0.002, 0.003], 0.2),
+      },
+      [activation(1, 3, "h", "w"), packed([8, 3, 5, 5], 8, 36), perChannel(8, 37)],
+      [shape(1, 8, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 2x4 pads 0 1 1 2, a4w4, 1 -> 5 channels (tap pairs of even rows, a short block)",
+    plan: plan(
+      "QConv",
+      { pads: [0, 1, 1, 2], ...act(4), ...weights(4, [0.1]) },
+      [activation(1, 1, "h", "w"), packed([5, 1, 2, 4], 4, 38)],
+      [shape(1, 5, "h", "w")],
+    ),
+  },
+  {
+    name: "QConv 3x3 pad 1, a8 unsigned w8 with offsets, 6 -> 3 channels (one short block: i16 sums would widen every tap)",
+    plan: plan(
+      "QConv",
+      { pads: [1, 1, 1, 1], ...act(8, 0), ...weights(8, [0.002, 0.003, 0.001], -0.3) },
+      [activation(1, 6, "h", "w"), packed([3, 6, 3, 3], 8, 39), perChannel(3, 40)],
+      [shape(1, 3, "h", "w")],
+    ),
+  },
+  {
     name: "QConv 3x3 pad 1, a4w4, 5 -> 6 channels (a block and a short one, an odd channel pair)",
     plan: plan(
       "QConv",

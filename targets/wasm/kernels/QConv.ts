@@ -9,6 +9,7 @@ import { convPlanes } from "./support/conv-planes.js";
 import { convRow } from "./support/conv-rows.js";
 import type { ConvWindow } from "./support/conv-window.js";
 import { Accumulators, FloatEpilogue, weightParams } from "./support/integer-epilogue.js";
+import { codeBound, i16Steps, weightBound } from "./support/wide-sums.js";
 import { wxColumns, wxScratch } from "./support/wx-columns.js";
 import type { WasmKernelGenerator } from "./types.js";
 
@@ -17,8 +18,9 @@ import type { WasmKernelGenerator } from "./types.js";
  * an exact i32 sum over the taps inside the image (padding taps take no part: a zero-padded
  * dequantized input is 0.0, not any code's value), then the js target's float epilogue and the bias.
  * With SIMD, a 1x1 convolution without padding runs as W @ X per image (support/wx-columns.ts); one
- * of stride 1 along the width with at least four output channels per group runs blocks of four
- * channels by eight columns (support/conv-blocks.ts), and any other one of stride 1 along the width
+ * of stride 1 along the width with at least four output channels per group (or three, with codes too
+ * wide for i16 sums of several taps) runs blocks of four channels by eight columns
+ * (support/conv-blocks.ts), and any other one of stride 1 along the width
  * sums eight outputs of a row of one channel at once (support/conv-rows.ts); both mask the codes
  * outside the image in the border blocks, and take rows narrower than a block one output at a time.
  */
@@ -40,7 +42,13 @@ const qconv: WasmKernelGenerator = (env) => {
   // A 1x1 convolution of stride 1 without padding is W @ X per image: [M, C] x [C, H*W].
   const pointwise = affine && KH * KW * SH * SW * DH * DW === 1 && PT + PL + PB + PR === 0 && G === 1;
   const windowed = affine && !pointwise && SW === 1;
-  const blocked = windowed && MG >= BLOCK;
+  const f = env.fn;
+  const m = f.m;
+  const quant = activationQuant(env, x, () => f.mul(HW(), f.i32(N * C)));
+  // convRow sums one channel's products in i16 and widens them after as many taps as the code bounds
+  // allow; where that is every tap or two (8-bit codes), the blocks' dot products are cheaper even
+  // with one of the BLOCK channels idle.
+  const blocked = windowed && (MG >= BLOCK || (2 * MG > BLOCK && i16Steps(codeBound(quant) * weightBound(env)) <= 2));
   // Behind the codes (2 bytes of each 8): wxColumns' sums and terms, convBlocks' i32 code sums of one
   // output plane, or room for convRow's border blocks, which read up to PR codes past the last.
   const codes = env.scratch(
@@ -53,9 +61,6 @@ const qconv: WasmKernelGenerator = (env) => {
   );
   const bits = `a${env.int("x_bits")}w${env.int("w_bits")}`;
   const spec = `qconv_c${C}_o${M}_k${KH}x${KW}_p${PT}${SH !== 1 ? `_s${SH}` : ""}${DH !== 1 ? `_d${DH}` : ""}_g${G}_${bits}`;
-  const f = env.fn;
-  const m = f.m;
-  const quant = activationQuant(env, x, () => f.mul(HW(), f.i32(N * C)));
   const { aw, bw } = weightParams(env, M);
   const [n, oc, ic, kh, kw, oh, ow, ih, iw, xb, wb, q, qw] = Array.from({ length: 13 }, () => f.i32Local());
   const v = f.f64Local();

@@ -23,23 +23,31 @@ export interface ConvBlocks extends ConvWindow {
 }
 
 /**
- * One image of a convolution of stride 1 along the width with at least BLOCK output channels per
- * group, with SIMD, eight columns at a time (the last block of a row overlaps the one before it).
- * The codes of two input channels are interleaved lane by lane (two shuffles), so one
- * i32x4.dot_i16x8_s with a splat pair of weight codes adds both channels' products for four pixels,
- * exactly in i32; each pair of code loads feeds BLOCK output channels (eight accumulators: BLOCK
- * channels times eight columns). The code sums of the window (the zero-point term) do not depend on
- * the output channel: they are computed once per group into a plane of scratch, where the weights
- * are not symmetric (with symmetric ones the epilogue has no such term). In a block at the
- * left or right border, the codes of columns outside the image are masked to 0, which adds nothing
- * to either sum, and the weight sums and tap counts are per column. The weight pairs and each output
- * channel's weight sum per tap are a derived table. Rows narrower than a block go the scalar way;
- * both give the exact integer sums of the scalar kernel, and the same epilogue.
+ * One image of a convolution of stride 1 along the width with BLOCK output channels per group or
+ * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the
+ * last block of a row overlaps the one before it). One i32x4.dot_i16x8_s with a splat pair of
+ * weight codes adds two taps' products for four pixels, exactly in i32, and each pair of code loads
+ * feeds BLOCK output channels (eight accumulators: BLOCK channels times eight columns). The two
+ * taps are either the same tap of two input channels, whose codes are interleaved lane by lane (two
+ * shuffles), or, without dilation along the width, two neighbouring taps kw, kw + 1 of a tap row of
+ * one channel: their codes are neighbours in the row already, so the eight codes from column kw
+ * pair up as the taps of the even columns, those from column kw + 1 as the odd columns' (no
+ * shuffle), and the last tap column of a row of odd width as channel pairs. The way with fewer
+ * pairs is taken (pairingOf): srcnn's 3 channels of 9x9 taps make 108 + 18 pairs against 162
+ * channel pairs. The code sums of the window (the zero-point term) do not depend on the output
+ * channel: they are computed once per group into a plane of scratch, where the weights are not
+ * symmetric (with symmetric ones the epilogue has no such term). In a block at the left or right
+ * border, the codes of columns outside the image are masked to 0, which adds nothing to either sum,
+ * and the weight sums and tap counts are per column. An epilogue with steps runs over each
+ * channel's row once the row's blocks have stored their values (ConvWindow.deferred). The weight
+ * pairs and each output channel's weight sum per tap are a derived table. Rows narrower than a
+ * block go the scalar way; both give the exact integer sums of the scalar kernel, and the same
+ * epilogue.
  */
 export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const f = env.fn;
   const m = f.m;
-  const { quant, codes, oc, oh, bw } = o;
+  const { quant, codes, oc, oh, bw, deferred } = o;
   if (quant.mode === "dls") throw env.error("convBlocks needs an affine activation quantizer");
   const [KH, KW] = o.kernel;
   const [, DW] = o.dilations;
@@ -47,9 +55,10 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const { groups: G, channels: CG, outputs: MG } = o;
   const T = KH * KW;
   const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const weights = blockWeights(env, G, CG, MG, KH, KW);
-  const pairBytes = T * BLOCK * 4;
+  const pairing = pairingOf(CG, KH, KW, DW);
+  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing);
+  const units = pairCount(pairing);
+  const half = Math.floor(KW / 2);
   const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic] = Array.from({ length: 16 }, () =>
     f.i32Local(),
   );
@@ -59,10 +68,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const ih = Array.from({ length: KH }, () => f.i32Local());
   const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
   const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
-  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, vv, swLo, swHi, cnLo, cnHi] = Array.from(
-    { length: 16 },
-    () => f.local(f.b.v128),
+  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from({ length: 15 }, () =>
+    f.local(f.b.v128),
   );
+  // A block row's eight values, two columns each.
+  const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
   const zero = () => m.v128.const(new Array(16).fill(0));
   const planeArr: Arr = { elem: "i32", base: plane.get };
   const planeAt = () => f.addr(planeArr, f.add(m.i32.mul(oh.get(), o.OW()), ow.get()));
@@ -73,6 +83,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
+  const splatWeight = (unit: number, jj: number) => wv.set(m.v128.load32_splat(4 * (unit * BLOCK + jj), 4, wp.get()));
   // The row's blocks: interior ones (every tap column inside the image) and border ones.
   const eachBlock = (interior: Ex[], edge: Ex[]): Ex =>
     f.for(
@@ -116,11 +127,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const sums = f.for(oh, f.i32(0), o.OH, [...tapRows(), eachBlock(sumBlock(false), sumBlock(true))]);
 
   // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
-  const pairTaps = (edge: boolean) =>
+  const channelPairs = (edge: boolean, from: number) =>
     Array.from({ length: KH }, (_, k) =>
       f.if(
         o.inside(ih[k]),
-        Array.from({ length: KW }, (_, kw) => [
+        Array.from({ length: KW - from }, (_, c) => from + c).flatMap((kw) => [
           va.set(load(x0, k, kw, edge)),
           vb.set(load(x1, k, kw, edge)),
           lo.set(m.i8x16.shuffle(va.get(), vb.get(), LOW)),
@@ -132,32 +143,65 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
             ),
           ),
           ...Array.from({ length: BLOCK }, (_, jj) => [
-            wv.set(m.v128.load32_splat(4 * ((k * KW + kw) * BLOCK + jj), 4, wp.get())),
-            acc[2 * jj].set(m.i32x4.add(acc[2 * jj].get(), m.i32x4.dot_i16x8_s(lo.get(), wv.get()))),
-            acc[2 * jj + 1].set(m.i32x4.add(acc[2 * jj + 1].get(), m.i32x4.dot_i16x8_s(hi.get(), wv.get()))),
+            splatWeight(k * (KW - from) + kw - from, jj),
+            ...dots(jj, lo, hi),
           ]).flat(),
+        ]),
+      ),
+    );
+  // The same for the tap pairs of one input channel: acc[2jj] sums the even columns, acc[2jj+1] the odd.
+  const tapPairs = (edge: boolean) =>
+    Array.from({ length: KH }, (_, k) =>
+      f.if(
+        o.inside(ih[k]),
+        Array.from({ length: half }, (_, t) => [
+          lo.set(load(x0, k, 2 * t, edge)),
+          hi.set(load(x0, k, 2 * t + 1, edge)),
+          ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(k * half + t, jj), ...dots(jj, lo, hi)]).flat(),
         ]).flat(),
       ),
     );
+  const dots = (jj: number, a: Local, b: Local) => [
+    acc[2 * jj].set(m.i32x4.add(acc[2 * jj].get(), m.i32x4.dot_i16x8_s(a.get(), wv.get()))),
+    acc[2 * jj + 1].set(m.i32x4.add(acc[2 * jj + 1].get(), m.i32x4.dot_i16x8_s(b.get(), wv.get()))),
+  ];
   const products = (edge: boolean): Ex[] => [
     ...acc.map((a) => a.set(zero())),
-    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(pairs * T)))),
-    f.for(p, f.i32(0), () => f.i32(pairs), [
-      x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
-      // An odd last channel pairs with itself, against a zero weight.
-      x1.set(
-        CG % 2 === 0
-          ? f.add(x0.get(), o.channelStride())
-          : m.select(m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)), f.add(x0.get(), o.channelStride()), x0.get()),
-      ),
-      ...pairTaps(edge),
-      wp.set(f.add(wp.get(), f.i32(pairBytes))),
+    wp.set(f.addr(weights, f.mul(tc.get(), f.i32(units)))),
+    ...pairing.flatMap((segment) => [
+      f.for(p, f.i32(0), () => f.i32(segment.steps), [
+        ...(segment.taps
+          ? [x0.set(f.add(xg.get(), m.i32.mul(p.get(), o.channelStride()))), ...tapPairs(edge)]
+          : [
+              x0.set(f.add(xg.get(), m.i32.mul(f.mul(p.get(), f.i32(2)), o.channelStride()))),
+              // An odd last channel pairs with itself, against a zero weight.
+              x1.set(
+                CG % 2 === 0
+                  ? f.add(x0.get(), o.channelStride())
+                  : m.select(
+                      m.i32.lt_s(f.mul(p.get(), f.i32(2)), f.i32(CG - 1)),
+                      f.add(x0.get(), o.channelStride()),
+                      x0.get(),
+                    ),
+              ),
+              ...channelPairs(edge, segment.from),
+            ]),
+        wp.set(f.add(wp.get(), f.i32(segment.perStep * BLOCK * 4))),
+      ]),
+      // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7, as channel pairs sum them.
+      ...(segment.taps
+        ? Array.from({ length: BLOCK }, (_, jj) => [
+            lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
+            acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
+            acc[2 * jj].set(lo.get()),
+          ]).flat()
+        : []),
     ]),
     ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
     MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
-  const half = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
+  const halfOf = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   // The epilogue of block row jj; at a border, the weight sums and tap counts of each column.
   const output = (jj: number, edge: boolean): Ex[] => {
     const terms = channelTerms(
@@ -181,30 +225,30 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
             ...(bw ? [vt4.set(F(bw(oc.get())))] : []),
           ]
         : [vs3.set(F(terms.s3)), ...(terms.offsets ? [vt4.set(F(terms.offsets.t4))] : [])]),
-      ...[0, 1, 2, 3].flatMap((q) => {
+      ...values.map((value, q) => {
         const [sxv, swv, cnv] = q < 2 ? [sxLo, swLo, cnLo] : [sxHi, swHi, cnHi];
         // The terms of channelTerms, per column: (qb*aw)*sw and (cnt*qb)*bw.
-        const s3 = edge ? m.f64x2.mul(vs3.get(), half(swv, q)) : vs3.get();
-        const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(half(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
-        const offsets = bw && { p2: vp2.get(), sx: half(sxv, q), t4: t4() };
-        return [
-          vv.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets)),
-          ...o.finishPairs([vv], () => f.add(ow.get(), f.i32(2 * q))),
-        ];
+        const s3 = edge ? m.f64x2.mul(vs3.get(), halfOf(swv, q)) : vs3.get();
+        const t4 = () => (edge ? m.f64x2.mul(m.f64x2.mul(halfOf(cnv, q), F(quant.qb())), vt4.get()) : vt4.get());
+        const offsets = bw && { p2: vp2.get(), sx: halfOf(sxv, q), t4: t4() };
+        return value.set(affineValue(f, true, vp1.get(), i32PairToF64(f, acc[2 * jj + (q >> 1)], q & 1), s3, offsets));
       }),
+      ...(deferred ? deferred.bare(values, ow.get) : o.finishPairs(values, ow.get)),
     ]);
   };
   const counts = (high: boolean) =>
-    Array.from({ length: KW }, (_, kw) =>
-      m.v128.and(
-        high ? m.i32x4.extend_high_i16x8_s(mask[kw].get()) : m.i32x4.extend_low_i16x8_s(mask[kw].get()),
-        m.i32x4.splat(f.mul(rows.get(), f.i32(CG))),
-      ),
-    ).reduce((a, b) => m.i32x4.add(a, b));
+    mask
+      .map((mk) =>
+        m.v128.and(
+          high ? m.i32x4.extend_high_i16x8_s(mk.get()) : m.i32x4.extend_low_i16x8_s(mk.get()),
+          m.i32x4.splat(f.mul(rows.get(), f.i32(CG))),
+        ),
+      )
+      .reduce((a, b) => m.i32x4.add(a, b));
   const tapSum = (jj: number, k: number, kw: number) =>
     f.load(
       weights,
-      f.add(f.i32(blocks * G * pairs * T * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
+      f.add(f.i32(blocks * G * units * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
     );
   const outputRows = f.for(oh, f.i32(0), o.OH, [
     ...tapRows(),
@@ -231,6 +275,13 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
             ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
           ],
         ),
+        // The epilogue's steps over each channel's whole row, many outputs at once (their chains
+        // overlap), rather than two values at a time.
+        ...(deferred
+          ? Array.from({ length: BLOCK }, (_, jj) =>
+              valid(jj, [oc.set(f.add(ocb.get(), f.i32(jj))), ...deferred.finishRow()]),
+            ).flat()
+          : []),
       ],
       [
         f.for(j, f.i32(0), () => f.i32(BLOCK), [
@@ -259,65 +310,150 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
 
 /** Interleaves the low four i16 lanes of two vectors (i8x16.shuffle's byte indices). */
 const LOW = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+/** Interleaves the low (high) two i32 lanes of two vectors. */
+const ZIP_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const ZIP_HIGH = ZIP_LOW.map((b) => b + 8);
+
+/**
+ * A run of convBlocks' pairs of taps: `steps` steps of `perStep` pairs each. With `taps`, a step is
+ * one input channel and its pairs the neighbouring taps 2t, 2t + 1 (t < floor(KW/2)) of each tap
+ * row; otherwise a step is two input channels (an odd last one with a zero partner) and its pairs
+ * the same tap of both, for the tap columns from `from` on of each tap row.
+ */
+interface Segment {
+  readonly taps: boolean;
+  readonly steps: number;
+  readonly perStep: number;
+  readonly from: number;
+}
+
+/**
+ * How convBlocks pairs the taps of a group's window: all as channel pairs, or (without dilation
+ * along the width) the tap pairs of each row, then an odd row's last tap column as channel pairs;
+ * the second where it makes fewer pairs (an odd number of input channels; with an even number they
+ * are as many, and the channel pairs are the faster, measured on edsr's 16-channel 3x3 convs).
+ */
+function pairingOf(CG: number, KH: number, KW: number, DW: number): Segment[] {
+  const channels = (from: number): Segment => ({
+    taps: false,
+    steps: Math.ceil(CG / 2),
+    perStep: KH * (KW - from),
+    from,
+  });
+  const half = Math.floor(KW / 2);
+  const taps: Segment[] = [
+    ...(half > 0 ? [{ taps: true, steps: CG, perStep: KH * half, from: 0 }] : []),
+    ...(KW % 2 === 1 ? [channels(KW - 1)] : []),
+  ];
+  const all = [channels(0)];
+  return DW === 1 && half > 0 && pairCount(taps) < pairCount(all) ? taps : all;
+}
+
+/** How many pairs of taps a block row's table holds. */
+function pairCount(pairing: readonly Segment[]): number {
+  return pairing.reduce((n, s) => n + s.steps * s.perStep, 0);
+}
 
 /**
  * The derived table of convBlocks (i32), for the weight codes w [G*MG, CG, KH, KW]: per block of
- * BLOCK output channels (a group's last block padded with rows no output reads), pair of input channels (an odd
- * last channel paired with zero) and tap, BLOCK weight pairs, each channel 2p's code in the low i16
- * and 2p+1's in the high one; after all blocks, per row of a block and tap, the sum of the row's
- * weight codes of the tap over the input channels.
+ * BLOCK output channels (a group's last block padded with rows no output reads), segment, step and
+ * pair, BLOCK weight pairs, the first tap's code in the low i16 and the second's in the high one (0
+ * where an odd last channel has no partner); after all blocks, per row of a block and tap, the sum
+ * of the row's weight codes of the tap over the input channels.
  */
-function blockWeights(env: WasmKernelEnv, G: number, CG: number, MG: number, KH: number, KW: number): Arr {
+function blockWeights(
+  env: WasmKernelEnv,
+  G: number,
+  CG: number,
+  MG: number,
+  KH: number,
+  KW: number,
+  pairing: readonly Segment[],
+): Arr {
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const rows = G * blocks * BLOCK;
-  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}`;
-  return env.derived(spec, 1, 4 * rows * (pairs + 1) * T, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW));
+  const rows = G * Math.ceil(MG / BLOCK) * BLOCK;
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing[0].taps ? "_taps" : ""}`;
+  const bytes = 4 * rows * (pairCount(pairing) + T);
+  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing));
 }
 
-function fill(f: Fn, w: Arr, dst: Arr, G: number, CG: number, MG: number, KH: number, KW: number): Ex[] {
+function fill(
+  f: Fn,
+  w: Arr,
+  dst: Arr,
+  G: number,
+  CG: number,
+  MG: number,
+  KH: number,
+  KW: number,
+  pairing: readonly Segment[],
+): Ex[] {
   const m = f.m;
   const T = KH * KW;
   const blocks = Math.ceil(MG / BLOCK);
-  const pairs = Math.ceil(CG / 2);
-  const [r, c, p, t, row, s] = Array.from({ length: 6 }, () => f.i32Local());
+  const units = pairCount(pairing);
+  const half = Math.floor(KW / 2);
+  const [r, c, p, t, row, s, ch, tap, partner] = Array.from({ length: 9 }, () => f.i32Local());
   // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
   const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
   const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
-  const code = (ch: Ex, tap: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), ch), f.i32(T)), tap));
-  const paired = () => m.i32.lt_s(f.add(f.mul(p.get(), f.i32(2)), f.i32(1)), f.i32(CG));
-  const second = () => m.select(paired(), code(f.add(f.mul(p.get(), f.i32(2)), paired()), t.get()), f.i32(0));
+  const code = (chan: Ex, at: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), chan), f.i32(T)), at));
+  // Pair t of step p of a segment: the first tap's channel and index, and whether the second (the
+  // next tap, or the same tap of the next channel) exists; without, the second load reads the first
+  // again, against 0.
+  const first = (segment: Segment): Ex[] => {
+    if (segment.taps) {
+      const [k, pair] = [m.i32.div_u(t.get(), f.i32(half)), m.i32.rem_u(t.get(), f.i32(half))];
+      return [ch.set(p.get()), tap.set(f.add(f.mul(k, f.i32(KW)), f.mul(pair, f.i32(2)))), partner.set(f.i32(1))];
+    }
+    const columns = KW - segment.from;
+    const [k, column] = [m.i32.div_u(t.get(), f.i32(columns)), m.i32.rem_u(t.get(), f.i32(columns))];
+    return [
+      ch.set(f.mul(p.get(), f.i32(2))),
+      tap.set(f.add(f.mul(k, f.i32(KW)), f.i32(segment.from), column)),
+      partner.set(m.i32.lt_s(f.add(ch.get(), f.i32(1)), f.i32(CG))),
+    ];
+  };
+  const second = (segment: Segment) =>
+    m.select(
+      partner.get(),
+      segment.taps ? code(ch.get(), f.add(tap.get(), f.i32(1))) : code(f.add(ch.get(), partner.get()), tap.get()),
+      f.i32(0),
+    );
+  const segments = pairing.map((segment, i) => {
+    const base = pairCount(pairing.slice(0, i));
+    return f.for(p, f.i32(0), () => f.i32(segment.steps), [
+      f.for(t, f.i32(0), () => f.i32(segment.perStep), [
+        ...first(segment),
+        f.store(
+          dst,
+          f.add(
+            f.mul(
+              f.add(
+                f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(units)),
+                f.i32(base),
+                f.mul(p.get(), f.i32(segment.perStep)),
+                t.get(),
+              ),
+              f.i32(BLOCK),
+            ),
+            m.i32.rem_u(r.get(), f.i32(BLOCK)),
+          ),
+          m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(segment), f.i32(16))),
+        ),
+      ]),
+    ]);
+  });
   return [
     f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
       row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
       c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
       f.if(row.get(), [
-        f.for(p, f.i32(0), () => f.i32(pairs), [
-          f.for(t, f.i32(0), () => f.i32(T), [
-            f.store(
-              dst,
-              f.add(
-                f.mul(
-                  f.add(
-                    f.mul(f.add(f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(pairs)), p.get()), f.i32(T)),
-                    t.get(),
-                  ),
-                  f.i32(BLOCK),
-                ),
-                m.i32.rem_u(r.get(), f.i32(BLOCK)),
-              ),
-              m.i32.or(
-                m.i32.and(code(f.mul(p.get(), f.i32(2)), t.get()), f.i32(0xffff)),
-                m.i32.shl(second(), f.i32(16)),
-              ),
-            ),
-          ]),
-        ]),
+        ...segments,
         f.for(t, f.i32(0), () => f.i32(T), [
           s.set(f.i32(0)),
           f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
-          f.store(dst, f.add(f.i32(G * blocks * BLOCK * pairs * T), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+          f.store(dst, f.add(f.i32(G * blocks * BLOCK * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
         ]),
       ]),
     ]),
