@@ -123,6 +123,46 @@ export const WASM_TWIN_CASES: Case[] = [
     inputs: [act(1, 3, "h", "w")],
     outputs: [NCHW(3)],
   }),
+  {
+    name: "GlobalMaxPool (CBAM's channel attention)",
+    spec: { kind: "GlobalMaxPool", inputs: [act(1, 3, "h", "w")], outputs: [shape(1, 3, 1, 1)] },
+  },
+  {
+    name: "ReduceMax over channels, keepdims (CBAM's spatial attention)",
+    spec: {
+      kind: "ReduceMax",
+      opset: 18,
+      inputs: [act(1, 5, "h", "w"), { ints: [1] }],
+      outputs: [shape(1, 1, "h", "w")],
+    },
+  },
+  {
+    name: "ReduceMin over H, W, no keepdims (axes attribute)",
+    spec: {
+      kind: "ReduceMin",
+      opset: 13,
+      attrs: { axes: ints([-2, -1]), keepdims: int(0) },
+      inputs: [act(1, 3, "h", "w")],
+      outputs: [shape(1, 3)],
+    },
+  },
+  {
+    name: "ReduceL2 over the last axis, keepdims (F.normalize)",
+    spec: { kind: "ReduceL2", opset: 18, inputs: [act(1, 2, 3, HW), { ints: [-1] }], outputs: [shape(1, 2, 3, 1)] },
+  },
+  {
+    name: "ReduceSum over every axis",
+    spec: { kind: "ReduceSum", opset: 13, inputs: [act(1, 3, "h", "w")], outputs: [shape(1, 1, 1, 1)] },
+  },
+  {
+    name: "ReduceSumSquare over W (axes input)",
+    spec: {
+      kind: "ReduceSumSquare",
+      opset: 18,
+      inputs: [act(1, 2, "h", "w"), { ints: [3] }],
+      outputs: [shape(1, 2, "h", 1)],
+    },
+  },
   unary("Softplus of large inputs", "Softplus", [-40, 40]),
   unary("Tanh near 0", "Tanh", [-1e-3, 1e-3]),
   unary("Tanh of large inputs", "Tanh", [-30, 30]),

@@ -33,6 +33,7 @@ import op_GatherElements from "./GatherElements.js";
 import op_Gelu from "./Gelu.js";
 import op_Gemm from "./Gemm.js";
 import op_GlobalAveragePool from "./GlobalAveragePool.js";
+import op_GlobalMaxPool from "./GlobalMaxPool.js";
 import op_Greater from "./Greater.js";
 import op_GreaterOrEqual from "./GreaterOrEqual.js";
 import op_GroupNormalization from "./GroupNormalization.js";
@@ -141,6 +142,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Gelu,
   op_Gemm,
   op_GlobalAveragePool,
+  op_GlobalMaxPool,
   op_Greater,
   op_GreaterOrEqual,
   op_GroupNormalization,

@@ -36,6 +36,7 @@ import Expand from "./Expand.js";
 import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
+import GlobalMaxPool from "./GlobalMaxPool.js";
 import HardSigmoid from "./HardSigmoid.js";
 import HardSwish from "./HardSwish.js";
 import InstanceNormalization from "./InstanceNormalization.js";
@@ -52,7 +53,12 @@ import PRelu from "./PRelu.js";
 import QConv from "./QConv.js";
 import QMatMul from "./QMatMul.js";
 import QSelectiveScan from "./QSelectiveScan.js";
+import ReduceL2 from "./ReduceL2.js";
+import ReduceMax from "./ReduceMax.js";
 import ReduceMean from "./ReduceMean.js";
+import ReduceMin from "./ReduceMin.js";
+import ReduceSum from "./ReduceSum.js";
+import ReduceSumSquare from "./ReduceSumSquare.js";
 import Relu from "./Relu.js";
 import Resize from "./Resize.js";
 import SelectiveScan from "./SelectiveScan.js";
@@ -91,6 +97,7 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["Gelu", Gelu],
   ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],
+  ["GlobalMaxPool", GlobalMaxPool],
   ["HardSigmoid", HardSigmoid],
   ["HardSwish", HardSwish],
   ["InstanceNormalization", InstanceNormalization],
@@ -107,7 +114,12 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["QConv", QConv],
   ["QMatMul", QMatMul],
   ["QSelectiveScan", QSelectiveScan],
+  ["ReduceL2", ReduceL2],
+  ["ReduceMax", ReduceMax],
   ["ReduceMean", ReduceMean],
+  ["ReduceMin", ReduceMin],
+  ["ReduceSum", ReduceSum],
+  ["ReduceSumSquare", ReduceSumSquare],
   ["Relu", Relu],
   ["Resize", Resize],
   ["SelectiveScan", SelectiveScan],

@@ -31,6 +31,7 @@ import Expand from "./Expand.js";
 import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
+import GlobalMaxPool from "./GlobalMaxPool.js";
 import HardSigmoid from "./HardSigmoid.js";
 import HardSwish from "./HardSwish.js";
 import InstanceNormalization from "./InstanceNormalization.js";
@@ -47,7 +48,12 @@ import PRelu from "./PRelu.js";
 import QConv from "./QConv.js";
 import QMatMul from "./QMatMul.js";
 import QSelectiveScan from "./QSelectiveScan.js";
+import ReduceL2 from "./ReduceL2.js";
+import ReduceMax from "./ReduceMax.js";
 import ReduceMean from "./ReduceMean.js";
+import ReduceMin from "./ReduceMin.js";
+import ReduceSum from "./ReduceSum.js";
+import ReduceSumSquare from "./ReduceSumSquare.js";
 import Relu from "./Relu.js";
 import Resize from "./Resize.js";
 import SelectiveScan from "./SelectiveScan.js";
@@ -84,6 +90,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Gelu", Gelu],
   ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],
+  ["GlobalMaxPool", GlobalMaxPool],
   ["HardSigmoid", HardSigmoid],
   ["HardSwish", HardSwish],
   ["InstanceNormalization", InstanceNormalization],
@@ -100,7 +107,12 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["QConv", QConv],
   ["QMatMul", QMatMul],
   ["QSelectiveScan", QSelectiveScan],
+  ["ReduceL2", ReduceL2],
+  ["ReduceMax", ReduceMax],
   ["ReduceMean", ReduceMean],
+  ["ReduceMin", ReduceMin],
+  ["ReduceSum", ReduceSum],
+  ["ReduceSumSquare", ReduceSumSquare],
   ["Relu", Relu],
   ["Resize", Resize],
   ["SelectiveScan", SelectiveScan],
