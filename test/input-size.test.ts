@@ -233,6 +233,65 @@ describe("a graph that has shapes only at multiples of a size", () => {
     ]);
   });
 
+  it("plans SwinIR's pad-to-a-window-and-crop at multiples of the window, where the pads are polynomials", () => {
+    // pad = (8 - H % 8) % 8 at the bottom (reflect), Relu, then y[:, :, :H]: Shape arithmetic as exported.
+    const file = join(dir, "pad-crop.onnx");
+    const i64 = (name: string, dims: number[], values: number[]) => ({
+      name,
+      dims,
+      dataType: DT.INT64,
+      int64Data: values,
+    });
+    writeFileSync(
+      file,
+      modelBytes({
+        inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
+        outputs: [valueInfo("y", DT.FLOAT)],
+        initializers: [
+          i64("two", [], [2]),
+          i64("eight", [], [8]),
+          i64("zeros6", [6], [0, 0, 0, 0, 0, 0]),
+          i64("zero1", [1], [0]),
+          i64("axes2", [1], [2]),
+          i64("axes0", [1], [0]),
+        ],
+        nodes: [
+          node({ op: "Shape", inputs: ["x"], outputs: ["s"] }),
+          node({ op: "Gather", inputs: ["s", "two"], outputs: ["h"], attrs: [{ name: "axis", type: 2, i: 0 }] }),
+          node({ op: "Mod", inputs: ["h", "eight"], outputs: ["r"] }),
+          node({ op: "Sub", inputs: ["eight", "r"], outputs: ["d"] }),
+          node({ op: "Mod", inputs: ["d", "eight"], outputs: ["p"] }),
+          node({ op: "Unsqueeze", inputs: ["p", "axes0"], outputs: ["p1"] }),
+          node({
+            op: "Concat",
+            inputs: ["zeros6", "p1", "zero1"],
+            outputs: ["pads"],
+            attrs: [{ name: "axis", type: 2, i: 0 }],
+          }),
+          node({
+            op: "Pad",
+            inputs: ["x", "pads"],
+            outputs: ["padded"],
+            attrs: [{ name: "mode", type: 3, s: new TextEncoder().encode("reflect") }],
+          }),
+          node({ op: "Relu", inputs: ["padded"], outputs: ["r2"] }),
+          node({ op: "Unsqueeze", inputs: ["h", "axes0"], outputs: ["h1"] }),
+          node({ op: "Slice", inputs: ["r2", "zero1", "h1", "axes2"], outputs: ["y"] }),
+        ],
+      }),
+    );
+    const { plan } = planModelFile(file);
+    expect(plan.model.sizeMultiple).toMatchObject({ h: 8, w: 8, why: expect.stringContaining("is not a polynomial") });
+    const art = loadScript(emitJs(plan, { compilerVersion: "test" }));
+    const planes = ramp(3 * 16 * 24);
+    expect(art.qmc_prepare(16, 24)).toBe(0);
+    new Float32Array(art.memory, art.qmc_input(), planes.length).set(planes);
+    expect(art.qmc_run()).toBe(0);
+    expect([...new Float32Array(art.memory, art.qmc_output(), planes.length)]).toEqual([
+      ...referenceRun(file, planes, 16, 24),
+    ]);
+  });
+
   it("rounds a requested tile down to the multiple, and up to one multiple at least", () => {
     expect(planTiling(8, 10, 5, 1, { h: null, w: null }, { h: 2, w: 2 })).toMatchObject({ tile: 4, size: [4, 4] });
     expect(planTiling(8, 10, 1, 0, { h: null, w: null }, { h: 2, w: 2 })).toMatchObject({ tile: 2, size: [2, 2] });

@@ -1,9 +1,10 @@
 import { QmcError } from "../diagnostics.js";
 import type { Model, TypeInfo } from "../ir/graph.js";
 import type { Tensor } from "../ir/tensor.js";
+import type { ShapeInference } from "../passes/infer-shapes.js";
 import type { InputAxes, InputAxis } from "./input-size.js";
 import { evalDim, type SymDim, type SymShape } from "./kernel-plan.js";
-import { inferScaled, ProbeFailure, type ScaledInference } from "./size-multiple.js";
+import { type Candidate, inferScaled, ProbeFailure, type ScaledInference } from "./size-multiple.js";
 
 /**
  * Shape rules and constant folding work on numbers, but a symbolic spatial size stays symbolic in
@@ -61,30 +62,70 @@ export function describeSize(axes: InputAxes, h: number, w: number): string {
  */
 export function probeModel(model: Model, file: string, axes: InputAxes): Probe {
   const units = probeSizes(axes);
-  let scaled: ScaledInference;
+  const fit = ({ runs, sizes: pixels, multiple, infer }: Candidate) => {
+    const values = new Map<string, ProbedValue>();
+    for (const [name, first] of runs[0].types) {
+      const shapes = runs.map((r) => r.types.get(name)?.shape);
+      if (shapes.some((s) => !s || s.some((d) => typeof d !== "number"))) continue;
+      const shape = fitShape(shapes as number[][], { units, pixels }, name, file, axes);
+      const consts = runs.map((r) => r.constants.get(name));
+      const constants = consts.every((c) => c !== undefined) ? (consts as Tensor[]) : undefined;
+      values.set(name, { shape, dtype: first.dtype, constants });
+    }
+    if (multiple > 1) {
+      checkMore(values, (hu, wu) => infer(axes.h.fixed ?? hu * multiple, axes.w.fixed ?? wu * multiple), axes);
+    }
+    return values;
+  };
+  let scaled: ScaledInference<Map<string, ProbedValue>>;
   try {
-    scaled = inferScaled(model, file, units, { h: axes.h.fixed, w: axes.w.fixed });
+    scaled = inferScaled(model, file, units, { h: axes.h.fixed, w: axes.w.fixed }, fit);
   } catch (e) {
     if (!(e instanceof ProbeFailure)) throw e;
+    if (e.h === undefined || e.w === undefined) throw e.cause;
     throw new QmcError(`${e.cause.message} (at ${describeSize(axes, e.h, e.w)})`, e.cause.exitCode);
   }
-  const { runs, multiple: m } = scaled;
+  const m = scaled.multiple;
   const failure = scaled.failure;
+  const at = failure?.h === undefined ? "" : `at ${failure.h}x${failure.w}: `;
   const multiple = {
     h: axes.h.fixed === undefined ? m : 1,
     w: axes.w.fixed === undefined ? m : 1,
-    ...(failure ? { why: `at ${failure.h}x${failure.w}: ${failure.cause.message}` } : {}),
+    ...(failure ? { why: `${at}${failure.cause.message}` } : {}),
   };
-  const values = new Map<string, ProbedValue>();
-  for (const [name, first] of runs[0].types) {
-    const shapes = runs.map((r) => r.types.get(name)?.shape);
-    if (shapes.some((s) => !s || s.some((d) => typeof d !== "number"))) continue;
-    const shape = fitShape(shapes as number[][], { units, pixels: scaled.sizes }, name, file, axes);
-    const consts = runs.map((r) => r.constants.get(name));
-    const constants = consts.every((c) => c !== undefined) ? (consts as Tensor[]) : undefined;
-    values.set(name, { shape, dtype: first.dtype, constants });
+  return { values: scaled.accepted, multiple };
+}
+
+/**
+ * Further sizes, in units, at which a plan found at a multiple above 1 must hold. Sizes computed with
+ * Mod (padding to a window) are periodic in the units, and a period that divides the multiple's
+ * step can match the three fitted probes by chance (ceil(6u / 8) * 8 at u = 24, 25, 27); these
+ * offsets leave every residue up to 16 covered.
+ */
+const MORE_CHECKS: readonly (readonly [number, number])[] = [
+  [BASE_H + 2, BASE_W + 4],
+  [BASE_H + 6, BASE_W + 7],
+  [BASE_H + 11, BASE_W + 13],
+  [BASE_H + 13, BASE_W + 9],
+];
+
+function checkMore(
+  values: ReadonlyMap<string, ProbedValue>,
+  infer: (hu: number, wu: number) => ShapeInference,
+  axes: InputAxes,
+): void {
+  for (const [hu, wu] of MORE_CHECKS) {
+    const run = infer(hu, wu);
+    for (const [name, v] of values) {
+      const got = run.types.get(name)?.shape;
+      const want = v.shape.map((d) => evalDim(d, axes.h.fixed ?? hu, axes.w.fixed ?? wu));
+      if (!got || got.length !== want.length || got.some((d, k) => d !== want[k])) {
+        throw new QmcError(
+          `value '${name}' has the shape [${got ?? "?"}] at ${hu}x${wu} units, not the fitted [${want}]: its size is not a polynomial in the image height and width`,
+        );
+      }
+    }
   }
-  return { values, multiple };
 }
 
 /** The probe sizes in the plan's units (fitted) and in pixels (for messages). */

@@ -11,22 +11,35 @@ import { inferShapes, type ShapeInference } from "../passes/infer-shapes.js";
  */
 const MULTIPLES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64] as const;
 
-export interface ScaledInference {
+export interface ScaledInference<T = undefined> {
   /** The multiple the sizes were scaled by along the symbolic axes (1 where the model takes any size). */
   readonly multiple: number;
   /** The sizes inferred at, in pixels. */
   readonly sizes: readonly (readonly [number, number])[];
   readonly runs: readonly ShapeInference[];
+  /** What `accept` made of the runs. */
+  readonly accepted: T;
   /** Where the multiple is not 1: why 1 failed. */
   readonly failure?: ProbeFailure;
 }
 
-/** Shape inference failed at this size even at multiple 1: the graph has no shapes there. */
+/** What `accept` judges: the shapes at the scaled sizes, and a way to infer them at others (in pixels). */
+export interface Candidate {
+  readonly runs: readonly ShapeInference[];
+  readonly sizes: readonly (readonly [number, number])[];
+  readonly multiple: number;
+  readonly infer: (h: number, w: number) => ShapeInference;
+}
+
+/**
+ * Shapes failed at multiple 1: inference at a size (h, w), or what the caller does with the shapes
+ * (no size: fitting them to polynomials, whose message names every size).
+ */
 export class ProbeFailure extends Error {
   constructor(
     readonly cause: QmcError,
-    readonly h: number,
-    readonly w: number,
+    readonly h?: number,
+    readonly w?: number,
   ) {
     super(cause.message);
   }
@@ -34,15 +47,18 @@ export class ProbeFailure extends Error {
 
 /**
  * Infers the shapes of a model whose one input is an NCHW image at `sizes` (height and width as if
- * any size ran), scaled by the smallest multiple m of MULTIPLES at which every size has shapes; a
- * fixed axis (`fixed`) keeps its size. A graph with shapes at no multiple gets multiple 1's failure.
+ * any size ran), scaled by the smallest multiple m of MULTIPLES at which every size has shapes and
+ * `accept` takes them (a QmcError from it rules m out: sizes computed as (m - h % m) % m, padding
+ * to a window, are polynomials only at multiples of m); a fixed axis (`fixed`) keeps its size. A
+ * graph that works at no multiple gets multiple 1's failure.
  */
-export function inferScaled(
+export function inferScaled<T = undefined>(
   model: Model,
   file: string,
   sizes: readonly (readonly [number, number])[],
   fixed: { readonly h?: number; readonly w?: number },
-): ScaledInference {
+  accept: (candidate: Candidate) => T = () => undefined as T,
+): ScaledInference<T> {
   const input = model.graph.inputs[0];
   const declared = input.type.shape as readonly (number | string | null)[];
   const dim = (d: number | string | null) => (typeof d === "number" ? d : 1);
@@ -66,7 +82,14 @@ export function inferScaled(
         break;
       }
     }
-    if (runs.length === scaled.length) return { multiple: m, sizes: scaled, runs, failure };
+    if (runs.length < scaled.length) continue;
+    try {
+      const accepted = accept({ runs, sizes: scaled, multiple: m, infer });
+      return { multiple: m, sizes: scaled, runs, accepted, failure };
+    } catch (e) {
+      if (!(e instanceof QmcError)) throw e;
+      failure ??= new ProbeFailure(e);
+    }
   }
   throw failure;
 }

@@ -26,19 +26,32 @@ export function transposePerm(env: KernelFacts, xs: SymShape): readonly number[]
 /** One sliced axis: the first index read and the step between reads. */
 export interface SlicedAxis {
   readonly axis: number;
-  readonly first: number;
+  readonly first: SymDim;
   readonly step: number;
 }
 
-/** The first index ONNX Slice reads on an axis of `dim` elements (negative counts from the end). */
-function firstIndex(start: number, step: number, dim: number): number {
-  const s = start < 0 ? start + dim : start;
-  return step > 0 ? Math.min(Math.max(s, 0), dim) : Math.min(Math.max(s, 0), dim - 1);
+/** Starts at least this large mean "from the end" (exports write INT64_MAX for a reversed slice). */
+const FROM_THE_END = 2 ** 31;
+
+/**
+ * The first index ONNX Slice reads on an axis of `dim` elements (negative counts from the end). On
+ * an axis whose size follows the image (a crop x[..., 1:-1], a flip) the index is a polynomial too:
+ * the plan's probes fitted the output's extent on the same terms, so no clamp applies there.
+ */
+function firstIndex(start: number, step: number, dim: SymDim): SymDim {
+  const at = (c: number): SymDim => ({ c, h: 0, w: 0, hw: 0 });
+  if (isStatic(dim)) {
+    const n = dim.c;
+    const s = start < 0 ? start + n : start;
+    return at(step > 0 ? Math.min(Math.max(s, 0), n) : Math.min(Math.max(s, 0), n - 1));
+  }
+  if (start < 0) return addDim(dim, at(start));
+  return step < 0 && start >= FROM_THE_END ? addDim(dim, at(-1)) : at(start);
 }
 
 /**
  * Slice's axes from starts/axes/steps (inputs 1-4 folded at compile time, or the attributes of
- * opsets 1-9). Sliced axes must have sizes fixed at compile time; the output's extents are the plan's.
+ * opsets 1-9); the output's extents are the plan's.
  */
 export function slicedAxes(env: KernelFacts, xs: SymShape): SlicedAxis[] {
   const starts = env.constInts(1) ?? env.ints("starts");
@@ -55,7 +68,7 @@ export function slicedAxes(env: KernelFacts, xs: SymShape): SlicedAxis[] {
   }
   return axes.map((axis, i) => ({
     axis,
-    first: firstIndex(starts[i], steps[i], env.staticDim(xs[axis], `sliced axis ${axis}`)),
+    first: firstIndex(starts[i], steps[i], xs[axis]),
     step: steps[i],
   }));
 }

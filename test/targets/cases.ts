@@ -436,6 +436,28 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "Slice a crop of the image, x[:, :, 1:-1, 2:] (axes that follow the image size)",
+    spec: {
+      kind: "Slice",
+      inputs: [act(1, 2, "h", "w"), { ints: [1, 2] }, { ints: [-1, 1 << 30] }, { ints: [2, 3] }],
+      outputs: [shape(1, 2, { c: -2, h: 1, w: 0, hw: 0 }, { c: -2, h: 0, w: 1, hw: 0 })],
+    },
+  },
+  {
+    name: "Slice flipping the width (torch.flip: start INT64_MAX, step -1) and the height from -1",
+    spec: {
+      kind: "Slice",
+      inputs: [
+        act(1, 2, "h", "w"),
+        { ints: [-1, 2 ** 53 - 1] },
+        { ints: [-(2 ** 53), -(2 ** 53)] },
+        { ints: [2, 3] },
+        { ints: [-1, -1] },
+      ],
+      outputs: [NCHW(2)],
+    },
+  },
+  {
     name: "ActQuant 4-bit signed",
     exact: true,
     spec: {

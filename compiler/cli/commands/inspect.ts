@@ -158,7 +158,7 @@ export function formatPlan(r: PlanReport, targets: readonly string[]): string {
   const m = r.sizeMultiple;
   if (m.h !== 1 || m.w !== 1) {
     lines.push(
-      `  input height and width: multiples of ${m.h} and ${m.w} (the runtime pads other sizes at the bottom and right); the graph has no shapes ${m.why}`,
+      `  input height and width: multiples of ${m.h} and ${m.w} (the runtime pads other sizes at the bottom and right); other sizes fail: ${m.why}`,
     );
   }
   lines.push(`  memory plan at ${r.size.h}x${r.size.w} (greedy by size; offset, bytes, live kernels, shape):`);

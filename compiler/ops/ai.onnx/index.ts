@@ -56,6 +56,7 @@ import op_MaxPool from "./MaxPool.js";
 import op_Mean from "./Mean.js";
 import op_Min from "./Min.js";
 import op_Mish from "./Mish.js";
+import op_Mod from "./Mod.js";
 import op_Mul from "./Mul.js";
 import op_Neg from "./Neg.js";
 import op_Not from "./Not.js";
@@ -165,6 +166,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Mean,
   op_Min,
   op_Mish,
+  op_Mod,
   op_Mul,
   op_Neg,
   op_Not,

@@ -1,10 +1,11 @@
+import { isStatic } from "../../../compiler/plan/kernel-plan.js";
 import { slicedAxes } from "../../shared/data-movement.js";
 import { stridesOf } from "./support/axes.js";
 import { shapeSpec } from "./support/shapes.js";
 import { writeStridedCopy } from "./support/strided.js";
 import type { KernelGenerator } from "./types.js";
 
-/** A strided copy; sliced axes must have sizes fixed at compile time (their output extents come from the plan). */
+/** A strided copy (the output extents come from the plan; a first index may follow the image size). */
 const slice: KernelGenerator = (env) => {
   const xs = env.inputShape(0);
   const ys = env.outputShape(0);
@@ -16,7 +17,9 @@ const slice: KernelGenerator = (env) => {
   const offsets: string[] = [];
   for (const { axis, first, step } of sliced) {
     strides[axis] = step === 1 ? base[axis] : `${step} * ${base[axis]}`;
-    if (first !== 0) offsets.push(base[axis] === "1" ? String(first) : `${first} * ${base[axis]}`);
+    if (isStatic(first) && first.c === 0) continue;
+    const at = isStatic(first) ? String(first.c) : env.dim(first, `f${axis}`);
+    offsets.push(base[axis] === "1" ? at : `${at} * ${base[axis]}`);
   }
   const extents = ys.map((d, k) => env.dim(d, `n${k}`));
   return {

@@ -1,10 +1,11 @@
+import { isStatic } from "../../../compiler/plan/kernel-plan.js";
 import { shapeSpec } from "../../shared/broadcast.js";
 import { slicedAxes } from "../../shared/data-movement.js";
 import type { Val } from "../dsl.js";
 import { stridedCopy, stridesOf } from "./support/strided.js";
 import type { WasmKernelGenerator } from "./types.js";
 
-/** A strided copy; sliced axes must have sizes fixed at compile time. */
+/** A strided copy (the output extents come from the plan; a first index may follow the image size). */
 const slice: WasmKernelGenerator = (env) => {
   const xs = env.inputShape(0);
   const ys = env.outputShape(0);
@@ -18,7 +19,9 @@ const slice: WasmKernelGenerator = (env) => {
   for (const { axis, first, step } of sliced) {
     const stride = base[axis];
     strides[axis] = () => m.i32.mul(env.fn.i32(step), stride());
-    if (first !== 0) offsets.push(() => m.i32.mul(env.fn.i32(first), stride()));
+    if (isStatic(first) && first.c === 0) continue;
+    const at: Val = isStatic(first) ? () => env.fn.i32(first.c) : env.dim(first);
+    offsets.push(() => m.i32.mul(at(), stride()));
   }
   const extents = ys.map((d) => env.dim(d));
   const offset = () => offsets.reduce((acc, o) => m.i32.add(acc, o()), env.fn.i32(0));
