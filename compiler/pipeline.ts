@@ -7,6 +7,7 @@ import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
+import { fuseScanInput } from "./passes/fuse-scan-input.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
@@ -43,6 +44,7 @@ export const PIPELINE: readonly Pass[] = [
   integerKernels,
   fuseEpilogue,
   fuseScanDelta,
+  fuseScanInput,
   lowerFakeQuant,
 ];
 
