@@ -8,6 +8,7 @@ import { foldQdqWeights } from "./passes/fold-qdq-weights.js";
 import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
+import { fuseScanInput } from "./passes/fuse-scan-input.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerConstantOfShape } from "./passes/lower-constant-of-shape.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
@@ -50,6 +51,7 @@ export const PIPELINE: readonly Pass[] = [
   convWinograd,
   fuseEpilogue,
   fuseScanDelta,
+  fuseScanInput,
   lowerFakeQuant,
 ];
 

@@ -60,6 +60,7 @@ export function kernelName(
       const groups = inputs[3]?.[1]?.c || 1;
       parts.push(`e${a ? a[0].c / groups : 0}`, `n${a ? a[1].c : 0}`);
       if (typeof params.delta_bits === "number") parts.push(`a${params.delta_bits}`);
+      if (typeof params.u_bits === "number") parts.push(`u${params.u_bits}`);
       break;
     }
     case "ActQuant":
@@ -82,7 +83,7 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
       return `int${params.x_bits} x int${params.w_bits} -> int32 (${params.x_mode} input), f32 epilogue${parts.length ? ` (${parts.join(", ")})` : ""}`;
     }
     case "QSelectiveScan":
-      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel`;
+      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel${typeof params.u_bits === "number" ? `, u DlsQuant-ed (${params.u_bits} bits) as read` : ""}`;
     case "SelectiveScan":
       return "f32 scan";
     case "ActQuant":

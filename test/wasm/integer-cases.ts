@@ -109,6 +109,8 @@ const packed = (dims: number[], bits: 2 | 4 | 8, seed: number, codeBits: number 
 /** One float per channel (a bias, D, ...), drawn from `seed`. */
 const perChannel = (channels: number, seed: number): Input => ({ floats: floats(channels, seed), shape: [channels] });
 const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
+/** A second DlsQuant's weights (beta off -mean), for a scan's u. */
+const DLS_U = [0, 2 / 7, 0, 0, -1, 0.05, 0, 0].map(Math.fround);
 /** ActQuant params: `bits`-bit codes, signed unless `signed` is 0, with alpha and beta `params`. */
 const act = (bits: number, signed = 1, params = [0.31, -0.12]) => ({
   x_mode: "act",
@@ -137,7 +139,7 @@ const epilogue = (program: string[], ...constants: number[][]) => ({
  * A QSelectiveScan of E channels in G directions (E / G each) with state size N along `length` (a
  * dim of the input size), delta quantized a4: u, delta, A (seeded `seed`, drawn from `a`, by default
  * [-2, -0.1]), B, C, then D and the delta bias (seeds + 1, + 2; the bias drawn from `bias`, by
- * default [-1, 1]) unless `dAndBias` is false.
+ * default [-1, 1]) unless `dAndBias` is false; with `u`, u is DlsQuant-ed a4 inside too.
  */
 function scan(
   E: number,
@@ -151,6 +153,7 @@ function scan(
     readonly a?: [number, number];
     readonly bias?: [number, number];
     readonly bits?: number;
+    readonly u?: boolean;
   } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
@@ -158,7 +161,13 @@ function scan(
   const [biasLo, biasHi] = o.bias ?? [-1, 1];
   return plan(
     "QSelectiveScan",
-    { delta_softplus: o.softplus ?? 1, delta_bits: o.bits ?? 4, delta_signed: 1, delta_w: DLS },
+    {
+      delta_softplus: o.softplus ?? 1,
+      delta_bits: o.bits ?? 4,
+      delta_signed: 1,
+      delta_w: DLS,
+      ...(o.u ? { u_bits: 4, u_signed: 1, u_w: DLS_U } : {}),
+    },
     [
       activation(1, E, L),
       activation(1, E, L),
@@ -489,6 +498,18 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: scan(12, 2, 4, 31),
   },
   {
+    name: "QSelectiveScan, 2 directions of 6 channels (four in f32x4 lanes, two alone), state size 4, u DlsQuant-ed inside",
+    plan: scan(12, 2, 4, 31, { u: true }),
+  },
+  {
+    name: "QSelectiveScan, 2 directions of 4 channels, state size 5, delta a8, u DlsQuant-ed inside",
+    plan: scan(8, 2, 5, 43, { bits: 8, u: true }),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 3 channels (fewer than a vector), state size 1, u DlsQuant-ed inside",
+    plan: scan(3, 1, 1, 34, { u: true }),
+  },
+  {
     name: "QSelectiveScan, 1 direction of 3 channels (fewer than a vector), state size 1",
     plan: scan(3, 1, 1, 34),
   },
@@ -650,7 +671,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
 ];
 
 /** Params that hold float lists; `epilogue` holds strings, other lists ints, every number param is an int. */
-const FLOAT_LISTS = new Set(["x_params", "w_alpha", "w_beta", "epilogue_constants", "delta_w"]);
+const FLOAT_LISTS = new Set(["x_params", "w_alpha", "w_beta", "epilogue_constants", "delta_w", "u_w"]);
 
 /** The qmc reference op of a case's kernel on the inputs a run used (runPlan's `values`). */
 export function integerReference(plan: KernelPlan, values: Map<number, Float32Array>, h: number, w: number): Tensor[] {

@@ -10,7 +10,9 @@ import type { KernelGenerator } from "./types.js";
  * itself does no exp at all. Every value is the float32 one of compiler/ops/support/ss2d.ts, in its
  * order: the tables hold float32 values (exp is the artifact's fdlibm port of the float32 product,
  * rounded once, bit-identical to the reference's Math.exp), the state `hs` and the cells `r` round
- * each product and sum as a Float32Array element.
+ * each product and sum as a Float32Array element. Where u_w is given, u arrives raw and is
+ * DlsQuant-ed as it is read: uValue (its statistics taken once, in a scope of its own so that its
+ * names do not meet delta's) gives each element's quantized value.
  */
 const qscan: KernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -18,15 +20,26 @@ const qscan: KernelGenerator = (env) => {
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;
   const table = env.scratch({ c: levels * (N + 1), h: 0, w: 0, hw: 0 }, "tab");
+  const uQuant = "u_w" in env.kernel.params;
   const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : ${fround(`qlog1p(qexp(${v}))`)})` : v);
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${env.int("u_bits")}` : ""}${softplus ? "" : "_nosoftplus"}`,
     helpers: ["f32", "roundHalfEven", "qexp", "qlog1p", ...activationQuantHelpers(env, "delta")],
     body: (w) => {
       w.line("var b, d, g, t, k, s, q, row, bc, at, raw, dtv, xv, dA;");
       w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
       w.line(`var hs = new Float32Array(${N}), r = new Float32Array(3);`);
       const quant = writeActivationQuant(w, env, delta, n, "delta");
+      if (uQuant) {
+        w.block(
+          "var uValue = (function ()",
+          () => {
+            const uq = writeActivationQuant(w, env, u, n, "u");
+            w.line(`return function (v) { return dlsValue(${uq.code("v")}); };`);
+          },
+          "})();",
+        );
+      }
       w.block(`for (b = 0; b < ${B}; b++)`, () => {
         w.block(`for (d = 0; d < ${GE}; d++)`, () => {
           w.line(`g = (d / ${E}) | 0;`);
@@ -48,7 +61,7 @@ const qscan: KernelGenerator = (env) => {
             w.line(`q = ${quant.code(`${delta}[row + t]`)} - ${quant.qn};`);
             w.line(`dtv = ${table}[q];`);
             w.line(`dA = ${levels} + q * ${N};`);
-            w.line(`xv = ${u}[row + t];`);
+            w.line(uQuant ? `xv = uValue(${u}[row + t]);` : `xv = ${u}[row + t];`);
             w.line("r[0] = 0;");
             w.line("at = bc + t;");
             w.block(`for (s = 0; s < ${N}; s++, at += ${L})`, () => {

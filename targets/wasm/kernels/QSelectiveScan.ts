@@ -1,6 +1,6 @@
 import type { Ex } from "../binaryen.js";
 import type { Arr, Local, Val } from "../dsl.js";
-import { activationQuant } from "./support/activation-quant.js";
+import { activationQuant, dlsQuantizer } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
 import { scanOperands } from "./support/scan-operands.js";
@@ -13,7 +13,9 @@ import type { WasmKernelGenerator } from "./types.js";
  * module's fdlibm exp, bit-identical to the js target's), and the scan does no exp at all. Every
  * operation is the float32 one of compiler/ops/support/ss2d.ts, in its order: bit-identical results.
  * With SIMD, four channels of a direction run side by side in the lanes of f32x4 (the last E mod 4
- * channels run as on mvp, one at a time in scalar f32).
+ * channels run as on mvp, one at a time in scalar f32). Where u_w is given, u arrives raw and the
+ * kernel DlsQuant-s it as it reads it (statistics first, then each element's value as the DlsQuant
+ * kernel computes it, f32x4 in the record pass), so no quantized copy of u is written and reread.
  */
 const qscan: WasmKernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -27,6 +29,12 @@ const qscan: WasmKernelGenerator = (env) => {
   const value = quant.value;
   if (!value) throw env.error("the scan's delta quantizer must be DlsQuant");
   const code4 = env.isa !== "mvp" && E >= 4 ? quant.code4 : undefined;
+  const uQuant = "u_w" in env.kernel.params ? activationQuant(env, u, n, "u") : undefined;
+  if (uQuant && !uQuant.dls) throw env.error("the scan's u quantizer must be DlsQuant");
+  const uDls = uQuant?.dls ? dlsQuantizer(f, uQuant.dls) : undefined;
+  // u's element at byte address `at`, as stored, or quantized: f32, and f32x4 for four.
+  const uAt = (at: Ex) => (uDls ? m.f32.demote(uDls.one(m.f64.promote(m.f32.load(0, 4, at)))) : m.f32.load(0, 4, at));
+  const uAt4 = (at: Ex) => (uDls ? uDls.four(m.v128.load(0, 4, at)) : m.v128.load(0, 4, at));
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
@@ -100,7 +108,7 @@ const qscan: WasmKernelGenerator = (env) => {
       code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
       q.set(f.mul(codeToI32(f, code), f.i32(R))),
       dtv.set(f.load(tab, q.get())),
-      xv.set(f.load(u, f.add(row.get(), t.get()))),
+      xv.set(uAt(f.addr(u, f.add(row.get(), t.get())))),
       acc.set(f32(0)),
       f.for(s, f.i32(0), () => f.i32(N), [
         at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
@@ -198,7 +206,7 @@ const qscan: WasmKernelGenerator = (env) => {
             ...meet(),
             ...recordFour(
               m.i32x4.add(m.i32x4.splat(rowBase.get()), m.i32x4.mul(cv.get(), m.i32x4.splat(stride.get()))),
-              m.v128.load(0, 4, f.add(u.base(), src.get())),
+              uAt4(f.add(u.base(), src.get())),
             ),
             src.set(f.add(src.get(), f.i32(16))),
             rec.set(f.add(rec.get(), f.i32(128))),
@@ -211,7 +219,7 @@ const qscan: WasmKernelGenerator = (env) => {
           cv.set(m.i32x4.splat(codeToI32(f, code))),
           ...meet(),
           m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(m.i32x4.extract_lane(cv.get(), 0), stride.get()))),
-          m.f32.store(16, 4, rec.get(), m.f32.load(0, 4, f.add(u.base(), src.get()))),
+          m.f32.store(16, 4, rec.get(), uAt(f.add(u.base(), src.get()))),
           src.set(f.add(src.get(), f.i32(4))),
           rec.set(f.add(rec.get(), f.i32(32))),
         ]),
@@ -369,9 +377,10 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
   };
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
     body: [
       ...quant.setup,
+      ...(uQuant?.setup ?? []),
       ...(code4
         ? simdBody(code4)
         : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),

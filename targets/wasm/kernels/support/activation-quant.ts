@@ -27,6 +27,8 @@ export interface ActivationQuant {
   readonly dhi?: Local;
   /** The clipped value of a code (DlsQuant only). */
   readonly value?: (q: Ex) => Ex;
+  /** DlsQuant only: the parameters of its quantize step, for dlsQuantizer. */
+  readonly dls?: DlsQuantizeParams;
   code(v: Ex): Ex;
   /** The codes of four float32 values (f32x4) as i32x4, where SIMD computes them bit for bit as `code`. */
   readonly code4?: (v: Ex) => Ex;
@@ -178,6 +180,67 @@ export function dlsAffine(f: Fn, s: ReturnType<typeof dlsStatistics>, wts: reado
   };
 }
 
+/** What DlsQuant's quantize step needs once its statistics are taken (all f64 values of float32s). */
+export interface DlsQuantizeParams {
+  readonly alpha: Val;
+  readonly beta: Val;
+  /** alpha, or 1 for a constant tensor (alpha = 0), so that its codes are finite. */
+  readonly alphaDiv: Val;
+  /** The tensor's minimum and maximum: the final clip. */
+  readonly lo: Val;
+  readonly hi: Val;
+  readonly qn: number;
+  readonly qp: number;
+}
+
+/**
+ * DlsQuant's dequantized value of an element, clip(round(clip((x + beta) / alpha, qn, qp)) * alpha
+ * - beta, min, max), with the reference's float32 roundings: `one` of an f64 (a float32 value), `four`
+ * of an f32x4. In f32x4 every operand is a float32 value and every f64 result of `one` is rounded to
+ * float32, so the f32 operations give the same values (+, -, *, / of floats round once either way).
+ * The clips' selects and the codes' min are pmin/pmax (b < a ? b : a and a < b ? b : a), one
+ * instruction each where V8's NaN-aware f32x4.min, kept for the values' min (its -0 < +0 matters
+ * there), is seven:
+ * - code: pmax(pmin(u, qp), qn) is u < qn ? qn : min(u, qp) for every u, NaN and -0 included
+ *   (u < qn implies u < qp, so the first compare can take pmin's result).
+ * - value: pmax(min(v, max), min) is v < min ? min : min(v, max) wherever min <= max, that is,
+ *   wherever an element is not NaN (v NaN stays NaN); with every element NaN, beta and so every v
+ *   is NaN, which both keep.
+ */
+export function dlsQuantizer(f: Fn, p: DlsQuantizeParams) {
+  const m = f.m;
+  const [u, v] = [f.f64Local(), f.f64Local()];
+  // Made on first use: an mvp module has no v128 locals.
+  let w4: Local | undefined;
+  const splat = (e: Ex) => m.f32x4.splat(m.f32.demote(e));
+  return {
+    one: (x: Ex): Ex =>
+      m.block(
+        null,
+        [
+          u.set(f.f32(m.f64.div(f.f32(m.f64.add(x, p.beta())), p.alphaDiv()))),
+          u.set(m.f64.nearest(m.select(m.f64.lt(u.get(), f.f64(p.qn)), f.f64(p.qn), m.f64.min(u.get(), f.f64(p.qp))))),
+          v.set(f.f32(m.f64.sub(f.f32(m.f64.mul(u.get(), p.alpha())), p.beta()))),
+          m.select(m.f64.lt(v.get(), p.lo()), p.lo(), m.f64.min(v.get(), p.hi())),
+        ],
+        f.b.f64,
+      ),
+    four: (x: Ex): Ex => {
+      w4 ??= f.local(f.b.v128);
+      return m.block(
+        null,
+        [
+          w4.set(m.f32x4.div(m.f32x4.add(x, splat(p.beta())), splat(p.alphaDiv()))),
+          w4.set(m.f32x4.pmax(m.f32x4.pmin(w4.get(), splat(f.f64(p.qp))), splat(f.f64(p.qn)))),
+          w4.set(m.f32x4.sub(m.f32x4.mul(m.f32x4.nearest(w4.get()), splat(p.alpha())), splat(p.beta()))),
+          m.f32x4.pmax(m.f32x4.min(w4.get(), splat(p.hi())), splat(p.lo())),
+        ],
+        f.b.v128,
+      );
+    },
+  };
+}
+
 /** Reads <prefix>_mode/_bits/_signed/_params (or _w) and builds the quantizer of input `x` (n elements). */
 export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"): ActivationQuant {
   const f = env.fn;
@@ -289,6 +352,7 @@ export function activationQuant(env: WasmKernelEnv, x: Arr, n: Val, prefix = "x"
     value,
     code,
     code4,
+    dls: { alpha: qa, beta: qb, alphaDiv: qdiv.get, lo: stats.lo.get, hi: stats.hi.get, qn, qp },
     setup: [
       ...stats.setup,
       ...affine.setup,
