@@ -124,6 +124,51 @@ export const WASM_TWIN_CASES: Case[] = [
     outputs: [NCHW(3)],
   }),
   {
+    name: "MaxPool 2x2 stride 2 (a U-Net's downsampling)",
+    spec: {
+      kind: "MaxPool",
+      attrs: { kernel_shape: ints([2, 2]), strides: ints([2, 2]) },
+      inputs: [act(1, 3, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
+      outputs: [NCHW(3)],
+    },
+  },
+  {
+    name: "MaxPool 3x3 pads 1",
+    spec: {
+      kind: "MaxPool",
+      attrs: { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) },
+      inputs: [act(1, 2, "h", "w")],
+      outputs: [NCHW(2)],
+    },
+  },
+  {
+    name: "MaxPool 2x2 dilated by 2",
+    spec: {
+      kind: "MaxPool",
+      attrs: { kernel_shape: ints([2, 2]), dilations: ints([2, 2]) },
+      inputs: [act(1, 1, "h", "w")],
+      outputs: [shape(1, 1, { c: -2, h: 1, w: 0, hw: 0 }, { c: -2, h: 0, w: 1, hw: 0 })],
+    },
+  },
+  {
+    name: "AveragePool 3x3 pads 1, the divisor counting the pads (count_include_pad)",
+    spec: {
+      kind: "AveragePool",
+      attrs: { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), count_include_pad: int(1) },
+      inputs: [act(1, 2, "h", "w")],
+      outputs: [NCHW(2)],
+    },
+  },
+  {
+    name: "AveragePool 3x3 stride 2 pads 1 with ceil_mode (the overhang counts nothing)",
+    spec: {
+      kind: "AveragePool",
+      attrs: { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 0, 1, 0]), ceil_mode: int(1) },
+      inputs: [act(1, 2, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 2, hw: 0 })],
+      outputs: [shape(1, 2, { c: 1, h: 1, w: 0, hw: 0 }, "w")],
+    },
+  },
+  {
     name: "GlobalMaxPool (CBAM's channel attention)",
     spec: { kind: "GlobalMaxPool", inputs: [act(1, 3, "h", "w")], outputs: [shape(1, 3, 1, 1)] },
   },

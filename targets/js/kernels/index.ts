@@ -20,6 +20,7 @@
 import Abs from "./Abs.js";
 import ActQuant from "./ActQuant.js";
 import Add from "./Add.js";
+import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
 import Clip from "./Clip.js";
 import Concat from "./Concat.js";
@@ -44,6 +45,7 @@ import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
 import MatMul from "./MatMul.js";
 import Max from "./Max.js";
+import MaxPool from "./MaxPool.js";
 import Min from "./Min.js";
 import Mul from "./Mul.js";
 import Neg from "./Neg.js";
@@ -81,6 +83,7 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["Abs", Abs],
   ["ActQuant", ActQuant],
   ["Add", Add],
+  ["AveragePool", AveragePool],
   ["BatchNormalization", BatchNormalization],
   ["Clip", Clip],
   ["Concat", Concat],
@@ -105,6 +108,7 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["LeakyRelu", LeakyRelu],
   ["MatMul", MatMul],
   ["Max", Max],
+  ["MaxPool", MaxPool],
   ["Min", Min],
   ["Mul", Mul],
   ["Neg", Neg],

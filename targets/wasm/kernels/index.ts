@@ -15,6 +15,7 @@
 import Abs from "./Abs.js";
 import ActQuant from "./ActQuant.js";
 import Add from "./Add.js";
+import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
 import Clip from "./Clip.js";
 import Concat from "./Concat.js";
@@ -39,6 +40,7 @@ import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
 import MatMul from "./MatMul.js";
 import Max from "./Max.js";
+import MaxPool from "./MaxPool.js";
 import Min from "./Min.js";
 import Mul from "./Mul.js";
 import Neg from "./Neg.js";
@@ -74,6 +76,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Abs", Abs],
   ["ActQuant", ActQuant],
   ["Add", Add],
+  ["AveragePool", AveragePool],
   ["BatchNormalization", BatchNormalization],
   ["Clip", Clip],
   ["Concat", Concat],
@@ -98,6 +101,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["LeakyRelu", LeakyRelu],
   ["MatMul", MatMul],
   ["Max", Max],
+  ["MaxPool", MaxPool],
   ["Min", Min],
   ["Mul", Mul],
   ["Neg", Neg],

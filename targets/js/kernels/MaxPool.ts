@@ -1,0 +1,3 @@
+import { poolKernel } from "./support/pool.js";
+
+export default poolKernel("max");
