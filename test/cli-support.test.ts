@@ -64,6 +64,27 @@ describe("honest support in the CLI", () => {
   });
 
   it("a model the planner refuses is still inspected, with the reason per target", () => {
+    // A bias of one fixed spatial size added to a symbolic-size input: no size multiple makes it fit.
+    const fixedBias = join(dir, "fixed-bias.onnx");
+    writeFileSync(
+      fixedBias,
+      modelBytes({
+        inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"])],
+        outputs: [valueInfo("y", DT.FLOAT)],
+        initializers: [{ name: "b", dims: [1, 3, 24, 20], dataType: DT.FLOAT, floatData: new Array(1440).fill(0.5) }],
+        nodes: [node({ op: "Add", inputs: ["x", "b"], outputs: ["y"], name: "add_bias" })],
+      }),
+    );
+    const r = qmc("inspect", fixedBias, "--targets", "js");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("js: cannot check:");
+    expect(r.stdout).toContain("do not broadcast (at input size 25x20");
+    const pinned = qmc("inspect", fixedBias, "--targets", "js", "--size", "24x20", "--plan");
+    expect(pinned.stdout).toContain("js: all 1 kernels compile");
+    expect(pinned.stdout).toContain("memory plan at 24x20");
+  });
+
+  it("a model with shapes only at even sizes is planned for even sizes, and inspect --plan says why", () => {
     const s2d = join(dir, "s2d.onnx");
     writeFileSync(
       s2d,
@@ -75,13 +96,13 @@ describe("honest support in the CLI", () => {
         ],
       }),
     );
-    const r = qmc("inspect", s2d, "--targets", "js");
+    const r = qmc("inspect", s2d, "--targets", "js", "--plan");
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("js: cannot check:");
-    expect(r.stdout).toContain("does not divide into blocks of 2 (at input size 25x20");
-    const pinned = qmc("inspect", s2d, "--targets", "js", "--size", "24x20", "--plan");
-    expect(pinned.stdout).toContain("js: all 1 kernels compile");
-    expect(pinned.stdout).toContain("memory plan at 24x20");
+    expect(r.stdout).toContain("js: all 1 kernels compile");
+    expect(r.stdout).toContain("input height and width: multiples of 2 and 2");
+    expect(r.stdout).toContain(
+      "other sizes fail: at 25x20: node (unnamed) (SpaceToDepth): a dimension of 25 does not divide",
+    );
   });
 
   it("kernels prints the kind x target table", () => {

@@ -10,7 +10,8 @@ import { type Candidate, inferScaled, ProbeFailure, type ScaledInference } from 
  * Shape rules and constant folding work on numbers, but a symbolic spatial size stays symbolic in
  * the artifact. The planner therefore infers shapes at a few input sizes and fits every dimension to
  * c + h*H + w*W + hw*H*W: along a symbolic axis at a base size and one more (which determine the
- * polynomial) and at a third size that checks it. A fixed axis (declared by the model or pinned by
+ * polynomial) and at a third size that checks it, H and W counted in units of the size multiple
+ * (1 unless the graph has shapes only at multiples of a size; size-multiple.ts). A fixed axis (declared by the model or pinned by
  * --size / --dim) is planned at exactly its size, and its terms fold into the others.
  */
 const BASE_H = 24;
