@@ -1,5 +1,5 @@
-import { normalizeAxis } from "../../../shared/data-movement.js";
-import type { KernelEnv, KernelGenerator } from "../types.js";
+import { reducedAxes } from "../../../shared/reduce-axes.js";
+import type { KernelGenerator } from "../types.js";
 import { stridesOf } from "./axes.js";
 import { shapeSpec } from "./shapes.js";
 
@@ -11,13 +11,6 @@ export interface Reduction {
   readonly step: (acc: string, v: string) => string;
   /** The result from the accumulator and the group's size (default: the accumulator). */
   readonly finish?: (acc: string, count: string) => string;
-}
-
-/** The axes a Reduce* node reduces: input 1 folded to const_input_1, or the `axes` attribute of older opsets. */
-function reducedAxes(env: KernelEnv, rank: number): number[] {
-  const given = env.constInts(1) ?? env.ints("axes", []);
-  if (given.length > 0) return given.map((a) => normalizeAxis(env, a, rank, "reduced axis"));
-  return env.int("noop_with_empty_axes", 0) === 1 ? [] : Array.from({ length: rank }, (_, k) => k);
 }
 
 /**

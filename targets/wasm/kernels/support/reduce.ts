@@ -1,8 +1,8 @@
 import { shapeSpec } from "../../../shared/broadcast.js";
-import { normalizeAxis } from "../../../shared/data-movement.js";
+import { reducedAxes } from "../../../shared/reduce-axes.js";
 import type { Ex } from "../../binaryen.js";
 import type { Fn, Local } from "../../dsl.js";
-import type { WasmKernelEnv, WasmKernelGenerator } from "../types.js";
+import type { WasmKernelGenerator } from "../types.js";
 import { stridesOf } from "./strided.js";
 
 /** How a Reduce* kernel folds a group in f64, as the js target's kernels do (support/reduce.ts there). */
@@ -12,12 +12,6 @@ export interface Reduction {
   readonly step: (f: Fn, acc: Local, v: Local) => Ex;
   /** The result from the accumulator and the group's size (an i32), default the accumulator. */
   readonly finish?: (f: Fn, acc: Ex, count: Ex) => Ex;
-}
-
-function reducedAxes(env: WasmKernelEnv, rank: number): number[] {
-  const given = env.constInts(1) ?? env.ints("axes", []);
-  if (given.length > 0) return given.map((a) => normalizeAxis(env, a, rank, "reduced axis"));
-  return env.int("noop_with_empty_axes", 0) === 1 ? [] : Array.from({ length: rank }, (_, k) => k);
 }
 
 /**
