@@ -1,3 +1,4 @@
+import { EXPM1_SERIES_BELOW } from "../js/runtime/math.js";
 import type { Binaryen, Ex, WasmModule } from "./binaryen.js";
 import { Fn, type Local } from "./dsl.js";
 import { qerf } from "./erf.js";
@@ -7,17 +8,30 @@ import { qsigmoid } from "./sigmoid.js";
 /**
  * Math inside the module (an artifact imports nothing). exp and log1p are the fdlibm routines of
  * targets/js/runtime/math.ts, operation for operation in f64, so every result is bit-identical to the
- * js artifacts and to Node's Math.exp / Math.log1p; tanh and softplus are built from them as the js
- * target builds them; sigmoid, erf and the float scan's exp32 and softplus32 are the reference's
+ * js artifacts and to Node's Math.exp / Math.log1p; expm1, log, tanh and softplus are built from them
+ * as the js target builds them; sigmoid, erf and the float scan's exp32 and softplus32 are the reference's
  * float32 routines (sigmoid.ts, erf.ts, scan-math.ts).
  * Word access goes through i64 reinterpretation instead of typed arrays.
  */
-const MATH_FNS = ["qexp", "qlog1p", "qsigmoid", "qerf", "qtanh", "qsoftplus", "qexp32", "qsoftplus32"] as const;
+const MATH_FNS = [
+  "qexp",
+  "qlog1p",
+  "qexpm1",
+  "qlog",
+  "qsigmoid",
+  "qerf",
+  "qtanh",
+  "qsoftplus",
+  "qexp32",
+  "qsoftplus32",
+] as const;
 export type MathFn = (typeof MATH_FNS)[number];
 
 const NEEDS: Readonly<Record<MathFn, readonly MathFn[]>> = {
   qexp: [],
   qlog1p: [],
+  qexpm1: ["qexp"],
+  qlog: ["qlog1p"],
   qsigmoid: [],
   qerf: [],
   qtanh: ["qexp"],
@@ -38,6 +52,8 @@ export function addMathFunctions(b: Binaryen, m: WasmModule, used: ReadonlySet<M
   const builders: Record<MathFn, (f: Fn) => void> = {
     qexp: expFn,
     qlog1p: log1pFn,
+    qexpm1: expm1Fn,
+    qlog: logFn,
     qsigmoid: qsigmoid.scalar,
     qerf: qerf.scalar,
     qtanh: tanhFn,
@@ -287,6 +303,59 @@ function log1pFn(f: Fn): void {
             m.f64.sub(hfsq.get(), m.f64.add(m.f64.mul(s.get(), m.f64.add(hfsq.get(), R.get())), klo())),
             fv.get(),
           ),
+        ),
+      ),
+    ]),
+  );
+}
+
+/** e^x - 1 from qexp, a series near 0 (the js target's qexpm1). */
+function expm1Fn(f: Fn): void {
+  const { m } = f;
+  const x = f.param(f.b.f64);
+  const near0 = m.f64.lt(m.f64.abs(x.get()), f.f64(EXPM1_SERIES_BELOW));
+  const x2 = () => m.f64.mul(x.get(), x.get());
+  f.build(
+    "qexpm1",
+    f.b.f64,
+    f.seq([
+      f.if(near0, [
+        m.return(
+          m.f64.add(m.f64.add(x.get(), m.f64.mul(x2(), f.f64(0.5))), m.f64.div(m.f64.mul(x2(), x.get()), f.f64(6))),
+        ),
+      ]),
+      m.return(m.f64.sub(callMath(f, "qexp", x.get()), f.f64(1))),
+    ]),
+  );
+}
+
+/** The natural log of a float32 value from qlog1p (the js target's qlog, operation for operation). */
+function logFn(f: Fn): void {
+  const { m } = f;
+  const x = f.param(f.b.f64);
+  const hx = f.i32Local();
+  const k = f.i32Local();
+  const mant = f.f64Local();
+  const kf = () => m.f64.convert_s.i32(k.get());
+  f.build(
+    "qlog",
+    f.b.f64,
+    f.seq([
+      f.if(m.f64.ge(x.get(), f.f64(0.5)), [m.return(callMath(f, "qlog1p", m.f64.sub(x.get(), f.f64(1))))]),
+      f.if(m.i32.eqz(m.f64.gt(x.get(), f.f64(0))), [
+        m.return(m.select(m.f64.eq(x.get(), f.f64(0)), f.f64(-Infinity), f.f64(Number.NaN))),
+      ]),
+      hx.set(highWord(f, x.get())),
+      k.set(m.i32.sub(m.i32.shr_s(hx.get(), f.i32(20)), f.i32(1023))),
+      mant.set(withHighWord(f, x.get(), m.i32.or(m.i32.and(hx.get(), f.i32(0x000fffff)), f.i32(0x3ff00000)))),
+      f.if(m.f64.gt(mant.get(), f.f64(Math.SQRT2)), [
+        mant.set(withHighWord(f, x.get(), m.i32.or(m.i32.and(hx.get(), f.i32(0x000fffff)), f.i32(0x3fe00000)))),
+        k.set(m.i32.add(k.get(), f.i32(1))),
+      ]),
+      m.return(
+        m.f64.add(
+          m.f64.mul(kf(), f.f64(LN2_HI)),
+          m.f64.add(callMath(f, "qlog1p", m.f64.sub(mant.get(), f.f64(1))), m.f64.mul(kf(), f.f64(LN2_LO))),
         ),
       ),
     ]),

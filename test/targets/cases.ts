@@ -2,6 +2,7 @@ import { rng } from "../support/random.js";
 import { ACTIVATION_PAD_CASES } from "./cases-activations-pad.js";
 import { MATMUL_EDGE_CASES } from "./cases-matmul.js";
 import { RESIZE_CONVT_CASES } from "./cases-resize-convt.js";
+import { UNARY_MATH_CASES } from "./cases-unary-math.js";
 import { WASM_TWIN_CASES } from "./cases-wasm-twins.js";
 import { WINOGRAD_CASES } from "./cases-winograd.js";
 import { type Dim, float, int, ints, type KernelSpec, shape, str } from "./harness.js";
@@ -230,6 +231,7 @@ const CONV_CASES: Case[] = [
 
 export const CASES: Case[] = [
   ...ACTIVATION_PAD_CASES,
+  ...UNARY_MATH_CASES,
   ...RESIZE_CONVT_CASES,
   ...WASM_TWIN_CASES,
   ...CONV_CASES,

@@ -57,6 +57,39 @@ describe("ES5 runtime math", () => {
       else expect(Math.abs(m.qtanh(x) - e)).toBeLessThanOrEqual(1e-15 * Math.max(1, Math.abs(e)) + 4e-16 * Math.abs(e));
     }
   });
+  it("qexpm1 is within 2.3e-11 relative of Math.expm1, and float32-rounds as it does", () => {
+    const e1 = helpers(["qexpm1"]).qexpm1;
+    const xs = samples().concat([1e-5, -1e-5, 9.999999e-6, -9.999999e-6, 5e-324, -5e-324]);
+    for (const x of xs) {
+      const e = Math.expm1(x);
+      if (Number.isNaN(e)) expect(e1(x)).toBeNaN();
+      else if (!Number.isFinite(e)) expect(e1(x)).toBe(e);
+      else expect(Math.abs(e1(x) - e)).toBeLessThanOrEqual(2.3e-11 * Math.abs(e) + 1e-300);
+    }
+    // Over float32 arguments the rounded results agree with Math.expm1's but for rare ties.
+    const f32s = xs.map(Math.fround);
+    const differ = f32s.filter((x) => !Object.is(Math.fround(e1(x)), Math.fround(Math.expm1(x))));
+    expect(differ.length).toBeLessThanOrEqual(f32s.length * 1e-3);
+  });
+  it("qlog of every kind of float32 is within about an ulp (2.3e-16 relative) of Math.log", () => {
+    const lg = helpers(["qlog"]).qlog;
+    const xs = samples()
+      .map(Math.fround)
+      .concat([
+        1.401298464324817e-45,
+        1.1754942106924411e-38,
+        3.4028234663852886e38,
+        0.70710677,
+        Math.fround(Math.SQRT2),
+        0.99999994,
+      ]);
+    for (const x of xs) {
+      const e = Math.log(x);
+      if (Number.isNaN(e)) expect(lg(x)).toBeNaN();
+      else if (!Number.isFinite(e)) expect(lg(x)).toBe(e);
+      else expect(Math.abs(lg(x) - e)).toBeLessThanOrEqual(2.3e-16 * Math.abs(e) + 1e-300);
+    }
+  });
   it("f32 and roundHalfEven match Math.fround and the quantizers' rounding", () => {
     for (const x of samples()) {
       expect(Object.is(m.f32(x), Math.fround(x))).toBe(true);

@@ -22,6 +22,7 @@ import ActQuant from "./ActQuant.js";
 import Add from "./Add.js";
 import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
+import Ceil from "./Ceil.js";
 import Clip from "./Clip.js";
 import Concat from "./Concat.js";
 import Conv from "./Conv.js";
@@ -31,9 +32,11 @@ import CrossScan from "./CrossScan.js";
 import DepthToSpace from "./DepthToSpace.js";
 import Div from "./Div.js";
 import DlsQuant from "./DlsQuant.js";
+import Elu from "./Elu.js";
 import Erf from "./Erf.js";
 import Exp from "./Exp.js";
 import Expand from "./Expand.js";
+import Floor from "./Floor.js";
 import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
@@ -43,6 +46,7 @@ import HardSwish from "./HardSwish.js";
 import InstanceNormalization from "./InstanceNormalization.js";
 import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
+import Log from "./Log.js";
 import MatMul from "./MatMul.js";
 import Max from "./Max.js";
 import MaxPool from "./MaxPool.js";
@@ -55,6 +59,7 @@ import PRelu from "./PRelu.js";
 import QConv from "./QConv.js";
 import QMatMul from "./QMatMul.js";
 import QSelectiveScan from "./QSelectiveScan.js";
+import Reciprocal from "./Reciprocal.js";
 import ReduceL2 from "./ReduceL2.js";
 import ReduceMax from "./ReduceMax.js";
 import ReduceMean from "./ReduceMean.js";
@@ -63,11 +68,15 @@ import ReduceSum from "./ReduceSum.js";
 import ReduceSumSquare from "./ReduceSumSquare.js";
 import Relu from "./Relu.js";
 import Resize from "./Resize.js";
+import Round from "./Round.js";
 import SelectiveScan from "./SelectiveScan.js";
+import Selu from "./Selu.js";
 import Sigmoid from "./Sigmoid.js";
+import Sign from "./Sign.js";
 import Slice from "./Slice.js";
 import Softmax from "./Softmax.js";
 import Softplus from "./Softplus.js";
+import Softsign from "./Softsign.js";
 import SpaceToDepth from "./SpaceToDepth.js";
 import Split from "./Split.js";
 import Sqrt from "./Sqrt.js";
@@ -81,6 +90,15 @@ export type { ArrayType, KernelCode, KernelEnv, KernelGenerator } from "./types.
 
 export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, KernelGenerator>([
   ["Abs", Abs],
+  ["Softsign", Softsign],
+  ["Sign", Sign],
+  ["Selu", Selu],
+  ["Round", Round],
+  ["Reciprocal", Reciprocal],
+  ["Log", Log],
+  ["Floor", Floor],
+  ["Elu", Elu],
+  ["Ceil", Ceil],
   ["ActQuant", ActQuant],
   ["Add", Add],
   ["AveragePool", AveragePool],

@@ -183,6 +183,48 @@ return k * 6.93147180369123816490e-1 - (hfsq - (s * (hfsq + R) + (k * 1.90821492
 `,
 };
 
+/** Below this |x|, qexpm1 sums x + x^2/2 + x^3/6 (relative error under x^4/24 < 5e-21). */
+export const EXPM1_SERIES_BELOW = 1e-5;
+
+export const expm1Fn: FnDecl = {
+  name: "qexpm1",
+  params: num,
+  returns: "number",
+  doc: [
+    "e^x - 1 from qexp, a short series near 0 where the subtraction would cancel: within 2.3e-11",
+    "relative of Math.expm1, far below a float32 ulp, so the float32 results agree but for a rare tie.",
+  ],
+  body: `
+if (x > -${EXPM1_SERIES_BELOW} && x < ${EXPM1_SERIES_BELOW}) return x + x * x * 0.5 + x * x * x / 6;
+return qexp(x) - 1;
+`,
+};
+
+export const logFn: FnDecl = {
+  name: "qlog",
+  params: num,
+  returns: "number",
+  doc: [
+    "Natural log of a float32 value from qlog1p: x - 1 is exact for x in [0.5, 2^53), the rest of",
+    "(0, 0.5) is split as 2^k * m with m in [sqrt(2)/2, sqrt(2)) through the double's words.",
+  ],
+  body: `
+${WORD_ALIASES}
+var hx, k;
+if (x >= 0.5) return qlog1p(x - 1);
+if (!(x > 0)) return x === 0 ? -Infinity : NaN;
+wf[0] = x;
+hx = wu[wh] | 0;
+k = (hx >> 20) - 1023;
+wu[wh] = (hx & 0x000fffff) | 0x3ff00000;
+if (wf[0] > ${Math.SQRT2}) {
+  wu[wh] = (hx & 0x000fffff) | 0x3fe00000;
+  k += 1;
+}
+return k * 6.93147180369123816490e-1 + (qlog1p(wf[0] - 1) + k * 1.90821492927058770002e-10);
+`,
+};
+
 export const tanhFn: FnDecl = {
   name: "qtanh",
   params: num,

@@ -1,0 +1,3 @@
+import { unaryKernel } from "./support/elementwise.js";
+
+export default unaryKernel("ceil", () => ({ expr: (v) => `Math.ceil(${v})` }));

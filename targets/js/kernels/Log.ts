@@ -1,0 +1,3 @@
+import { unaryKernel } from "./support/elementwise.js";
+
+export default unaryKernel("log", () => ({ expr: (v) => `qlog(${v})`, helpers: ["qlog"] }));

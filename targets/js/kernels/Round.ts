@@ -1,0 +1,3 @@
+import { unaryKernel } from "./support/elementwise.js";
+
+export default unaryKernel("round", () => ({ expr: (v) => `roundHalfEven(${v})`, helpers: ["roundHalfEven"] }));
