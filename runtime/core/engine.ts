@@ -1,5 +1,5 @@
 import { QmcRuntimeError } from "./errors.js";
-import type { ArtifactMeta } from "./meta.js";
+import { type ArtifactMeta, outChannelsOf } from "./meta.js";
 
 /**
  * One artifact, whatever its kind, as the tiler drives it: prepare for an input size, fill the
@@ -11,7 +11,7 @@ export interface Engine {
   prepare(h: number, w: number): void;
   /** The float32 NCHW input buffer of the prepared size: channels x h x w, values in [0, 1]. */
   input(): Float32Array;
-  /** The float32 NCHW output buffer: channels x (h * scale) x (w * scale). */
+  /** The float32 NCHW output buffer: out_channels x (h * scale) x (w * scale). */
   output(): Float32Array;
   run(): void;
 }
@@ -68,7 +68,7 @@ export function bundleEngine(meta: ArtifactMeta, abi: BundleFunctions, memory: (
   const view = (fn: "qmc_input" | "qmc_output", pixels: number): Float32Array => {
     if (!size) throw new QmcRuntimeError(`${fn}: called before qmc_prepare`);
     const offset = call(`${fn}()`, () => abi[fn]());
-    const length = meta.channels * pixels;
+    const length = (fn === "qmc_input" ? meta.channels : outChannelsOf(meta)) * pixels;
     const buffer = memory();
     const bytes = arrayBufferByteLength(buffer) ?? 0;
     if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || offset + length * 4 > bytes) {

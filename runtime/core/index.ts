@@ -5,7 +5,7 @@ export type { Engine } from "./engine.js";
 export { QmcRuntimeError } from "./errors.js";
 export { checkImage, fromPlanes, type Image, type PixelData, toByte, toPlanes } from "./image.js";
 export { type LoadOptions, loadEngine, loadModel } from "./load.js";
-export { ABI_VERSION, type ArtifactMeta } from "./meta.js";
+export { ABI_VERSION, type ArtifactMeta, outChannelsOf } from "./meta.js";
 export { type MetricOptions, psnr, ssim } from "./metrics.js";
 export { type Model, modelFromEngine, type Restored } from "./model.js";
 export { createWorkerPool, type PoolWorker, serveTilesInWorker, type WorkerPool, webPoolWorker } from "./pool.js";

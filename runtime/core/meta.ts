@@ -5,14 +5,16 @@ export const ABI_VERSION = 1;
 
 /**
  * The artifact's self-description (the wasm `qmc.meta` section, the js/ts `meta` object). The
- * runtime needs `abi`, `scale` and `channels`; the rest is carried through for reports.
+ * runtime needs `abi`, `scale`, `channels` and `out_channels`; the rest is carried through for reports.
  */
 export interface ArtifactMeta {
   readonly abi: number;
   /** Output pixels per input pixel along each side: 1 for denoising and artifact removal. */
   readonly scale: number;
-  /** Input and output channels: 1 (gray) or 3 (RGB). */
+  /** Input channels: 1 (gray) or 3 (RGB). */
   readonly channels: number;
+  /** Output channels, 1 or 3; absent in older artifacts, whose output has the input's. */
+  readonly out_channels?: number;
   readonly name?: string;
   readonly task?: string;
   readonly target?: string;
@@ -48,6 +50,7 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
   };
   positiveInt("scale");
   positiveInt("channels", [1, 3]);
+  if (meta.out_channels !== undefined) positiveInt("out_channels", [1, 3]);
   const size = meta.input_size;
   const sizeOk = (d: unknown) => d === null || (typeof d === "number" && Number.isInteger(d) && d >= 1);
   if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every(sizeOk))) {
@@ -67,6 +70,11 @@ export function parseMeta(value: unknown, where: string): ArtifactMeta {
     throw new QmcRuntimeError(`${where}: meta.tile is ${JSON.stringify(tile)}, expected a positive integer or null`);
   }
   return meta as ArtifactMeta;
+}
+
+/** The channels of the artifact's output planes. */
+export function outChannelsOf(meta: ArtifactMeta): number {
+  return meta.out_channels ?? meta.channels;
 }
 
 /** The input size an artifact was compiled for, per axis; null where it takes any size. */

@@ -1,7 +1,7 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
 import { checkImage, fromPlanes, type Image, type PixelData, readableAs, toPlanes } from "./image.js";
-import { type ArtifactMeta, sizeMultipleOf } from "./meta.js";
+import { type ArtifactMeta, outChannelsOf, sizeMultipleOf } from "./meta.js";
 import { cropPlanes, padPlanes } from "./pad.js";
 import { runTiled, type TileOptions, type Tiling } from "./tile.js";
 
@@ -34,6 +34,7 @@ export type Tiler = (
 /** A Model whose images become planes for `tiler` (one engine, or a pool of workers) and back. */
 export function modelFromTiler(info: ArtifactMeta, tiler: Tiler): Model {
   const planes = info.channels as 1 | 3;
+  const outPlanes = outChannelsOf(info);
   return {
     info,
     async restore(image, options = {}) {
@@ -52,8 +53,10 @@ export function modelFromTiler(info: ArtifactMeta, tiler: Tiler): Model {
       const input = toPlanes(image, planes);
       const run = await tiler(padded ? padPlanes(input, planes, height, width, ph, pw) : input, ph, pw, options);
       const s = info.scale;
-      const output = padded ? cropPlanes(run.planes, planes, ph * s, pw * s, height * s, width * s) : run.planes;
-      return { image: fromPlanes(output, width * s, height * s, image), tiling: run.tiling };
+      const output = padded ? cropPlanes(run.planes, outPlanes, ph * s, pw * s, height * s, width * s) : run.planes;
+      // A model with other output planes (gray from RGB, or the reverse) gives an image of those.
+      const like = outPlanes === planes ? image : { ...image, channels: outPlanes };
+      return { image: fromPlanes(output, width * s, height * s, like), tiling: run.tiling };
     },
   };
 }

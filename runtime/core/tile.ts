@@ -1,6 +1,6 @@
 import type { Engine } from "./engine.js";
 import { QmcRuntimeError } from "./errors.js";
-import { type ArtifactMeta, defaultTileOf, fixedSizeOf, sizeMultipleOf } from "./meta.js";
+import { type ArtifactMeta, defaultTileOf, fixedSizeOf, outChannelsOf, sizeMultipleOf } from "./meta.js";
 
 export interface TileOptions {
   /** Side of the square tiles in input pixels; absent: meta.tile (fitted to a memory budget), else the whole image in one run. */
@@ -210,7 +210,7 @@ export class Stitcher {
   private readonly tws: number;
 
   constructor(meta: ArtifactMeta, tiling: Tiling, h: number, w: number) {
-    this.channels = meta.channels;
+    this.channels = outChannelsOf(meta);
     this.scale = meta.scale;
     this.oh = h * meta.scale;
     this.ow = w * meta.scale;

@@ -200,3 +200,13 @@ export function batchNormGeometry(env: KernelFacts) {
   });
   return { xs, C, epsilon: env.float("epsilon", 1e-5) };
 }
+
+/** Tile's repeats (input 1, folded at compile time): one non-negative integer per axis of x. */
+export function tileRepeats(env: KernelFacts, xs: SymShape): readonly number[] {
+  const repeats = env.constInts(1);
+  if (!repeats) throw env.error("'repeats' must be a constant known when compiling");
+  if (repeats.length !== xs.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw env.error(`'repeats' is [${repeats}], expected ${xs.length} non-negative integers`);
+  }
+  return repeats;
+}

@@ -283,6 +283,25 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "Tile one plane to three channels (x.repeat(1, 3, 1, 1))",
+    spec: { kind: "Tile", inputs: [act(1, 1, "h", "w"), { ints: [1, 3, 1, 1] }], outputs: [NCHW(3)] },
+    exact: true,
+  },
+  {
+    name: "Tile every axis, the image ones too",
+    spec: {
+      kind: "Tile",
+      inputs: [act(1, 2, "h", "w"), { ints: [2, 1, 2, 3] }],
+      outputs: [shape(2, 2, { c: 0, h: 2, w: 0, hw: 0 }, { c: 0, h: 0, w: 3, hw: 0 })],
+    },
+    exact: true,
+  },
+  {
+    name: "Tile a 3-D tensor along its last axis",
+    spec: { kind: "Tile", inputs: [act(2, "h", 3), { ints: [1, 1, 4] }], outputs: [shape(2, "h", 12)] },
+    exact: true,
+  },
+  {
     name: "Max broadcast (torch.maximum with a per-channel floor)",
     spec: { kind: "Max", inputs: [act(1, 4, "h", "w"), act(1, 4, 1, 1)], outputs: [NCHW(4)] },
   },

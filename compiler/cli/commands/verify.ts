@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadEngine } from "../../../runtime/core/index.js";
+import { loadEngine, outChannelsOf } from "../../../runtime/core/index.js";
 import { evaluateInSandbox } from "../../../runtime/node/sandbox.js";
 import { transpileTypeScript } from "../../../runtime/node/typescript.js";
 import { ExitCode, QmcError, terminalJson, terminalLines } from "../../diagnostics.js";
@@ -198,6 +198,7 @@ async function runArtifact(artifact: string | Uint8Array, x: Tensor): Promise<Te
     engine.prepare(h, w);
     engine.input().set(x.values);
     engine.run();
-    return [new Tensor("float32", [1, channels, h * scale, w * scale], Float32Array.from(engine.output()))];
+    const shape = [1, outChannelsOf(engine.meta), h * scale, w * scale];
+    return [new Tensor("float32", shape, Float32Array.from(engine.output()))];
   });
 }

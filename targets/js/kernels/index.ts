@@ -82,6 +82,7 @@ import Split from "./Split.js";
 import Sqrt from "./Sqrt.js";
 import Sub from "./Sub.js";
 import Tanh from "./Tanh.js";
+import Tile from "./Tile.js";
 import Transpose from "./Transpose.js";
 import type { KernelGenerator } from "./types.js";
 import WinogradConv from "./WinogradConv.js";
@@ -90,6 +91,7 @@ export type { ArrayType, KernelCode, KernelEnv, KernelGenerator } from "./types.
 
 export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, KernelGenerator>([
   ["Abs", Abs],
+  ["Tile", Tile],
   ["Softsign", Softsign],
   ["Sign", Sign],
   ["Selu", Selu],

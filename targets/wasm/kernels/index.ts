@@ -77,12 +77,14 @@ import Split from "./Split.js";
 import Sqrt from "./Sqrt.js";
 import Sub from "./Sub.js";
 import Tanh from "./Tanh.js";
+import Tile from "./Tile.js";
 import Transpose from "./Transpose.js";
 import type { WasmKernelGenerator } from "./types.js";
 import WinogradConv from "./WinogradConv.js";
 
 export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<string, WasmKernelGenerator>([
   ["Abs", Abs],
+  ["Tile", Tile],
   ["Softsign", Softsign],
   ["Sign", Sign],
   ["Selu", Selu],
