@@ -11,6 +11,7 @@ import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { fuseScanInput } from "./passes/fuse-scan-input.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerConstantOfShape } from "./passes/lower-constant-of-shape.js";
+import { lowerEinsum } from "./passes/lower-einsum.js";
 import { lowerFakeQuant } from "./passes/lower-fake-quant.js";
 import { lowerGather } from "./passes/lower-gather.js";
 import { lowerPixelShuffle } from "./passes/lower-pixel-shuffle.js";
@@ -45,6 +46,7 @@ export const PIPELINE: readonly Pass[] = [
   foldBatchNorm,
   lowerPixelShuffle,
   lowerGather,
+  lowerEinsum,
   lowerConstantOfShape,
   weightLayout,
   integerKernels,
