@@ -1,0 +1,32 @@
+import os
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import numpy_helper
+
+from exporter import probe_nets
+
+
+@pytest.mark.parametrize("name", ["einsum", "fsrcnn", "padcrop"])
+def test_probe_export_matches_pytorch(tmp_path, name):
+    """Each probe net exports at both sizes, and its onnxruntime golden is PyTorch's output."""
+    probe_nets.main(["--out", str(tmp_path), "--only", name])
+    make, _, channels, _ = probe_nets.NETS[name]
+    torch.manual_seed(0)
+    net = make().eval()
+    for variant in ("fixed", "dyn"):
+        folder = tmp_path / f"{name}-{variant}"
+        onnx.checker.check_model(onnx.load(os.fspath(folder / "model.onnx")))
+        x = numpy_helper.to_array(onnx.load_tensor(os.fspath(folder / "test_data_set_0" / "input_0.pb")))
+        y = numpy_helper.to_array(onnx.load_tensor(os.fspath(folder / "test_data_set_0" / "output_0.pb")))
+        assert x.shape[1] == channels
+        with torch.no_grad():
+            expected = net(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_unknown_name_is_refused(tmp_path):
+    with pytest.raises(SystemExit):
+        probe_nets.main(["--out", str(tmp_path), "--only", "no-such-net"])
