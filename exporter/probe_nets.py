@@ -1,6 +1,6 @@
 """Third-party-style restoration nets, exported as their users export them, to probe qmc's generality.
 
-``python -m exporter.probe_nets --out DIR [--only NAME,...]`` builds small random-initialised (seed 0)
+``python -m exporter.probe_nets --out DIR [--only NAME,...]`` builds 27 small random-initialised (seed 0)
 versions of the layer patterns public restoration and super-resolution code uses (RCAN channel
 attention, DnCNN with BatchNorm, FFDNet's pixel unshuffle and noise map, IMDN's split and contrast
 attention, NAFNet's LayerNorm2d and SimpleGate, a U-Net with ConvTranspose and one with pooling,

@@ -1,3 +1,4 @@
+import { LEGACY_RESIZE } from "../../compiler/ops/ai.onnx/Resize.js";
 import {
   COORDINATE_MODES,
   type CoordinateMode,
@@ -54,11 +55,23 @@ function oneOf<T extends string>(env: KernelFacts, name: string, allowed: readon
   return v as T;
 }
 
+/**
+ * Whether the kernel is Upsample or Resize-10: [X, scales], sampled as ONNX's 10 -> 11 converter
+ * writes out (LEGACY_RESIZE). Resize from opset 11 always has a third input (scales or sizes).
+ */
+function isLegacy(env: KernelFacts): boolean {
+  return env.kernel.kind === "Upsample" || env.kernel.inputs.length === 2;
+}
+
 /** The scale per axis from the constant `scales` input (over `axes` when given), or null when absent or empty. */
 function givenScales(env: KernelFacts, rank: number): (number | null)[] {
-  const op = env.kernel.inputs[2];
+  const at = isLegacy(env) ? 1 : 2;
+  if (env.kernel.kind === "Upsample" && !env.has(1)) {
+    throw env.error("Upsample with a 'scales' attribute (opset 7-8) is not supported; export at opset 9 or later");
+  }
+  const op = env.kernel.inputs[at];
   if (op && !("constant" in op)) throw env.error("input 'scales' is computed at run time; expected a constant");
-  const values = env.constant(2);
+  const values = env.constant(at);
   if (!values || values.length === 0) return new Array<number | null>(rank).fill(null);
   const axes = env.ints("axes", [...Array(rank).keys()]).map((a) => normalizeAxis(env, a, rank, "resized axis"));
   if (values.length !== axes.length) throw env.error(`'scales' has ${values.length} values, expected ${axes.length}`);
@@ -80,9 +93,14 @@ export function resizeGeometry(env: KernelFacts): ResizeGeometry {
   const ys = env.outputShape(0);
   if (xs.length !== 4 || ys.length !== 4) throw env.error(`input has rank ${xs.length}; only 4-D NCHW is supported`);
   const mode = oneOf(env, "mode", RESIZE_MODES, "nearest");
-  const coordinate = oneOf(env, "coordinate_transformation_mode", COORDINATE_MODES, "half_pixel");
+  const legacy = isLegacy(env);
+  const coordinate = legacy
+    ? LEGACY_RESIZE.coordinateMode
+    : oneOf(env, "coordinate_transformation_mode", COORDINATE_MODES, "half_pixel");
   if (coordinate === "tf_crop_and_resize") throw env.error("coordinate mode 'tf_crop_and_resize' is not supported");
-  const nearestMode = oneOf(env, "nearest_mode", NEAREST_MODES, "round_prefer_floor");
+  const nearestMode = legacy
+    ? LEGACY_RESIZE.nearestMode
+    : oneOf(env, "nearest_mode", NEAREST_MODES, "round_prefer_floor");
   if (env.int("antialias", 0) !== 0) throw env.error("antialias is not supported; expected antialias 0");
   if (env.string("keep_aspect_ratio_policy", "stretch") !== "stretch") {
     throw env.error("keep_aspect_ratio_policy other than 'stretch' is not supported");

@@ -25,6 +25,18 @@ const resizeBy = (what: string, [sh, sw]: [number, number], attrs: Record<string
   },
 });
 
+/** Upsample-9 or Resize-10 ([X, scales], no coordinate attributes) of [1, 3, h, w] by (sh, sw). */
+const legacyBy = (kind: "Upsample" | "Resize", opset: number, mode: string, [sh, sw]: [number, number]): Case => ({
+  name: `${kind}-${opset} ${mode} x${sh}x${sw} (x_out / scale, nearest taking the floor)`,
+  spec: {
+    kind,
+    opset,
+    attrs: { mode: str(mode) },
+    inputs: [act(1, 3, "h", "w"), { constant: [1, 1, sh, sw], shape: [4] }],
+    outputs: [shape(1, 3, sh === 1 ? "h" : times(sh, "h"), sw === 1 ? "w" : times(sw, "w"))],
+  },
+});
+
 /** Resize of a fixed-size input to `sizes` (scales empty, as PyTorch writes it for size=...). */
 const resizeTo = (what: string, input: number[], sizes: number[], attrs: Record<string, Attr>): Case => ({
   name: `Resize ${what}`,
@@ -50,6 +62,10 @@ const cubic = (coordinate: string, a = -0.75) => ({
 
 const RESIZE_CASES: Case[] = [
   resizeBy("nearest x2, asymmetric floor (PyTorch nearest)", [2, 2], nearest("asymmetric", "floor")),
+  legacyBy("Upsample", 9, "nearest", [2, 2]),
+  legacyBy("Upsample", 9, "linear", [2, 3]),
+  legacyBy("Resize", 10, "nearest", [3, 2]),
+  legacyBy("Resize", 10, "linear", [2, 2]),
   resizeBy("nearest x3, asymmetric floor", [3, 3], nearest("asymmetric", "floor")),
   resizeBy("nearest x3, half_pixel round_prefer_floor", [3, 3], nearest("half_pixel", "round_prefer_floor")),
   resizeBy("nearest x2, half_pixel round_prefer_ceil", [2, 2], nearest("half_pixel", "round_prefer_ceil")),

@@ -57,8 +57,21 @@ function resizeGeometry(
   return { outShape, scales };
 }
 
+/**
+ * Resize-10 (like Upsample-9) takes [X, scales] and has no coordinate attributes: its rule is
+ * x_in = x_out / scale with nearest taking the floor, what ONNX's 10 -> 11 version converter writes
+ * out as coordinate_transformation_mode 'asymmetric' and nearest_mode 'floor'.
+ */
+export const LEGACY_RESIZE = { coordinateMode: "asymmetric", nearestMode: "floor" } as const;
+
+/** Resize-10's and Upsample's sampling in `mode`. */
+export function legacyResizeOptions(mode: ResizeOptions["mode"]): ResizeOptions {
+  return { mode, ...LEGACY_RESIZE, cubicA: -0.75, excludeOutside: false, extrapolationValue: 0, antialias: false };
+}
+
 function readOptions(ctx: OpContext): ResizeOptions {
   const mode = ctx.attrs.oneOf("mode", RESIZE_MODES, "nearest");
+  if (ctx.opset < 11) return legacyResizeOptions(mode);
   const antialias = ctx.opset >= 18 && ctx.attrs.int("antialias", 0) !== 0;
   if (antialias && mode === "nearest") throw ctx.error("attribute 'antialias' applies to linear and cubic modes only");
   return {
@@ -74,12 +87,12 @@ function readOptions(ctx: OpContext): ResizeOptions {
 
 export default defineOp({
   type: "Resize",
-  since: 11,
+  since: 10,
   inputs: [1, 4],
   shape: ([x], ctx) => {
     if (!x?.shape) return [{ dtype: x?.dtype }];
-    const scales = ctx.constant(2);
-    const sizes = ctx.constant(3);
+    const scales = ctx.constant(ctx.opset < 11 ? 1 : 2);
+    const sizes = ctx.opset < 11 ? undefined : ctx.constant(3);
     const known = (scales && scales.size > 0) || (sizes && sizes.size > 0);
     if (!known || x.shape.some((d) => typeof d !== "number")) {
       const axes = new Set(resizeAxes(ctx, x.shape.length));
@@ -87,7 +100,8 @@ export default defineOp({
     }
     return [{ dtype: x.dtype, shape: resizeGeometry(ctx, x.shape as number[], scales, sizes).outShape }];
   },
-  evaluate: ([x, roiIn, scalesIn, sizesIn], ctx) => {
+  evaluate: (inputs, ctx) => {
+    const [x, roiIn, scalesIn, sizesIn] = ctx.opset < 11 ? [inputs[0], undefined, inputs[1], undefined] : inputs;
     if (!x) throw ctx.error("missing input X");
     const options = readOptions(ctx);
     const r = x.rank;

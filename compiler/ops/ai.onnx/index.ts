@@ -106,6 +106,7 @@ import op_Tile from "./Tile.js";
 import op_Transpose from "./Transpose.js";
 import op_Trilu from "./Trilu.js";
 import op_Unsqueeze from "./Unsqueeze.js";
+import op_Upsample from "./Upsample.js";
 import op_Where from "./Where.js";
 import op_Xor from "./Xor.js";
 
@@ -216,6 +217,7 @@ export const ONNX_OPS: readonly OpDef[] = [
   op_Transpose,
   op_Trilu,
   op_Unsqueeze,
+  op_Upsample,
   op_Where,
   op_Xor,
 ].flat();

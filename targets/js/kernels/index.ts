@@ -146,6 +146,8 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["ReduceSumSquare", ReduceSumSquare],
   ["Relu", Relu],
   ["Resize", Resize],
+  // Upsample (opsets 7-9) samples as Resize-10; resize-geometry.ts reads its [X, scales].
+  ["Upsample", Resize],
   ["SelectiveScan", SelectiveScan],
   ["Sigmoid", Sigmoid],
   ["Slice", Slice],

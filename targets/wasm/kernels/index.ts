@@ -139,6 +139,8 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["ReduceSumSquare", ReduceSumSquare],
   ["Relu", Relu],
   ["Resize", Resize],
+  // Upsample (opsets 7-9) samples as Resize-10; resize-geometry.ts reads its [X, scales].
+  ["Upsample", Resize],
   ["SelectiveScan", SelectiveScan],
   ["Sigmoid", Sigmoid],
   ["Slice", Slice],
