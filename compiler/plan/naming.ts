@@ -60,7 +60,9 @@ export function kernelName(
       const groups = inputs[3]?.[1]?.c || 1;
       parts.push(`e${a ? a[0].c / groups : 0}`, `n${a ? a[1].c : 0}`);
       if (typeof params.delta_bits === "number") parts.push(`a${params.delta_bits}`);
-      if (typeof params.u_bits === "number") parts.push(`u${params.u_bits}`);
+      for (const p of ["u", "b", "c"]) {
+        if (typeof params[`${p}_bits`] === "number") parts.push(`${p}${params[`${p}_bits`]}`);
+      }
       break;
     }
     case "ActQuant":
@@ -83,7 +85,7 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
       return `int${params.x_bits} x int${params.w_bits} -> int32 (${params.x_mode} input), f32 epilogue${parts.length ? ` (${parts.join(", ")})` : ""}`;
     }
     case "QSelectiveScan":
-      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel${typeof params.u_bits === "number" ? `, u DlsQuant-ed (${params.u_bits} bits) as read` : ""}`;
+      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel${scanQuantized(params)}`;
     case "SelectiveScan":
       return "f32 scan";
     case "ActQuant":
@@ -190,4 +192,16 @@ function preluAt(e: Epilogue, k: number): Idiom | undefined {
 function snake(kind: string): string {
   const word = kind.replace("MatMul", "Matmul").replace(/^Q(?=[A-Z])/, "q");
   return word.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** The scan inputs a QSelectiveScan quantizes as it reads them, as in ", u, B, C DlsQuant-ed (4 bits) as read". */
+function scanQuantized(params: Readonly<Record<string, ParamValue>>): string {
+  const read = [
+    ["u", "u"],
+    ["b", "B"],
+    ["c", "C"],
+  ].filter(([p]) => typeof params[`${p}_bits`] === "number");
+  if (read.length === 0) return "";
+  const bits = [...new Set(read.map(([p]) => params[`${p}_bits`]))].join("/");
+  return `, ${read.map(([, name]) => name).join(", ")} DlsQuant-ed (${bits} bits) as read`;
 }

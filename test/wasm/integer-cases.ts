@@ -111,6 +111,9 @@ const perChannel = (channels: number, seed: number): Input => ({ floats: floats(
 const DLS = [0, 3 / 7, 0, 0, -1, 0, 0, 0].map(Math.fround);
 /** A second DlsQuant's weights (beta off -mean), for a scan's u. */
 const DLS_U = [0, 2 / 7, 0, 0, -1, 0.05, 0, 0].map(Math.fround);
+/** DlsQuant weights for a scan's B and C (alpha from the std and the range, beta off -mean). */
+const DLS_B = [0, 1 / 3, 0, 0.02, -1, -0.03, 0, 0].map(Math.fround);
+const DLS_C = [0.1, 1 / 4, 0, 0, -1, 0, 0, 0].map(Math.fround);
 /** ActQuant params: `bits`-bit codes, signed unless `signed` is 0, with alpha and beta `params`. */
 const act = (bits: number, signed = 1, params = [0.31, -0.12]) => ({
   x_mode: "act",
@@ -139,7 +142,8 @@ const epilogue = (program: string[], ...constants: number[][]) => ({
  * A QSelectiveScan of E channels in G directions (E / G each) with state size N along `length` (a
  * dim of the input size), delta quantized a4: u, delta, A (seeded `seed`, drawn from `a`, by default
  * [-2, -0.1]), B, C, then D and the delta bias (seeds + 1, + 2; the bias drawn from `bias`, by
- * default [-1, 1]) unless `dAndBias` is false; with `u`, u is DlsQuant-ed a4 inside too.
+ * default [-1, 1]) unless `dAndBias` is false; with `u`, u is DlsQuant-ed a4 inside too, with `b`
+ * or `c`, B or C (B a4, C a3 unsigned).
  */
 function scan(
   E: number,
@@ -154,6 +158,8 @@ function scan(
     readonly bias?: [number, number];
     readonly bits?: number;
     readonly u?: boolean;
+    readonly b?: boolean;
+    readonly c?: boolean;
   } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
@@ -167,6 +173,8 @@ function scan(
       delta_signed: 1,
       delta_w: DLS,
       ...(o.u ? { u_bits: 4, u_signed: 1, u_w: DLS_U } : {}),
+      ...(o.b ? { b_bits: 4, b_signed: 1, b_w: DLS_B } : {}),
+      ...(o.c ? { c_bits: 3, c_signed: 0, c_w: DLS_C } : {}),
     },
     [
       activation(1, E, L),
@@ -510,6 +518,18 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     plan: scan(3, 1, 1, 34, { u: true }),
   },
   {
+    name: "QSelectiveScan, 2 directions of 6 channels (four in f32x4 lanes, two alone), state size 4, u, B, C DlsQuant-ed inside",
+    plan: scan(12, 2, 4, 31, { u: true, b: true, c: true }),
+  },
+  {
+    name: "QSelectiveScan, 2 directions of 4 channels, state size 5, delta a8, B DlsQuant-ed inside",
+    plan: scan(8, 2, 5, 43, { bits: 8, b: true }),
+  },
+  {
+    name: "QSelectiveScan, 1 direction of 3 channels (fewer than a vector), state size 2, C DlsQuant-ed inside",
+    plan: scan(3, 1, 2, 34, { c: true }),
+  },
+  {
     name: "QSelectiveScan, 1 direction of 3 channels (fewer than a vector), state size 1",
     plan: scan(3, 1, 1, 34),
   },
@@ -671,7 +691,7 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
 ];
 
 /** Params that hold float lists; `epilogue` holds strings, other lists ints, every number param is an int. */
-const FLOAT_LISTS = new Set(["x_params", "w_alpha", "w_beta", "epilogue_constants", "delta_w", "u_w"]);
+const FLOAT_LISTS = new Set(["x_params", "w_alpha", "w_beta", "epilogue_constants", "delta_w", "u_w", "b_w", "c_w"]);
 
 /** The qmc reference op of a case's kernel on the inputs a run used (runPlan's `values`). */
 export function integerReference(plan: KernelPlan, values: Map<number, Float32Array>, h: number, w: number): Tensor[] {

@@ -12,8 +12,16 @@ import { FDLIBM_SCAN_MATH } from "../support/scan-math.js";
  * once to float32 (FDLIBM_SCAN_MATH): tabulated per code, their cost does not matter here.
  * Where u_w is given (with u_bits, u_signed), u also arrives raw and is DlsQuant-ed inside, exactly
  * as the DlsQuant it replaces (compiler/passes/fuse-scan-input.ts): the kernel quantizes u as it
- * reads it, sparing a pass that writes and rereads the whole quantized tensor.
+ * reads it, sparing a pass that writes and rereads the whole quantized tensor. B and C likewise with
+ * b_w and c_w (b_bits, b_signed, c_bits, c_signed).
  */
+/** The inputs that may arrive raw, by position: their params' prefix and their name in errors. */
+const QUANTIZED_INPUTS = [
+  [0, "u", "u"],
+  [3, "b", "B"],
+  [4, "c", "C"],
+] as const;
+
 export default defineOp({
   domain: "qmc",
   type: "QSelectiveScan",
@@ -28,14 +36,15 @@ export default defineOp({
     const q = dlsQuantize(delta.values, w, ctx.attrs.int("delta_bits"), ctx.attrs.int("delta_signed") !== 0);
     const args = [...inputs];
     args[1] = new Tensor("float32", delta.shape, q);
-    if (ctx.attrs.has("u_w")) {
-      const u = inputs[0];
-      if (u?.dtype !== "float32") throw ctx.error("input 'u' must be float32");
-      const uw = ctx.attrs.floats("u_w");
-      if (uw.length !== 8) throw ctx.error(`attribute 'u_w' has ${uw.length} values, expected 8`);
-      if (u.size < 2) throw ctx.error(`input 'u' has ${u.size} element(s); the unbiased std needs at least 2`);
-      const uq = dlsQuantize(u.values, uw, ctx.attrs.int("u_bits"), ctx.attrs.int("u_signed") !== 0);
-      args[0] = new Tensor("float32", u.shape, uq);
+    for (const [input, prefix, name] of QUANTIZED_INPUTS) {
+      if (!ctx.attrs.has(`${prefix}_w`)) continue;
+      const x = inputs[input];
+      if (x?.dtype !== "float32") throw ctx.error(`input '${name}' must be float32`);
+      const xw = ctx.attrs.floats(`${prefix}_w`);
+      if (xw.length !== 8) throw ctx.error(`attribute '${prefix}_w' has ${xw.length} values, expected 8`);
+      if (x.size < 2) throw ctx.error(`input '${name}' has ${x.size} element(s); the unbiased std needs at least 2`);
+      const xq = dlsQuantize(x.values, xw, ctx.attrs.int(`${prefix}_bits`), ctx.attrs.int(`${prefix}_signed`) !== 0);
+      args[input] = new Tensor("float32", x.shape, xq);
     }
     return evaluateSelectiveScan(args, ctx, FDLIBM_SCAN_MATH);
   },

@@ -1,5 +1,6 @@
+import { activationParams } from "../../shared/quant-params.js";
 import { fround } from "../runtime/math.js";
-import { activationQuantHelpers, writeActivationQuant } from "./support/activation-quant.js";
+import { activationQuantHelpers, lit, writeActivationQuant } from "./support/activation-quant.js";
 import { scanOperands, writeScanOutput, writeStateUpdate } from "./support/scan-operands.js";
 import type { KernelGenerator } from "./types.js";
 
@@ -12,19 +13,39 @@ import type { KernelGenerator } from "./types.js";
  * rounded once, bit-identical to the reference's Math.exp), the state `hs` and the cells `r` round
  * each product and sum as a Float32Array element. Where u_w is given, u arrives raw and is
  * DlsQuant-ed as it is read: uValue (its statistics taken once, in a scope of its own so that its
- * names do not meet delta's) gives each element's quantized value.
+ * names do not meet delta's) gives each element's quantized value. Where b_w or c_w is given, B or C
+ * arrives raw and is DlsQuant-ed once into a copy in the scratch by the dlsQuantize helper (every
+ * channel of a direction reads each element, so quantizing as read would repeat the work E times).
  */
 const qscan: KernelGenerator = (env) => {
-  const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
+  const { batch: B, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const n = env.count(us, "NU");
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;
-  const table = env.scratch({ c: levels * (N + 1), h: 0, w: 0, hw: 0 }, "tab");
   const uQuant = "u_w" in env.kernel.params;
+  // B and C quantized inside go to float32 copies past the table (float64 elements), B's then C's,
+  // each B * G * N * L values: at most as many bytes as B * G * N * L float64 elements.
+  const copied = [
+    { x: Bm, prefix: "b", name: "bq" },
+    { x: Cm, prefix: "c", name: "cq" },
+  ].filter((c) => `${c.prefix}_w` in env.kernel.params);
+  const Ld = us[2];
+  const per = copied.length > 0 ? B * G * N : 0;
+  const tableSize = levels * (N + 1);
+  const table = env.scratch({ c: tableSize + per * Ld.c, h: per * Ld.h, w: per * Ld.w, hw: per * Ld.hw }, "tab");
+  const nb = copied.length > 0 ? env.count(bs, "NB") : "";
+  const quantized = (x: string) => copied.find((c) => c.x === x)?.name ?? x;
   const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : ${fround(`qlog1p(qexp(${v}))`)})` : v);
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${env.int("u_bits")}` : ""}${softplus ? "" : "_nosoftplus"}`,
-    helpers: ["f32", "roundHalfEven", "qexp", "qlog1p", ...activationQuantHelpers(env, "delta")],
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${["u", "b", "c"].map((p) => (`${p}_w` in env.kernel.params ? `_${p}${env.int(`${p}_bits`)}` : "")).join("")}${softplus ? "" : "_nosoftplus"}`,
+    helpers: [
+      "f32",
+      "roundHalfEven",
+      "qexp",
+      "qlog1p",
+      ...activationQuantHelpers(env, "delta"),
+      ...(copied.length > 0 ? (["dlsQuantize"] as const) : []),
+    ],
     body: (w) => {
       w.line("var b, d, g, t, k, s, q, row, bc, at, raw, dtv, xv, dA;");
       w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
@@ -40,6 +61,13 @@ const qscan: KernelGenerator = (env) => {
           "})();",
         );
       }
+      copied.forEach((c, i) => {
+        const { mode, bits: qbits, signed, f32: weights } = activationParams(env, c.prefix);
+        if (mode !== "dls") throw env.error(`the scan's ${c.prefix === "b" ? "B" : "C"} quantizer must be DlsQuant`);
+        w.line(
+          `var ${c.name} = dlsQuantize(${c.x}, ${nb}, [${weights.map(lit).join(", ")}], ${qbits}, ${signed ? 1 : 0}, new Float32Array(${table}.buffer, ${table}.byteOffset + ${8 * tableSize} + ${4 * i} * ${nb}, ${nb}));`,
+        );
+      });
       w.block(`for (b = 0; b < ${B}; b++)`, () => {
         w.block(`for (d = 0; d < ${GE}; d++)`, () => {
           w.line(`g = (d / ${E}) | 0;`);
@@ -66,7 +94,7 @@ const qscan: KernelGenerator = (env) => {
             w.line("at = bc + t;");
             w.block(`for (s = 0; s < ${N}; s++, at += ${L})`, () => {
               w.line(`r[1] = ${table}[dA + s] * hs[s];`);
-              writeStateUpdate(w, { Bm, Cm }, "dtv", "hs[s]");
+              writeStateUpdate(w, { Bm: quantized(Bm), Cm: quantized(Cm) }, "dtv", "hs[s]");
             });
             writeScanOutput(w, { D, y });
           });

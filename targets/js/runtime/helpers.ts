@@ -11,6 +11,7 @@ import {
   packedFromBytesFn,
   readWeightsFn,
 } from "./constants.js";
+import { dlsQuantizeFn } from "./dls.js";
 import {
   erfFn,
   exp32Fn,
@@ -49,6 +50,7 @@ const HELPERS = {
   roundHalfEven: { fn: roundHalfEvenFn },
   laneMin: { fn: laneMinFn },
   laneMax: { fn: laneMaxFn },
+  dlsQuantize: { fn: dlsQuantizeFn, needs: ["f32", "roundHalfEven", "laneMin", "laneMax"] },
   qexp: { vars: WORD_VARS, fn: expFn },
   qlog1p: { vars: WORD_VARS, fn: log1pFn },
   qexpm1: { fn: expm1Fn, needs: ["qexp"] },

@@ -18,7 +18,7 @@ import type { WasmKernelGenerator } from "./types.js";
  * kernel computes it, f32x4 in the record pass), so no quantized copy of u is written and reread.
  */
 const qscan: WasmKernelGenerator = (env) => {
-  const { batch: B, GE, G, N, E, us, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
+  const { batch: B, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
   const n = env.count(us);
   const bits = env.int("delta_bits");
   const levels = 2 ** bits;
@@ -35,6 +35,16 @@ const qscan: WasmKernelGenerator = (env) => {
   // u's element at byte address `at`, as stored, or quantized: f32, and f32x4 for four.
   const uAt = (at: Ex) => (uDls ? m.f32.demote(uDls.one(m.f64.promote(m.f32.load(0, 4, at)))) : m.f32.load(0, 4, at));
   const uAt4 = (at: Ex) => (uDls ? uDls.four(m.v128.load(0, 4, at)) : m.v128.load(0, 4, at));
+  // B and C quantized inside (b_w, c_w): each element is read by every channel of its direction, so
+  // a pass per direction writes them quantized to the scratch (see copyBC) and the scan reads that.
+  const nbc = ["b_w", "c_w"].some((p) => p in env.kernel.params) ? env.count(bs) : undefined;
+  const [bDls, cDls] = (["b", "c"] as const).map((p, i) => {
+    if (!(`${p}_w` in env.kernel.params) || !nbc) return undefined;
+    const q = activationQuant(env, i ? Cm : Bm, nbc, p);
+    if (!q.dls) throw env.error(`the scan's ${p === "b" ? "B" : "C"} quantizer must be DlsQuant`);
+    return { setup: q.setup, ...dlsQuantizer(f, q.dls) };
+  });
+  const copied = bDls !== undefined || cDls !== undefined;
   const quads = code4 !== undefined;
   // Scratch in float32 elements. Per code q a row of R: dt, then exp(dt * A[d, s]) per state. A
   // channel run alone keeps its rows at 0 and its state at TAB; the four-channel scan keeps four
@@ -55,15 +65,14 @@ const qscan: WasmKernelGenerator = (env) => {
   const PR = 8 * Math.ceil(R / 4);
   const BCT = PAIRS + (pairs ? 2 * levels * levels * PR : 0);
   const Ld = us[2];
+  // The direction's B and C copies: with quads at BCT, four copies of each per (t, state) (eight
+  // float32 elements a step of `bcStep`); else, where copied, one of each past the state.
+  const bcStep = quads ? 8 : 2;
+  const COPY = quads ? BCT : 2 * Math.ceil((TAB + N) / 2);
   // env.scratch counts 8-byte elements: four per (t, state) for B and C, four per step for its
-  // record, and half the rest rounded up.
-  const per = 4 * N + 4;
-  const tab = env.scratch(
-    quads
-      ? { c: BCT / 2 + per * Ld.c, h: per * Ld.h, w: per * Ld.w, hw: per * Ld.hw }
-      : { c: Math.ceil((TAB + N) / 2), h: 0, w: 0, hw: 0 },
-    "f32",
-  );
+  // record, and half the rest rounded up; one per (t, state) for the copies of a channel run alone.
+  const per = quads ? 4 * N + 4 : copied ? N : 0;
+  const tab = env.scratch({ c: COPY / 2 + per * Ld.c, h: per * Ld.h, w: per * Ld.w, hw: per * Ld.hw }, "f32");
   const [b, d, k, s, t, q, row, bc, at] = Array.from({ length: 9 }, () => f.i32Local());
   const [raw, dtv, xv, acc, h0] = Array.from({ length: 5 }, () => f.local(f.b.f32));
   const code = f.f64Local();
@@ -111,15 +120,24 @@ const qscan: WasmKernelGenerator = (env) => {
       xv.set(uAt(f.addr(u, f.add(row.get(), t.get())))),
       acc.set(f32(0)),
       f.for(s, f.i32(0), () => f.i32(N), [
-        at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+        at.set(
+          copied
+            ? f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(bcStep)), f.i32(COPY))
+            : f.add(bc.get(), m.i32.mul(s.get(), L()), t.get()),
+        ),
         h0.set(
           m.f32.add(
             m.f32.mul(f.load(tab, f.add(q.get(), s.get(), f.i32(1))), f.load(tab, f.add(s.get(), f.i32(TAB)))),
-            m.f32.mul(m.f32.mul(dtv.get(), f.load(Bm, at.get())), xv.get()),
+            m.f32.mul(m.f32.mul(dtv.get(), copied ? f.load(tab, at.get()) : f.load(Bm, at.get())), xv.get()),
           ),
         ),
         f.store(tab, f.add(s.get(), f.i32(TAB)), h0.get()),
-        acc.set(m.f32.add(acc.get(), m.f32.mul(f.load(Cm, at.get()), h0.get()))),
+        acc.set(
+          m.f32.add(
+            acc.get(),
+            m.f32.mul(copied ? f.load(tab, f.add(at.get(), f.i32(bcStep / 2))) : f.load(Cm, at.get()), h0.get()),
+          ),
+        ),
       ]),
       f.store(
         y,
@@ -128,6 +146,62 @@ const qscan: WasmKernelGenerator = (env) => {
       ),
     ]),
   ];
+  // B (b_w) or C (c_w) at `at` as the scan reads it: f32, and f32x4 for the elements at..at + 3.
+  const bcAt = (x: Arr, dls: typeof bDls, at: Ex) =>
+    dls ? m.f32.demote(dls.one(m.f64.promote(f.load(x, at)))) : f.load(x, at);
+  const bcAt4 = (x: Arr, dls: typeof bDls, at: Ex) =>
+    dls ? dls.four(m.v128.load(0, 4, f.addr(x, at))) : m.v128.load(0, 4, f.addr(x, at));
+  // The direction's B and C (bc set) at COPY + (t * N + s) * bcStep, C bcStep / 2 past B: with quads
+  // each splatted to four lanes (the four-channel scan reads one v128 each), quantized where fused,
+  // four steps a vector, then the last L mod 4 one at a time.
+  const copyBC = (): Ex[] => {
+    const slot = () => f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(bcStep)), f.i32(COPY));
+    const at4 = quads && copied ? [f.local(f.b.v128), f.local(f.b.v128)] : [];
+    const pairs4 = (): Ex[] =>
+      [0, 1, 2, 3].flatMap((i) =>
+        at4.map((v, c) =>
+          m.v128.store(4 * (i * N * bcStep + c * 4), 4, q.get(), lanes32(f, v.get(), v.get(), [i, i, i, i])),
+        ),
+      );
+    const one = (): Ex[] =>
+      quads
+        ? [
+            m.v128.store(0, 4, q.get(), m.f32x4.splat(bcAt(Bm, bDls, at.get()))),
+            m.v128.store(16, 4, q.get(), m.f32x4.splat(bcAt(Cm, cDls, at.get()))),
+          ]
+        : [m.f32.store(0, 4, q.get(), bcAt(Bm, bDls, at.get())), m.f32.store(4, 4, q.get(), bcAt(Cm, cDls, at.get()))];
+    return [
+      f.for(s, f.i32(0), () => f.i32(N), [
+        ...(at4.length
+          ? [
+              f.for(
+                t,
+                f.i32(0),
+                () => m.i32.sub(L(), f.i32(3)),
+                [
+                  at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+                  q.set(f.addr(tab, slot())),
+                  at4[0].set(bcAt4(Bm, bDls, at.get())),
+                  at4[1].set(bcAt4(Cm, cDls, at.get())),
+                  ...pairs4(),
+                ],
+                4,
+              ),
+            ]
+          : []),
+        f.for(t, at4.length ? t.get() : f.i32(0), L, [
+          at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
+          q.set(f.addr(tab, slot())),
+          ...(quads && !copied
+            ? [
+                m.v128.store(0, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Bm, at.get()))),
+                m.v128.store(16, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Cm, at.get()))),
+              ]
+            : one()),
+        ]),
+      ]),
+    ];
+  };
   // Four channels of one direction at once, channel c in lane c, each lane computing the scalar
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
   // states stay in locals. A pass before the scan writes per step a record: the four channels' code
@@ -306,14 +380,7 @@ const qscan: WasmKernelGenerator = (env) => {
       L4.set(m.i32.shl(L(), f.i32(2))),
       sink.set(f.addr(tab, f.i32(SINK))),
       recs.set(f.addr(tab, f.add(f.mul(L(), f.i32(8 * N)), f.i32(BCT)))),
-      f.for(s, f.i32(0), () => f.i32(N), [
-        f.for(t, f.i32(0), L, [
-          at.set(f.add(bc.get(), m.i32.mul(s.get(), L()), t.get())),
-          q.set(f.addr(tab, f.add(f.mul(f.add(f.mul(t.get(), f.i32(N)), s.get()), f.i32(8)), f.i32(BCT)))),
-          m.v128.store(0, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Bm, at.get()))),
-          m.v128.store(16, 4, q.get(), m.v128.load32_splat(0, 4, f.addr(Cm, at.get()))),
-        ]),
-      ]),
+      ...copyBC(),
       f.for(
         e0,
         f.i32(0),
@@ -361,6 +428,19 @@ const qscan: WasmKernelGenerator = (env) => {
       ),
     ];
   };
+  // Every channel run alone, with the copies of its direction's B and C made first.
+  const alone = (): Ex[] => {
+    const g = f.i32Local();
+    return [
+      f.for(b, f.i32(0), () => f.i32(B), [
+        f.for(g, f.i32(0), () => f.i32(G), [
+          bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
+          ...copyBC(),
+          f.for(d, f.mul(g.get(), f.i32(E)), () => f.mul(f.add(g.get(), f.i32(1)), f.i32(E)), channel()),
+        ]),
+      ]),
+    ];
+  };
   const tail = E - (E % 4);
   const simdBody = (code4: (v: Ex) => Ex): Ex[] => {
     const [g, e0] = [f.i32Local(), f.i32Local()];
@@ -377,13 +457,17 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
   };
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${bDls ? `_b${env.int("b_bits")}` : ""}${cDls ? `_c${env.int("c_bits")}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
     body: [
       ...quant.setup,
       ...(uQuant?.setup ?? []),
+      ...(bDls?.setup ?? []),
+      ...(cDls?.setup ?? []),
       ...(code4
         ? simdBody(code4)
-        : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),
+        : copied
+          ? alone()
+          : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),
     ],
   };
 };
