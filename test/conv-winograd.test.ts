@@ -9,9 +9,9 @@ import { rng, uniform } from "./support/random.js";
 
 /**
  * Six float Convs in a chain on a 16-channel image: 3x3 16 -> 8 with bias and pads 1 (taken),
- * stride 2 (kept), 3x3 SAME_UPPER 8 -> 8 without bias (taken, pads 1), 3x3 8 -> 3 (kept: 24
- * channel pairs), 6x6 SAME_LOWER 3 -> 16 (taken: 2x2 sub-kernels, C' 12, pads 3 3 2 2) and 5x5
- * 16 -> 3 with pads 2 (kept: 3 output channels).
+ * stride 2 (kept), 3x3 SAME_UPPER 8 -> 8 without bias and a Relu (taken, pads 1, the Relu
+ * fused), 3x3 8 -> 3 (kept: 24 channel pairs), 6x6 SAME_LOWER 3 -> 16 (taken: 2x2 sub-kernels, C'
+ * 12, pads 3 3 2 2) and 5x5 16 -> 3 with pads 2 (kept: 3 output channels).
  */
 function chain(): Model {
   const rnd = rng(31);
@@ -48,7 +48,8 @@ function chain(): Model {
       conv("a", ["x", "w8x16x3x3", "w8"], [pads1]),
       conv("b", ["a", "w8x8x3x3"], [pads1, { name: "strides", type: 7, ints: [2, 2] }]),
       conv("c", ["b", "w8x8x3x3"], [{ name: "auto_pad", type: 3, s: new TextEncoder().encode("SAME_UPPER") }]),
-      conv("d", ["c", "w3x8x3x3"], [pads1]),
+      node({ op: "Relu", name: "relu", inputs: ["c"], outputs: ["cr"] }),
+      conv("d", ["cr", "w3x8x3x3"], [pads1]),
       conv("e", ["d", "w16x3x6x6", "w16"], [{ name: "auto_pad", type: 3, s: new TextEncoder().encode("SAME_LOWER") }]),
       conv("f", ["e", "w3x16x5x5"], [{ name: "pads", type: 7, ints: [2, 2, 2, 2] }]),
     ],
@@ -68,7 +69,9 @@ describe("conv-winograd", () => {
       "e:WinogradConv",
       "f:Conv",
     ]);
-    const e = convWinograd.run(model, "chain.onnx").graph.nodes[4];
+    const [, , c, , e] = convWinograd.run(model, "chain.onnx").graph.nodes;
+    expect(c.outputs).toEqual(["cr"]);
+    expect(c.attrs.get("activation")?.value).toBe("relu");
     expect(e.attrs.get("kernel_shape")?.value).toEqual([6, 6]);
     expect(e.attrs.get("pads")?.value).toEqual([3, 3, 2, 2]);
     expect(convWinograd.run(model, "chain.onnx", { convAlgorithm: "direct" })).toBe(model);

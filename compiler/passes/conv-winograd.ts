@@ -1,5 +1,5 @@
 import { attr, GraphEditor, makeNode } from "../ir/editor.js";
-import type { Node } from "../ir/graph.js";
+import { type Node, nodeReads } from "../ir/graph.js";
 import { Tensor } from "../ir/tensor.js";
 import { Attrs } from "../ops/define.js";
 import { SUB_KERNEL, subKernels, TILE_POSITIONS, winogradWeights } from "../ops/support/winograd.js";
@@ -31,14 +31,14 @@ export const WINOGRAD_GRID_MIN_OUTPUT_CHANNELS = 16;
  * A float32 Conv Kh x Kw, stride 1, dilation 1, group 1 with constant weights (and bias) becomes a
  * qmc.WinogradConv (compiler/ops/qmc/WinogradConv.ts) carrying its transformed weights: 16
  * multiplications per 2x2 outputs, channel pair and 3x3 sub-kernel (ceil(Kh / 3) x ceil(Kw / 3) of
- * them) instead of 4 Kh Kw, where that is fewer and the sizes above make it pay. Its sums are in
- * another order than Conv's, so `--conv-algorithm direct` (PassOptions.convAlgorithm) keeps every
- * Conv.
+ * them) instead of 4 Kh Kw, where that is fewer and the sizes above make it pay; a Relu that alone
+ * reads the Conv becomes its epilogue (onlyRelu). Its sums are in another order than Conv's, so
+ * `--conv-algorithm direct` (PassOptions.convAlgorithm) keeps every Conv.
  */
 export const convWinograd: Pass = {
   name: "conv-winograd",
   summary:
-    "float Conv KxK stride 1 with constant weights -> qmc.WinogradConv (Winograd F(2x2, 3x3) per 3x3 sub-kernel)",
+    "float Conv KxK stride 1 with constant weights (and a Relu after it) -> qmc.WinogradConv (Winograd F(2x2, 3x3) per 3x3 sub-kernel)",
   run(model, _file, options = {}) {
     if (options.convAlgorithm === "direct") return model;
     const g = new GraphEditor(model);
@@ -54,11 +54,15 @@ export const convWinograd: Pass = {
         new Tensor("float32", [TILE_POSITIONS, c * gh * gw, m], winogradWeights(w.values, m, c, [kh, kw])),
       );
       const inputs = [conv.inputs[0], u, ...(conv.inputs[2] ? [conv.inputs[2]] : [])];
+      const relu = onlyRelu(g, conv.outputs[0]);
       const attrs = {
         pads: attr.ints(pads),
         ...(kh === SUB_KERNEL && kw === SUB_KERNEL ? {} : { kernel_shape: attr.ints([kh, kw]) }),
+        ...(relu ? { activation: attr.string("relu") } : {}),
       };
-      g.replace(conv, [makeNode("WinogradConv", "qmc", inputs, [...conv.outputs], attrs, conv.name)]);
+      const outputs = relu ? relu.outputs : conv.outputs;
+      g.replace(conv, [makeNode("WinogradConv", "qmc", inputs, [...outputs], attrs, conv.name)]);
+      if (relu) g.replace(relu, []);
       changed = true;
     }
     if (!changed) return model;
@@ -67,6 +71,18 @@ export const convWinograd: Pass = {
     return g.build();
   },
 };
+
+/**
+ * The Relu that alone reads a Conv's output, which is no graph output: the WinogradConv takes it
+ * into its epilogue (activation "relu"), saving the output a trip through memory.
+ */
+function onlyRelu(g: GraphEditor, value: string): Node | undefined {
+  if (g.isGraphOutput(value)) return undefined;
+  const readers = g.nodes.filter((n) => nodeReads(n).includes(value));
+  const [relu] = readers;
+  if (readers.length !== 1 || relu.domain !== "ai.onnx" || relu.opType !== "Relu") return undefined;
+  return relu.inputs.length === 1 && relu.outputs.length === 1 ? relu : undefined;
+}
 
 /** Whether weights [M, C, Kh, Kw] are worth Winograd's transforms. */
 function worthWinograd([m, c, kh, kw]: readonly number[]): boolean {

@@ -24,6 +24,8 @@ export interface WinogradGeometry {
   readonly M: number;
   readonly kernel: readonly number[];
   readonly pads: readonly number[];
+  /** ONNX Relu after the bias. */
+  readonly relu: boolean;
 }
 
 export function winogradGeometry(env: KernelFacts): WinogradGeometry {
@@ -35,6 +37,8 @@ export function winogradGeometry(env: KernelFacts): WinogradGeometry {
     throw env.error("transformed weights must be [16, C', M]");
   }
   const kernel = env.ints("kernel_shape", [SUB_KERNEL, SUB_KERNEL]);
+  const activation = env.string("activation", "none");
+  if (activation !== "none" && activation !== "relu") throw env.error(`activation '${activation}' is not none or relu`);
   const [GH, GW] = subKernels(kernel);
   const C = env.staticDim(xs[1], "the input channel count");
   const CV = C * GH * GW;
@@ -52,6 +56,7 @@ export function winogradGeometry(env: KernelFacts): WinogradGeometry {
     kernel,
     M: env.staticDim(us[2], "the output channel count"),
     pads: env.ints("pads", [0, 0, 0, 0]),
+    relu: activation === "relu",
   };
 }
 

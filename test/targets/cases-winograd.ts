@@ -6,7 +6,7 @@ import { type Dim, ints, shape } from "./harness.js";
 /**
  * A qmc.WinogradConv of x [1, C, h, w] with the transform of random weights [M, C, Kh, Kw] from
  * `seed` (`kernel` [Kh, Kw], 3x3 unless given; and a bias from seed + 1 unless `bias` is false),
- * pads [top, left, bottom, right]; the output's size follows from the pads unless `y` gives it.
+ * pads [top, left, bottom, right], the fused Relu where `relu`; the output's size follows from the pads unless `y` gives it.
  * Bit-exact on every target.
  */
 function winograd(
@@ -17,9 +17,10 @@ function winograd(
   {
     bias = true,
     kernel = [3, 3],
+    relu = false,
     x = [1, c, "h", "w"],
     y,
-  }: { bias?: boolean; kernel?: number[]; x?: Dim[]; y?: Dim[] } = {},
+  }: { bias?: boolean; kernel?: number[]; relu?: boolean; x?: Dim[]; y?: Dim[] } = {},
 ): Case {
   const rnd = rng(seed);
   const [kh, kw] = kernel;
@@ -36,7 +37,11 @@ function winograd(
     spec: {
       kind: "WinogradConv",
       domain: "qmc",
-      attrs: { pads: ints(pads), ...(kh === 3 && kw === 3 ? {} : { kernel_shape: ints(kernel) }) },
+      attrs: {
+        pads: ints(pads),
+        ...(kh === 3 && kw === 3 ? {} : { kernel_shape: ints(kernel) }),
+        ...(relu ? { activation: { type: "string", value: "relu" } as const } : {}),
+      },
       inputs: [
         { activation: shape(...x) },
         { constant: Array.from(winogradWeights(g, m, c, kernel)), shape: [16, c * gh * gw, m] },
@@ -73,8 +78,9 @@ export const WINOGRAD_CASES: Case[] = [
     kernel: [7, 7],
     bias: false,
   }),
-  winograd("9x9 pad 4, 3 -> 8 channels (C' 27), 17x19", [3, 8], [4, 4, 4, 4], 90, {
+  winograd("9x9 pad 4, 3 -> 8 channels (C' 27), 17x19, Relu", [3, 8], [4, 4, 4, 4], 90, {
     kernel: [9, 9],
+    relu: true,
     x: [1, 3, 17, 19],
     y: [1, 8, 17, 19],
   }),
@@ -88,7 +94,13 @@ export const WINOGRAD_CASES: Case[] = [
     x: [1, 3, 7, 5],
     y: [1, 4, 7, 5],
   }),
-  winograd("1x9 pads 0 4 0 4, 5 -> 3 channels (C' 15)", [5, 3], [0, 4, 0, 4], 96, { kernel: [1, 9] }),
+  winograd("1x9 pads 0 4 0 4, 5 -> 3 channels (C' 15), Relu", [5, 3], [0, 4, 0, 4], 96, { kernel: [1, 9], relu: true }),
+  winograd("pads 0 1 2 0, 5 -> 7 channels, 12x23, Relu without bias", [5, 7], [0, 1, 2, 0], 100, {
+    bias: false,
+    relu: true,
+    x: [1, 5, 12, 23],
+    y: [1, 7, 12, 22],
+  }),
   // Four-tile vectors for the sub-kernels whose shifted 4x10 reads lie inside the image beside
   // ones whose reads cross its edges, on a wide image; C' 5 * 4 = 20.
   winograd("6x6 pads 1 3 4 2, 5 -> 9 channels (C' 20), 13x37", [5, 9], [1, 3, 4, 2], 98, {

@@ -1,5 +1,6 @@
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp, type OpContext } from "../define.js";
+import { relu } from "../support/activation.js";
 import { readWindowAttrs, resolveWindow, windowOutputDims } from "../support/window.js";
 import { inputTransform, outputTransform, SUB_KERNEL, subKernels, TILE_POSITIONS } from "../support/winograd.js";
 
@@ -14,7 +15,8 @@ import { inputTransform, outputTransform, SUB_KERNEL, subKernels, TILE_POSITIONS
  * rows 2 ty - top + 3 sy .. + 3 and columns 2 tx - left + 3 sx .. + 3 (zero outside the image),
  * transforms it (V = B^T d B), sums each of its 16 positions' U * V over the virtual channels in
  * ascending vc from +0 (sub-kernel by sub-kernel, each over its input channels in order),
- * transforms the sums back (A^T m A) and adds the bias; a tile over the bottom or right edge
+ * transforms the sums back (A^T m A), adds the bias and, with activation "relu", takes max(y, 0)
+ * (ONNX Relu's, fused by compiler/passes/conv-winograd.ts); a tile over the bottom or right edge
  * stores only its outputs inside the image. Every operation rounds to float32. The order differs
  * from Conv's, so results differ from Conv's within the bound that test/winograd-error.test.ts
  * derives and checks. Taps of the zero-padded sub-kernels multiply pixels past the kernel's
@@ -42,6 +44,7 @@ export default defineOp({
     const m = u.shape[2];
     if (bias && (bias.rank !== 1 || bias.shape[0] !== m))
       throw ctx.error(`bias has shape [${bias.shape}], expected [${m}]`);
+    const activation = ctx.attrs.oneOf("activation", ACTIVATIONS, "none");
     const window = resolveWindow(readWindowAttrs(ctx, kernel), [h, w]);
     const [oh, ow] = window.outSize;
     const [pt, pl] = window.padsBegin;
@@ -85,8 +88,8 @@ export default defineOp({
                 const r = 2 * ty + i;
                 const col = 2 * tx + j;
                 if (r < oh && col < ow) {
-                  const value = y[2 * i + j];
-                  out[((img * m + oc) * oh + r) * ow + col] = bias ? value + b : value;
+                  const value = bias ? Math.fround(y[2 * i + j] + b) : y[2 * i + j];
+                  out[((img * m + oc) * oh + r) * ow + col] = activation === "relu" ? relu(value) : value;
                 }
               }
             }
@@ -97,6 +100,9 @@ export default defineOp({
     return [new Tensor("float32", [n, m, oh, ow], out)];
   },
 });
+
+/** The activation attribute's values: none, or ONNX Relu after the bias. */
+export const ACTIVATIONS = ["none", "relu"] as const;
 
 /** The kernel_shape attribute: two sizes of at least 1. */
 function kernelShape(ctx: OpContext): readonly number[] {

@@ -8,12 +8,12 @@ import type { KernelGenerator } from "./types.js";
  * the output's 2x2 tiles, numbered row by row, go WINOGRAD_TILES at a time through three loops
  * over scratch: each tile's input transform for every virtual input channel (each 3x3 sub-kernel's
  * shifted origin, each input channel) into v [16, CV, tiles], the 16 positions' sums over virtual
- * channels into mm [16, M, tiles], and the output transform, bias and store of every output
- * channel's tiles. `f32` rounds each operation; v, mm and the transform's
+ * channels into mm [16, M, tiles], and the output transform, bias, fused Relu and store of
+ * every output channel's tiles. `f32` rounds each operation; v, mm and the transform's
  * first half `s` are Float32Arrays, so their stores round too.
  */
 const winogradConv: KernelGenerator = (env) => {
-  const { xs, ys, N, C, CV, GH, GW, M, kernel, pads } = winogradGeometry(env);
+  const { xs, ys, N, C, CV, GH, GW, M, kernel, pads, relu } = winogradGeometry(env);
   const [PT, PL] = pads;
   const T = WINOGRAD_TILES;
   const CT = CV * T;
@@ -27,7 +27,7 @@ const winogradConv: KernelGenerator = (env) => {
   const scratch = env.scratch({ c: (TILE_POSITIONS * (CT + MT)) / 2, h: 0, w: 0, hw: 0 }, "scratch");
   const padSpec = new Set(pads).size === 1 ? `p${PT}` : `p${pads.join("_")}`;
   return {
-    spec: `winograd_conv_c${C}_o${M}${kernelSpec(kernel)}_${padSpec}${bias ? "" : "_nobias"}`,
+    spec: `winograd_conv_c${C}_o${M}${kernelSpec(kernel)}_${padSpec}${bias ? "" : "_nobias"}${relu ? "_relu" : ""}`,
     helpers: ["f32"],
     body: (w) => {
       w.line(`var v = new Float32Array(${scratch}.buffer, 0, ${TILE_POSITIONS * CT});`);
@@ -114,6 +114,11 @@ const winogradConv: KernelGenerator = (env) => {
               w.line("y10 = f32(f32(s[4] + s[5]) + s[6]);");
               w.line("y11 = f32(f32(s[5] - s[6]) - s[7]);");
               if (bias) w.line("y00 = f32(y00 + b); y01 = f32(y01 + b); y10 = f32(y10 + b); y11 = f32(y11 + b);");
+              if (relu) {
+                w.line(
+                  "y00 = Math.max(y00, 0); y01 = Math.max(y01, 0); y10 = Math.max(y10, 0); y11 = Math.max(y11, 0);",
+                );
+              }
               w.line("ty = ((k0 + k) / tilesW) | 0;");
               w.line("tx = k0 + k - ty * tilesW;");
               w.line(`yb = (n * ${M} + oc) * ${OHW} + 2 * ty * ${OW} + 2 * tx;`);

@@ -12,12 +12,12 @@ import type { WasmKernelGenerator } from "./types.js";
  * f32 operation: the output's 2x2 tiles, row by row, go WINOGRAD_TILES at a time through the input
  * transform of every 3x3 sub-kernel's shifted origin and input channel into scratch v [16, CV,
  * tiles], the products summed over virtual input channels into mm [16, M, tiles], and the output
- * transform, bias and store. The transforms are scalar on every ISA; with
+ * transform, bias, fused Relu and store. The transforms are scalar on every ISA; with
  * SIMD the products take four tiles a vector (support/winograd-products.ts), which is where nearly
  * all the work is.
  */
 const winogradConv: WasmKernelGenerator = (env) => {
-  const { xs, ys, N, C, CV, GH, GW, M, kernel, pads } = winogradGeometry(env);
+  const { xs, ys, N, C, CV, GH, GW, M, kernel, pads, relu } = winogradGeometry(env);
   const [PT, PL] = pads;
   const T = WINOGRAD_TILES;
   const CT = CV * T;
@@ -30,7 +30,7 @@ const winogradConv: WasmKernelGenerator = (env) => {
   const scratch = env.scratch({ c: (TILE_POSITIONS * (CT + MT)) / 2, h: 0, w: 0, hw: 0 }, "f32");
   const simd = env.isa !== "mvp";
   const padSpec = new Set(pads).size === 1 ? `p${PT}` : `p${pads.join("_")}`;
-  const spec = `winograd_conv_c${C}_o${M}${kernelSpec(kernel)}_${padSpec}${bias ? "" : "_nobias"}${simd ? "_tiles4" : ""}`;
+  const spec = `winograd_conv_c${C}_o${M}${kernelSpec(kernel)}_${padSpec}${bias ? "" : "_nobias"}${relu ? "_relu" : ""}${simd ? "_tiles4" : ""}`;
 
   const f = env.fn;
   const m = f.m;
@@ -135,7 +135,11 @@ const winogradConv: WasmKernelGenerator = (env) => {
   const mmAt = (p: number) => f.add(i32(TILE_POSITIONS * CT + p * MT), at.get());
   const outputTransform = (kk: Local): Ex[] => {
     const mm = (p: number) => f.load(scratch, mmAt(p));
-    const out = (value: Ex) => (bias ? m.f32.add(value, b.get()) : value);
+    // The bias, then Relu's max(y, 0): wasm's max, like Math.max, gives +0 for -0 and NaN for NaN.
+    const out = (value: Ex) => {
+      const biased = bias ? m.f32.add(value, b.get()) : value;
+      return relu ? m.f32.max(biased, m.f32.const(0)) : biased;
+    };
     const store = (offset: Ex, value: Ex) => f.store(y, f.add(yb.get(), offset), out(value));
     const colInside = () => m.i32.lt_s(f.add(m.i32.shl(tx.get(), i32(1)), i32(1)), OW());
     return [
@@ -234,7 +238,10 @@ const winogradConv: WasmKernelGenerator = (env) => {
       ),
     body: (): Ex[] => {
       const mm = (p: number) => m.v128.load(0, 4, f.addr(scratch, mmAt(p)));
-      const out = (value: Ex) => (bias ? m.f32x4.add(value, bv.get()) : value);
+      const out = (value: Ex) => {
+        const biased = bias ? m.f32x4.add(value, bv.get()) : value;
+        return relu ? m.f32x4.max(biased, m.v128.const(new Array(16).fill(0))) : biased;
+      };
       // y00 .. y11 of the four tiles in dv[0..3]; a row's eight outputs are two of them interleaved.
       const rowStores = (offset: () => Ex, a: Local, c: Local): Ex[] => [
         m.v128.store(0, 4, f.addr(y, f.add(yb.get(), offset())), lanes32(f, a.get(), c.get(), [0, 4, 1, 5])),
