@@ -5,12 +5,12 @@ export interface AlgorithmOptions {
   convAlgorithm: "direct" | "auto";
 }
 
-/** Adds `--conv-algorithm direct|auto`, how float 3x3 convolutions are computed (PassOptions). */
+/** Adds `--conv-algorithm direct|auto`, how float stride-1 convolutions are computed (PassOptions). */
 export function algorithmOptions(command: Command): Command {
   return command.addOption(
     new Option(
       "--conv-algorithm <algorithm>",
-      "float 3x3 stride-1 convolutions: auto (Winograd F(2x2,3x3) where it pays; another order of float operations than ONNX's, within a stated bound) or direct (ONNX's order)",
+      "float stride-1 convolutions: auto (Winograd F(2x2,3x3), per 3x3 sub-kernel beyond 3x3, where it pays; another order of float operations than ONNX's, within a stated bound) or direct (ONNX's order)",
     )
       .choices(["direct", "auto"])
       .default("auto"),

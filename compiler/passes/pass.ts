@@ -3,7 +3,7 @@ import type { Model } from "../ir/graph.js";
 /** Choices the user makes for the whole compilation, which passes read. */
 export interface PassOptions {
   /**
-   * How float 3x3 convolutions are computed: "auto" lets conv-winograd take the eligible ones
+   * How float stride-1 convolutions are computed: "auto" lets conv-winograd take the eligible ones
    * (another order of operations than ONNX's, within a stated bound), "direct" keeps ONNX's order.
    */
   readonly convAlgorithm?: "direct" | "auto";

@@ -1,5 +1,5 @@
 import { TILE_POSITIONS } from "../../../compiler/ops/support/winograd.js";
-import { WINOGRAD_TILES, winogradGeometry } from "../../shared/winograd-geometry.js";
+import { kernelSpec, WINOGRAD_TILES, winogradGeometry } from "../../shared/winograd-geometry.js";
 import type { Ex } from "../binaryen.js";
 import type { Local } from "../dsl.js";
 import { convPlanes } from "./support/conv-planes.js";
@@ -10,16 +10,17 @@ import type { WasmKernelGenerator } from "./types.js";
 /**
  * qmc.WinogradConv, the js target's loops (targets/js/kernels/WinogradConv.ts) with every value an
  * f32 operation: the output's 2x2 tiles, row by row, go WINOGRAD_TILES at a time through the input
- * transform into scratch v [16, C, tiles], the products summed over input channels into mm [16, M,
- * tiles], and the output transform, bias and store. The transforms are scalar on every ISA; with
+ * transform of every 3x3 sub-kernel's shifted origin and input channel into scratch v [16, CV,
+ * tiles], the products summed over virtual input channels into mm [16, M, tiles], and the output
+ * transform, bias, fused Relu and store. The transforms are scalar on every ISA; with
  * SIMD the products take four tiles a vector (support/winograd-products.ts), which is where nearly
  * all the work is.
  */
 const winogradConv: WasmKernelGenerator = (env) => {
-  const { xs, ys, N, C, M, pads } = winogradGeometry(env);
+  const { xs, ys, N, C, CV, GH, GW, M, kernel, pads, relu } = winogradGeometry(env);
   const [PT, PL] = pads;
   const T = WINOGRAD_TILES;
-  const CT = C * T;
+  const CT = CV * T;
   const MT = M * T;
   const x = env.input(0);
   const u = env.input(1);
@@ -29,13 +30,16 @@ const winogradConv: WasmKernelGenerator = (env) => {
   const scratch = env.scratch({ c: (TILE_POSITIONS * (CT + MT)) / 2, h: 0, w: 0, hw: 0 }, "f32");
   const simd = env.isa !== "mvp";
   const padSpec = new Set(pads).size === 1 ? `p${PT}` : `p${pads.join("_")}`;
-  const spec = `winograd_conv_c${C}_o${M}_${padSpec}${bias ? "" : "_nobias"}${simd ? "_tiles4" : ""}`;
+  const spec = `winograd_conv_c${C}_o${M}${kernelSpec(kernel)}_${padSpec}${bias ? "" : "_nobias"}${relu ? "_relu" : ""}${simd ? "_tiles4" : ""}`;
 
   const f = env.fn;
   const m = f.m;
   const i32 = (n: number) => f.i32(n);
   const [n, k0, kn, k, q, ty, tx, ic, oc, xb, at, tilesW, tiles, yb] = Array.from({ length: 14 }, () => f.i32Local());
   const [up, vp] = [f.i32Local(), f.i32Local()];
+  // The current sub-kernel's read origin relative to a tile's output corner (its shift less the
+  // pads), and its first virtual input channel.
+  const [sk, oy, ox, vb] = [f.i32Local(), f.i32Local(), f.i32Local(), f.i32Local()];
   // Per tile: the input offsets of its four rows (row * W + first column), and which rows and
   // columns lie inside the image.
   const rowAt = Array.from({ length: 4 }, () => f.i32Local());
@@ -56,16 +60,26 @@ const winogradConv: WasmKernelGenerator = (env) => {
     ty.set(m.i32.div_u(f.add(k0.get(), kk.get()), tilesW.get())),
     tx.set(m.i32.sub(f.add(k0.get(), kk.get()), f.mul(ty.get(), tilesW.get()))),
   ];
+  // The sub-kernel's input row i and column j of the tile at row ty and column tx.
+  const inRow = (i: number) => f.add(m.i32.shl(ty.get(), i32(1)), oy.get(), i32(i));
+  const inCol = (j: number) => f.add(m.i32.shl(tx.get(), i32(1)), ox.get(), i32(j));
+  // Each 3x3 sub-kernel (sy, sx) in turn: oy = 3 sy - PT, ox = 3 sx - PL, vb = (sy GW + sx) C.
+  const subKernelLoop = (body: Ex[]): Ex =>
+    GH * GW === 1
+      ? f.seq([oy.set(i32(-PT)), ox.set(i32(-PL)), vb.set(i32(0)), ...body])
+      : f.for(sk, i32(0), () => i32(GH * GW), [
+          oy.set(f.add(f.mul(m.i32.div_u(sk.get(), i32(GW)), i32(3)), i32(-PT))),
+          ox.set(f.add(f.mul(m.i32.rem_u(sk.get(), i32(GW)), i32(3)), i32(-PL))),
+          vb.set(f.mul(sk.get(), i32(C))),
+          ...body,
+        ]);
   // The input offsets of the tile's four rows, from its row ty and column tx.
-  const rowOffsets = (): Ex[] =>
-    rowAt.map((r, i) =>
-      r.set(f.add(f.mul(f.add(m.i32.shl(ty.get(), i32(1)), i32(i - PT)), W()), m.i32.shl(tx.get(), i32(1)), i32(-PL))),
-    );
+  const rowOffsets = (): Ex[] => rowAt.map((r, i) => r.set(f.add(f.mul(inRow(i), W()), inCol(0))));
   const inputTransform = (kk: Local): Ex[] => [
     ...tileAt(kk),
     ...rowOffsets(),
-    ...rowIn.map((r, i) => r.set(inRange(f.add(m.i32.shl(ty.get(), i32(1)), i32(i - PT)), H()))),
-    ...colIn.map((c, j) => c.set(inRange(f.add(m.i32.shl(tx.get(), i32(1)), i32(j - PL)), W()))),
+    ...rowIn.map((r, i) => r.set(inRange(inRow(i), H()))),
+    ...colIn.map((c, j) => c.set(inRange(inCol(j), W()))),
     f.for(ic, i32(0), () => i32(C), [
       xb.set(f.mul(f.add(f.mul(n.get(), i32(C)), ic.get()), HW())),
       ...d.map((dv, e) => {
@@ -85,7 +99,7 @@ const winogradConv: WasmKernelGenerator = (env) => {
         s[8 + j].set(sub(d[8 + j], d[4 + j])),
         s[12 + j].set(sub(d[4 + j], d[12 + j])),
       ]),
-      at.set(f.add(f.mul(ic.get(), i32(T)), kk.get())),
+      at.set(f.add(f.mul(f.add(vb.get(), ic.get()), i32(T)), kk.get())),
       // V = t B, along each row.
       ...[0, 1, 2, 3].flatMap((i) => [
         f.store(scratch, v(4 * i), sub(s[4 * i], s[4 * i + 2])),
@@ -102,9 +116,9 @@ const winogradConv: WasmKernelGenerator = (env) => {
       f.for(oc, i32(0), () => i32(M), [
         f.for(k, i32(0), kn.get, [
           acc.set(m.f32.const(0)),
-          up.set(f.addr(u, f.add(f.mul(q.get(), i32(C * M)), oc.get()))),
+          up.set(f.addr(u, f.add(f.mul(q.get(), i32(CV * M)), oc.get()))),
           vp.set(f.addr(scratch, f.add(f.mul(q.get(), i32(CT)), k.get()))),
-          f.for(ic, i32(0), () => i32(C), [
+          f.for(ic, i32(0), () => i32(CV), [
             acc.set(m.f32.add(acc.get(), m.f32.mul(m.f32.load(0, 4, up.get()), m.f32.load(0, 4, vp.get())))),
             up.set(f.add(up.get(), i32(4 * M))),
             vp.set(f.add(vp.get(), i32(4 * T))),
@@ -121,7 +135,11 @@ const winogradConv: WasmKernelGenerator = (env) => {
   const mmAt = (p: number) => f.add(i32(TILE_POSITIONS * CT + p * MT), at.get());
   const outputTransform = (kk: Local): Ex[] => {
     const mm = (p: number) => f.load(scratch, mmAt(p));
-    const out = (value: Ex) => (bias ? m.f32.add(value, b.get()) : value);
+    // The bias, then Relu's max(y, 0): wasm's max, like Math.max, gives +0 for -0 and NaN for NaN.
+    const out = (value: Ex) => {
+      const biased = bias ? m.f32.add(value, b.get()) : value;
+      return relu ? m.f32.max(biased, m.f32.const(0)) : biased;
+    };
     const store = (offset: Ex, value: Ex) => f.store(y, f.add(yb.get(), offset), out(value));
     const colInside = () => m.i32.lt_s(f.add(m.i32.shl(tx.get(), i32(1)), i32(1)), OW());
     return [
@@ -173,18 +191,12 @@ const winogradConv: WasmKernelGenerator = (env) => {
   const vadd = (a: Local, c: Local) => m.f32x4.add(a.get(), c.get());
   const px = f.i32Local();
   const row = vec(4);
-  // Rows 2 ty - PT .. + 3 and columns 2 tx - PL .. + 9 inside the image.
+  // The sub-kernel's rows 2 ty + oy .. + 3 and columns 2 tx + ox .. + 9 inside the image.
   const vectorInput = {
     inside: () =>
       m.i32.and(
-        inRange(f.add(m.i32.shl(ty.get(), i32(1)), i32(3 - PT)), H()),
-        m.i32.and(
-          m.i32.ge_s(f.add(m.i32.shl(ty.get(), i32(1)), i32(-PT)), i32(0)),
-          m.i32.and(
-            m.i32.ge_s(f.add(m.i32.shl(tx.get(), i32(1)), i32(-PL)), i32(0)),
-            m.i32.lt_s(f.add(m.i32.shl(tx.get(), i32(1)), i32(9 - PL)), W()),
-          ),
-        ),
+        inRange(inRow(3), H()),
+        m.i32.and(m.i32.ge_s(inRow(0), i32(0)), m.i32.and(m.i32.ge_s(inCol(0), i32(0)), m.i32.lt_s(inCol(9), W()))),
       ),
     body: (): Ex[] => [
       ...rowOffsets(),
@@ -206,7 +218,7 @@ const winogradConv: WasmKernelGenerator = (env) => {
           sv[8 + j].set(vsub(dv[8 + j], dv[4 + j])),
           sv[12 + j].set(vsub(dv[4 + j], dv[12 + j])),
         ]),
-        at.set(f.add(f.mul(ic.get(), i32(T)), k.get())),
+        at.set(f.add(f.mul(f.add(vb.get(), ic.get()), i32(T)), k.get())),
         ...[0, 1, 2, 3].flatMap((i) => [
           m.v128.store(0, 4, f.addr(scratch, v(4 * i)), vsub(sv[4 * i], sv[4 * i + 2])),
           m.v128.store(0, 4, f.addr(scratch, v(4 * i + 1)), vadd(sv[4 * i + 1], sv[4 * i + 2])),
@@ -226,7 +238,10 @@ const winogradConv: WasmKernelGenerator = (env) => {
       ),
     body: (): Ex[] => {
       const mm = (p: number) => m.v128.load(0, 4, f.addr(scratch, mmAt(p)));
-      const out = (value: Ex) => (bias ? m.f32x4.add(value, bv.get()) : value);
+      const out = (value: Ex) => {
+        const biased = bias ? m.f32x4.add(value, bv.get()) : value;
+        return relu ? m.f32x4.max(biased, m.v128.const(new Array(16).fill(0))) : biased;
+      };
       // y00 .. y11 of the four tiles in dv[0..3]; a row's eight outputs are two of them interleaved.
       const rowStores = (offset: () => Ex, a: Local, c: Local): Ex[] => [
         m.v128.store(0, 4, f.addr(y, f.add(yb.get(), offset())), lanes32(f, a.get(), c.get(), [0, 4, 1, 5])),
@@ -270,9 +285,9 @@ const winogradConv: WasmKernelGenerator = (env) => {
             kn.set(m.i32.sub(tiles.get(), k0.get())),
             kn.set(m.select(m.i32.lt_s(kn.get(), i32(T)), kn.get(), i32(T))),
             simd
-              ? f.for(k, i32(0), kn.get, fourTiles(vectorInput, inputTransform), 4)
-              : f.for(k, i32(0), kn.get, inputTransform(k)),
-            simd ? f.seq(tileLaneProducts(env, { u, scratch, C, M, kn })) : scalarProducts(),
+              ? f.for(k, i32(0), kn.get, [subKernelLoop(fourTiles(vectorInput, inputTransform))], 4)
+              : f.for(k, i32(0), kn.get, [subKernelLoop(inputTransform(k))]),
+            simd ? f.seq(tileLaneProducts(env, { u, scratch, C: CV, M, kn })) : scalarProducts(),
             f.for(oc, i32(0), () => i32(M), [
               ...(bias ? [b.set(f.load(bias, oc.get()))] : []),
               simd

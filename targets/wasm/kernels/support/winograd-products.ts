@@ -9,7 +9,7 @@ const CHANNELS = 4;
 const VECTORS = 2;
 
 export interface WinogradProducts {
-  /** The transformed weights [16, C, M]. */
+  /** The transformed weights [16, C, M] (C the virtual input channels). */
   readonly u: Arr;
   /** v [16, C, WINOGRAD_TILES] from element 0, then mm [16, M, WINOGRAD_TILES]. */
   readonly scratch: Arr;
