@@ -4,8 +4,20 @@ import type { WasmKernelEnv } from "../types.js";
 import { borderMasks, type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, alignedAfter, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums } from "./wide-sums.js";
 
-/** Output channels that share each load of codes. */
+/** Output channels that share each load of codes, at most (blockRows). */
 export const BLOCK = 4;
+
+/**
+ * The output channels of a block for MG per group: BLOCK, or three where blocks of three do less
+ * work. A tap pair costs about 5 + 5b vector instructions for b rows (code loads and interleaving,
+ * the weight load, then per row a splat, two dots and two adds), so ceil(MG / b) * (5 + 5b) picks
+ * 3 for MG = 3, 5, 6 and 9 (no idle rows where 4 leaves one to three): edsr's and srcnn's last
+ * convs (3 outputs), espcn's (9).
+ */
+export function blockRows(MG: number): number {
+  const cost = (b: number) => Math.ceil(MG / b) * (5 + 5 * b);
+  return cost(3) < cost(BLOCK) ? 3 : BLOCK;
+}
 
 /** The window (conv-window.ts) and what blocks of output channels add to it. */
 export interface ConvBlocks extends ConvWindow {
@@ -54,21 +66,22 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const [, PL] = o.padsBegin;
   const { groups: G, channels: CG, outputs: MG } = o;
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
+  const B = blockRows(MG);
+  const blocks = Math.ceil(MG / B);
   const pairing = pairingOf(CG, KH, KW, DW);
-  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing);
+  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing, B);
   const units = pairCount(pairing);
   const half = Math.floor(KW / 2);
   const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic, t, ca, cb, wu] = Array.from(
     { length: 20 },
     () => f.i32Local(),
   );
-  const sw = Array.from({ length: BLOCK }, () => f.i32Local());
+  const sw = Array.from({ length: B }, () => f.i32Local());
   // The weight sums of each block row over the valid tap rows, per tap column.
-  const cw = Array.from({ length: BLOCK * KW }, () => f.i32Local());
+  const cw = Array.from({ length: B * KW }, () => f.i32Local());
   const ih = Array.from({ length: KH }, () => f.i32Local());
   const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
-  const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
+  const acc = Array.from({ length: B * 2 }, () => f.local(f.b.v128));
   const [va, vb, lo, hi, wv, wq, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from(
     { length: 16 },
     () => f.local(f.b.v128),
@@ -141,7 +154,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
   // The products of one tap pair: codes `a` and `b` interleaved into lo and hi (channel pairs) or
   // already paired (tap pairs), against the BLOCK weight pairs `weightPairs` loads.
-  const atUnit = (unit: number) => m.v128.load(16 * unit, 4, wp.get());
+  const atUnit = (unit: number) => m.v128.load(4 * B * unit, 4, wp.get());
   const tapProducts = (a: Ex, b: Ex, weightPairs: Ex, interleave: boolean): Ex[] => [
     ...(interleave
       ? [
@@ -158,7 +171,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
         ]
       : [lo.set(a), hi.set(b)]),
     wq.set(weightPairs),
-    ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(jj), ...dots(jj, lo, hi)]).flat(),
+    ...Array.from({ length: B }, (_, jj) => [splatWeight(jj), ...dots(jj, lo, hi)]).flat(),
   ];
   // In an interior block a tap row's pairs are a loop, not unrolled: V8 schedules unrolled taps
   // channel by channel, keeping every tap's codes alive at once and spilling the accumulators; one
@@ -173,11 +186,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   ): Ex[] => [
     ca.set(codeRow(x0, k)),
     ...(x1Too ? [cb.set(codeRow(x1, k))] : []),
-    wu.set(f.add(wp.get(), f.i32(16 * firstUnit))),
+    wu.set(f.add(wp.get(), f.i32(4 * B * firstUnit))),
     f.for(t, f.i32(0), () => f.i32(pairs), [
       ...body(m.v128.load(0, 4, wu.get())),
       ...step,
-      wu.set(f.add(wu.get(), f.i32(16))),
+      wu.set(f.add(wu.get(), f.i32(4 * B))),
     ]),
   ];
   const channelPairs = (edge: boolean, from: number) =>
@@ -249,11 +262,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               ),
               ...channelPairs(edge, segment.from),
             ]),
-        wp.set(f.add(wp.get(), f.i32(segment.perStep * BLOCK * 4))),
+        wp.set(f.add(wp.get(), f.i32(segment.perStep * B * 4))),
       ]),
       // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7, as channel pairs sum them.
       ...(segment.taps
-        ? Array.from({ length: BLOCK }, (_, jj) => [
+        ? Array.from({ length: B }, (_, jj) => [
             lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
             acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
             acc[2 * jj].set(lo.get()),
@@ -263,7 +276,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
-    MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
+    MG % B === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(B)), f.i32(jj)), f.i32(MG)), body)];
   const halfOf = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   // The epilogue of block row jj; at a border, the weight sums and tap counts of each column.
   const output = (jj: number, edge: boolean): Ex[] => {
@@ -311,7 +324,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const tapSum = (jj: number, k: number, kw: number) =>
     f.load(
       weights,
-      f.add(f.i32(blocks * G * units * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
+      f.add(f.i32(blocks * G * units * B), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
     );
   const outputRows = f.for(oh, f.i32(0), o.OH, [
     ...tapRows(),
@@ -331,25 +344,25 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       m.i32.ge_s(o.OW(), f.i32(8)),
       [
         eachBlock(
-          [...products(false), ...Array.from({ length: BLOCK }, (_, jj) => output(jj, false)).flat()],
+          [...products(false), ...Array.from({ length: B }, (_, jj) => output(jj, false)).flat()],
           [
             ...products(true),
             ...(bw ? [cnLo.set(counts(false)), cnHi.set(counts(true))] : []),
-            ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
+            ...Array.from({ length: B }, (_, jj) => output(jj, true)).flat(),
           ],
         ),
         // The epilogue's steps over each channel's whole row, many outputs at once (their chains
         // overlap), rather than two values at a time.
         ...(deferred
-          ? Array.from({ length: BLOCK }, (_, jj) =>
+          ? Array.from({ length: B }, (_, jj) =>
               valid(jj, [oc.set(f.add(ocb.get(), f.i32(jj))), ...deferred.finishRow()]),
             ).flat()
           : []),
       ],
       [
-        f.for(j, f.i32(0), () => f.i32(BLOCK), [
+        f.for(j, f.i32(0), () => f.i32(B), [
           oc.set(f.add(ocb.get(), j.get())),
-          f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), j.get()), f.i32(MG)), [o.scalar(f.i32(0), o.OW)]),
+          f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(B)), j.get()), f.i32(MG)), [o.scalar(f.i32(0), o.OW)]),
         ]),
       ],
     ),
@@ -363,8 +376,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       f.for(bi, f.i32(0), () => f.i32(blocks), [
         // The block's first output channel, and its first row of the table (where every block has
         // BLOCK rows).
-        ocb.set(f.add(f.mul(g.get(), f.i32(MG)), f.mul(bi.get(), f.i32(BLOCK)))),
-        tc.set(f.mul(f.add(f.mul(g.get(), f.i32(blocks)), bi.get()), f.i32(BLOCK))),
+        ocb.set(f.add(f.mul(g.get(), f.i32(MG)), f.mul(bi.get(), f.i32(B)))),
+        tc.set(f.mul(f.add(f.mul(g.get(), f.i32(blocks)), bi.get()), f.i32(B))),
         outputRows,
       ]),
     ]),
@@ -432,12 +445,13 @@ function blockWeights(
   KH: number,
   KW: number,
   pairing: readonly Segment[],
+  B: number,
 ): Arr {
   const T = KH * KW;
-  const rows = G * Math.ceil(MG / BLOCK) * BLOCK;
-  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing[0].taps ? "_taps" : ""}`;
+  const rows = G * Math.ceil(MG / B) * B;
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}_b${B}${pairing[0].taps ? "_taps" : ""}`;
   const bytes = 4 * rows * (pairCount(pairing) + T);
-  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing));
+  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing, B));
 }
 
 function fill(
@@ -450,16 +464,17 @@ function fill(
   KH: number,
   KW: number,
   pairing: readonly Segment[],
+  B: number,
 ): Ex[] {
   const m = f.m;
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
+  const blocks = Math.ceil(MG / B);
   const units = pairCount(pairing);
   const half = Math.floor(KW / 2);
   const [r, c, p, t, row, s, ch, tap, partner] = Array.from({ length: 9 }, () => f.i32Local());
   // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
-  const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
-  const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
+  const group = () => m.i32.div_u(r.get(), f.i32(blocks * B));
+  const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * B));
   const code = (chan: Ex, at: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), chan), f.i32(T)), at));
   // Pair t of step p of a segment: the first tap's channel and index, and whether the second (the
   // next tap, or the same tap of the next channel) exists; without, the second load reads the first
@@ -493,14 +508,14 @@ function fill(
           f.add(
             f.mul(
               f.add(
-                f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(units)),
+                f.mul(m.i32.div_u(r.get(), f.i32(B)), f.i32(units)),
                 f.i32(base),
                 f.mul(p.get(), f.i32(segment.perStep)),
                 t.get(),
               ),
-              f.i32(BLOCK),
+              f.i32(B),
             ),
-            m.i32.rem_u(r.get(), f.i32(BLOCK)),
+            m.i32.rem_u(r.get(), f.i32(B)),
           ),
           m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(segment), f.i32(16))),
         ),
@@ -508,7 +523,7 @@ function fill(
     ]);
   });
   return [
-    f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
+    f.for(r, f.i32(0), () => f.i32(G * blocks * B), [
       row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
       c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
       f.if(row.get(), [
@@ -516,7 +531,7 @@ function fill(
         f.for(t, f.i32(0), () => f.i32(T), [
           s.set(f.i32(0)),
           f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
-          f.store(dst, f.add(f.i32(G * blocks * BLOCK * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+          f.store(dst, f.add(f.i32(G * blocks * B * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
         ]),
       ]),
     ]),
