@@ -39,7 +39,7 @@ export interface ConvBlocks extends ConvWindow {
  * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the
  * last block of a row overlaps the one before it). One i32x4.dot_i16x8_s with a splat pair of
  * weight codes adds two taps' products for four pixels, exactly in i32, and each pair of code loads
- * feeds BLOCK output channels (eight accumulators: BLOCK channels times eight columns). The two
+ * feeds a block's output channels (BLOCK, or three: blockRows; two accumulators each). The two
  * taps are either the same tap of two input channels, whose codes are interleaved lane by lane (two
  * shuffles), or, without dilation along the width, two neighbouring taps kw, kw + 1 of a tap row of
  * one channel: their codes are neighbours in the row already, so the eight codes from column kw
@@ -98,8 +98,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
-  // A unit's BLOCK weight pairs are one 16-byte load (wq), each splat by a lane shuffle (pshufd): a
-  // load32_splat per channel keeps BLOCK loaded vectors (and, in V8, an address register per offset)
+  // A unit's B weight pairs are one 16-byte load (wq; with B = 3 its last lane is the next unit's,
+  // never splat), each splat by a lane shuffle (pshufd): a load32_splat per channel keeps BLOCK loaded vectors (and, in V8, an address register per offset)
   // alive across the row's taps, which spills accumulators (edsr's c16_o16 at 256x256: 8.0 -> 6.8 ms CPU).
   const splatWeight = (jj: number) =>
     wv.set(
