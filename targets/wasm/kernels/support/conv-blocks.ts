@@ -99,8 +99,9 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
   // A unit's B weight pairs are one 16-byte load (wq; with B = 3 its last lane is the next unit's,
-  // never splat), each splat by a lane shuffle (pshufd): a load32_splat per channel keeps BLOCK loaded vectors (and, in V8, an address register per offset)
-  // alive across the row's taps, which spills accumulators (edsr's c16_o16 at 256x256: 8.0 -> 6.8 ms CPU).
+  // never splat), each splat by a lane shuffle (pshufd): a load32_splat per channel keeps B loaded
+  // vectors (and, in V8, an address register per offset) alive across the row's taps, which spills
+  // accumulators (edsr's c16_o16 at 256x256: 8.0 -> 6.8 ms CPU).
   const splatWeight = (jj: number) =>
     wv.set(
       m.i8x16.shuffle(
