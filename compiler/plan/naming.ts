@@ -9,7 +9,7 @@ import {
   epilogueParams,
   parseEpilogue,
 } from "../ops/support/epilogue.js";
-import { ROUNDING_BIAS } from "../quant/fake-quant.js";
+import { requantizeStepsAt } from "../quant/requantize-steps.js";
 import type { ParamValue, SymShape } from "./kernel-plan.js";
 
 /**
@@ -157,19 +157,10 @@ interface Idiom {
 
 const prev = (a: EpilogueOperand | undefined, k: number) => a?.kind === "step" && a.index === k;
 
-/** div s, add 1.5*2^23, sub, relu, sub, relu, sub, mul s: QuantizeLinear -> DequantizeLinear. */
+/** QuantizeLinear -> DequantizeLinear (compiler/quant/requantize-steps.ts). */
 function requantizeAt(e: Epilogue, k: number): Idiom | undefined {
-  const s = e.steps;
-  const constant = (a: EpilogueOperand | undefined) => (a?.kind === "constant" ? e.constants[a.index] : undefined);
-  const ops = ["div", "add", "sub", "relu", "sub", "relu", "sub", "mul"];
-  if (ops.some((op, i) => s[k + i]?.op !== op)) return undefined;
-  const chained = [1, 2, 3].every((i) => prev(s[k + i].args[0], k + i - 1)) && prev(s[k + 5].args[0], k + 4);
-  const scale = constant(s[k].args[1]);
-  if (!chained || constant(s[k + 1].args[1])?.[0] !== ROUNDING_BIAS || scale?.length !== 1) return undefined;
-  if (!prev(s[k + 4].args[1], k + 3) || !prev(s[k + 6].args[1], k + 5) || !prev(s[k + 7].args[0], k + 6))
-    return undefined;
-  if (constant(s[k + 7].args[1])?.[0] !== scale[0]) return undefined;
-  return { word: `requantize (scale ${scale[0]})`, length: 8 };
+  const r = requantizeStepsAt(e, k);
+  return r && { word: `requantize (scale ${e.constants[r.scale][0]})`, length: 8 };
 }
 
 /** relu x, sub x relu, mul slope, add: PRelu. */

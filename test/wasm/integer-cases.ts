@@ -9,6 +9,7 @@ import {
   type PlanConstant,
   type SymShape,
 } from "../../compiler/plan/kernel-plan.js";
+import { ROUNDING_BIAS } from "../../compiler/quant/fake-quant.js";
 import { constantValues } from "../../targets/shared/kernel-params.js";
 import { rng } from "../support/random.js";
 import { type Dim, evaluateNode, shape } from "../targets/harness.js";
@@ -568,6 +569,46 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
       },
       [activation(1, 5, "h", "w"), packed([6, 5, 1, 1], 4, 23), perChannel(6, 24)],
       [shape(1, 6, "h", "w")],
+    ),
+  },
+  {
+    // Channel 0 and 3 in range, 1 and 2 overflowed to infinities (by the weight scale, by the
+    // residual's scale) and NaN where both are infinite with opposite signs; then Relu, of u * s * 0
+    // in channel 0 (-0 for negative u): SIMD's pmax/pmin forms of the clamp and of Relu on such values.
+    name: "QConv 3x3 pad 1, a8 unsigned w8, residual, requantization (a QDQ model's), infinities and NaN, Relu of -0",
+    plan: plan(
+      "QConv",
+      {
+        pads: [1, 1, 1, 1],
+        ...act(8, 0),
+        ...weights(8, [0.01, 3e38, 0.02, 0.015]),
+        ...epilogue(
+          [
+            "mul c0 r",
+            "mul t0 c0",
+            "add y t1",
+            "div t2 c1",
+            "add t3 c2",
+            "sub t4 c3",
+            "relu t5",
+            "sub c4 t6",
+            "relu t7",
+            "sub c5 t8",
+            "mul t9 c1",
+            "mul t10 c6",
+            "relu t11",
+          ],
+          [1, 3e38, 3e38, 1],
+          [0.05],
+          [ROUNDING_BIAS],
+          [ROUNDING_BIAS - 100],
+          [255],
+          [155],
+          [0, 1, 1, 1],
+        ),
+      },
+      [activation(1, 5, "h", "w"), packed([4, 5, 3, 3], 8, 61), null, activation(1, 4, "h", "w")],
+      [shape(1, 4, "h", "w")],
     ),
   },
   {

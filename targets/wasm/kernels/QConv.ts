@@ -47,7 +47,7 @@ const qconv: WasmKernelGenerator = (env) => {
   const quant = activationQuant(env, x, () => f.mul(HW(), f.i32(N * C)));
   // convRow sums one channel's products in i16 and widens them after as many taps as the code bounds
   // allow; where that is every tap or two (8-bit codes), the blocks' dot products are cheaper even
-  // with one of the BLOCK channels idle.
+  // for three channels per group (a block of three, blockRows).
   const blocked = windowed && (MG >= BLOCK || (2 * MG > BLOCK && i16Steps(codeBound(quant) * weightBound(env)) <= 2));
   // Behind the codes (2 bytes of each 8): wxColumns' sums and terms, convBlocks' i32 code sums of one
   // output plane, or room for convRow's border blocks, which read up to PR codes past the last.

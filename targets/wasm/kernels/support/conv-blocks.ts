@@ -4,8 +4,20 @@ import type { WasmKernelEnv } from "../types.js";
 import { borderMasks, type ConvWindow, maskedSum } from "./conv-window.js";
 import { affineValue, alignedAfter, channelTerms, codeBound, i16Steps, i32PairToF64, WideSums } from "./wide-sums.js";
 
-/** Output channels that share each load of codes. */
+/** Output channels that share each load of codes, at most (blockRows). */
 export const BLOCK = 4;
+
+/**
+ * The output channels of a block for MG per group: BLOCK, or three where blocks of three do less
+ * work. A tap pair costs about 5 + 5b vector instructions for b rows (code loads and interleaving,
+ * the weight load, then per row a splat, two dots and two adds), so ceil(MG / b) * (5 + 5b) picks
+ * 3 for MG = 3, 5, 6 and 9 (no idle rows where 4 leaves one to three): edsr's and srcnn's last
+ * convs (3 outputs), espcn's (9).
+ */
+export function blockRows(MG: number): number {
+  const cost = (b: number) => Math.ceil(MG / b) * (5 + 5 * b);
+  return cost(3) < cost(BLOCK) ? 3 : BLOCK;
+}
 
 /** The window (conv-window.ts) and what blocks of output channels add to it. */
 export interface ConvBlocks extends ConvWindow {
@@ -27,7 +39,7 @@ export interface ConvBlocks extends ConvWindow {
  * more (or a few fewer, some rows of the one block idle), with SIMD, eight columns at a time (the
  * last block of a row overlaps the one before it). One i32x4.dot_i16x8_s with a splat pair of
  * weight codes adds two taps' products for four pixels, exactly in i32, and each pair of code loads
- * feeds BLOCK output channels (eight accumulators: BLOCK channels times eight columns). The two
+ * feeds a block's output channels (BLOCK, or three: blockRows; two accumulators each). The two
  * taps are either the same tap of two input channels, whose codes are interleaved lane by lane (two
  * shuffles), or, without dilation along the width, two neighbouring taps kw, kw + 1 of a tap row of
  * one channel: their codes are neighbours in the row already, so the eight codes from column kw
@@ -54,22 +66,25 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const [, PL] = o.padsBegin;
   const { groups: G, channels: CG, outputs: MG } = o;
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
+  const B = blockRows(MG);
+  const blocks = Math.ceil(MG / B);
   const pairing = pairingOf(CG, KH, KW, DW);
-  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing);
+  const weights = blockWeights(env, G, CG, MG, KH, KW, pairing, B);
   const units = pairCount(pairing);
   const half = Math.floor(KW / 2);
-  const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic] = Array.from({ length: 16 }, () =>
-    f.i32Local(),
+  const [g, bi, p, j, s0, ow, last, xg, x0, x1, wp, plane, rows, ocb, tc, ic, t, ca, cb, wu] = Array.from(
+    { length: 20 },
+    () => f.i32Local(),
   );
-  const sw = Array.from({ length: BLOCK }, () => f.i32Local());
+  const sw = Array.from({ length: B }, () => f.i32Local());
   // The weight sums of each block row over the valid tap rows, per tap column.
-  const cw = Array.from({ length: BLOCK * KW }, () => f.i32Local());
+  const cw = Array.from({ length: B * KW }, () => f.i32Local());
   const ih = Array.from({ length: KH }, () => f.i32Local());
   const mask = Array.from({ length: KW }, () => f.local(f.b.v128));
-  const acc = Array.from({ length: BLOCK * 2 }, () => f.local(f.b.v128));
-  const [va, vb, lo, hi, wv, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from({ length: 15 }, () =>
-    f.local(f.b.v128),
+  const acc = Array.from({ length: B * 2 }, () => f.local(f.b.v128));
+  const [va, vb, lo, hi, wv, wq, sxLo, sxHi, vp1, vp2, vs3, vt4, swLo, swHi, cnLo, cnHi] = Array.from(
+    { length: 16 },
+    () => f.local(f.b.v128),
   );
   // A block row's eight values, two columns each.
   const values = Array.from({ length: 4 }, () => f.local(f.b.v128));
@@ -83,7 +98,18 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     const v = m.v128.load(2 * kw * DW, 2, codeRow(x, k));
     return edge ? m.v128.and(v, mask[kw].get()) : v;
   };
-  const splatWeight = (unit: number, jj: number) => wv.set(m.v128.load32_splat(4 * (unit * BLOCK + jj), 4, wp.get()));
+  // A unit's B weight pairs are one 16-byte load (wq; with B = 3 its last lane is the next unit's,
+  // never splat), each splat by a lane shuffle (pshufd): a load32_splat per channel keeps B loaded
+  // vectors (and, in V8, an address register per offset) alive across the row's taps, which spills
+  // accumulators (edsr's c16_o16 at 256x256: 8.0 -> 6.8 ms CPU).
+  const splatWeight = (jj: number) =>
+    wv.set(
+      m.i8x16.shuffle(
+        wq.get(),
+        wq.get(),
+        Array.from({ length: 16 }, (_, b) => 4 * jj + (b % 4)),
+      ),
+    );
   // The row's blocks: interior ones (every tap column inside the image) and border ones.
   const eachBlock = (interior: Ex[], edge: Ex[]): Ex =>
     f.for(
@@ -127,13 +153,14 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const sums = f.for(oh, f.i32(0), o.OH, [...tapRows(), eachBlock(sumBlock(false), sumBlock(true))]);
 
   // BLOCK channels times eight columns of products, one tap of one input channel pair at a time.
-  const channelPairs = (edge: boolean, from: number) =>
-    Array.from({ length: KH }, (_, k) =>
-      f.if(
-        o.inside(ih[k]),
-        Array.from({ length: KW - from }, (_, c) => from + c).flatMap((kw) => [
-          va.set(load(x0, k, kw, edge)),
-          vb.set(load(x1, k, kw, edge)),
+  // The products of one tap pair: codes `a` and `b` interleaved into lo and hi (channel pairs) or
+  // already paired (tap pairs), against the BLOCK weight pairs `weightPairs` loads.
+  const atUnit = (unit: number) => m.v128.load(4 * B * unit, 4, wp.get());
+  const tapProducts = (a: Ex, b: Ex, weightPairs: Ex, interleave: boolean): Ex[] => [
+    ...(interleave
+      ? [
+          va.set(a),
+          vb.set(b),
           lo.set(m.i8x16.shuffle(va.get(), vb.get(), LOW)),
           hi.set(
             m.i8x16.shuffle(
@@ -142,11 +169,53 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               LOW.map((b) => b + 8),
             ),
           ),
-          ...Array.from({ length: BLOCK }, (_, jj) => [
-            splatWeight(k * (KW - from) + kw - from, jj),
-            ...dots(jj, lo, hi),
-          ]).flat(),
-        ]),
+        ]
+      : [lo.set(a), hi.set(b)]),
+    wq.set(weightPairs),
+    ...Array.from({ length: B }, (_, jj) => [splatWeight(jj), ...dots(jj, lo, hi)]).flat(),
+  ];
+  // In an interior block a tap row's pairs are a loop, not unrolled: V8 schedules unrolled taps
+  // channel by channel, keeping every tap's codes alive at once and spilling the accumulators; one
+  // tap pair at a time fits the registers (edsr's c16_o16 at 256x256: 6.8 -> 5.1 ms CPU).
+  const tapLoop = (
+    k: number,
+    pairs: number,
+    firstUnit: number,
+    x1Too: boolean,
+    body: (weightPairs: Ex) => Ex[],
+    step: Ex[],
+  ): Ex[] => [
+    ca.set(codeRow(x0, k)),
+    ...(x1Too ? [cb.set(codeRow(x1, k))] : []),
+    wu.set(f.add(wp.get(), f.i32(4 * B * firstUnit))),
+    f.for(t, f.i32(0), () => f.i32(pairs), [
+      ...body(m.v128.load(0, 4, wu.get())),
+      ...step,
+      wu.set(f.add(wu.get(), f.i32(4 * B))),
+    ]),
+  ];
+  const channelPairs = (edge: boolean, from: number) =>
+    Array.from({ length: KH }, (_, k) =>
+      f.if(
+        o.inside(ih[k]),
+        edge
+          ? Array.from({ length: KW - from }, (_, c) => from + c).flatMap((kw) =>
+              tapProducts(load(x0, k, kw, edge), load(x1, k, kw, edge), atUnit(k * (KW - from) + kw - from), true),
+            )
+          : tapLoop(
+              k,
+              KW - from,
+              k * (KW - from),
+              true,
+              (weightPairs) =>
+                tapProducts(
+                  m.v128.load(2 * from * DW, 2, ca.get()),
+                  m.v128.load(2 * from * DW, 2, cb.get()),
+                  weightPairs,
+                  true,
+                ),
+              [ca.set(f.add(ca.get(), f.i32(2 * DW))), cb.set(f.add(cb.get(), f.i32(2 * DW)))],
+            ),
       ),
     );
   // The same for the tap pairs of one input channel: acc[2jj] sums the even columns, acc[2jj+1] the odd.
@@ -154,11 +223,19 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     Array.from({ length: KH }, (_, k) =>
       f.if(
         o.inside(ih[k]),
-        Array.from({ length: half }, (_, t) => [
-          lo.set(load(x0, k, 2 * t, edge)),
-          hi.set(load(x0, k, 2 * t + 1, edge)),
-          ...Array.from({ length: BLOCK }, (_, jj) => [splatWeight(k * half + t, jj), ...dots(jj, lo, hi)]).flat(),
-        ]).flat(),
+        edge
+          ? Array.from({ length: half }, (_, t) =>
+              tapProducts(load(x0, k, 2 * t, edge), load(x0, k, 2 * t + 1, edge), atUnit(k * half + t), false),
+            ).flat()
+          : tapLoop(
+              k,
+              half,
+              k * half,
+              false,
+              (weightPairs) =>
+                tapProducts(m.v128.load(0, 2, ca.get()), m.v128.load(2, 2, ca.get()), weightPairs, false),
+              [ca.set(f.add(ca.get(), f.i32(4)))],
+            ),
       ),
     );
   const dots = (jj: number, a: Local, b: Local) => [
@@ -186,11 +263,11 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
               ),
               ...channelPairs(edge, segment.from),
             ]),
-        wp.set(f.add(wp.get(), f.i32(segment.perStep * BLOCK * 4))),
+        wp.set(f.add(wp.get(), f.i32(segment.perStep * B * 4))),
       ]),
       // Tap pairs leave the columns even then odd: back in order, 0-3 and 4-7, as channel pairs sum them.
       ...(segment.taps
-        ? Array.from({ length: BLOCK }, (_, jj) => [
+        ? Array.from({ length: B }, (_, jj) => [
             lo.set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_LOW)),
             acc[2 * jj + 1].set(m.i8x16.shuffle(acc[2 * jj].get(), acc[2 * jj + 1].get(), ZIP_HIGH)),
             acc[2 * jj].set(lo.get()),
@@ -200,7 +277,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
     ...(bw ? [sxLo.set(m.v128.load(0, 4, planeAt())), sxHi.set(m.v128.load(16, 4, planeAt()))] : []),
   ];
   const valid = (jj: number, body: Ex[]): Ex[] =>
-    MG % BLOCK === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), f.i32(jj)), f.i32(MG)), body)];
+    MG % B === 0 ? body : [f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(B)), f.i32(jj)), f.i32(MG)), body)];
   const halfOf = (v: Local, q: number) => i32PairToF64(f, v, q & 1);
   // The epilogue of block row jj; at a border, the weight sums and tap counts of each column.
   const output = (jj: number, edge: boolean): Ex[] => {
@@ -248,7 +325,7 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
   const tapSum = (jj: number, k: number, kw: number) =>
     f.load(
       weights,
-      f.add(f.i32(blocks * G * units * BLOCK), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
+      f.add(f.i32(blocks * G * units * B), f.mul(f.add(tc.get(), f.i32(jj)), f.i32(T)), f.i32(k * KW + kw)),
     );
   const outputRows = f.for(oh, f.i32(0), o.OH, [
     ...tapRows(),
@@ -268,25 +345,25 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       m.i32.ge_s(o.OW(), f.i32(8)),
       [
         eachBlock(
-          [...products(false), ...Array.from({ length: BLOCK }, (_, jj) => output(jj, false)).flat()],
+          [...products(false), ...Array.from({ length: B }, (_, jj) => output(jj, false)).flat()],
           [
             ...products(true),
             ...(bw ? [cnLo.set(counts(false)), cnHi.set(counts(true))] : []),
-            ...Array.from({ length: BLOCK }, (_, jj) => output(jj, true)).flat(),
+            ...Array.from({ length: B }, (_, jj) => output(jj, true)).flat(),
           ],
         ),
         // The epilogue's steps over each channel's whole row, many outputs at once (their chains
         // overlap), rather than two values at a time.
         ...(deferred
-          ? Array.from({ length: BLOCK }, (_, jj) =>
+          ? Array.from({ length: B }, (_, jj) =>
               valid(jj, [oc.set(f.add(ocb.get(), f.i32(jj))), ...deferred.finishRow()]),
             ).flat()
           : []),
       ],
       [
-        f.for(j, f.i32(0), () => f.i32(BLOCK), [
+        f.for(j, f.i32(0), () => f.i32(B), [
           oc.set(f.add(ocb.get(), j.get())),
-          f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(BLOCK)), j.get()), f.i32(MG)), [o.scalar(f.i32(0), o.OW)]),
+          f.if(m.i32.lt_s(f.add(f.mul(bi.get(), f.i32(B)), j.get()), f.i32(MG)), [o.scalar(f.i32(0), o.OW)]),
         ]),
       ],
     ),
@@ -300,8 +377,8 @@ export function convBlocks(env: WasmKernelEnv, o: ConvBlocks): Ex[] {
       f.for(bi, f.i32(0), () => f.i32(blocks), [
         // The block's first output channel, and its first row of the table (where every block has
         // BLOCK rows).
-        ocb.set(f.add(f.mul(g.get(), f.i32(MG)), f.mul(bi.get(), f.i32(BLOCK)))),
-        tc.set(f.mul(f.add(f.mul(g.get(), f.i32(blocks)), bi.get()), f.i32(BLOCK))),
+        ocb.set(f.add(f.mul(g.get(), f.i32(MG)), f.mul(bi.get(), f.i32(B)))),
+        tc.set(f.mul(f.add(f.mul(g.get(), f.i32(blocks)), bi.get()), f.i32(B))),
         outputRows,
       ]),
     ]),
@@ -369,12 +446,13 @@ function blockWeights(
   KH: number,
   KW: number,
   pairing: readonly Segment[],
+  B: number,
 ): Arr {
   const T = KH * KW;
-  const rows = G * Math.ceil(MG / BLOCK) * BLOCK;
-  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}${pairing[0].taps ? "_taps" : ""}`;
+  const rows = G * Math.ceil(MG / B) * B;
+  const spec = `conv_blocks_g${G}_c${CG}_m${MG}_k${KH}x${KW}_b${B}${pairing[0].taps ? "_taps" : ""}`;
   const bytes = 4 * rows * (pairCount(pairing) + T);
-  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing));
+  return env.derived(spec, 1, bytes, "i32", (f, w, dst) => fill(f, w, dst, G, CG, MG, KH, KW, pairing, B));
 }
 
 function fill(
@@ -387,16 +465,17 @@ function fill(
   KH: number,
   KW: number,
   pairing: readonly Segment[],
+  B: number,
 ): Ex[] {
   const m = f.m;
   const T = KH * KW;
-  const blocks = Math.ceil(MG / BLOCK);
+  const blocks = Math.ceil(MG / B);
   const units = pairCount(pairing);
   const half = Math.floor(KW / 2);
   const [r, c, p, t, row, s, ch, tap, partner] = Array.from({ length: 9 }, () => f.i32Local());
   // Table row r is block r / BLOCK's row r % BLOCK: output channel c of the weights, if inside its group.
-  const group = () => m.i32.div_u(r.get(), f.i32(blocks * BLOCK));
-  const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * BLOCK));
+  const group = () => m.i32.div_u(r.get(), f.i32(blocks * B));
+  const inGroup = () => m.i32.rem_u(r.get(), f.i32(blocks * B));
   const code = (chan: Ex, at: Ex) => f.load(w, f.add(f.mul(f.add(f.mul(c.get(), f.i32(CG)), chan), f.i32(T)), at));
   // Pair t of step p of a segment: the first tap's channel and index, and whether the second (the
   // next tap, or the same tap of the next channel) exists; without, the second load reads the first
@@ -430,14 +509,14 @@ function fill(
           f.add(
             f.mul(
               f.add(
-                f.mul(m.i32.div_u(r.get(), f.i32(BLOCK)), f.i32(units)),
+                f.mul(m.i32.div_u(r.get(), f.i32(B)), f.i32(units)),
                 f.i32(base),
                 f.mul(p.get(), f.i32(segment.perStep)),
                 t.get(),
               ),
-              f.i32(BLOCK),
+              f.i32(B),
             ),
-            m.i32.rem_u(r.get(), f.i32(BLOCK)),
+            m.i32.rem_u(r.get(), f.i32(B)),
           ),
           m.i32.or(m.i32.and(code(ch.get(), tap.get()), f.i32(0xffff)), m.i32.shl(second(segment), f.i32(16))),
         ),
@@ -445,7 +524,7 @@ function fill(
     ]);
   });
   return [
-    f.for(r, f.i32(0), () => f.i32(G * blocks * BLOCK), [
+    f.for(r, f.i32(0), () => f.i32(G * blocks * B), [
       row.set(m.i32.lt_s(inGroup(), f.i32(MG))),
       c.set(f.add(f.mul(group(), f.i32(MG)), inGroup())),
       f.if(row.get(), [
@@ -453,7 +532,7 @@ function fill(
         f.for(t, f.i32(0), () => f.i32(T), [
           s.set(f.i32(0)),
           f.for(p, f.i32(0), () => f.i32(CG), [s.set(m.i32.add(s.get(), code(p.get(), t.get())))]),
-          f.store(dst, f.add(f.i32(G * blocks * BLOCK * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
+          f.store(dst, f.add(f.i32(G * blocks * B * units), f.mul(r.get(), f.i32(T)), t.get()), s.get()),
         ]),
       ]),
     ]),
