@@ -103,6 +103,21 @@ describe("planning at the input size", () => {
     );
   });
 
+  it("a model with a second input (a noise level) is refused with every input listed", () => {
+    const file = join(dir, "two-inputs.onnx");
+    writeFileSync(
+      file,
+      modelBytes({
+        inputs: [valueInfo("x", DT.FLOAT, [1, 3, "h", "w"]), valueInfo("sigma", DT.FLOAT, [1, 1, 1, 1])],
+        outputs: [valueInfo("y", DT.FLOAT)],
+        nodes: [node({ op: "Mul", inputs: ["x", "sigma"], outputs: ["y"] })],
+      }),
+    );
+    expect(() => planModelFile(file)).toThrow(
+      "it has 2 input(s): 'x' [1, 3, h, w], 'sigma' [1, 1, 1, 1]; fold the others into the graph as constants",
+    );
+  });
+
   it("a size that no multiple of the probes fits: refused at the probe that breaks it, compiled once pinned", () => {
     const file = join(dir, "fixed-bias.onnx");
     writeFileSync(

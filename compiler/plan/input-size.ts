@@ -33,8 +33,15 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
   const input = model.graph.inputs[0];
   const declared = input?.type.shape;
   if (model.graph.inputs.length !== 1 || !declared || declared.length !== 4) {
+    const listed = model.graph.inputs
+      .map((v) => `'${terminalText(v.name)}' ${v.type.shape ? shapeText(v.type.shape) : "of unknown rank"}`)
+      .join(", ");
+    const fold =
+      model.graph.inputs.length > 1
+        ? "; fold the others into the graph as constants before compiling (a fixed noise level, say)"
+        : "";
     throw new QmcError(
-      `${file}: the model must take one image input of rank 4 (N, C, H, W); it has ${model.graph.inputs.length} input(s)${declared ? ` and the first has rank ${declared.length}` : ""}`,
+      `${file}: the model must take one image input of rank 4 (N, C, H, W); it has ${model.graph.inputs.length} input(s)${listed ? `: ${listed}` : ""}${fold}`,
     );
   }
   const origins: string[] = declared.map((d) => describeDeclared(input.name, declared, d));
