@@ -1,9 +1,15 @@
-import { integerRange, isFloat } from "../../ir/dtype.js";
 import type { Dim } from "../../ir/graph.js";
-import { Tensor } from "../../ir/tensor.js";
+import type { Tensor } from "../../ir/tensor.js";
 import { defineOp, type OpContext } from "../define.js";
 import { normalizeAxis } from "../support/normalization.js";
-import { COORDINATE_MODES, NEAREST_MODES, RESIZE_MODES, type ResizeOptions, resizeFloat } from "../support/resize.js";
+import {
+  COORDINATE_MODES,
+  NEAREST_MODES,
+  RESIZE_MODES,
+  type ResizeOptions,
+  resizedTensor,
+  resizeFloat,
+} from "../support/resize.js";
 
 const POLICIES = ["stretch", "not_larger", "not_smaller"] as const;
 
@@ -117,11 +123,6 @@ export default defineOp({
       });
     }
     const out = resizeFloat(x.values, x.shape, outShape, scales, roi, options);
-    const range = integerRange(x.dtype);
-    if (!isFloat(x.dtype) && range) {
-      // Interpolated integers round to nearest and saturate to the type.
-      for (let i = 0; i < out.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(out[i])));
-    }
-    return [Tensor.from(x.dtype, outShape, out)];
+    return [resizedTensor(x.dtype, outShape, out)];
   },
 });

@@ -1,7 +1,6 @@
-import { integerRange, isFloat } from "../../ir/dtype.js";
-import { Tensor } from "../../ir/tensor.js";
+import type { Tensor } from "../../ir/tensor.js";
 import { defineOp, type OpContext } from "../define.js";
-import { resizeFloat } from "../support/resize.js";
+import { resizedTensor, resizeFloat } from "../support/resize.js";
 import { legacyResizeOptions } from "./Resize.js";
 
 /** The scales: the attribute before opset 9, the second input from it. */
@@ -39,10 +38,6 @@ export default defineOp({
     const outShape = x.shape.map((d, i) => Math.floor(d * scales[i]));
     const roi = [...new Array<number>(x.rank).fill(0), ...new Array<number>(x.rank).fill(1)];
     const out = resizeFloat(x.values, x.shape, outShape, scales, roi, legacyResizeOptions(mode));
-    const range = integerRange(x.dtype);
-    if (!isFloat(x.dtype) && range) {
-      for (let i = 0; i < out.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(out[i])));
-    }
-    return [Tensor.from(x.dtype, outShape, out)];
+    return [resizedTensor(x.dtype, outShape, out)];
   },
 });

@@ -1,3 +1,5 @@
+import { type DType, integerRange, isFloat } from "../../ir/dtype.js";
+import { Tensor } from "../../ir/tensor.js";
 /**
  * Resize's per-axis sampling, following the ONNX reference: each output coordinate maps back to a
  * source coordinate x, and reads n neighbours around it (ratio in (0, 1], so an exact integer x
@@ -185,4 +187,13 @@ export function resizeFloat(
     curShape[a] = outLen;
   }
   return cur instanceof Float64Array && cur !== data ? cur : Float64Array.from(cur);
+}
+
+/** The resized values as a tensor of x's type: interpolated integers round to nearest and saturate to the type. */
+export function resizedTensor(dtype: DType, shape: readonly number[], out: Float64Array): Tensor {
+  const range = integerRange(dtype);
+  if (!isFloat(dtype) && range) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(range[1], Math.max(range[0], Math.round(out[i])));
+  }
+  return Tensor.from(dtype, shape, out);
 }
