@@ -214,10 +214,11 @@ class PlanBuilder {
   private newBuffer(name: string, first: number): number {
     const v = this.probe.values.get(name);
     if (!v) throw new QmcError(`${this.file}: cannot determine the shape of '${name}' as a function of the image size`);
-    const dtype = v.dtype ?? "float32";
+    // A bool (a comparison's result, Where's condition) travels as uint8 0 or 1, as kernels write it.
+    const dtype = v.dtype === "bool" ? "uint8" : (v.dtype ?? "float32");
     if (dtype !== "float32" && dtype !== "int32" && dtype !== "int8" && dtype !== "uint8") {
       throw new QmcError(
-        `${this.file}: value '${name}' is ${dtype}; compiled kernels pass float32, int32, int8 or uint8`,
+        `${this.file}: value '${name}' is ${dtype}; compiled kernels pass float32, int32, int8, uint8 or bool`,
       );
     }
     this.buffers.push({ name, dtype, shape: v.shape, first, last: first });

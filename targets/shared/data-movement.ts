@@ -130,7 +130,7 @@ export function spaceToDepthGeometry(env: KernelFacts) {
 }
 
 /** The modes of Pad that kernels implement. */
-export type PadMode = "constant" | "reflect" | "edge";
+export type PadMode = "constant" | "reflect" | "edge" | "wrap";
 
 /** What Pad adds before and after the data on one axis; negative amounts crop. */
 export interface PadAxis {
@@ -155,8 +155,8 @@ export function padGeometry(env: KernelFacts) {
   const xs = env.inputShape(0);
   const ys = env.outputShape(0);
   const mode = env.string("mode", "constant");
-  if (mode !== "constant" && mode !== "reflect" && mode !== "edge") {
-    throw env.error(`attribute 'mode' is '${mode}', expected 'constant', 'reflect' or 'edge'`);
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge" && mode !== "wrap") {
+    throw env.error(`attribute 'mode' is '${mode}', expected 'constant', 'reflect', 'edge' or 'wrap'`);
   }
   const amounts = env.constInts(1) ?? (env.kernel.params.pads === undefined ? undefined : env.ints("pads"));
   if (!amounts) throw env.error("the pads (input 1) are not known when compiling; expected constants");

@@ -3,7 +3,7 @@ import { float, type KernelSpec, shape } from "./harness.js";
 
 /**
  * Elementwise ops of third-party exports: Elu and Selu (through qexpm1), Log (qlog), Softsign,
- * Reciprocal, and the integer-valued Floor, Ceil, Round and Sign. Those computed exactly in double
+ * Reciprocal, Mish (the dynamo exporter's, opset 18), and the integer-valued Floor, Ceil, Round and Sign. Those computed exactly in double
  * and rounded once agree with the reference bit for bit; the others within the float tolerance.
  */
 function unary(kind: string, range: [number, number], exact: boolean, attrs: KernelSpec["attrs"] = {}): Case {
@@ -30,4 +30,6 @@ export const UNARY_MATH_CASES: Case[] = [
   unary("Round", [-4, 4], true),
   unary("Round", [-1e9, 1e9], true),
   unary("Sign", [-1, 1], true),
+  unary("Mish", [-30, 30], false),
+  unary("Mish", [-1e-3, 1e-3], false),
 ];

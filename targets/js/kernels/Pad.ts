@@ -13,14 +13,17 @@ function shifted(i: string, k: number): string {
 
 /**
  * Statements leaving in `s` the source coordinate of `c` on an axis of D elements, as the
- * reference maps it: -1 (the fill) outside in constant mode, the nearest end in edge mode, and in
- * reflect mode |c| folded into the period 2(D - 1), which also covers pads of D or more.
+ * reference maps it: -1 (the fill) outside in constant mode, the nearest end in edge mode, c modulo D
+ * in wrap mode, and in reflect mode |c| folded into the period 2(D - 1), which also covers pads of D
+ * or more.
  */
 function sourceCoordinate(w: CodeWriter, mode: PadMode, c: string, D: string): void {
   w.line(`s = ${c};`);
   if (mode === "constant") w.line(`if (s < 0 || s >= ${D}) s = -1;`);
   else if (mode === "edge") w.line(`if (s < 0) s = 0; else if (s >= ${D}) s = ${D} - 1;`);
-  else {
+  else if (mode === "wrap") {
+    w.block(`if (s < 0 || s >= ${D})`, () => w.line(`s %= ${D};`).line(`if (s < 0) s += ${D};`));
+  } else {
     w.line("if (s < 0) s = -s;");
     const fixed = /^\d+$/.test(D) ? 2 * Number(D) - 2 : undefined;
     w.block(`if (s >= ${D})`, () => {
@@ -32,7 +35,7 @@ function sourceCoordinate(w: CodeWriter, mode: PadMode, c: string, D: string): v
 }
 
 /**
- * ONNX Pad (constant, reflect, edge; negative pads crop) as loops over the output: on each outer
+ * ONNX Pad (constant, reflect, edge, wrap; negative pads crop) as loops over the output: on each outer
  * axis the source coordinate once per step (a whole fill where constant mode falls outside), on the
  * last axis the begin pad, the copied run and the end pad apart.
  */
@@ -55,7 +58,7 @@ const pad: KernelGenerator = (env) => {
   const value = literal(fill);
   // The period of a reflection is a local only where the axis size is known at run time alone.
   const reflects = mode === "reflect" && padded.some((p, k) => p && !isStatic(xs[k]));
-  const maps = padded.some((p, k) => p && (k < last || mode === "reflect"));
+  const maps = padded.some((p, k) => p && (k < last || mode === "reflect" || mode === "wrap"));
   const locals = [
     "o = 0",
     "c",

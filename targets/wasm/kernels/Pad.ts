@@ -16,8 +16,9 @@ interface AxisSize {
 
 /**
  * Statements leaving in `s` the source coordinate of `c` on an axis, as the reference maps it: -1
- * (the fill) outside in constant mode, the nearest end in edge mode, and in reflect mode |c| folded
- * into the period 2(D - 1), which also covers pads of D or more (the twin of the js target's).
+ * (the fill) outside in constant mode, the nearest end in edge mode, c modulo D in wrap mode, and in
+ * reflect mode |c| folded into the period 2(D - 1), which also covers pads of D or more (the twin of
+ * the js target's).
  */
 function sourceCoordinate(f: Fn, mode: PadMode, s: Local, p: Local, c: Ex, D: AxisSize): Ex[] {
   const m = f.m;
@@ -31,6 +32,16 @@ function sourceCoordinate(f: Fn, mode: PadMode, s: Local, p: Local, c: Ex, D: Ax
       at,
       f.if(m.i32.lt_s(s.get(), f.i32(0)), [s.set(f.i32(0))]),
       f.if(m.i32.ge_s(s.get(), D.code()), [s.set(m.i32.sub(D.code(), f.i32(1)))]),
+    ];
+  }
+  if (mode === "wrap") {
+    const outside = m.i32.or(m.i32.lt_s(s.get(), f.i32(0)), m.i32.ge_s(s.get(), D.code()));
+    return [
+      at,
+      f.if(outside, [
+        s.set(m.i32.rem_s(s.get(), D.code())),
+        f.if(m.i32.lt_s(s.get(), f.i32(0)), [s.set(m.i32.add(s.get(), D.code()))]),
+      ]),
     ];
   }
   const fold = (period: Val) => [
@@ -54,7 +65,7 @@ function sourceCoordinate(f: Fn, mode: PadMode, s: Local, p: Local, c: Ex, D: Ax
 }
 
 /**
- * ONNX Pad (constant, reflect, edge; negative pads crop) as loops over the output, in the js
+ * ONNX Pad (constant, reflect, edge, wrap; negative pads crop) as loops over the output, in the js
  * target's order: on each outer axis the source coordinate once per step (a whole fill where
  * constant mode falls outside), on the last axis the begin pad, the copied run (four words a step
  * with SIMD) and the end pad apart.

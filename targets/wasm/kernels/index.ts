@@ -15,6 +15,7 @@
 import Abs from "./Abs.js";
 import ActQuant from "./ActQuant.js";
 import Add from "./Add.js";
+import And from "./And.js";
 import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
 import Ceil from "./Ceil.js";
@@ -28,6 +29,7 @@ import DepthToSpace from "./DepthToSpace.js";
 import Div from "./Div.js";
 import DlsQuant from "./DlsQuant.js";
 import Elu from "./Elu.js";
+import Equal from "./Equal.js";
 import Erf from "./Erf.js";
 import Exp from "./Exp.js";
 import Expand from "./Expand.js";
@@ -36,18 +38,25 @@ import Gelu from "./Gelu.js";
 import Gemm from "./Gemm.js";
 import GlobalAveragePool from "./GlobalAveragePool.js";
 import GlobalMaxPool from "./GlobalMaxPool.js";
+import Greater from "./Greater.js";
+import GreaterOrEqual from "./GreaterOrEqual.js";
 import HardSigmoid from "./HardSigmoid.js";
 import HardSwish from "./HardSwish.js";
 import InstanceNormalization from "./InstanceNormalization.js";
 import LayerNormalization from "./LayerNormalization.js";
 import LeakyRelu from "./LeakyRelu.js";
+import Less from "./Less.js";
+import LessOrEqual from "./LessOrEqual.js";
 import Log from "./Log.js";
 import MatMul from "./MatMul.js";
 import Max from "./Max.js";
 import MaxPool from "./MaxPool.js";
 import Min from "./Min.js";
+import Mish from "./Mish.js";
 import Mul from "./Mul.js";
 import Neg from "./Neg.js";
+import Not from "./Not.js";
+import Or from "./Or.js";
 import Pad from "./Pad.js";
 import Pow from "./Pow.js";
 import PRelu from "./PRelu.js";
@@ -80,12 +89,15 @@ import Tanh from "./Tanh.js";
 import Tile from "./Tile.js";
 import Transpose from "./Transpose.js";
 import type { WasmKernelGenerator } from "./types.js";
+import Where from "./Where.js";
 import WinogradConv from "./WinogradConv.js";
+import Xor from "./Xor.js";
 
 export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<string, WasmKernelGenerator>([
   ["Abs", Abs],
   ["ActQuant", ActQuant],
   ["Add", Add],
+  ["And", And],
   ["AveragePool", AveragePool],
   ["BatchNormalization", BatchNormalization],
   ["Ceil", Ceil],
@@ -99,6 +111,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Div", Div],
   ["DlsQuant", DlsQuant],
   ["Elu", Elu],
+  ["Equal", Equal],
   ["Erf", Erf],
   ["Exp", Exp],
   ["Expand", Expand],
@@ -107,18 +120,25 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Gemm", Gemm],
   ["GlobalAveragePool", GlobalAveragePool],
   ["GlobalMaxPool", GlobalMaxPool],
+  ["Greater", Greater],
+  ["GreaterOrEqual", GreaterOrEqual],
   ["HardSigmoid", HardSigmoid],
   ["HardSwish", HardSwish],
   ["InstanceNormalization", InstanceNormalization],
   ["LayerNormalization", LayerNormalization],
   ["LeakyRelu", LeakyRelu],
+  ["Less", Less],
+  ["LessOrEqual", LessOrEqual],
   ["Log", Log],
   ["MatMul", MatMul],
   ["Max", Max],
   ["MaxPool", MaxPool],
   ["Min", Min],
+  ["Mish", Mish],
   ["Mul", Mul],
   ["Neg", Neg],
+  ["Not", Not],
+  ["Or", Or],
   ["PRelu", PRelu],
   ["Pad", Pad],
   ["Pow", Pow],
@@ -152,5 +172,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["Transpose", Transpose],
   // Upsample (opsets 7-9) samples as Resize-10; resize-geometry.ts reads its [X, scales].
   ["Upsample", Resize],
+  ["Where", Where],
   ["WinogradConv", WinogradConv],
+  ["Xor", Xor],
 ]);

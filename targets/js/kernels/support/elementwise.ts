@@ -1,6 +1,6 @@
 import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import type { HelperName } from "../../runtime/helpers.js";
-import type { KernelEnv, KernelGenerator } from "../types.js";
+import type { ArrayType, KernelEnv, KernelGenerator } from "../types.js";
 import { broadcastLoops, countOf, shapeSpec } from "./shapes.js";
 
 /** How one elementwise op computes a value from the variable(s) holding its operands. */
@@ -9,6 +9,9 @@ export interface ElementwiseFormula {
   readonly helpers?: readonly HelperName[];
   /** A suffix for the kernel name that tells its attributes apart (e.g. LeakyRelu's alpha). */
   readonly variant?: string;
+  /** The operands' array types where they are not float32 (bool values live in Uint8Arrays as 0 and 1). */
+  readonly inputTypes?: readonly ArrayType[];
+  readonly outputType?: ArrayType;
 }
 
 /** y = f(x) over every element. */
@@ -62,8 +65,8 @@ export function broadcastKernel(
     const f = formula(env);
     const shapes: SymShape[] = operands.map((i) => env.inputShape(i));
     const out = env.outputShape(0);
-    const names = operands.map((i, k) => env.input(i, String.fromCharCode(97 + k)));
-    const y = env.output(0, "y");
+    const names = operands.map((i, k) => env.input(i, String.fromCharCode(97 + k), f.inputTypes?.[k]));
+    const y = env.output(0, "y", f.outputType);
     const loops = broadcastLoops(env, shapes, out);
     const extents = loops.extents.map((e, k) => env.count(e, `n${k}`));
     const index = (i: number) => {
@@ -93,6 +96,24 @@ export function broadcastKernel(
       },
     };
   };
+}
+
+/** A comparison of two float32 operands (ONNX Greater, Less, Equal, ...): a bool, 1 or 0, per element. */
+export function comparisonKernel(op: string, operator: string): KernelGenerator {
+  return binaryKernel(op, () => ({ expr: (a, b) => `${a} ${operator} ${b} ? 1 : 0`, outputType: "Uint8Array" }));
+}
+
+/** A logical op of bool operands (Not, And, Or, Xor), 1 or 0 per element. */
+export function logicalKernel(
+  op: string,
+  operands: readonly number[],
+  expr: (...xs: string[]) => string,
+): KernelGenerator {
+  return broadcastKernel(op, operands, () => ({
+    expr,
+    inputTypes: operands.map(() => "Uint8Array"),
+    outputType: "Uint8Array",
+  }));
 }
 
 /** A number as an ES5 literal that reads back to the same double. */

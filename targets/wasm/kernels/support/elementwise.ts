@@ -1,7 +1,7 @@
 import type { SymShape } from "../../../../compiler/plan/kernel-plan.js";
 import { broadcastLoops, shapeSpec } from "../../../shared/broadcast.js";
 import type { Ex } from "../../binaryen.js";
-import type { Fn, Local, Val } from "../../dsl.js";
+import type { Elem, Fn, Local, Val } from "../../dsl.js";
 import type { F32Routine } from "../../f32-ops.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "../types.js";
 
@@ -88,10 +88,15 @@ export function variadicKernel(name: string, pair: BinaryOp): WasmKernelGenerato
   };
 }
 
-/** A float32 formula of the loaded operands, per element and per four lanes. */
+/**
+ * A formula of the loaded operands, per element and (float32 operands only) per four lanes. Operands
+ * and the result are float32 unless `elems` says otherwise: bool values live in u8 arrays as 0 and 1,
+ * loaded and stored as i32.
+ */
 export interface BroadcastOp {
   readonly f32: (f: Fn, operands: readonly Ex[]) => Ex;
-  readonly f32x4: (f: Fn, operands: readonly Ex[]) => Ex;
+  readonly f32x4?: (f: Fn, operands: readonly Ex[]) => Ex;
+  readonly elems?: { readonly inputs: readonly Elem[]; readonly output: Elem };
 }
 
 /**
@@ -103,8 +108,8 @@ export function broadcastKernel(name: string, operands: readonly number[], op: B
   return (env) => {
     const shapes: SymShape[] = operands.map((i) => env.inputShape(i));
     const out = env.outputShape(0);
-    const ins = operands.map((i) => env.input(i));
-    const y = env.output(0);
+    const ins = operands.map((i, k) => env.input(i, op.elems?.inputs[k]));
+    const y = env.output(0, op.elems?.output);
     const loops = broadcastLoops(env, shapes, out);
     const extents = loops.extents.map((e) => env.count(e));
     const strides = loops.strides.map((per) =>
@@ -132,8 +137,8 @@ export function broadcastKernel(name: string, operands: readonly number[], op: B
         ),
       );
     const last = extents.length - 1;
-    const vectorized = env.isa !== "mvp" && last >= 0;
-    const vectorLoop = (): Ex[] => {
+    const lanes = env.isa !== "mvp" && last >= 0 ? op.f32x4 : undefined;
+    const vectorLoop = (four: NonNullable<BroadcastOp["f32x4"]>): Ex[] => {
       const inner = counters[last];
       const lane = (input: number) => {
         const s = strides[input][last];
@@ -153,7 +158,7 @@ export function broadcastKernel(name: string, operands: readonly number[], op: B
               0,
               4,
               f.addr(y, o.get()),
-              op.f32x4(
+              four(
                 f,
                 ins.map((_, i) => lane(i)),
               ),
@@ -175,16 +180,33 @@ export function broadcastKernel(name: string, operands: readonly number[], op: B
       ];
     };
     // A contiguous operand along the innermost loop has stride 1 there: only then is a v128 load right.
-    const innerOk = vectorized && loops.strides.every((per) => per[last] === null || per[last]?.length === 0);
+    const innerOk = loops.strides.every((per) => per[last] === null || per[last]?.length === 0);
     const nest = (k: number): Ex[] => {
       if (k === extents.length) return [scalarAt(null), o.set(m.i32.add(o.get(), f.i32(1)))];
-      if (k === last && innerOk) return vectorLoop();
+      if (k === last && lanes && innerOk) return vectorLoop(lanes);
       return [f.for(counters[k], f.i32(0), extents[k], nest(k + 1))];
     };
     const shapeNames = [...shapes, ...(operands.length === 1 ? [out] : [])].map(shapeSpec);
     return {
-      spec: `${name}_${shapeNames.join("_")}${env.isa === "mvp" ? "" : "_simd"}`,
+      spec: `${name}_${shapeNames.join("_")}${op.f32x4 && env.isa !== "mvp" ? "_simd" : ""}`,
       body: [o.set(f.i32(0)), ...nest(0)],
     };
   };
+}
+
+/** A comparison of two float32 operands (ONNX Greater, Less, Equal, ...): a bool, 1 or 0, per element. */
+export function comparisonKernel(name: string, compare: (f: Fn, a: Ex, b: Ex) => Ex): WasmKernelGenerator {
+  return broadcastKernel(name, [0, 1], {
+    f32: (f, [a, b]) => compare(f, a, b),
+    elems: { inputs: ["f32", "f32"], output: "u8" },
+  });
+}
+
+/** A logical op of bool operands (Not, And, Or, Xor) on their i32 values 0 and 1. */
+export function logicalKernel(
+  name: string,
+  operands: readonly number[],
+  op: (f: Fn, xs: readonly Ex[]) => Ex,
+): WasmKernelGenerator {
+  return broadcastKernel(name, operands, { f32: op, elems: { inputs: operands.map(() => "u8"), output: "u8" } });
 }
