@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Python side of CI: (re)use a venv built from this machine's local wheel index, run the exporter tests.
-# Trains nothing; the C++ training scan test is skipped unless QMC_TEST_EXT=1.
+# Trains nothing; the C++ training scan test is skipped unless QMC_TEST_EXT=1. onnxscript serves the
+# dynamo exporter (probe_nets --exporter dynamo); its test is skipped where a venv lacks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-./.venv}"
-PKGS="torch onnx onnxruntime numpy pillow pytest"
+PKGS="torch onnx onnxruntime numpy pillow pytest onnxscript"
 if ! "$VENV/bin/python" -c "import torch, onnx, onnxruntime, numpy, PIL, pytest" 2>/dev/null; then
   echo "exporter/ci.sh: creating $VENV from the local wheel index"
   python3 -m venv "$VENV"

@@ -9,7 +9,11 @@ transposed attention, CBAM, FSRCNN, CARN, rarer activations, GroupNorm, einsum a
 round, circular padding, pixel unshuffle, and legacy Upsample at opsets 9-11), exports each with
 PyTorch's TorchScript exporter at a fixed 32x32 size (``NAME-fixed``) and with dynamic H and W
 (``NAME-dyn``, golden at 24x40), and writes an onnxruntime golden (``test_data_set_0``) beside each.
-Nothing here is committed: the nets are cheap to remake, and the check is
+``--exporter dynamo`` exports with torch.onnx.export's default since PyTorch 2.9 instead (the FX
+exporter, opset 18 and later: Mish, Pad's wrap mode, bool Greater/Where for Softplus's threshold).
+Only the ``-dyn`` exports of ``--exporter dynamo --only swish,circular --out
+test/fixtures/dynamo`` are committed (checked by test/dynamo-exports.test.ts); the rest is cheap
+to remake, and the check is
 
     for d in DIR/*/; do for t in js ts wasm wasm-simd wasm-relaxed; do
       qmc verify $d/model.onnx --golden $d/test_data_set_0 --target $t; done; done
@@ -496,34 +500,50 @@ NETS = {
 }
 
 
-def export(net: nn.Module, path: str, opset: int, channels: int, dynamic: bool, h: int, w: int) -> None:
-    """Exports `net` to path/model.onnx and writes onnxruntime's output on a random input beside it."""
+def export(net: nn.Module, path: str, opset: int, channels: int, dynamic: bool, h: int, w: int, exporter: str) -> None:
+    """Exports `net` to path/model.onnx and writes onnxruntime's output on a random input beside it.
+
+    ``exporter`` "torchscript" is torch.onnx.export(dynamo=False) at the net's opset; "dynamo" is
+    torch.onnx.export's default since PyTorch 2.9 (the FX exporter, needs onnxscript) at its own opset.
+    """
     import onnxruntime as ort
 
-    kw = dict(opset_version=opset, input_names=["input"], output_names=["output"], do_constant_folding=True)
+    kw = dict(input_names=["input"], output_names=["output"])
     if dynamic:
         kw["dynamic_axes"] = {"input": {2: "height", 3: "width"}, "output": {2: "oh", 3: "ow"}}
-    buf = io.BytesIO()
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(net, (torch.rand(1, channels, h, w),), buf, dynamo=False, **kw)
+        example = (torch.rand(1, channels, h, w),)
+        if exporter == "dynamo":
+            data = torch.onnx.export(net, example, dynamo=True, verbose=False, **kw).model_proto.SerializeToString()
+        else:
+            buf = io.BytesIO()
+            torch.onnx.export(net, example, buf, dynamo=False, opset_version=opset, do_constant_folding=True, **kw)
+            data = buf.getvalue()
     golden = os.path.join(path, "test_data_set_0")
     os.makedirs(golden, exist_ok=True)
     with open(os.path.join(path, "model.onnx"), "wb") as f:
-        f.write(buf.getvalue())
+        f.write(data)
     x = torch.rand(1, channels, h, w).numpy()
-    y = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    y = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
     for name, value in (("input_0.pb", numpy_helper.from_array(x, "input")), ("output_0.pb", numpy_helper.from_array(y, "output"))):
         with open(os.path.join(golden, name), "wb") as f:
             f.write(value.SerializeToString())
-    ops = sorted({n.op_type for n in onnx.load_from_string(buf.getvalue()).graph.node})
-    print(f"{path}: opset {opset}, {', '.join(ops)}")
+    model = onnx.load_from_string(data)
+    ops = sorted({n.op_type for n in model.graph.node})
+    print(f"{path}: {exporter}, opset {model.opset_import[0].version}, {', '.join(ops)}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="folder to write NAME-fixed/ and NAME-dyn/ into")
     parser.add_argument("--only", default="", help="comma-separated names (default: all of " + ", ".join(NETS) + ")")
+    parser.add_argument(
+        "--exporter",
+        choices=("torchscript", "dynamo"),
+        default="torchscript",
+        help="torch.onnx.export(dynamo=False) at each net's opset, or the dynamo exporter (PyTorch's default since 2.9) at its own",
+    )
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(NETS)
     for name in names:
@@ -532,9 +552,9 @@ def main(argv: list[str] | None = None) -> None:
         make, opset, channels, dynamic = NETS[name]
         torch.manual_seed(0)
         net = make().eval()
-        export(net, os.path.join(args.out, f"{name}-fixed"), opset, channels, False, 32, 32)
+        export(net, os.path.join(args.out, f"{name}-fixed"), opset, channels, False, 32, 32, args.exporter)
         if dynamic:
-            export(net, os.path.join(args.out, f"{name}-dyn"), opset, channels, True, 24, 40)
+            export(net, os.path.join(args.out, f"{name}-dyn"), opset, channels, True, 24, 40, args.exporter)
 
 
 if __name__ == "__main__":

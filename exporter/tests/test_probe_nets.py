@@ -30,3 +30,21 @@ def test_probe_export_matches_pytorch(tmp_path, name):
 def test_unknown_name_is_refused(tmp_path):
     with pytest.raises(SystemExit):
         probe_nets.main(["--out", str(tmp_path), "--only", "no-such-net"])
+
+
+def test_dynamo_export_matches_pytorch(tmp_path):
+    """The dynamo exporter's files (opset 20, Mish and bool Where here) carry onnxruntime goldens equal to PyTorch's output."""
+    pytest.importorskip("onnxscript")
+    probe_nets.main(["--out", str(tmp_path), "--only", "swish", "--exporter", "dynamo"])
+    torch.manual_seed(0)
+    net = probe_nets.NETS["swish"][0]().eval()
+    for variant in ("fixed", "dyn"):
+        folder = tmp_path / f"swish-{variant}"
+        model = onnx.load(os.fspath(folder / "model.onnx"))
+        assert model.opset_import[0].version >= 18
+        assert {"Mish", "Where"} <= {n.op_type for n in model.graph.node}
+        x = numpy_helper.to_array(onnx.load_tensor(os.fspath(folder / "test_data_set_0" / "input_0.pb")))
+        y = numpy_helper.to_array(onnx.load_tensor(os.fspath(folder / "test_data_set_0" / "output_0.pb")))
+        with torch.no_grad():
+            expected = net(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
