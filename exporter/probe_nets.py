@@ -544,12 +544,14 @@ def main(argv: list[str] | None = None) -> None:
         default="torchscript",
         help="torch.onnx.export(dynamo=False) at each net's opset, or the dynamo exporter (PyTorch's default since 2.9) at its own",
     )
+    parser.add_argument("--opset", type=int, help="the TorchScript exporter's opset for every net (default: each net's own)")
     args = parser.parse_args(argv)
     names = [n for n in args.only.split(",") if n] or list(NETS)
     for name in names:
         if name not in NETS:
             parser.error(f"unknown net '{name}'; known: {', '.join(NETS)}")
         make, opset, channels, dynamic = NETS[name]
+        opset = args.opset or opset
         torch.manual_seed(0)
         net = make().eval()
         export(net, os.path.join(args.out, f"{name}-fixed"), opset, channels, False, 32, 32, args.exporter)

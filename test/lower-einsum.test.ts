@@ -68,6 +68,11 @@ describe("lower-einsum", () => {
     ["ij,jk", [3, 4], [4, 5], [3, 4]],
     ["bchw,dc->bd", [1, 4, "H", "W"], [2, 4], [1, 4, 3, 5]],
     ["bchw,bchw->bc", [1, 3, "H", "W"], undefined, [1, 3, 5, 4]],
+    ["...ij,...jk->...ik", [2, 3, 3], [2, 3, 4], [2, 3, 3]],
+    ["...ij,...jk", [2, 3, 3], [2, 3, 4], [2, 3, 3]],
+    ["...chw,cd->...dhw", [1, 4, "H", "W"], [4, 3], [1, 4, 6, 5]],
+    ["b...,b...->b", [1, 3, "H", "W"], undefined, [1, 3, 4, 5]],
+    ["...ij,jk->...ik", [2, 3, 3], [3, 4], [2, 3, 3]],
   ];
   it.each(cases)("%s becomes Transpose/Reshape/MatMul with Einsum's values", (equation, shape, weights, at) => {
     const model = einsumModel(equation, shape, weights);
@@ -86,10 +91,15 @@ describe("lower-einsum", () => {
   });
 
   it.each([
-    ["an ellipsis", "...ij,...jk->...ik", "uses an ellipsis"],
-    ["a diagonal", "bii,bij->bj", "repeats a letter in one term"],
-  ])("leaves %s as it is, saying why", (_what, equation, why) => {
-    const model = einsumModel(equation, [2, 3, 3], [2, 3, 4]);
+    ["a diagonal", "bii,bij->bj", [2, 3, 4], "repeats a letter in one term"],
+    [
+      "a broadcast ellipsis dim",
+      "...ij,...jk->...ik",
+      [1, 3, 4],
+      "sizes for '#0' differ (broadcasting is not lowered)",
+    ],
+  ])("leaves %s as it is, saying why", (_what, equation, weights, why) => {
+    const model = einsumModel(equation, [2, 3, 3], weights);
     const { out, notes } = lowered(model);
     expect(out.graph.nodes.map((n) => n.opType)).toEqual(["Einsum"]);
     expect(notes.map((n) => n.message).join("\n")).toContain(why);

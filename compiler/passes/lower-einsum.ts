@@ -1,8 +1,9 @@
 import { attr, makeNode } from "../ir/editor.js";
 import type { Node } from "../ir/graph.js";
 import { Tensor } from "../ir/tensor.js";
+import { type EinsumEquation, parseEinsumEquation } from "../ops/support/einsum.js";
 import type { Pass } from "./pass.js";
-import { fail, Matcher } from "./recognise-match.js";
+import { fail, Matcher, NoMatch } from "./recognise-match.js";
 
 /**
  * A two-operand Einsum, as attention written with torch.einsum exports it ("bchw,bdhw->bcd"),
@@ -10,9 +11,10 @@ import { fail, Matcher } from "./recognise-match.js";
  * [batch, free, contracted] and [batch, contracted, free], Reshapes that merge the free and the
  * contracted letters, one MatMul, and a Reshape and Transpose to the output's order. A letter that
  * one operand has and neither the other nor the output is summed out first (ReduceSum). The sums
- * run in MatMul's order instead of Einsum's, within float32 rounding. Left as it is (and reported
- * by inspect): ellipses, repeated letters in one operand (diagonals), one or three operands, and
- * merged groups of which more than one changes with the image size.
+ * run in MatMul's order instead of Einsum's, within float32 rounding. An ellipsis stands for as many
+ * letters as its operand's rank leaves. Left as it is (and reported by inspect): repeated letters in
+ * one operand (diagonals), a letter whose size differs between the operands (broadcasting), one or
+ * three operands, and merged groups of which more than one changes with the image size.
  */
 export const lowerEinsum: Pass = {
   name: "lower-einsum",
@@ -33,33 +35,32 @@ interface Operand {
   letters: string[];
 }
 
-/** The equation's operand terms and output term; an implicit output lists the letters used once, sorted. */
-function parseEquation(node: Node): { terms: string[][]; out: string[] } {
+/**
+ * The equation's labels per operand and for the output, against the operands' ranks (an ellipsis
+ * stands for "#k" labels, right-aligned as the Einsum op aligns them); a diagonal is not lowered.
+ */
+function parseEquation(m: Matcher, node: Node): EinsumEquation {
   const a = node.attrs.get("equation");
   if (a?.type !== "string") fail("it has no 'equation' attribute");
-  const equation = a.value.replace(/\s+/g, "");
-  if (equation.includes(".")) fail(`its equation '${equation}' uses an ellipsis`);
-  const [lhs, rhs] = equation.split("->");
-  const terms = lhs.split(",").map((t) => [...t]);
-  for (const t of [...terms, ...(rhs === undefined ? [] : [[...rhs]])]) {
-    if (t.some((c) => !/[a-zA-Z]/.test(c))) fail(`its equation '${equation}' has a term that is not letters`);
-    if (new Set(t).size !== t.length) fail(`its equation '${equation}' repeats a letter in one term (a diagonal)`);
+  const ranks = node.inputs.map((value) => m.shapes(value)[0].length);
+  const eq = parseEinsumEquation(a.value, ranks, (why) => new NoMatch(why));
+  for (const t of eq.inputs) {
+    if (new Set(t).size !== t.length) fail(`its equation '${a.value}' repeats a letter in one term (a diagonal)`);
   }
-  if (rhs !== undefined) return { terms, out: [...rhs] };
-  const all = terms.flat();
-  return { terms, out: [...new Set(all)].filter((c) => all.indexOf(c) === all.lastIndexOf(c)).sort() };
+  return eq;
 }
 
 function lower(m: Matcher, einsum: Node, opset: number): void {
-  const { terms, out } = parseEquation(einsum);
-  if (terms.length !== 2 || einsum.inputs.length !== 2) fail(`it has ${terms.length} operands; only two are lowered`);
+  if (einsum.inputs.length !== 2) fail(`it has ${einsum.inputs.length} operands; only two are lowered`);
+  const { inputs: terms, output: out } = parseEquation(m, einsum);
   const build = new Builder(m, einsum, opset);
-  const operands = terms.map((letters, k): Operand => {
-    const value = einsum.inputs[k];
-    const rank = m.shapes(value)[0].length;
-    if (rank !== letters.length) fail(`operand ${k} has rank ${rank} and ${letters.length} letters`);
-    return { value, letters };
-  });
+  const operands = terms.map((letters, k): Operand => ({ value: einsum.inputs[k], letters }));
+  // MatMul would broadcast a batch letter of size 1 against the other operand's, but the output's
+  // shape is read from one operand: a letter both have must have one size.
+  for (const c of terms[0].filter((l) => terms[1].includes(l))) {
+    const [da, db] = operands.map((op) => m.shapes(op.value).map((s) => s[op.letters.indexOf(c)]));
+    if (da.some((d, k) => d !== db[k])) fail(`its operands' sizes for '${c}' differ (broadcasting is not lowered)`);
+  }
   const [a, b] = operands.map((op, k) => {
     const other = operands[1 - k].letters;
     const alone = op.letters.filter((c) => !other.includes(c) && !out.includes(c));
