@@ -22,6 +22,7 @@ import { recogniseResidualLayout } from "./passes/recognise-residual-layout.js";
 import { recogniseScanChunked } from "./passes/recognise-scan-chunked.js";
 import { recogniseScanDoubling } from "./passes/recognise-scan-doubling.js";
 import { recogniseScanLoop } from "./passes/recognise-scan-loop.js";
+import { resolveAutoPad } from "./passes/resolve-auto-pad.js";
 import { weightLayout } from "./passes/weight-layout.js";
 
 /**
@@ -48,6 +49,7 @@ export const PIPELINE: readonly Pass[] = [
   lowerGather,
   lowerEinsum,
   lowerConstantOfShape,
+  resolveAutoPad,
   weightLayout,
   integerKernels,
   convWinograd,
