@@ -33,6 +33,7 @@ export interface KernelFacts {
   float(name: string, fallback?: number): number;
   string(name: string, fallback?: string): string;
   ints(name: string, fallback?: readonly number[]): readonly number[];
+  floats(name: string, fallback?: readonly number[]): readonly number[];
 }
 
 /** A constant's values: float32 or int32 as stored, packed codes unpacked (signed, little-end first). */
@@ -135,6 +136,14 @@ export abstract class KernelParams implements KernelFacts {
     const v = this.attr(name, fallback);
     if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x))) {
       throw this.error(`param '${name}' is ${commentText(String(v))}, expected a list of integers`);
+    }
+    return v as readonly number[];
+  }
+
+  floats(name: string, fallback?: readonly number[]): readonly number[] {
+    const v = this.attr(name, fallback);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "number")) {
+      throw this.error(`param '${name}' is ${commentText(String(v))}, expected a list of numbers`);
     }
     return v as readonly number[];
   }

@@ -63,15 +63,19 @@ function isLegacy(env: KernelFacts): boolean {
   return env.kernel.kind === "Upsample" || env.kernel.inputs.length === 2;
 }
 
-/** The scale per axis from the constant `scales` input (over `axes` when given), or null when absent or empty. */
+/**
+ * The scale per axis from the constant `scales` input (Upsample-7's attribute; over `axes` when
+ * given), or null when absent or empty.
+ */
 function givenScales(env: KernelFacts, rank: number): (number | null)[] {
   const at = isLegacy(env) ? 1 : 2;
-  if (env.kernel.kind === "Upsample" && !env.has(1)) {
-    throw env.error("Upsample with a 'scales' attribute (opset 7-8) is not supported; export at opset 9 or later");
-  }
+  // Upsample before opset 9 has its scales as an attribute.
+  const attribute = env.kernel.kind === "Upsample" && !env.has(1);
   const op = env.kernel.inputs[at];
-  if (op && !("constant" in op)) throw env.error("input 'scales' is computed at run time; expected a constant");
-  const values = env.constant(at);
+  if (!attribute && op && !("constant" in op)) {
+    throw env.error("input 'scales' is computed at run time; expected a constant");
+  }
+  const values = attribute ? env.floats("scales") : env.constant(at);
   if (!values || values.length === 0) return new Array<number | null>(rank).fill(null);
   const axes = env.ints("axes", [...Array(rank).keys()]).map((a) => normalizeAxis(env, a, rank, "resized axis"));
   if (values.length !== axes.length) throw env.error(`'scales' has ${values.length} values, expected ${axes.length}`);

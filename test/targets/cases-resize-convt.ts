@@ -63,6 +63,26 @@ const cubic = (coordinate: string, a = -0.75) => ({
 const RESIZE_CASES: Case[] = [
   resizeBy("nearest x2, asymmetric floor (PyTorch nearest)", [2, 2], nearest("asymmetric", "floor")),
   legacyBy("Upsample", 9, "nearest", [2, 2]),
+  {
+    name: "Upsample-7 nearest x2x3 (scales as an attribute)",
+    spec: {
+      kind: "Upsample",
+      opset: 7,
+      attrs: { mode: str("nearest"), scales: { type: "floats", value: [1, 1, 2, 3] } },
+      inputs: [act(1, 3, "h", "w")],
+      outputs: [shape(1, 3, times(2, "h"), times(3, "w"))],
+    },
+  },
+  {
+    name: "Upsample-7 linear x3x2 (scales as an attribute)",
+    spec: {
+      kind: "Upsample",
+      opset: 7,
+      attrs: { mode: str("linear"), scales: { type: "floats", value: [1, 1, 3, 2] } },
+      inputs: [act(1, 3, "h", "w")],
+      outputs: [shape(1, 3, times(3, "h"), times(2, "w"))],
+    },
+  },
   legacyBy("Upsample", 9, "linear", [2, 3]),
   legacyBy("Resize", 10, "nearest", [3, 2]),
   legacyBy("Resize", 10, "linear", [2, 2]),
