@@ -103,6 +103,31 @@ describe("planning at the input size", () => {
     );
   });
 
+  it.each([
+    ["dynamic", ["N", "H", "W", 3]],
+    ["fixed", [1, 32, 24, 3]],
+  ])("a channels-last (NHWC) %s input is refused, saying how to convert it", (_what, shape) => {
+    const file = join(dir, `nhwc-${_what}.onnx`);
+    writeFileSync(
+      file,
+      modelBytes({
+        inputs: [valueInfo("input_1", DT.FLOAT, shape as (string | number)[])],
+        outputs: [valueInfo("out", DT.FLOAT)],
+        nodes: [
+          node({
+            op: "Transpose",
+            inputs: ["input_1"],
+            outputs: ["out"],
+            attrs: [{ name: "perm", type: 7, ints: [0, 3, 1, 2] }],
+          }),
+        ],
+      }),
+    );
+    expect(() => planModelFile(file)).toThrow(
+      "is channels-last (NHWC); compiled artifacts take channels-first (NCHW) images: convert with tf2onnx --inputs-as-nchw input_1 --outputs-as-nchw out",
+    );
+  });
+
   it("a model with a second input (a noise level) is refused with every input listed", () => {
     const file = join(dir, "two-inputs.onnx");
     writeFileSync(

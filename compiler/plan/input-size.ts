@@ -78,6 +78,13 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
       origins[k] = `pinned by --size ${h}x${w}`;
     }
   }
+  const last = declared[3];
+  const second = declared[1];
+  if (typeof last === "number" && last <= 4 && (typeof second !== "number" || second > 4)) {
+    throw new QmcError(
+      `${file}: input '${terminalText(input.name)}' ${shapeText(declared)} is channels-last (NHWC); compiled artifacts take channels-first (NCHW) images: convert with tf2onnx --inputs-as-nchw ${terminalText(input.name)} --outputs-as-nchw ${model.graph.outputs.map((o) => terminalText(o.name)).join(",")}`,
+    );
+  }
   if (typeof shape[1] !== "number") {
     throw new QmcError(
       `${file}: input '${terminalText(input.name)}' ${shapeText(declared)} must have a fixed channel count`,
