@@ -4,7 +4,7 @@ import { activationQuant, dlsQuantizer } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
 import { scanOperands } from "./support/scan-operands.js";
-import type { WasmKernelGenerator } from "./types.js";
+import type { WasmKernelEnv, WasmKernelGenerator } from "./types.js";
 
 /**
  * The SS2D selective scan with its delta quantizer inside (qmc.QSelectiveScan), as the js target
@@ -16,6 +16,9 @@ import type { WasmKernelGenerator } from "./types.js";
  * channels run as on mvp, one at a time in scalar f32). Where u_w is given, u arrives raw and the
  * kernel DlsQuant-s it as it reads it (statistics first, then each element's value as the DlsQuant
  * kernel computes it, f32x4 in the record pass), so no quantized copy of u is written and reread.
+ * With merge = 1 the directions run in CrossMerge's order 0, 2, 1, 3 and each step's y goes to its
+ * row-major position in the merged (B, L, E) output, the first direction storing it and the others
+ * adding it (((y0 + y2) + y1) + y3): with SIMD one v128 for the four channels' adjacent elements.
  */
 const qscan: WasmKernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -76,6 +79,7 @@ const qscan: WasmKernelGenerator = (env) => {
   const [b, d, k, s, t, q, row, bc, at] = Array.from({ length: 9 }, () => f.i32Local());
   const [raw, dtv, xv, acc, h0] = Array.from({ length: 5 }, () => f.local(f.b.f32));
   const code = f.f64Local();
+  const merged = env.int("merge", 0) !== 0 ? mergedOutput(env, y, b, E, L) : undefined;
   const exp32 = (v: Ex) => m.f32.demote(env.math("qexp", m.f64.promote(v)));
   const dt = () =>
     softplus
@@ -112,6 +116,12 @@ const qscan: WasmKernelGenerator = (env) => {
     row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
     bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), f.mul(L(), f.i32(N)))),
     tables(d.get, () => f.i32(0)),
+    ...(merged
+      ? merged.start(
+          () => m.i32.div_s(d.get(), f.i32(E)),
+          () => m.i32.rem_s(d.get(), f.i32(E)),
+        )
+      : []),
     f.for(s, f.i32(0), () => f.i32(N), [f.store(tab, f.add(s.get(), f.i32(TAB)), f32(0))]),
     f.for(t, f.i32(0), L, [
       code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
@@ -139,11 +149,10 @@ const qscan: WasmKernelGenerator = (env) => {
           ),
         ),
       ]),
-      f.store(
-        y,
-        f.add(row.get(), t.get()),
-        D ? m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())) : acc.get(),
-      ),
+      ...(D ? [acc.set(m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())))] : []),
+      ...(merged
+        ? [merged.add(acc.get, m.f32.load, m.f32.add, m.f32.store), ...merged.advance()]
+        : [f.store(y, f.add(row.get(), t.get()), acc.get())]),
     ]),
   ];
   // B (b_w) or C (c_w) at `at` as the scan reads it: f32, and f32x4 for the elements at..at + 3.
@@ -401,7 +410,9 @@ const qscan: WasmKernelGenerator = (env) => {
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
           ...(pairs ? [pairRows()] : []),
           ...hs.map((h) => h.set(zero())),
-          pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+          ...(merged
+            ? merged.start(g.get, e0.get)
+            : [pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2)))]),
           bct.set(f.addr(tab, f.i32(BCT))),
           rec.set(recs.get()),
           f.for(t, f.i32(0), L, [
@@ -418,8 +429,12 @@ const qscan: WasmKernelGenerator = (env) => {
                 ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, f.addr(tab, f.i32(DV))), xs.get()))
                 : accs.get(),
             ),
-            ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
-            pos.set(f.add(pos.get(), f.i32(4))),
+            ...(merged
+              ? [merged.add(v4.get, m.v128.load, m.f32x4.add, m.v128.store), ...merged.advance()]
+              : [
+                  ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
+                  pos.set(f.add(pos.get(), f.i32(4))),
+                ]),
             bct.set(f.add(bct.get(), f.i32(32 * N))),
             rec.set(f.add(rec.get(), f.i32(32))),
           ]),
@@ -428,14 +443,25 @@ const qscan: WasmKernelGenerator = (env) => {
       ),
     ];
   };
-  // Every channel run alone, with the copies of its direction's B and C made first.
+  // The directions in the order their outputs are summed: where merged, CrossMerge's 0, 2, 1, 3 (g
+  // is k with its two bits swapped).
+  const directions = (g: Local, body: Ex[]): Ex => {
+    if (!merged) return f.for(g, f.i32(0), () => f.i32(G), body);
+    const k = f.i32Local();
+    return f.for(k, f.i32(0), () => f.i32(G), [
+      g.set(m.i32.or(m.i32.shl(m.i32.and(k.get(), f.i32(1)), f.i32(1)), m.i32.shr_u(k.get(), f.i32(1)))),
+      ...body,
+    ]);
+  };
+  // Every channel run alone (where merged, in the merge's order of directions), with the copies of
+  // its direction's B and C made first where quantized.
   const alone = (): Ex[] => {
     const g = f.i32Local();
     return [
       f.for(b, f.i32(0), () => f.i32(B), [
-        f.for(g, f.i32(0), () => f.i32(G), [
+        directions(g, [
           bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
-          ...copyBC(),
+          ...(copied ? copyBC() : []),
           f.for(d, f.mul(g.get(), f.i32(E)), () => f.mul(f.add(g.get(), f.i32(1)), f.i32(E)), channel()),
         ]),
       ]),
@@ -446,7 +472,7 @@ const qscan: WasmKernelGenerator = (env) => {
     const [g, e0] = [f.i32Local(), f.i32Local()];
     return [
       f.for(b, f.i32(0), () => f.i32(B), [
-        f.for(g, f.i32(0), () => f.i32(G), [
+        directions(g, [
           bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
           ...quadScan(code4, g, e0),
           ...(tail < E
@@ -457,7 +483,7 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
   };
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${bDls ? `_b${env.int("b_bits")}` : ""}${cDls ? `_c${env.int("c_bits")}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${bDls ? `_b${env.int("b_bits")}` : ""}${cDls ? `_c${env.int("c_bits")}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}${merged ? "_merged" : ""}`,
     body: [
       ...quant.setup,
       ...(uQuant?.setup ?? []),
@@ -465,7 +491,7 @@ const qscan: WasmKernelGenerator = (env) => {
       ...(cDls?.setup ?? []),
       ...(code4
         ? simdBody(code4)
-        : copied
+        : copied || merged
           ? alone()
           : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),
     ],
@@ -473,3 +499,61 @@ const qscan: WasmKernelGenerator = (env) => {
 };
 
 export default qscan;
+
+/**
+ * Where a merged scan (merge = 1) puts each step's y: its address `at` walks the step's row-major
+ * position p in the (B, L, E) output, E * 4 bytes a position. Direction g steps by one position (g
+ * = 0), back by one (2), by one row (1) or back by one row (3); the column-major ones jump to the
+ * next (previous) column after every H steps. `first` holds for direction 0, which the merge's
+ * order runs first: it stores, the others add to what is there.
+ */
+function mergedOutput(env: WasmKernelEnv, y: Arr, b: Local, E: number, L: Val) {
+  const f = env.fn;
+  const m = f.m;
+  const like = env.inputShape(7);
+  if (like.length !== 4) throw env.error("a merged scan needs x_like (B, E, H, W) as input 7");
+  const [H, W] = [env.dim(like[2]), env.dim(like[3])];
+  const [at, step, wrap, run, left, first] = Array.from({ length: 6 }, () => f.i32Local());
+  const row = E * 4;
+  return {
+    /** For channel e of direction g (b set), before its first step. */
+    start: (g: Val, e: Val): Ex[] => {
+      const odd = () => m.i32.and(g(), f.i32(1));
+      const back = () => m.i32.ge_u(g(), f.i32(2));
+      const signed = (v: Val) => m.select(back(), m.i32.sub(f.i32(0), v()), v());
+      return [
+        step.set(signed(() => m.select(odd(), f.mul(W(), f.i32(row)), f.i32(row)))),
+        wrap.set(
+          m.select(
+            odd(),
+            signed(() => f.mul(m.i32.sub(f.i32(1), L()), f.i32(row))),
+            f.i32(0),
+          ),
+        ),
+        run.set(m.select(odd(), H(), L())),
+        left.set(run.get()),
+        at.set(
+          f.add(
+            y.base(),
+            f.mul(f.add(f.mul(b.get(), L()), m.select(back(), m.i32.sub(L(), f.i32(1)), f.i32(0))), f.i32(row)),
+            m.i32.shl(e(), f.i32(2)),
+          ),
+        ),
+        first.set(m.i32.eqz(g())),
+      ];
+    },
+    /** The step's y (`v`, a local's getter) into the output, with that type's load, add and store. */
+    add: (
+      v: Val,
+      load: (offset: number, align: number, ptr: Ex) => Ex,
+      add: (a: Ex, b: Ex) => Ex,
+      store: (offset: number, align: number, ptr: Ex, value: Ex) => Ex,
+    ): Ex => store(0, 4, at.get(), m.select(first.get(), v(), add(load(0, 4, at.get()), v()))),
+    /** To the next step's position. */
+    advance: (): Ex[] => [
+      at.set(f.add(at.get(), step.get())),
+      left.set(m.i32.sub(left.get(), f.i32(1))),
+      f.if(m.i32.eqz(left.get()), [left.set(run.get()), at.set(f.add(at.get(), wrap.get()))]),
+    ],
+  };
+}
