@@ -4,6 +4,7 @@ import { activationQuant, dlsQuantizer } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
 import { scanOperands } from "./support/scan-operands.js";
+import { QuadTranspose } from "./support/tiles.js";
 import type { WasmKernelEnv, WasmKernelGenerator } from "./types.js";
 
 /**
@@ -215,7 +216,8 @@ const qscan: WasmKernelGenerator = (env) => {
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
   // states stay in locals. A pass before the scan writes per step a record: the four channels' code
   // row addresses (from codes computed four steps a vector, code4 being code bit for bit) and their
-  // four u values as one f32x4. With at most 16 codes, channels 2p and 2p + 1 get a pair row for
+  // four u values as one f32x4, each a 4x4 transpose of four channels' vectors of four steps (a
+  // v128 store per step and field, where lane stores took sixteen per field). With at most 16 codes, channels 2p and 2p + 1 get a pair row for
   // every two codes (their code rows interleaved, 48 KB in all at N = 10), built per four channels:
   // a step's row positions then come two a v128 load per pair of channels and one shuffle a
   // position (three instructions per two positions; x64 loop body 171 -> 149 at N = 10). With more
@@ -226,89 +228,89 @@ const qscan: WasmKernelGenerator = (env) => {
   const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, pos, bct, rec, recs, src, rowBase, stride] = Array.from({ length: 8 }, () => f.i32Local());
+    const [L4, pos, bct, rec, recs, src] = Array.from({ length: 6 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
     const [dts, xs, accs, v4, cv, lo4, hi4] = Array.from({ length: 7 }, () => f.local(f.b.v128));
     const lane = f.i32Local();
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
     const laneAt = (a: Arr, c: number) => f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
-    // Channel `lane`'s record fields for steps t..t+3: row addresses and u values, from a vector each.
-    const recordFour = (rows4: Ex, x4: Ex): Ex[] => [
-      v4.set(rows4),
-      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i, 4, i, rec.get(), v4.get())),
-      v4.set(x4),
-      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i + 16, 4, i, rec.get(), v4.get())),
-    ];
-    // Channel `lane`'s lowest and highest code, from qn, into the range slots.
-    const narrowest = (v: Local, op: (a: Ex, b: Ex) => Ex, slot: number): Ex[] => [
-      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [2, 3, 2, 3]))),
-      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [1, 1, 1, 1]))),
-      m.i32.store(
-        0,
-        4,
-        f.addr(tab, f.add(lane.get(), f.i32(slot))),
-        m.i32.sub(m.i32x4.extract_lane(v.get(), 0), f.i32(quant.qn)),
-      ),
-    ];
-    // Both extremes of the codes in `cv` so far.
+    // Both extremes of the codes in `cv` so far, channel c's in lane c.
     const meet = (): Ex[] => [lo4.set(m.i32x4.min_s(lo4.get(), cv.get())), hi4.set(m.i32x4.max_s(hi4.get(), cv.get()))];
-    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
-    // the last L mod 4 steps one at a time.
+    // A code q of channel c has its row at rowBase(c) + q * stride(c) bytes; with pair rows, the row
+    // of channels 2p and 2p + 1 with codes q and q' at the sum of their fields (q's row block, then
+    // q' rows in).
+    const strideOf = (c: number) => (pairs ? (c & 1 ? 4 * PR : 4 * levels * PR) : 4 * R);
+    const rowBaseOf = (c: number): Ex =>
+      m.i32.sub(
+        pairs
+          ? c & 1
+            ? f.i32(0)
+            : f.add(tab.base(), f.i32(4 * PAIRS + (c >> 1) * 4 * levels * levels * PR))
+          : f.add(tab.base(), f.i32(c * 4 * TAB)),
+        f.i32(strideOf(c) * quant.qn),
+      );
+    const [rowBases, strides] = [f.local(f.b.v128), f.local(f.b.v128)];
+    const [codes, values] = [0, 1].map(() => [0, 1, 2, 3].map(() => f.local(f.b.v128)));
+    const [tc, tu] = [new QuadTranspose(f), new QuadTranspose(f)];
+    // Channel c's element at src, as a byte offset past `a`.
+    const rowAt = (a: Arr, c: number) => f.add(a.base(), src.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
+    // The record pass for the four channels at d: four steps at a time, each channel's codes and u
+    // values from a vector per channel, transposed so that a step's record fields are one v128
+    // each; then the last L mod 4 steps one at a time, lane by lane.
     const records = (): Ex[] => [
-      f.for(lane, f.i32(0), () => f.i32(4), [
-        lo4.set(m.i32x4.splat(f.i32(quant.qp))),
-        hi4.set(m.i32x4.splat(f.i32(quant.qn))),
-        src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
-        // A code q's row is at rowBase + q * stride bytes; with pair rows, the row of channels 2p and
-        // 2p + 1 with codes q and q' at the sum of their fields (q's row block, then q' rows in).
-        ...(pairs
-          ? [
-              stride.set(m.select(m.i32.and(lane.get(), f.i32(1)), f.i32(4 * PR), f.i32(4 * levels * PR))),
-              rowBase.set(
-                m.select(
-                  m.i32.and(lane.get(), f.i32(1)),
-                  f.i32(0),
-                  f.add(
-                    tab.base(),
-                    f.i32(4 * PAIRS),
-                    f.mul(m.i32.shr_u(lane.get(), f.i32(1)), f.i32(4 * levels * levels * PR)),
-                  ),
+      lo4.set(m.i32x4.splat(f.i32(quant.qp))),
+      hi4.set(m.i32x4.splat(f.i32(quant.qn))),
+      rowBases.set([1, 2, 3].reduce((v, c) => m.i32x4.replace_lane(v, c, rowBaseOf(c)), m.i32x4.splat(rowBaseOf(0)))),
+      strides.set(m.v128.const([...new Uint8Array(Int32Array.from([0, 1, 2, 3], strideOf).buffer)])),
+      src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+      rec.set(recs.get()),
+      f.for(
+        t,
+        f.i32(0),
+        () => m.i32.sub(L(), f.i32(3)),
+        [
+          ...codes.map((v, c) => v.set(code4(m.v128.load(0, 4, rowAt(delta, c))))),
+          ...tc.of(codes),
+          ...[0, 1, 2, 3].flatMap((i) => [
+            cv.set(tc.column(i)),
+            ...meet(),
+            m.v128.store(32 * i, 4, rec.get(), m.i32x4.add(rowBases.get(), m.i32x4.mul(cv.get(), strides.get()))),
+          ]),
+          ...values.map((v, c) => v.set(uAt4(rowAt(u, c)))),
+          ...tu.of(values),
+          ...[0, 1, 2, 3].map((i) => m.v128.store(32 * i + 16, 4, rec.get(), tu.column(i))),
+          src.set(f.add(src.get(), f.i32(16))),
+          rec.set(f.add(rec.get(), f.i32(128))),
+        ],
+        4,
+      ),
+      f.for(t, t.get(), L, [
+        // The codes themselves (NaN as 0, as code4 gives it), not their offsets from qn.
+        cv.set(
+          [0, 1, 2, 3].reduce(
+            (v, c) =>
+              m.i32x4.replace_lane(
+                v,
+                c,
+                m.block(
+                  null,
+                  [code.set(quant.code(m.f64.promote(m.f32.load(0, 4, rowAt(delta, c))))), codeToI32(f, code)],
+                  f.b.i32,
                 ),
               ),
-            ]
-          : [stride.set(f.i32(4 * R)), rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB))))]),
-        rowBase.set(m.i32.sub(rowBase.get(), f.mul(stride.get(), f.i32(quant.qn)))),
-        rec.set(f.add(recs.get(), m.i32.shl(lane.get(), f.i32(2)))),
-        f.for(
-          t,
-          f.i32(0),
-          () => m.i32.sub(L(), f.i32(3)),
-          [
-            cv.set(code4(m.v128.load(0, 4, f.add(delta.base(), src.get())))),
-            ...meet(),
-            ...recordFour(
-              m.i32x4.add(m.i32x4.splat(rowBase.get()), m.i32x4.mul(cv.get(), m.i32x4.splat(stride.get()))),
-              uAt4(f.add(u.base(), src.get())),
-            ),
-            src.set(f.add(src.get(), f.i32(16))),
-            rec.set(f.add(rec.get(), f.i32(128))),
-          ],
-          4,
+            zero(),
+          ),
         ),
-        f.for(t, t.get(), L, [
-          // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
-          code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
-          cv.set(m.i32x4.splat(codeToI32(f, code))),
-          ...meet(),
-          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(m.i32x4.extract_lane(cv.get(), 0), stride.get()))),
-          m.f32.store(16, 4, rec.get(), uAt(f.add(u.base(), src.get()))),
-          src.set(f.add(src.get(), f.i32(4))),
-          rec.set(f.add(rec.get(), f.i32(32))),
-        ]),
-        ...narrowest(lo4, m.i32x4.min_s, RANGE),
-        ...narrowest(hi4, m.i32x4.max_s, RANGE + 4),
+        ...meet(),
+        m.v128.store(0, 4, rec.get(), m.i32x4.add(rowBases.get(), m.i32x4.mul(cv.get(), strides.get()))),
+        ...[0, 1, 2, 3].map((c) => m.f32.store(16 + 4 * c, 4, rec.get(), uAt(rowAt(u, c)))),
+        src.set(f.add(src.get(), f.i32(4))),
+        rec.set(f.add(rec.get(), f.i32(32))),
       ]),
+      // Each channel's lowest and highest code, from qn, into the range slots.
+      m.v128.store(0, 4, f.addr(tab, f.i32(RANGE)), m.i32x4.sub(lo4.get(), m.i32x4.splat(f.i32(quant.qn)))),
+      m.v128.store(0, 4, f.addr(tab, f.i32(RANGE + 4)), m.i32x4.sub(hi4.get(), m.i32x4.splat(f.i32(quant.qn)))),
     ];
     // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
     // load per channel, transposed so that position i of the block has channel c in lane c.
