@@ -59,6 +59,8 @@ function matchMerge(m: Matcher, scan: Node): { like: string; transpose: Node } {
   const transpose = onlyReader(m, merge.outputs[0], "ai.onnx", "Transpose", "the merged output");
   if (!sameList(intsAttr(transpose, "perm") ?? [], [0, 2, 1])) fail("the merge's transpose is not [0, 2, 1]");
   const like = merge.inputs[1];
+  // The merged kernel sums the scan's own directions: B's (B, G, N, L) must have G = 4.
+  if (m.shapes(scan.inputs[3]).some((s) => s[1] !== 4)) fail("the scan does not run 4 directions");
   const split = m.shapes(reshape.outputs[0]);
   const likes = m.shapes(like);
   m.shapes(y).forEach(([B, GE, L], k) => {
