@@ -16,9 +16,11 @@ const L = H * W;
 /**
  * SS2D's scan between its CrossScan and its out_norm: u = CrossScan(x) as (1, 4E, L), a
  * DlsQuant-ed delta, y = SelectiveScan(..) as (1, 4, E, L), CrossMerge(y, x), then the transpose
- * to tokens (1, L, E). With `mergedOutput` the merged (1, E, L) is a graph output as well.
+ * to tokens (1, L, E). With `mergedOutput` the merged (1, E, L) is a graph output as well; with
+ * G = 2 the scan runs two directions of 2E channels (B and C (1, 2, N, L)), which CrossMerge then
+ * takes for four of E.
  */
-function ss2dModel(mergedOutput: boolean): Model {
+function ss2dModel(mergedOutput: boolean, G = 4): Model {
   const r = rng(17);
   const ints = (name: string, values: number[]) => ({
     name,
@@ -31,8 +33,8 @@ function ss2dModel(mergedOutput: boolean): Model {
     inputs: [
       valueInfo("x", DT.FLOAT, [1, E, H, W]),
       valueInfo("delta", DT.FLOAT, [1, 4 * E, L]),
-      valueInfo("B", DT.FLOAT, [1, 4, N, L]),
-      valueInfo("C", DT.FLOAT, [1, 4, N, L]),
+      valueInfo("B", DT.FLOAT, [1, G, N, L]),
+      valueInfo("C", DT.FLOAT, [1, G, N, L]),
     ],
     outputs: [
       valueInfo("tokens", DT.FLOAT, [1, L, E]),
@@ -114,8 +116,11 @@ describe("fuse-scan-merge", () => {
     expect(Buffer.from((a.values as Float32Array).buffer)).toEqual(Buffer.from((b.values as Float32Array).buffer));
   });
 
-  it("leaves a merge whose channel-major output another reader needs", () => {
-    const { fused } = compile(ss2dModel(true));
+  it.each([
+    ["whose channel-major output another reader needs", true, 4],
+    ["of a scan that does not run 4 directions", false, 2],
+  ])("leaves a merge %s", (_, mergedOutput, G) => {
+    const { fused } = compile(ss2dModel(mergedOutput as boolean, G as number));
     expect(ops(fused)).toContain("CrossMerge");
     expect(fused.graph.nodes.find((n) => n.opType === "QSelectiveScan")?.attrs.has("merge")).toBe(false);
   });
