@@ -9,6 +9,7 @@ import { foldRfaWeights } from "./passes/fold-rfa-weights.js";
 import { fuseEpilogue } from "./passes/fuse-epilogue.js";
 import { fuseScanDelta } from "./passes/fuse-scan-delta.js";
 import { fuseScanInput } from "./passes/fuse-scan-input.js";
+import { fuseScanMerge } from "./passes/fuse-scan-merge.js";
 import { integerKernels } from "./passes/integer-kernels.js";
 import { lowerConstantOfShape } from "./passes/lower-constant-of-shape.js";
 import { lowerEinsum } from "./passes/lower-einsum.js";
@@ -56,6 +57,7 @@ export const PIPELINE: readonly Pass[] = [
   fuseEpilogue,
   fuseScanDelta,
   fuseScanInput,
+  fuseScanMerge,
   lowerFakeQuant,
 ];
 

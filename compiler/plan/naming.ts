@@ -63,6 +63,7 @@ export function kernelName(
       for (const p of ["u", "b", "c"]) {
         if (typeof params[`${p}_bits`] === "number") parts.push(`${p}${params[`${p}_bits`]}`);
       }
+      if (params.merge) parts.push("merged");
       break;
     }
     case "ActQuant":
@@ -85,7 +86,7 @@ export function kernelArithmetic(kind: string, params: Readonly<Record<string, P
       return `int${params.x_bits} x int${params.w_bits} -> int32 (${params.x_mode} input), f32 epilogue${parts.length ? ` (${parts.join(", ")})` : ""}`;
     }
     case "QSelectiveScan":
-      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel${scanQuantized(params)}`;
+      return `f32 scan, exp(dt*A) from a ${2 ** Number(params.delta_bits)}-entry table per channel${scanQuantized(params)}${params.merge ? ", directions summed into (B, L, E) tokens" : ""}`;
     case "SelectiveScan":
       return "f32 scan";
     case "ActQuant":

@@ -144,7 +144,8 @@ const epilogue = (program: string[], ...constants: number[][]) => ({
  * dim of the input size), delta quantized a4: u, delta, A (seeded `seed`, drawn from `a`, by default
  * [-2, -0.1]), B, C, then D and the delta bias (seeds + 1, + 2; the bias drawn from `bias`, by
  * default [-1, 1]) unless `dAndBias` is false; with `u`, u is DlsQuant-ed a4 inside too, with `b`
- * or `c`, B or C (B a4, C a3 unsigned).
+ * or `c`, B or C (B a4, C a3 unsigned). With `merge` (G = 4), the scan sums its directions into
+ * CrossMerge's token-major (1, h*w, E / 4), the (h, w) shape from an eighth input x_like.
  */
 function scan(
   E: number,
@@ -161,6 +162,7 @@ function scan(
     readonly u?: boolean;
     readonly b?: boolean;
     readonly c?: boolean;
+    readonly merge?: boolean;
   } = {},
 ): KernelPlan {
   const L = o.length ?? "hw";
@@ -176,6 +178,7 @@ function scan(
       ...(o.u ? { u_bits: 4, u_signed: 1, u_w: DLS_U } : {}),
       ...(o.b ? { b_bits: 4, b_signed: 1, b_w: DLS_B } : {}),
       ...(o.c ? { c_bits: 3, c_signed: 0, c_w: DLS_C } : {}),
+      ...(o.merge ? { merge: 1 } : {}),
     },
     [
       activation(1, E, L),
@@ -184,10 +187,13 @@ function scan(
       activation(1, G, N, L),
       activation(1, G, N, L),
       ...(o.dAndBias === false
-        ? []
+        ? o.merge
+          ? [null, null]
+          : []
         : [perChannel(E, seed + 1), { floats: floats(E, seed + 2, biasLo, biasHi), shape: [E] }]),
+      ...(o.merge ? [activation(1, E / G, "h", "w")] : []),
     ],
-    [shape(1, E, L)],
+    [o.merge ? shape(1, L, E / G) : shape(1, E, L)],
   );
 }
 
@@ -541,6 +547,22 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
   {
     name: "QSelectiveScan, 5 channels (four in f32x4 lanes, one alone), large delta (bias 15 to 30: both softplus branches, exp(dt A) underflowing), A of both signs",
     plan: scan(5, 1, 3, 40, { bias: [15, 30], a: [-4, 0.05] }),
+  },
+  {
+    name: "QSelectiveScan merged into tokens, 4 directions of 2 channels (each alone), state size 3",
+    plan: scan(8, 4, 3, 8, { merge: true }),
+  },
+  {
+    name: "QSelectiveScan merged into tokens, 4 directions of 6 channels (four in f32x4 lanes, two alone), state size 5, u, B, C DlsQuant-ed inside",
+    plan: scan(24, 4, 5, 22, { merge: true, u: true, b: true, c: true }),
+  },
+  {
+    name: "QSelectiveScan merged into tokens, 4 directions of 4 channels, state size 3, no D, no delta bias",
+    plan: scan(16, 4, 3, 31, { merge: true, dAndBias: false }),
+  },
+  {
+    name: "QSelectiveScan merged into tokens, 4 directions of 4 channels, state size 2, delta a8 (code rows transposed), B DlsQuant-ed inside",
+    plan: scan(16, 4, 2, 43, { merge: true, bits: 8, b: true }),
   },
   {
     name: "QConv depthwise 3x3 pad 1, a4w4, per-channel alpha, bias, SiLU epilogue (SS2D's conv)",

@@ -1,7 +1,7 @@
 import { Tensor } from "../../ir/tensor.js";
 import { defineOp } from "../define.js";
 import { float32Input } from "../support/qmambair.js";
-import { scanStep } from "../support/ss2d.js";
+import { crossMerge } from "../support/ss2d.js";
 
 /**
  * (B, 4, E, L) with x_like (B, E, H, W) -> (B, E, L): each direction back to row-major order, summed
@@ -25,23 +25,6 @@ export default defineOp({
     if (Y.rank !== 4 || K !== 4 || L !== H * W) {
       throw ctx.error(`input 'y' has shape [${Y.shape}], expected (B, 4, E, ${H * W}) for x_like [${like.shape}]`);
     }
-    const out = new Float32Array(B * E * L);
-    const v = Y.values;
-    const fr = Math.fround;
-    for (let b = 0; b < B; b++) {
-      for (let e = 0; e < E; e++) {
-        const at = (k: number) => ((b * 4 + k) * E + e) * L;
-        const [y0, y1, y2, y3] = [at(0), at(1), at(2), at(3)];
-        for (let h = 0; h < H; h++) {
-          for (let w = 0; w < W; w++) {
-            const p = h * W + w;
-            const s02 = fr(v[y0 + p] + v[y2 + scanStep(2, h, w, H, W)]);
-            const s021 = fr(s02 + v[y1 + scanStep(1, h, w, H, W)]);
-            out[(b * E + e) * L + p] = fr(s021 + v[y3 + scanStep(3, h, w, H, W)]);
-          }
-        }
-      }
-    }
-    return [new Tensor("float32", [B, E, L], out)];
+    return [new Tensor("float32", [B, E, L], crossMerge(Y.values, B, E, H, W, false))];
   },
 });

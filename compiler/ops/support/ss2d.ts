@@ -88,3 +88,29 @@ export function selectiveScan(
   }
   return y;
 }
+
+/**
+ * CrossMerge of a (B, 4, E, H*W) scan output: each direction back to row-major order, summed as
+ * MambaIR sums them, ((y0 + y2) + y1) + y3, each sum rounded to float32. Channel-major (B, E, L) as
+ * CrossMerge writes it, or with `tokens` token-major (B, L, E), the Transpose(.., [0, 2, 1]) that
+ * SS2D applies before its LayerNorm (qmc.QSelectiveScan's `merge`).
+ */
+export function crossMerge(y: ArrayLike<number>, B: number, E: number, H: number, W: number, tokens: boolean) {
+  const L = H * W;
+  const out = new Float32Array(B * E * L);
+  for (let b = 0; b < B; b++) {
+    for (let e = 0; e < E; e++) {
+      const at = (k: number) => ((b * 4 + k) * E + e) * L;
+      const [y0, y1, y2, y3] = [at(0), at(1), at(2), at(3)];
+      for (let h = 0; h < H; h++) {
+        for (let w = 0; w < W; w++) {
+          const p = h * W + w;
+          const s02 = f32(y[y0 + p] + y[y2 + scanStep(2, h, w, H, W)]);
+          const s021 = f32(s02 + y[y1 + scanStep(1, h, w, H, W)]);
+          out[tokens ? (b * L + p) * E + e : (b * E + e) * L + p] = f32(s021 + y[y3 + scanStep(3, h, w, H, W)]);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -16,6 +16,9 @@ import type { KernelGenerator } from "./types.js";
  * names do not meet delta's) gives each element's quantized value. Where b_w or c_w is given, B or C
  * arrives raw and is DlsQuant-ed once into a copy in the scratch by the dlsQuantize helper (every
  * channel of a direction reads each element, so quantizing as read would repeat the work E times).
+ * With merge = 1 the directions run in CrossMerge's order 0, 2, 1, 3, and each step's y goes to its
+ * position p in row-major order, element (b * L + p) * E + e of the merged (B, L, E) output: the
+ * first direction stores it, the others add it (CrossMerge's ((y0 + y2) + y1) + y3).
  */
 const qscan: KernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -36,8 +39,11 @@ const qscan: KernelGenerator = (env) => {
   const nb = copied.length > 0 ? env.count(bs, "NB") : "";
   const quantized = (x: string) => copied.find((c) => c.x === x)?.name ?? x;
   const dt = (v: string) => (softplus ? `(${v} > 20 ? ${v} : ${fround(`qlog1p(qexp(${v}))`)})` : v);
+  const merge = env.int("merge", 0) !== 0;
+  const like = merge ? env.inputShape(7) : [];
+  const [H, W] = merge ? [env.dim(like[2], "H"), env.dim(like[3], "W")] : [];
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${["u", "b", "c"].map((p) => (`${p}_w` in env.kernel.params ? `_${p}${env.int(`${p}_bits`)}` : "")).join("")}${softplus ? "" : "_nosoftplus"}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${["u", "b", "c"].map((p) => (`${p}_w` in env.kernel.params ? `_${p}${env.int(`${p}_bits`)}` : "")).join("")}${softplus ? "" : "_nosoftplus"}${merge ? "_merged" : ""}`,
     helpers: [
       "f32",
       "roundHalfEven",
@@ -47,7 +53,7 @@ const qscan: KernelGenerator = (env) => {
       ...(copied.length > 0 ? (["dlsQuantize"] as const) : []),
     ],
     body: (w) => {
-      w.line("var b, d, g, t, k, s, q, row, bc, at, raw, dtv, xv, dA;");
+      w.line(`var b, d, g, t, k, s, q, row, bc, at, raw, dtv, xv, dA${merge ? ", i, o" : ""};`);
       w.comment("hs: the state; r[0]: the step's sum, r[1], r[2]: products.");
       w.line(`var hs = new Float32Array(${N}), r = new Float32Array(3);`);
       const quant = writeActivationQuant(w, env, delta, n, "delta");
@@ -69,8 +75,15 @@ const qscan: KernelGenerator = (env) => {
         );
       });
       w.block(`for (b = 0; b < ${B}; b++)`, () => {
-        w.block(`for (d = 0; d < ${GE}; d++)`, () => {
-          w.line(`g = (d / ${E}) | 0;`);
+        w.block(merge ? `for (i = 0; i < ${GE}; i++)` : `for (d = 0; d < ${GE}; d++)`, () => {
+          if (merge) {
+            w.comment("Direction g = 0, 2, 1, 3 for i / E = 0, 1, 2, 3: CrossMerge's order of sums.");
+            w.line(`g = (i / ${E}) | 0;`);
+            w.line("g = (g & 1) * 2 + (g >> 1);");
+            w.line(`d = g * ${E} + (i % ${E});`);
+          } else {
+            w.line(`g = (d / ${E}) | 0;`);
+          }
           w.line(`row = (b * ${GE} + d) * ${L};`);
           w.line(`bc = (b * ${G} + g) * ${N} * ${L};`);
           w.comment("Per code: dt in tab[k], exp(dt * A[d, s]) in tab[levels + k * N + s].");
@@ -96,7 +109,13 @@ const qscan: KernelGenerator = (env) => {
               w.line(`r[1] = ${table}[dA + s] * hs[s];`);
               writeStateUpdate(w, { Bm: quantized(Bm), Cm: quantized(Cm) }, "dtv", "hs[s]");
             });
-            writeScanOutput(w, { D, y });
+            if (merge) {
+              w.comment("o: the step's position in row-major order (directions 2, 3 run backwards, 1, 3 by columns).");
+              w.line(`o = g < 2 ? t : ${L} - 1 - t;`);
+              w.line(`if (g & 1) o = (o % ${H}) * ${W} + (o - o % ${H}) / ${H};`);
+              w.line(`o = (b * ${L} + o) * ${E} + d - g * ${E};`);
+            }
+            writeScanOutput(w, { D, y, merged: merge ? { at: "o", first: "g === 0" } : undefined });
           });
         });
       });

@@ -4,7 +4,8 @@ import { activationQuant, dlsQuantizer } from "./support/activation-quant.js";
 import { codeToI32 } from "./support/integer-epilogue.js";
 import { lanes32 } from "./support/lanes.js";
 import { scanOperands } from "./support/scan-operands.js";
-import type { WasmKernelGenerator } from "./types.js";
+import { QuadTranspose } from "./support/tiles.js";
+import type { WasmKernelEnv, WasmKernelGenerator } from "./types.js";
 
 /**
  * The SS2D selective scan with its delta quantizer inside (qmc.QSelectiveScan), as the js target
@@ -16,6 +17,9 @@ import type { WasmKernelGenerator } from "./types.js";
  * channels run as on mvp, one at a time in scalar f32). Where u_w is given, u arrives raw and the
  * kernel DlsQuant-s it as it reads it (statistics first, then each element's value as the DlsQuant
  * kernel computes it, f32x4 in the record pass), so no quantized copy of u is written and reread.
+ * With merge = 1 the directions run in CrossMerge's order 0, 2, 1, 3 and each step's y goes to its
+ * row-major position in the merged (B, L, E) output, the first direction storing it and the others
+ * adding it (((y0 + y2) + y1) + y3): with SIMD one v128 for the four channels' adjacent elements.
  */
 const qscan: WasmKernelGenerator = (env) => {
   const { batch: B, GE, G, N, E, us, bs, softplus, u, delta, A, Bm, Cm, D, bias, y, L } = scanOperands(env);
@@ -76,6 +80,7 @@ const qscan: WasmKernelGenerator = (env) => {
   const [b, d, k, s, t, q, row, bc, at] = Array.from({ length: 9 }, () => f.i32Local());
   const [raw, dtv, xv, acc, h0] = Array.from({ length: 5 }, () => f.local(f.b.f32));
   const code = f.f64Local();
+  const merged = env.int("merge", 0) !== 0 ? mergedOutput(env, y, b, E, L) : undefined;
   const exp32 = (v: Ex) => m.f32.demote(env.math("qexp", m.f64.promote(v)));
   const dt = () =>
     softplus
@@ -112,6 +117,12 @@ const qscan: WasmKernelGenerator = (env) => {
     row.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L())),
     bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), m.i32.div_s(d.get(), f.i32(E))), f.mul(L(), f.i32(N)))),
     tables(d.get, () => f.i32(0)),
+    ...(merged
+      ? merged.start(
+          () => m.i32.div_s(d.get(), f.i32(E)),
+          () => m.i32.rem_s(d.get(), f.i32(E)),
+        )
+      : []),
     f.for(s, f.i32(0), () => f.i32(N), [f.store(tab, f.add(s.get(), f.i32(TAB)), f32(0))]),
     f.for(t, f.i32(0), L, [
       code.set(m.f64.sub(quant.code(f.loadF(delta, f.add(row.get(), t.get()))), f.f64(quant.qn))),
@@ -139,11 +150,10 @@ const qscan: WasmKernelGenerator = (env) => {
           ),
         ),
       ]),
-      f.store(
-        y,
-        f.add(row.get(), t.get()),
-        D ? m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())) : acc.get(),
-      ),
+      ...(D ? [acc.set(m.f32.add(acc.get(), m.f32.mul(f.load(D, d.get()), xv.get())))] : []),
+      ...(merged
+        ? [merged.add(acc.get, m.f32.load, m.f32.add, m.f32.store), ...merged.advance()]
+        : [f.store(y, f.add(row.get(), t.get()), acc.get())]),
     ]),
   ];
   // B (b_w) or C (c_w) at `at` as the scan reads it: f32, and f32x4 for the elements at..at + 3.
@@ -206,7 +216,8 @@ const qscan: WasmKernelGenerator = (env) => {
   // expression for its channel (the same f32 operations in the same order, so bit-identical); the
   // states stay in locals. A pass before the scan writes per step a record: the four channels' code
   // row addresses (from codes computed four steps a vector, code4 being code bit for bit) and their
-  // four u values as one f32x4. With at most 16 codes, channels 2p and 2p + 1 get a pair row for
+  // four u values as one f32x4, each a 4x4 transpose of four channels' vectors of four steps (a
+  // v128 store per step and field, where lane stores took sixteen per field). With at most 16 codes, channels 2p and 2p + 1 get a pair row for
   // every two codes (their code rows interleaved, 48 KB in all at N = 10), built per four channels:
   // a step's row positions then come two a v128 load per pair of channels and one shuffle a
   // position (three instructions per two positions; x64 loop body 171 -> 149 at N = 10). With more
@@ -217,89 +228,89 @@ const qscan: WasmKernelGenerator = (env) => {
   const quadScan = (code4: (v: Ex) => Ex, g: Local, e0: Local): Ex[] => {
     const sink = f.i32Local();
     const rows = [0, 1, 2, 3].map(() => f.i32Local());
-    const [L4, pos, bct, rec, recs, src, rowBase, stride] = Array.from({ length: 8 }, () => f.i32Local());
+    const [L4, pos, bct, rec, recs, src] = Array.from({ length: 6 }, () => f.i32Local());
     const hs = Array.from({ length: N }, () => f.local(f.b.v128));
     const [dts, xs, accs, v4, cv, lo4, hi4] = Array.from({ length: 7 }, () => f.local(f.b.v128));
     const lane = f.i32Local();
     const zero = () => m.v128.const(new Array(16).fill(0));
     // Lane c of the four channels' element at t: byte address `pos` + c * L * 4 past `a`.
     const laneAt = (a: Arr, c: number) => f.add(a.base(), pos.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
-    // Channel `lane`'s record fields for steps t..t+3: row addresses and u values, from a vector each.
-    const recordFour = (rows4: Ex, x4: Ex): Ex[] => [
-      v4.set(rows4),
-      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i, 4, i, rec.get(), v4.get())),
-      v4.set(x4),
-      ...[0, 1, 2, 3].map((i) => m.v128.store32_lane(32 * i + 16, 4, i, rec.get(), v4.get())),
-    ];
-    // Channel `lane`'s lowest and highest code, from qn, into the range slots.
-    const narrowest = (v: Local, op: (a: Ex, b: Ex) => Ex, slot: number): Ex[] => [
-      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [2, 3, 2, 3]))),
-      v.set(op(v.get(), lanes32(f, v.get(), v.get(), [1, 1, 1, 1]))),
-      m.i32.store(
-        0,
-        4,
-        f.addr(tab, f.add(lane.get(), f.i32(slot))),
-        m.i32.sub(m.i32x4.extract_lane(v.get(), 0), f.i32(quant.qn)),
-      ),
-    ];
-    // Both extremes of the codes in `cv` so far.
+    // Both extremes of the codes in `cv` so far, channel c's in lane c.
     const meet = (): Ex[] => [lo4.set(m.i32x4.min_s(lo4.get(), cv.get())), hi4.set(m.i32x4.max_s(hi4.get(), cv.get()))];
-    // The record pass for the four channels at d: channel `lane`'s codes, four steps a vector, then
-    // the last L mod 4 steps one at a time.
+    // A code q of channel c has its row at rowBase(c) + q * stride(c) bytes; with pair rows, the row
+    // of channels 2p and 2p + 1 with codes q and q' at the sum of their fields (q's row block, then
+    // q' rows in).
+    const strideOf = (c: number) => (pairs ? (c & 1 ? 4 * PR : 4 * levels * PR) : 4 * R);
+    const rowBaseOf = (c: number): Ex =>
+      m.i32.sub(
+        pairs
+          ? c & 1
+            ? f.i32(0)
+            : f.add(tab.base(), f.i32(4 * PAIRS + (c >> 1) * 4 * levels * levels * PR))
+          : f.add(tab.base(), f.i32(c * 4 * TAB)),
+        f.i32(strideOf(c) * quant.qn),
+      );
+    const [rowBases, strides] = [f.local(f.b.v128), f.local(f.b.v128)];
+    const [codes, values] = [0, 1].map(() => [0, 1, 2, 3].map(() => f.local(f.b.v128)));
+    const [tc, tu] = [new QuadTranspose(f), new QuadTranspose(f)];
+    // Channel c's element at src, as a byte offset past `a`.
+    const rowAt = (a: Arr, c: number) => f.add(a.base(), src.get(), ...(c ? [f.mul(L4.get(), f.i32(c))] : []));
+    // The record pass for the four channels at d: four steps at a time, each channel's codes and u
+    // values from a vector per channel, transposed so that a step's record fields are one v128
+    // each; then the last L mod 4 steps one at a time, lane by lane.
     const records = (): Ex[] => [
-      f.for(lane, f.i32(0), () => f.i32(4), [
-        lo4.set(m.i32x4.splat(f.i32(quant.qp))),
-        hi4.set(m.i32x4.splat(f.i32(quant.qn))),
-        src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get(), lane.get()), L()), f.i32(2))),
-        // A code q's row is at rowBase + q * stride bytes; with pair rows, the row of channels 2p and
-        // 2p + 1 with codes q and q' at the sum of their fields (q's row block, then q' rows in).
-        ...(pairs
-          ? [
-              stride.set(m.select(m.i32.and(lane.get(), f.i32(1)), f.i32(4 * PR), f.i32(4 * levels * PR))),
-              rowBase.set(
-                m.select(
-                  m.i32.and(lane.get(), f.i32(1)),
-                  f.i32(0),
-                  f.add(
-                    tab.base(),
-                    f.i32(4 * PAIRS),
-                    f.mul(m.i32.shr_u(lane.get(), f.i32(1)), f.i32(4 * levels * levels * PR)),
-                  ),
+      lo4.set(m.i32x4.splat(f.i32(quant.qp))),
+      hi4.set(m.i32x4.splat(f.i32(quant.qn))),
+      rowBases.set([1, 2, 3].reduce((v, c) => m.i32x4.replace_lane(v, c, rowBaseOf(c)), m.i32x4.splat(rowBaseOf(0)))),
+      strides.set(m.v128.const([...new Uint8Array(Int32Array.from([0, 1, 2, 3], strideOf).buffer)])),
+      src.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+      rec.set(recs.get()),
+      f.for(
+        t,
+        f.i32(0),
+        () => m.i32.sub(L(), f.i32(3)),
+        [
+          ...codes.map((v, c) => v.set(code4(m.v128.load(0, 4, rowAt(delta, c))))),
+          ...tc.of(codes),
+          ...[0, 1, 2, 3].flatMap((i) => [
+            cv.set(tc.column(i)),
+            ...meet(),
+            m.v128.store(32 * i, 4, rec.get(), m.i32x4.add(rowBases.get(), m.i32x4.mul(cv.get(), strides.get()))),
+          ]),
+          ...values.map((v, c) => v.set(uAt4(rowAt(u, c)))),
+          ...tu.of(values),
+          ...[0, 1, 2, 3].map((i) => m.v128.store(32 * i + 16, 4, rec.get(), tu.column(i))),
+          src.set(f.add(src.get(), f.i32(16))),
+          rec.set(f.add(rec.get(), f.i32(128))),
+        ],
+        4,
+      ),
+      f.for(t, t.get(), L, [
+        // The codes themselves (NaN as 0, as code4 gives it), not their offsets from qn.
+        cv.set(
+          [0, 1, 2, 3].reduce(
+            (v, c) =>
+              m.i32x4.replace_lane(
+                v,
+                c,
+                m.block(
+                  null,
+                  [code.set(quant.code(m.f64.promote(m.f32.load(0, 4, rowAt(delta, c))))), codeToI32(f, code)],
+                  f.b.i32,
                 ),
               ),
-            ]
-          : [stride.set(f.i32(4 * R)), rowBase.set(f.add(tab.base(), f.mul(lane.get(), f.i32(4 * TAB))))]),
-        rowBase.set(m.i32.sub(rowBase.get(), f.mul(stride.get(), f.i32(quant.qn)))),
-        rec.set(f.add(recs.get(), m.i32.shl(lane.get(), f.i32(2)))),
-        f.for(
-          t,
-          f.i32(0),
-          () => m.i32.sub(L(), f.i32(3)),
-          [
-            cv.set(code4(m.v128.load(0, 4, f.add(delta.base(), src.get())))),
-            ...meet(),
-            ...recordFour(
-              m.i32x4.add(m.i32x4.splat(rowBase.get()), m.i32x4.mul(cv.get(), m.i32x4.splat(stride.get()))),
-              uAt4(f.add(u.base(), src.get())),
-            ),
-            src.set(f.add(src.get(), f.i32(16))),
-            rec.set(f.add(rec.get(), f.i32(128))),
-          ],
-          4,
+            zero(),
+          ),
         ),
-        f.for(t, t.get(), L, [
-          // The code itself (NaN as 0, as code4 gives it), not its offset from qn.
-          code.set(quant.code(m.f64.promote(m.f32.load(0, 4, f.add(delta.base(), src.get()))))),
-          cv.set(m.i32x4.splat(codeToI32(f, code))),
-          ...meet(),
-          m.i32.store(0, 4, rec.get(), f.add(rowBase.get(), f.mul(m.i32x4.extract_lane(cv.get(), 0), stride.get()))),
-          m.f32.store(16, 4, rec.get(), uAt(f.add(u.base(), src.get()))),
-          src.set(f.add(src.get(), f.i32(4))),
-          rec.set(f.add(rec.get(), f.i32(32))),
-        ]),
-        ...narrowest(lo4, m.i32x4.min_s, RANGE),
-        ...narrowest(hi4, m.i32x4.max_s, RANGE + 4),
+        ...meet(),
+        m.v128.store(0, 4, rec.get(), m.i32x4.add(rowBases.get(), m.i32x4.mul(cv.get(), strides.get()))),
+        ...[0, 1, 2, 3].map((c) => m.f32.store(16 + 4 * c, 4, rec.get(), uAt(rowAt(u, c)))),
+        src.set(f.add(src.get(), f.i32(4))),
+        rec.set(f.add(rec.get(), f.i32(32))),
       ]),
+      // Each channel's lowest and highest code, from qn, into the range slots.
+      m.v128.store(0, 4, f.addr(tab, f.i32(RANGE)), m.i32x4.sub(lo4.get(), m.i32x4.splat(f.i32(quant.qn)))),
+      m.v128.store(0, 4, f.addr(tab, f.i32(RANGE + 4)), m.i32x4.sub(hi4.get(), m.i32x4.splat(f.i32(quant.qn)))),
     ];
     // A code row is dt, then the N states' exp(dt * A): read in blocks of four positions, one v128
     // load per channel, transposed so that position i of the block has channel c in lane c.
@@ -401,7 +412,9 @@ const qscan: WasmKernelGenerator = (env) => {
           ...(D ? [0, 1, 2, 3].map((c) => f.store(tab, f.i32(DV + c), f.load(D, f.add(d.get(), f.i32(c))))) : []),
           ...(pairs ? [pairRows()] : []),
           ...hs.map((h) => h.set(zero())),
-          pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2))),
+          ...(merged
+            ? merged.start(g.get, e0.get)
+            : [pos.set(m.i32.shl(m.i32.mul(f.add(f.mul(b.get(), f.i32(GE)), d.get()), L()), f.i32(2)))]),
           bct.set(f.addr(tab, f.i32(BCT))),
           rec.set(recs.get()),
           f.for(t, f.i32(0), L, [
@@ -418,8 +431,12 @@ const qscan: WasmKernelGenerator = (env) => {
                 ? m.f32x4.add(accs.get(), m.f32x4.mul(m.v128.load(0, 4, f.addr(tab, f.i32(DV))), xs.get()))
                 : accs.get(),
             ),
-            ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
-            pos.set(f.add(pos.get(), f.i32(4))),
+            ...(merged
+              ? [merged.add(v4.get, m.v128.load, m.f32x4.add, m.v128.store), ...merged.advance()]
+              : [
+                  ...[0, 1, 2, 3].map((c) => m.v128.store32_lane(0, 4, c, laneAt(y, c), v4.get())),
+                  pos.set(f.add(pos.get(), f.i32(4))),
+                ]),
             bct.set(f.add(bct.get(), f.i32(32 * N))),
             rec.set(f.add(rec.get(), f.i32(32))),
           ]),
@@ -428,14 +445,25 @@ const qscan: WasmKernelGenerator = (env) => {
       ),
     ];
   };
-  // Every channel run alone, with the copies of its direction's B and C made first.
+  // The directions in the order their outputs are summed: where merged, CrossMerge's 0, 2, 1, 3 (g
+  // is k with its two bits swapped).
+  const directions = (g: Local, body: Ex[]): Ex => {
+    if (!merged) return f.for(g, f.i32(0), () => f.i32(G), body);
+    const k = f.i32Local();
+    return f.for(k, f.i32(0), () => f.i32(G), [
+      g.set(m.i32.or(m.i32.shl(m.i32.and(k.get(), f.i32(1)), f.i32(1)), m.i32.shr_u(k.get(), f.i32(1)))),
+      ...body,
+    ]);
+  };
+  // Every channel run alone (where merged, in the merge's order of directions), with the copies of
+  // its direction's B and C made first where quantized.
   const alone = (): Ex[] => {
     const g = f.i32Local();
     return [
       f.for(b, f.i32(0), () => f.i32(B), [
-        f.for(g, f.i32(0), () => f.i32(G), [
+        directions(g, [
           bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
-          ...copyBC(),
+          ...(copied ? copyBC() : []),
           f.for(d, f.mul(g.get(), f.i32(E)), () => f.mul(f.add(g.get(), f.i32(1)), f.i32(E)), channel()),
         ]),
       ]),
@@ -446,7 +474,7 @@ const qscan: WasmKernelGenerator = (env) => {
     const [g, e0] = [f.i32Local(), f.i32Local()];
     return [
       f.for(b, f.i32(0), () => f.i32(B), [
-        f.for(g, f.i32(0), () => f.i32(G), [
+        directions(g, [
           bc.set(m.i32.mul(f.add(f.mul(b.get(), f.i32(G)), g.get()), f.mul(L(), f.i32(N)))),
           ...quadScan(code4, g, e0),
           ...(tail < E
@@ -457,7 +485,7 @@ const qscan: WasmKernelGenerator = (env) => {
     ];
   };
   return {
-    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${bDls ? `_b${env.int("b_bits")}` : ""}${cDls ? `_c${env.int("c_bits")}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}`,
+    spec: `qscan_e${E}_n${N}_g${G}_a${bits}${uQuant ? `_u${uQuant.bits}` : ""}${bDls ? `_b${env.int("b_bits")}` : ""}${cDls ? `_c${env.int("c_bits")}` : ""}${softplus ? "" : "_nosoftplus"}${quads ? "_simd4" : ""}${merged ? "_merged" : ""}`,
     body: [
       ...quant.setup,
       ...(uQuant?.setup ?? []),
@@ -465,7 +493,7 @@ const qscan: WasmKernelGenerator = (env) => {
       ...(cDls?.setup ?? []),
       ...(code4
         ? simdBody(code4)
-        : copied
+        : copied || merged
           ? alone()
           : [f.for(b, f.i32(0), () => f.i32(B), [f.for(d, f.i32(0), () => f.i32(GE), channel())])]),
     ],
@@ -473,3 +501,61 @@ const qscan: WasmKernelGenerator = (env) => {
 };
 
 export default qscan;
+
+/**
+ * Where a merged scan (merge = 1) puts each step's y: its address `at` walks the step's row-major
+ * position p in the (B, L, E) output, E * 4 bytes a position. Direction g steps by one position (g
+ * = 0), back by one (2), by one row (1) or back by one row (3); the column-major ones jump to the
+ * next (previous) column after every H steps. `first` holds for direction 0, which the merge's
+ * order runs first: it stores, the others add to what is there.
+ */
+function mergedOutput(env: WasmKernelEnv, y: Arr, b: Local, E: number, L: Val) {
+  const f = env.fn;
+  const m = f.m;
+  const like = env.inputShape(7);
+  if (like.length !== 4) throw env.error("a merged scan needs x_like (B, E, H, W) as input 7");
+  const [H, W] = [env.dim(like[2]), env.dim(like[3])];
+  const [at, step, wrap, run, left, first] = Array.from({ length: 6 }, () => f.i32Local());
+  const row = E * 4;
+  return {
+    /** For channel e of direction g (b set), before its first step. */
+    start: (g: Val, e: Val): Ex[] => {
+      const odd = () => m.i32.and(g(), f.i32(1));
+      const back = () => m.i32.ge_u(g(), f.i32(2));
+      const signed = (v: Val) => m.select(back(), m.i32.sub(f.i32(0), v()), v());
+      return [
+        step.set(signed(() => m.select(odd(), f.mul(W(), f.i32(row)), f.i32(row)))),
+        wrap.set(
+          m.select(
+            odd(),
+            signed(() => f.mul(m.i32.sub(f.i32(1), L()), f.i32(row))),
+            f.i32(0),
+          ),
+        ),
+        run.set(m.select(odd(), H(), L())),
+        left.set(run.get()),
+        at.set(
+          f.add(
+            y.base(),
+            f.mul(f.add(f.mul(b.get(), L()), m.select(back(), m.i32.sub(L(), f.i32(1)), f.i32(0))), f.i32(row)),
+            m.i32.shl(e(), f.i32(2)),
+          ),
+        ),
+        first.set(m.i32.eqz(g())),
+      ];
+    },
+    /** The step's y (`v`, a local's getter) into the output, with that type's load, add and store. */
+    add: (
+      v: Val,
+      load: (offset: number, align: number, ptr: Ex) => Ex,
+      add: (a: Ex, b: Ex) => Ex,
+      store: (offset: number, align: number, ptr: Ex, value: Ex) => Ex,
+    ): Ex => store(0, 4, at.get(), m.select(first.get(), v(), add(load(0, 4, at.get()), v()))),
+    /** To the next step's position. */
+    advance: (): Ex[] => [
+      at.set(f.add(at.get(), step.get())),
+      left.set(m.i32.sub(left.get(), f.i32(1))),
+      f.if(m.i32.eqz(left.get()), [left.set(run.get()), at.set(f.add(at.get(), wrap.get()))]),
+    ],
+  };
+}

@@ -35,11 +35,22 @@ export function writeStateUpdate(w: CodeWriter, o: { Bm: string; Cm: string }, d
   w.line("r[0] = r[0] + r[1];");
 }
 
-/** y = acc + D*u (float32), or acc without D: the end of both scans' step. */
-export function writeScanOutput(w: CodeWriter, o: { D?: string; y: string }): void {
+/**
+ * y = acc + D*u (float32), or acc without D: the end of both scans' step. With `merged` (the
+ * quantized scan's merge = 1), y is added into the merged output at element `merged.at` instead,
+ * rounded to float32, except by the first direction (`merged.first`), which stores it.
+ */
+export function writeScanOutput(
+  w: CodeWriter,
+  o: { D?: string; y: string; merged?: { at: string; first: string } },
+): void {
   if (o.D) {
     w.line(`r[1] = ${o.D}[d] * xv;`);
-    w.line(`${o.y}[row + t] = r[0] + r[1];`);
+    w.line("r[0] = r[0] + r[1];");
+  }
+  if (o.merged) {
+    const { at, first } = o.merged;
+    w.line(`${o.y}[${at}] = ${first} ? r[0] : ${o.y}[${at}] + r[0];`);
   } else {
     w.line(`${o.y}[row + t] = r[0];`);
   }
