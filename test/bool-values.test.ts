@@ -15,13 +15,17 @@ import { hostHasRelaxedSimd } from "./wasm/support.js";
 
 /*
  * Bool values between kernels, as PyTorch's dynamo exporter writes them (its Softplus with a
- * threshold is Softplus, Greater and Where; masks are comparisons joined by And, Or and Not): they
- * travel as uint8 0 and 1, and every op here is exact, so each target equals the reference bit for bit.
+ * threshold is Softplus, Greater and Where; masks are comparisons joined by And, Or and Not, and
+ * Cast to or from float): they travel as uint8 0 and 1, and every op here is exact, so each target
+ * equals the reference bit for bit.
  */
+
+const op = (type: string, inputs: string[], output: string) => node({ op: type, inputs, outputs: [output] });
+const castTo = (input: string, to: number, output: string) =>
+  node({ op: "Cast", inputs: [input], outputs: [output], attrs: [{ name: "to", type: 2, i: to }] });
 
 function writeModel(dir: string): string {
   const file = join(dir, "bools.onnx");
-  const op = (type: string, inputs: string[], output: string) => node({ op: type, inputs, outputs: [output] });
   writeFileSync(
     file,
     modelBytes({
@@ -48,6 +52,29 @@ function writeModel(dir: string): string {
         op("Mul", ["x", "k"], "half"),
         op("Where", ["keep", "x", "half"], "w1"),
         op("Where", ["inside", "t", "w1"], "y"),
+      ],
+    }),
+  );
+  return file;
+}
+
+/** (x > 0.25) as float times x, plus (x != 0) as float: Cast from and to bool. */
+function writeCastModel(dir: string): string {
+  const file = join(dir, "casts.onnx");
+  writeFileSync(
+    file,
+    modelBytes({
+      opsets: { "": 20 },
+      inputs: [valueInfo("x", DT.FLOAT, [1, 3, "H", "W"])],
+      outputs: [valueInfo("y", DT.FLOAT, [1, 3, "H", "W"])],
+      initializers: [floatTensor("t", [], [0.25])],
+      nodes: [
+        op("Greater", ["x", "t"], "gt"),
+        castTo("gt", DT.FLOAT, "gtf"),
+        op("Mul", ["gtf", "x"], "above"),
+        castTo("x", DT.BOOL, "nonzero"),
+        castTo("nonzero", DT.FLOAT, "nzf"),
+        op("Add", ["above", "nzf"], "y"),
       ],
     }),
   );
@@ -85,5 +112,25 @@ describe("bool values between kernels (comparisons, And, Or, Xor, Not, Where)", 
     engine.input().set(x);
     engine.run();
     expect([...engine.output()]).toEqual([...expected.values]);
+  });
+});
+
+describe("Cast to and from bool", () => {
+  const file = writeCastModel(mkdtempSync(join(tmpdir(), "qmc-casts-")));
+  const { plan } = planModelFile(file);
+  const [h, w] = [4, 6];
+  const next = rng(12);
+  // Zeros (cast to false), values on the threshold, and the rest.
+  const x = Float32Array.from({ length: 3 * h * w }, (_, i) => (i % 6 === 0 ? 0 : i % 6 === 1 ? 0.25 : next() * 2 - 1));
+  const [expected] = new Interpreter(readModelFile(file), file).run([new Tensor("float32", [1, 3, h, w], x)]);
+
+  it.each(["js", "ts", "wasm", "wasm-simd", "wasm-relaxed"])("%s equals the reference bit for bit", async (target) => {
+    if (target === "wasm-relaxed" && !hostHasRelaxedSimd()) return;
+    const engine = await loadEngine(await targetNamed(target).emit(plan), { transpile: transpileTypeScript });
+    engine.prepare(h, w);
+    engine.input().set(x);
+    engine.run();
+    expect([...engine.output()]).toEqual([...expected.values]);
+    expect(new Set(expected.values)).toContain(0);
   });
 });

@@ -47,21 +47,36 @@ export class KernelEnvImpl extends KernelParams implements KernelEnv {
   }
 
   input(i: number, name: string, type: ArrayType = "Float32Array"): string {
-    const op = this.kernel.inputs[i];
-    if (!op) throw this.error(`input ${i} is missing or folded; expected an array`);
-    if ("buffer" in op) {
-      const b = this.buffer(op.buffer);
-      return this.array(name, this.scope.bufferVar(b.id), BUFFER_ARRAY[b.dtype], type, `input ${i}`);
-    }
-    const c = this.constantOf(op.constant);
-    return this.array(name, this.scope.constantVar(c.id), constantArrayType(c), type, `input ${i}`);
+    const op = this.operand(i);
+    const value = "buffer" in op ? this.scope.bufferVar(op.buffer) : this.scope.constantVar(op.constant);
+    return this.array(name, value, this.inputType(i), type, `input ${i}`);
   }
 
   output(i: number, name: string, type: ArrayType = "Float32Array"): string {
+    return this.array(name, this.scope.bufferVar(this.outputId(i)), this.outputType(i), type, `output ${i}`);
+  }
+
+  inputType(i: number): ArrayType {
+    const op = this.operand(i);
+    return "buffer" in op
+      ? BUFFER_ARRAY[this.buffer(op.buffer).dtype]
+      : constantArrayType(this.constantOf(op.constant));
+  }
+
+  outputType(i: number): ArrayType {
+    return BUFFER_ARRAY[this.buffer(this.outputId(i)).dtype];
+  }
+
+  private operand(i: number) {
+    const op = this.kernel.inputs[i];
+    if (!op) throw this.error(`input ${i} is missing or folded; expected an array`);
+    return op;
+  }
+
+  private outputId(i: number): number {
     const id = this.kernel.outputs[i];
     if (id === undefined) throw this.error(`output ${i} is missing`);
-    const b = this.buffer(id);
-    return this.array(name, this.scope.bufferVar(id), BUFFER_ARRAY[b.dtype], type, `output ${i}`);
+    return id;
   }
 
   dim(d: SymDim, name: string): string {

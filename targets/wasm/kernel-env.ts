@@ -39,21 +39,37 @@ export class WasmKernelEnvImpl extends KernelParams implements WasmKernelEnv {
   }
 
   input(i: number, elem: Elem = "f32"): Arr {
-    const op = this.kernel.inputs[i];
-    if (!op) throw this.error(`input ${i} is missing or folded; expected an array`);
-    if ("buffer" in op) {
-      const dtype = this.layout.bufferDType(op.buffer, this);
-      return this.array(this.layout.bufferAddress(op.buffer), BUFFER_ELEM[dtype], elem, `input ${i}`);
-    }
+    const op = this.operand(i);
+    if ("buffer" in op) return this.array(this.layout.bufferAddress(op.buffer), this.inputElem(i), elem, `input ${i}`);
     const c = this.constantOf(op.constant);
-    return this.array(() => this.fn.i32(this.layout.constantAddress(c.id)), constantElem(c), elem, `input ${i}`);
+    return this.array(() => this.fn.i32(this.layout.constantAddress(c.id)), this.inputElem(i), elem, `input ${i}`);
   }
 
   output(i: number, elem: Elem = "f32"): Arr {
+    return this.array(this.layout.bufferAddress(this.outputId(i)), this.outputElem(i), elem, `output ${i}`);
+  }
+
+  inputElem(i: number): Elem {
+    const op = this.operand(i);
+    return "buffer" in op
+      ? BUFFER_ELEM[this.layout.bufferDType(op.buffer, this)]
+      : constantElem(this.constantOf(op.constant));
+  }
+
+  outputElem(i: number): Elem {
+    return BUFFER_ELEM[this.layout.bufferDType(this.outputId(i), this)];
+  }
+
+  private operand(i: number) {
+    const op = this.kernel.inputs[i];
+    if (!op) throw this.error(`input ${i} is missing or folded; expected an array`);
+    return op;
+  }
+
+  private outputId(i: number): number {
     const id = this.kernel.outputs[i];
     if (id === undefined) throw this.error(`output ${i} is missing`);
-    const dtype = this.layout.bufferDType(id, this);
-    return this.array(this.layout.bufferAddress(id), BUFFER_ELEM[dtype], elem, `output ${i}`);
+    return id;
   }
 
   dim(d: SymDim): Val {

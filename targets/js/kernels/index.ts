@@ -23,6 +23,7 @@ import Add from "./Add.js";
 import And from "./And.js";
 import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
+import Cast from "./Cast.js";
 import Ceil from "./Ceil.js";
 import Clip from "./Clip.js";
 import Concat from "./Concat.js";
@@ -107,6 +108,7 @@ export const JS_KERNELS: ReadonlyMap<string, KernelGenerator> = new Map<string, 
   ["And", And],
   ["AveragePool", AveragePool],
   ["BatchNormalization", BatchNormalization],
+  ["Cast", Cast],
   ["Ceil", Ceil],
   ["Clip", Clip],
   ["Concat", Concat],

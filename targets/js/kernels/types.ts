@@ -15,6 +15,9 @@ export interface KernelEnv extends KernelFacts {
   /** Input i's array as a parameter; its element type must be `type` (default Float32Array). */
   input(i: number, name: string, type?: ArrayType): string;
   output(i: number, name: string, type?: ArrayType): string;
+  /** The element type of input i's or output i's array, for kernels that take several (Cast). */
+  inputType(i: number): ArrayType;
+  outputType(i: number): ArrayType;
 
   /** A size: its literal when static, else a parameter bound to the value qmc_prepare computed. */
   dim(d: SymDim, name: string): string;

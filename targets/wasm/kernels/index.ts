@@ -18,6 +18,7 @@ import Add from "./Add.js";
 import And from "./And.js";
 import AveragePool from "./AveragePool.js";
 import BatchNormalization from "./BatchNormalization.js";
+import Cast from "./Cast.js";
 import Ceil from "./Ceil.js";
 import Clip from "./Clip.js";
 import Concat from "./Concat.js";
@@ -100,6 +101,7 @@ export const WASM_KERNELS: ReadonlyMap<string, WasmKernelGenerator> = new Map<st
   ["And", And],
   ["AveragePool", AveragePool],
   ["BatchNormalization", BatchNormalization],
+  ["Cast", Cast],
   ["Ceil", Ceil],
   ["Clip", Clip],
   ["Concat", Concat],

@@ -21,6 +21,9 @@ export interface WasmKernelEnv extends KernelFacts {
   /** Input i as an array; its element type must be `elem` (packed weight codes arrive unpacked as i8). */
   input(i: number, elem?: Elem): Arr;
   output(i: number, elem?: Elem): Arr;
+  /** The element type of input i's or output i's array, for kernels that take several (Cast). */
+  inputElem(i: number): Elem;
+  outputElem(i: number): Elem;
 
   /** A size: an i32 constant when static, else a parameter bound to the value qmc_prepare computed. */
   dim(d: SymDim): Val;
