@@ -235,6 +235,18 @@ export const INTEGER_CASES: { name: string; plan: KernelPlan }[] = [
     ),
   },
   {
+    // wxColumns takes its code pairs in tiles of 32 KiB: 16 columns at 1001 channels, so the test
+    // sizes run two or three tiles, a last one shorter, and the remainder columns; an odd K and
+    // offset weights (column code sums) on the way.
+    name: "QConv 1x1 a8 signed w8, 1001 input channels (tiles of 16 columns), 5 output channels",
+    plan: plan(
+      "QConv",
+      { pads: [0, 0, 0, 0], ...act(8, 1, [0.02, 0.1]), ...weights(8, [0.003], 0.2) },
+      [activation(1, 1001, "h", "w"), packed([5, 1001, 1, 1], 8, 31)],
+      [shape(1, 5, "h", "w")],
+    ),
+  },
+  {
     name: "QMatMul tokens x weight, DlsQuant a4w4",
     plan: plan(
       "QMatMul",

@@ -135,6 +135,32 @@ describe("nearest Resize turns -0 into +0 as the js target's f64 sum does", () =
   }
 });
 
+describe("Clip keeps the js target's signed zeros and NaN in float32 lanes", () => {
+  // Bounds 0 and 2 (lower-fake-quant's for a uint8 grid with zero point 0): max(-0, +0) is +0, a
+  // NaN element stays NaN, and 16 elements run four f32x4 steps.
+  const spec: KernelSpec = {
+    kind: "Clip",
+    inputs: [{ activation: shape(1, 1, "h", "w") }, { constant: [0], shape: [] }, { constant: [2], shape: [] }],
+    outputs: [shape(1, 1, "h", "w")],
+  };
+  const values = [-0, 0, -1, 3, Number.NaN, 1.5, -0, 2, -Infinity, Infinity, -1e-30, 1e-30, -0, 0.5, 2.5, -0];
+  for (const isa of ISAS) {
+    it(`${isa}: a 2x8 input with -0, NaN and infinite elements`, async () => {
+      const plan = oneKernelPlan(spec);
+      const bytes = await emit(plan, isa);
+      if (isa === "relaxed" && !hostHasRelaxedSimd()) return;
+      const js = loadScript(emitJs(plan, { compilerVersion: "test" }));
+      const input = (plan.kernels[0].inputs[0] as { buffer: number }).buffer;
+      const given = new Map([[input, values]]);
+      const [a] = runPlan(instantiate(bytes), plan, 2, 8, 1, new Map(), given).outputs;
+      const [b] = runPlan(js, plan, 2, 8, 1, new Map(), given).outputs;
+      expect([...a].flatMap((v, i) => (Object.is(v, b[i]) ? [] : [`[${i}] ${v} vs ${b[i]}`]))).toEqual([]);
+      expect([...a].slice(0, 6)).toEqual([0, 0, 0, 2, Number.NaN, 1.5]);
+      expect(Object.is(a[0], 0)).toBe(true);
+    });
+  }
+});
+
 describe("wasm integer kernels agree bit for bit with the js target", () => {
   for (const isa of ISAS) {
     for (const c of INTEGER_CASES) {
