@@ -78,9 +78,7 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
       origins[k] = `pinned by --size ${h}x${w}`;
     }
   }
-  const last = declared[3];
-  const second = declared[1];
-  if (typeof last === "number" && last <= 4 && (typeof second !== "number" || second > 4)) {
+  if (isChannelsLast(model, input.name, declared)) {
     throw new QmcError(
       `${file}: input '${terminalText(input.name)}' ${shapeText(declared)} is channels-last (NHWC); compiled artifacts take channels-first (NCHW) images: convert with tf2onnx --inputs-as-nchw ${terminalText(input.name)} --outputs-as-nchw ${model.graph.outputs.map((o) => terminalText(o.name)).join(",")}`,
     );
@@ -108,6 +106,20 @@ export function pinInputSize(model: Model, file: string, request: SizeRequest = 
 function describeDeclared(input: string, declared: readonly Dim[], d: Dim): string {
   if (typeof d === "number") return `declared by input '${input}' ${shapeText(declared)}`;
   return typeof d === "string" ? `symbolic ('${d}')` : "symbolic (unnamed)";
+}
+
+/**
+ * A TensorFlow-style image input: 1, 3 or 4 channels last, after height and width that are symbolic
+ * or that a Transpose to NCHW (perm [0, 3, 1, 2], as tf2onnx writes it) reads first.
+ */
+function isChannelsLast(model: Model, name: string, shape: readonly Dim[]): boolean {
+  const channels = shape[3];
+  if (shape.length !== 4 || (channels !== 1 && channels !== 3 && channels !== 4)) return false;
+  if (typeof shape[1] !== "number" && typeof shape[2] !== "number") return true;
+  return model.graph.nodes.some((n) => {
+    const perm = n.attrs.get("perm");
+    return n.opType === "Transpose" && n.inputs[0] === name && perm?.type === "ints" && perm.value.join() === "0,3,1,2";
+  });
 }
 
 export function shapeText(shape: readonly Dim[]): string {
