@@ -1,6 +1,6 @@
 import { SIGMOID_F32 } from "../../../compiler/ops/support/activation.js";
 import { ERF_F32 } from "../../../compiler/ops/support/erf-table.js";
-import { EXP32, LOG1P32, ROUND_SHIFTER, SOFTPLUS_LINEAR_ABOVE } from "../../../compiler/ops/support/scan-math.js";
+import { EXP32, LOG1P32, SOFTPLUS_LINEAR_ABOVE } from "../../../compiler/ops/support/scan-math.js";
 import type { FnDecl, VarDecl } from "../../shared/artifact.js";
 
 /**
@@ -347,6 +347,46 @@ return x > 0 ? x + qlog1p(qexp(-x)) : qlog1p(qexp(x));
 
 const X = EXP32;
 
+/**
+ * 1.5 * 2^52: a double of magnitude below 2^51 plus this rounds to an integer (ties to even)
+ * exactly, as ROUND_SHIFTER does a float32 in float32 arithmetic.
+ */
+const ROUND_SHIFTER_F64 = 6755399441055744;
+
+/** POW2_F64[k + 150] = 2^k for the integers k of -150..128: every exponent exp32 scales by. */
+export const POW2_F64_VARS: readonly VarDecl[] = [
+  {
+    name: "POW2_F64",
+    init: `(function () {
+  var table = new Float64Array(279), v = 1, i;
+  for (i = 150; i < 279; i++, v *= 2) table[i] = v;
+  for (i = 149, v = 0.5; i >= 0; i--, v /= 2) table[i] = v;
+  return table;
+})()`,
+  },
+];
+
+/**
+ * exp32 (compiler/ops/support/scan-math.ts) as statements: \`out\` = e^\`x\` in float32 arithmetic,
+ * bit for bit, through the \`fr\` alias (F32_ALIAS) and \`pow2\`, an alias of POW2_F64; \`a\`, \`k\`,
+ * \`r\`, \`p\` are scratch variables. It skips the roundings that cannot round, because each costs an
+ * interpreter a typed-array store and load: the clamp is two comparisons (NaN and -0 pass as through
+ * Math.min/max); k, the float32 f32(x log2e) rounded to an integer ties to even, is rounded in double
+ * (f32's second rounding, of an integer below 2^22, is exact); k c1 is exact (EXP32); and
+ * f32(f32(y 2^k1) 2^k2) is f32(y 2^k) because its first product is exact, as y 2^k is in double.
+ */
+export function exp32Statements(x: string, out: string, v = { a: "a", k: "k", r: "r", p: "p" }): string[] {
+  const { a, k, r, p } = v;
+  return [
+    `${a} = ${x} < ${X.lo} ? ${X.lo} : ${x} > ${X.hi} ? ${X.hi} : ${x};`,
+    `${k} = ${fround(`${a} * ${X.log2e}`)} + ${ROUND_SHIFTER_F64} - ${ROUND_SHIFTER_F64};`,
+    `${r} = ${fround(`${fround(`${a} - ${k} * ${X.c1}`)} - ${fround(`${k} * ${X.c2}`)}`)};`,
+    ...horner(p, r, X.poly).split("\n"),
+    `${p} = ${fround(`${fround(`${fround(`${p} * ${fround(`${r} * ${r}`)}`)} + ${r}`)} + 1`)};`,
+    `${out} = ${fround(`${p} * pow2[${k} + 150]`)};`,
+  ];
+}
+
 export const exp32Fn: FnDecl = {
   name: "qexp32",
   params: num,
@@ -354,14 +394,9 @@ export const exp32Fn: FnDecl = {
   doc: ["The float scan's exp in float32 arithmetic, as compiler/ops/support/scan-math.ts's exp32."],
   body: `
 ${F32_ALIAS}
-var a = Math.min(Math.max(x, ${X.lo}), ${X.hi});
-var k = ${fround(`${fround(`${fround(`a * ${X.log2e}`)} + ${ROUND_SHIFTER}`)} - ${ROUND_SHIFTER}`)};
-var r = ${fround(`${fround(`a - ${fround(`k * ${X.c1}`)}`)} - ${fround(`k * ${X.c2}`)}`)};
-var p, k1;
-${horner("p", "r", X.poly)}
-p = ${fround(`${fround(`${fround(`p * ${fround("r * r")}`)} + r`)} + 1`)};
-k1 = Math.floor(k / 2);
-return ${fround(`${fround("p * pow2f32(k1)")} * pow2f32(k - k1)`)};
+var pow2 = POW2_F64, a, k, r, p, y;
+${exp32Statements("x", "y").join("\n")}
+return y;
 `,
 };
 
