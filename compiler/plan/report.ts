@@ -84,6 +84,9 @@ export interface DeviceMemory {
   /** RAM the compiled code holds (`codeFactor` times its text). */
   readonly codeRamBytes: number;
   readonly codeFactor: number;
+  /** RAM of the engine's objects (kernel functions, constant arrays, buffer views) beyond their text and data. */
+  readonly objectRamBytes: number;
+  readonly objects: number;
   /** Buffers of the largest constant's decoding. */
   readonly decodingBytes: number;
   readonly weightsFileBytes: number;
@@ -101,7 +104,7 @@ export function formatDeviceMemory(m: DeviceMemory): string[] {
     m.tile === null
       ? `at ${m.size.h}x${m.size.w}`
       : `at ${m.size.h}x${m.size.w} tiles (meta.tile${m.budget === null ? "" : `, fitted to a budget of ${n(m.budget)} bytes`})`;
-  const held = `compiled code ${n(m.codeRamBytes)} (${m.codeFactor}x ${n(m.codeBytes)} bytes of code text) + decoded weights ${n(m.decodedWeightBytes)}`;
+  const held = `compiled code ${n(m.codeRamBytes)} (${m.codeFactor}x ${n(m.codeBytes)} bytes of code text) + objects ${n(m.objectRamBytes)} (${n(m.objects)} functions, arrays and views) + decoded weights ${n(m.decodedWeightBytes)}`;
   const text = m.weightTextBytes ? ` + base64 weights ${n(m.weightTextBytes)}` : "";
   const lines = [
     `  device memory of the ES5 artifact ${at}:`,

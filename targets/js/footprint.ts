@@ -10,7 +10,8 @@ import { buildArtifact, type EmitOptions } from "./module.js";
  * (string constants of the top-level code, which QuickJS and Duktape free once it has run) and the
  * buffers that decode the largest constant; running, with the arena and the kernels' float64 scratch
  * at the run size. Compiled functions take more room than their text (QuickJS holds 1.2x on the tiny
- * samples), so code counts CODE_RAM_FACTOR times its text. An engine that keeps the source text
+ * samples), so code counts CODE_RAM_FACTOR times its text, and each kernel function, constant array
+ * and buffer view OBJECT_RAM_BYTES beyond its text and data. An engine that keeps the source text
  * (Espruino-class) holds the base64 text while running too. The engine's own heap and the host's
  * image buffers come on top.
  */
@@ -29,6 +30,8 @@ export interface ScriptFootprint {
   arenaBytes(h: number, w: number): number;
   /** The kernels' shared float64 scratch at h x w. */
   scratchBytes(h: number, w: number): number;
+  /** Engine objects: one function per kernel, one typed array per constant and per buffer view. */
+  readonly objects: number;
 }
 
 export function scriptFootprint(plan: DeployedPlan, options: EmitOptions): ScriptFootprint {
@@ -48,24 +51,37 @@ export function scriptFootprint(plan: DeployedPlan, options: EmitOptions): Scrip
     ),
     arenaBytes: (h, w) => arenaBytes(plan, h, w),
     scratchBytes: (h, w) => 8 * built.scratchElements(h, w),
+    objects: plan.kernels.length + plan.constants.length + plan.buffers.length,
   };
 }
 
 export const CODE_RAM_FACTOR = 1.5;
+
+/**
+ * What QuickJS holds per engine object beyond its text or data: measured 52.7 KB more than the code,
+ * data, arena and scratch on qmambair-tiny-sr2-w4a4 (143 kernels, 127 constants, 152 buffers) at
+ * every tile from 9 to 12 (about 125 bytes each).
+ */
+export const OBJECT_RAM_BYTES = 128;
 
 /** RAM the compiled code holds. */
 export function codeRamBytes(f: ScriptFootprint): number {
   return Math.ceil(CODE_RAM_FACTOR * (f.scriptBytes - f.weightTextBytes));
 }
 
-/** RAM at the end of loading: code, decoded constants, inline base64 text, the last decode's buffers. */
+/** RAM the engine's objects hold beyond their text and data. */
+export function objectRamBytes(f: ScriptFootprint): number {
+  return OBJECT_RAM_BYTES * f.objects;
+}
+
+/** RAM at the end of loading: code, objects, decoded constants, inline base64 text, the last decode's buffers. */
 export function loadingRamBytes(f: ScriptFootprint): number {
-  return codeRamBytes(f) + f.decodedWeightBytes + f.weightTextBytes + f.decodingBytes;
+  return codeRamBytes(f) + objectRamBytes(f) + f.decodedWeightBytes + f.weightTextBytes + f.decodingBytes;
 }
 
 /** RAM while running at h x w. */
 export function runningRamBytes(f: ScriptFootprint, h: number, w: number): number {
-  return codeRamBytes(f) + f.decodedWeightBytes + f.arenaBytes(h, w) + f.scratchBytes(h, w);
+  return codeRamBytes(f) + objectRamBytes(f) + f.decodedWeightBytes + f.arenaBytes(h, w) + f.scratchBytes(h, w);
 }
 
 /** RAM to load the script and run it at h x w: the larger peak. */

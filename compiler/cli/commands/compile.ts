@@ -7,6 +7,7 @@ import {
   largestTile,
   loadingRamBytes,
   MAX_TILE,
+  objectRamBytes,
   ramBytes,
   romBytes,
   runningRamBytes,
@@ -163,7 +164,7 @@ export function deploy(
     const { h, w } = tileSize(widest, Math.max(plan.model.sizeMultiple.h, plan.model.sizeMultiple.w));
     const n = (x: number) => x.toLocaleString("en-US");
     throw new QmcError(
-      `--memory-budget ${n(budget)} bytes: no tile fits: the ES5 artifact needs ${n(ramBytes(footprint, h, w))} bytes of RAM at ${h}x${w} (loading ${n(loadingRamBytes(footprint))}, running ${n(runningRamBytes(footprint, h, w))}: compiled code ${n(codeRamBytes(footprint))}, decoded weights ${n(footprint.decodedWeightBytes)}, arena ${n(footprint.arenaBytes(h, w))}, scratch ${n(footprint.scratchBytes(h, w))})${choice.weights === "inline" ? "; --weights external leaves the base64 text out of loading" : ""}`,
+      `--memory-budget ${n(budget)} bytes: no tile fits: the ES5 artifact needs ${n(ramBytes(footprint, h, w))} bytes of RAM at ${h}x${w} (loading ${n(loadingRamBytes(footprint))}, running ${n(runningRamBytes(footprint, h, w))}: compiled code ${n(codeRamBytes(footprint))}, objects ${n(objectRamBytes(footprint))}, decoded weights ${n(footprint.decodedWeightBytes)}, arena ${n(footprint.arenaBytes(h, w))}, scratch ${n(footprint.scratchBytes(h, w))})${choice.weights === "inline" ? "; --weights external leaves the base64 text out of loading" : ""}`,
     );
   }
   return { ...plan, deployment: { tile, memoryBudget: budget, weights: choice.weights } };
@@ -200,6 +201,8 @@ export function deviceMemory(plan: DeployedPlan): DeviceMemory | null {
     weightTextBytes: f.weightTextBytes,
     codeRamBytes: codeRamBytes(f),
     codeFactor: CODE_RAM_FACTOR,
+    objectRamBytes: objectRamBytes(f),
+    objects: f.objects,
     decodingBytes: f.decodingBytes,
     weightsFileBytes: f.externalBytes,
     loadingRamBytes: loadingRamBytes(f),
