@@ -9,7 +9,7 @@ import { Tensor } from "../compiler/ir/tensor.js";
 import { readModelFile } from "../compiler/onnx/decode.js";
 import { loadEngine } from "../runtime/core/index.js";
 import { transpileTypeScript } from "../runtime/node/typescript.js";
-import { DT, floatTensor, modelBytes, node, valueInfo } from "./support/onnx-builder.js";
+import { DT, floatTensor, type ModelSpec, modelBytes, node, valueInfo } from "./support/onnx-builder.js";
 import { rng } from "./support/random.js";
 import { hostHasRelaxedSimd } from "./wasm/support.js";
 
@@ -24,61 +24,60 @@ const op = (type: string, inputs: string[], output: string) => node({ op: type, 
 const castTo = (input: string, to: number, output: string) =>
   node({ op: "Cast", inputs: [input], outputs: [output], attrs: [{ name: "to", type: 2, i: to }] });
 
-function writeModel(dir: string): string {
-  const file = join(dir, "bools.onnx");
+/** An opset-20 graph x [1, 3, H, W] -> y of the same shape, written to `dir`/`name`. */
+function writeGraph(dir: string, name: string, graph: Pick<ModelSpec, "initializers" | "nodes">): string {
+  const file = join(dir, name);
   writeFileSync(
     file,
     modelBytes({
       opsets: { "": 20 },
       inputs: [valueInfo("x", DT.FLOAT, [1, 3, "H", "W"])],
       outputs: [valueInfo("y", DT.FLOAT, [1, 3, "H", "W"])],
-      initializers: [
-        floatTensor("t", [], [0.25]),
-        floatTensor("lo", [1, 3, 1, 1], [-0.5, 0, 0.5]),
-        floatTensor("k", [], [0.5]),
-      ],
-      nodes: [
-        op("Greater", ["x", "t"], "gt"),
-        op("Less", ["x", "lo"], "lt"),
-        op("GreaterOrEqual", ["x", "lo"], "ge"),
-        op("LessOrEqual", ["x", "t"], "le"),
-        op("Equal", ["x", "x"], "eq"),
-        op("Or", ["gt", "lt"], "outside"),
-        op("And", ["ge", "le"], "inside"),
-        op("Xor", ["gt", "ge"], "either"),
-        op("Not", ["either"], "neither"),
-        op("And", ["neither", "outside"], "kept"),
-        op("And", ["kept", "eq"], "keep"),
-        op("Mul", ["x", "k"], "half"),
-        op("Where", ["keep", "x", "half"], "w1"),
-        op("Where", ["inside", "t", "w1"], "y"),
-      ],
+      ...graph,
     }),
   );
   return file;
 }
 
+function writeModel(dir: string): string {
+  return writeGraph(dir, "bools.onnx", {
+    initializers: [
+      floatTensor("t", [], [0.25]),
+      floatTensor("lo", [1, 3, 1, 1], [-0.5, 0, 0.5]),
+      floatTensor("k", [], [0.5]),
+    ],
+    nodes: [
+      op("Greater", ["x", "t"], "gt"),
+      op("Less", ["x", "lo"], "lt"),
+      op("GreaterOrEqual", ["x", "lo"], "ge"),
+      op("LessOrEqual", ["x", "t"], "le"),
+      op("Equal", ["x", "x"], "eq"),
+      op("Or", ["gt", "lt"], "outside"),
+      op("And", ["ge", "le"], "inside"),
+      op("Xor", ["gt", "ge"], "either"),
+      op("Not", ["either"], "neither"),
+      op("And", ["neither", "outside"], "kept"),
+      op("And", ["kept", "eq"], "keep"),
+      op("Mul", ["x", "k"], "half"),
+      op("Where", ["keep", "x", "half"], "w1"),
+      op("Where", ["inside", "t", "w1"], "y"),
+    ],
+  });
+}
+
 /** (x > 0.25) as float times x, plus (x != 0) as float: Cast from and to bool. */
 function writeCastModel(dir: string): string {
-  const file = join(dir, "casts.onnx");
-  writeFileSync(
-    file,
-    modelBytes({
-      opsets: { "": 20 },
-      inputs: [valueInfo("x", DT.FLOAT, [1, 3, "H", "W"])],
-      outputs: [valueInfo("y", DT.FLOAT, [1, 3, "H", "W"])],
-      initializers: [floatTensor("t", [], [0.25])],
-      nodes: [
-        op("Greater", ["x", "t"], "gt"),
-        castTo("gt", DT.FLOAT, "gtf"),
-        op("Mul", ["gtf", "x"], "above"),
-        castTo("x", DT.BOOL, "nonzero"),
-        castTo("nonzero", DT.FLOAT, "nzf"),
-        op("Add", ["above", "nzf"], "y"),
-      ],
-    }),
-  );
-  return file;
+  return writeGraph(dir, "casts.onnx", {
+    initializers: [floatTensor("t", [], [0.25])],
+    nodes: [
+      op("Greater", ["x", "t"], "gt"),
+      castTo("gt", DT.FLOAT, "gtf"),
+      op("Mul", ["gtf", "x"], "above"),
+      castTo("x", DT.BOOL, "nonzero"),
+      castTo("nonzero", DT.FLOAT, "nzf"),
+      op("Add", ["above", "nzf"], "y"),
+    ],
+  });
 }
 
 describe("bool values between kernels (comparisons, And, Or, Xor, Not, Where)", () => {

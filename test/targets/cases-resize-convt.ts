@@ -37,6 +37,18 @@ const legacyBy = (kind: "Upsample" | "Resize", opset: number, mode: string, [sh,
   },
 });
 
+/** Upsample-7 of [1, 3, h, w] by (sh, sw), its scales an attribute (opsets 7-8). */
+const upsample7 = (mode: string, [sh, sw]: [number, number]): Case => ({
+  name: `Upsample-7 ${mode} x${sh}x${sw} (scales as an attribute)`,
+  spec: {
+    kind: "Upsample",
+    opset: 7,
+    attrs: { mode: str(mode), scales: { type: "floats", value: [1, 1, sh, sw] } },
+    inputs: [act(1, 3, "h", "w")],
+    outputs: [shape(1, 3, times(sh, "h"), times(sw, "w"))],
+  },
+});
+
 /** Resize of a fixed-size input to `sizes` (scales empty, as PyTorch writes it for size=...). */
 const resizeTo = (what: string, input: number[], sizes: number[], attrs: Record<string, Attr>): Case => ({
   name: `Resize ${what}`,
@@ -63,26 +75,8 @@ const cubic = (coordinate: string, a = -0.75) => ({
 const RESIZE_CASES: Case[] = [
   resizeBy("nearest x2, asymmetric floor (PyTorch nearest)", [2, 2], nearest("asymmetric", "floor")),
   legacyBy("Upsample", 9, "nearest", [2, 2]),
-  {
-    name: "Upsample-7 nearest x2x3 (scales as an attribute)",
-    spec: {
-      kind: "Upsample",
-      opset: 7,
-      attrs: { mode: str("nearest"), scales: { type: "floats", value: [1, 1, 2, 3] } },
-      inputs: [act(1, 3, "h", "w")],
-      outputs: [shape(1, 3, times(2, "h"), times(3, "w"))],
-    },
-  },
-  {
-    name: "Upsample-7 linear x3x2 (scales as an attribute)",
-    spec: {
-      kind: "Upsample",
-      opset: 7,
-      attrs: { mode: str("linear"), scales: { type: "floats", value: [1, 1, 3, 2] } },
-      inputs: [act(1, 3, "h", "w")],
-      outputs: [shape(1, 3, times(3, "h"), times(2, "w"))],
-    },
-  },
+  upsample7("nearest", [2, 3]),
+  upsample7("linear", [3, 2]),
   legacyBy("Upsample", 9, "linear", [2, 3]),
   legacyBy("Resize", 10, "nearest", [3, 2]),
   legacyBy("Resize", 10, "linear", [2, 2]),
